@@ -1,0 +1,377 @@
+//! YAML (CloudFormation templates) to [`Node`] trees, with spans.
+//!
+//! Built on saphyr-parser's event stream, with our own explicit stack (no recursion). Short
+//! CloudFormation tags become their long form (`!Ref X` → `{"Ref": "X"}`, `!GetAtt A.B` →
+//! `{"Fn::GetAtt": ["A", "B"]}`, `!Sub s` → `{"Fn::Sub": s}`) so that later stages see one shape.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
+
+use super::{MAX_DEPTH, Member, Node, NodeKind, ParseError};
+use crate::span::Span;
+
+/// Alias expansion can multiply a small file into a huge tree ("billion laughs"); stop well
+/// before memory runs out.
+const MAX_NODES: usize = 5_000_000;
+
+pub fn parse(text: &str) -> Result<Node, ParseError> {
+    let offsets = CharOffsets::new(text);
+    let mut builder = Builder { text, offsets: &offsets, stack: Vec::new(), anchors: HashMap::new(), nodes: 0, root: None };
+    for event in Parser::new_from_str(text) {
+        let (event, span) = match event {
+            Ok(ev) => ev,
+            Err(err) => {
+                let at = offsets.byte(err.marker().index());
+                let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+                return Err(ParseError::new(yaml_message(err.info()), Span::new(at, end)));
+            }
+        };
+        let span = Span::new(offsets.byte(span.start.index()), offsets.byte(span.end.index()));
+        match event {
+            // Only the first document is read: a CloudFormation template is one document.
+            Event::DocumentEnd if builder.root.is_some() => break,
+            Event::Scalar(value, style, anchor, tag) => {
+                let node = builder.scalar(&value, style, tag.as_deref(), span)?;
+                builder.finish(node, anchor)?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                builder.open(Frame::Seq(Vec::new()), span, anchor, tag.map(|t| t.into_owned()))?
+            }
+            Event::MappingStart(anchor, tag) => builder.open(
+                Frame::Map(Vec::new(), None),
+                span,
+                anchor,
+                tag.map(|t| t.into_owned()),
+            )?,
+            Event::SequenceEnd | Event::MappingEnd => builder.close(span)?,
+            Event::Alias(id) => {
+                let node = builder.anchors.get(&id).cloned().ok_or_else(|| {
+                    ParseError::new("alias to an anchor that is not defined", span)
+                })?;
+                builder.count(&node, span)?;
+                builder.finish(node, 0)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(builder.root.unwrap_or_else(|| Node::new(NodeKind::Null, Span::new(0, 0))))
+}
+
+fn yaml_message(info: &str) -> String {
+    if info.contains("recursion limit") {
+        "the document is nested too deeply to check".to_string()
+    } else {
+        format!("YAML syntax error: {info}")
+    }
+}
+
+enum Frame {
+    Seq(Vec<Node>),
+    /// Members so far, and the key waiting for its value.
+    Map(Vec<Member>, Option<(String, Span)>),
+}
+
+struct Open {
+    frame: Frame,
+    start: Span,
+    anchor: usize,
+    tag: Option<Tag>,
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    offsets: &'a CharOffsets,
+    stack: Vec<Open>,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+    root: Option<Node>,
+}
+
+impl Builder<'_> {
+    fn open(&mut self, frame: Frame, span: Span, anchor: usize, tag: Option<Tag>) -> Result<(), ParseError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(ParseError::new(
+                format!("the document is nested more than {MAX_DEPTH} levels deep"),
+                span,
+            ));
+        }
+        self.stack.push(Open { frame, start: span, anchor, tag });
+        Ok(())
+    }
+
+    fn close(&mut self, end: Span) -> Result<(), ParseError> {
+        let Some(open) = self.stack.pop() else {
+            return Ok(());
+        };
+        let span = Span { start: open.start.start, end: end.end.max(open.start.end) };
+        let kind = match open.frame {
+            Frame::Seq(items) => NodeKind::Array(items),
+            Frame::Map(members, _) => NodeKind::Object(members),
+        };
+        let node = Node::new(kind, span);
+        let node = match open.tag {
+            Some(tag) => self.apply_tag(&tag, node)?,
+            None => node,
+        };
+        self.finish(node, open.anchor)
+    }
+
+    fn count(&mut self, node: &Node, span: Span) -> Result<(), ParseError> {
+        let mut n = 0;
+        node.walk(|_| n += 1);
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(ParseError::new(
+                "aliases expand this document to more than 5,000,000 values; refusing to read it",
+                span,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Hands a completed node to its parent (or makes it the root).
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), ParseError> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(ParseError::new("the document has more than 5,000,000 values", node.span));
+        }
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some(Open { frame: Frame::Seq(items), .. }) => items.push(node),
+            Some(Open { frame: Frame::Map(members, pending), .. }) => match pending.take() {
+                None => {
+                    let key = match node.scalar_text() {
+                        Some(k) => k.into_owned(),
+                        None if node.is_null() => String::new(),
+                        None => {
+                            return Err(ParseError::new(
+                                "mapping keys must be plain values, not lists or mappings",
+                                node.span,
+                            ));
+                        }
+                    };
+                    *pending = Some((key, node.span));
+                }
+                Some((key, key_span)) => members.push(Member { key, key_span, value: node }),
+            },
+        }
+        Ok(())
+    }
+
+    fn scalar(&self, value: &str, style: ScalarStyle, tag: Option<&Tag>, span: Span) -> Result<Node, ParseError> {
+        let plain = matches!(style, ScalarStyle::Plain);
+        let kind = match tag {
+            Some(t) if is_core(t, "str") => NodeKind::String(value.to_string()),
+            _ if plain => plain_scalar(value),
+            _ => NodeKind::String(value.to_string()),
+        };
+        let node = Node::new(kind, span);
+        match tag {
+            Some(t) if !is_core_tag(t) => self.apply_tag(t, node),
+            _ => Ok(node),
+        }
+    }
+
+    /// `!Ref X` → `{"Ref": X}`, `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`, `!Other v` →
+    /// `{"Fn::Other": v}`. The resulting node's span starts at the tag.
+    fn apply_tag(&self, tag: &Tag, value: Node) -> Result<Node, ParseError> {
+        let name = &tag.suffix;
+        let tag_start = self.tag_start(value.span.start as usize, &tag.handle, name);
+        let tag_span = Span::new(tag_start, tag_start + tag.handle.len() + name.len());
+        let span = Span { start: tag_span.start, end: value.span.end.max(tag_span.end) };
+        if tag.handle != "!" {
+            return Err(ParseError::new(format!("unsupported YAML tag `{}{}`", tag.handle, name), tag_span));
+        }
+        let key = match name.as_str() {
+            "Ref" | "Condition" => name.clone(),
+            _ => format!("Fn::{name}"),
+        };
+        let value = match (name.as_str(), &value.kind) {
+            ("GetAtt", NodeKind::String(s)) => {
+                let (resource, attribute) = s.split_once('.').unwrap_or((s.as_str(), ""));
+                let part = |text: &str| Node::new(NodeKind::String(text.to_string()), value.span);
+                Node::new(NodeKind::Array(vec![part(resource), part(attribute)]), value.span)
+            }
+            _ => value,
+        };
+        Ok(Node::new(NodeKind::Object(vec![Member { key, key_span: tag_span, value }]), span))
+    }
+
+    /// saphyr reports a tagged node's span without its tag: find the tag text just before it.
+    fn tag_start(&self, value_start: usize, handle: &str, suffix: &str) -> usize {
+        let before = self.text[..value_start.min(self.text.len())].trim_end();
+        let tag_len = handle.len() + suffix.len();
+        if before.ends_with(suffix) && before.len() >= tag_len {
+            let start = before.len() - tag_len;
+            if self.text[start..].starts_with(handle) {
+                return start;
+            }
+        }
+        let _ = self.offsets;
+        value_start
+    }
+}
+
+fn is_core_tag(tag: &Tag) -> bool {
+    tag.handle == "!!" || tag.handle.starts_with("tag:yaml.org")
+}
+
+fn is_core(tag: &Tag, name: &str) -> bool {
+    is_core_tag(tag) && tag.suffix == name
+}
+
+/// YAML 1.2 core schema resolution of plain scalars.
+fn plain_scalar(value: &str) -> NodeKind {
+    match value {
+        "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
+        "true" | "True" | "TRUE" => NodeKind::Bool(true),
+        "false" | "False" | "FALSE" => NodeKind::Bool(false),
+        _ if is_yaml_number(value) => NodeKind::Number(value.to_string()),
+        _ => NodeKind::String(value.to_string()),
+    }
+}
+
+fn is_yaml_number(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if digits.is_empty() {
+        return false;
+    }
+    if digits.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    // Decimal floats with an optional exponent; hex, octal, .inf and .nan stay strings, which is
+    // what CloudFormation does with them in practice.
+    let (mantissa, exponent) = match digits.find(['e', 'E']) {
+        Some(i) => (&digits[..i], Some(&digits[i + 1..])),
+        None => (digits, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((a, b)) => {
+            (!a.is_empty() || !b.is_empty())
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+        }
+        None => !mantissa.is_empty() && mantissa.bytes().all(|c| c.is_ascii_digit()),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && e.bytes().all(|c| c.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// saphyr reports positions in characters; spans are bytes.
+struct CharOffsets {
+    /// Byte offset of each character, only when the text is not pure ASCII.
+    table: Option<Vec<u32>>,
+    len: usize,
+}
+
+impl CharOffsets {
+    fn new(text: &str) -> CharOffsets {
+        let table = if text.is_ascii() {
+            None
+        } else {
+            let mut t: Vec<u32> = text.char_indices().map(|(i, _)| i as u32).collect();
+            t.push(text.len() as u32);
+            Some(t)
+        };
+        CharOffsets { table, len: text.len() }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        match &self.table {
+            None => char_index.min(self.len),
+            Some(t) => t.get(char_index).map_or(self.len, |&b| b as usize),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_of<'a>(text: &'a str, node: &Node) -> &'a str {
+        &text[node.span.range()]
+    }
+
+    #[test]
+    fn short_tags_become_long_form_with_spans() {
+        let text = "Resources:\n  É: !Ref Name\n  B: !GetAtt Role.Arn\n  C: !Sub '${AWS::Region}'\n  D: !Join ['', [a, !Ref X]]\n";
+        let root = parse(text).unwrap();
+        let res = root.get("Resources").unwrap();
+        let r = res.get("É").unwrap();
+        assert_eq!(r.get("Ref").unwrap().as_str(), Some("Name"));
+        assert_eq!(text_of(text, r), "!Ref Name");
+        let b = res.get("B").unwrap().get("Fn::GetAtt").unwrap();
+        let parts: Vec<_> = b.items().iter().map(|n| n.as_str().unwrap()).collect();
+        assert_eq!(parts, ["Role", "Arn"]);
+        assert_eq!(res.get("C").unwrap().get("Fn::Sub").unwrap().as_str(), Some("${AWS::Region}"));
+        let join = res.get("D").unwrap().get("Fn::Join").unwrap();
+        assert_eq!(text_of(text, res.get("D").unwrap()), "!Join ['', [a, !Ref X]]");
+        assert_eq!(join.items()[1].items()[1].get("Ref").unwrap().as_str(), Some("X"));
+    }
+
+    #[test]
+    fn plain_scalars_are_typed() {
+        let root = parse("a: 256\nb: true\nc: ~\nd: '256'\ne: 2012-10-17\nf: 1.5e3\ng: abc\n").unwrap();
+        assert_eq!(root.get("a").unwrap().kind, NodeKind::Number("256".into()));
+        assert_eq!(root.get("b").unwrap().kind, NodeKind::Bool(true));
+        assert!(root.get("c").unwrap().is_null());
+        assert_eq!(root.get("d").unwrap().kind, NodeKind::String("256".into()));
+        assert_eq!(root.get("e").unwrap().kind, NodeKind::String("2012-10-17".into()));
+        assert_eq!(root.get("f").unwrap().kind, NodeKind::Number("1.5e3".into()));
+        assert_eq!(root.get("g").unwrap().as_str(), Some("abc"));
+    }
+
+    #[test]
+    fn anchors_and_aliases_are_expanded() {
+        let root = parse("a: &x {k: v}\nb: *x\n").unwrap();
+        assert_eq!(root.get("b").unwrap().get("k").unwrap().as_str(), Some("v"));
+    }
+
+    #[test]
+    fn billion_laughs_is_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("5,000,000"), "{}", err.message);
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let text = "a: [1, 2\nb: c\n";
+        let err = parse(text).unwrap_err();
+        assert!(err.message.starts_with("YAML syntax error"), "{}", err.message);
+        let text = "a:\n  b: 1\n c: 2\n";
+        assert!(parse(text).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("a: {}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("nested"), "{}", err.message);
+        let block: String = (0..5000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        assert!(parse(&block).is_err());
+    }
+
+    #[test]
+    fn non_ascii_spans_are_bytes() {
+        let text = "ü: 'ä'\nx: !Ref Ö\n";
+        let root = parse(text).unwrap();
+        assert_eq!(text_of(text, root.get("x").unwrap()), "!Ref Ö");
+        assert_eq!(text_of(text, root.get("ü").unwrap()), "'ä'");
+    }
+}

@@ -1,0 +1,189 @@
+//! Source files: their text, where they came from, and byte offset → line/column.
+
+use std::path::{Path, PathBuf};
+
+use crate::span::Span;
+
+/// Files larger than this are refused: the largest real inputs (Terraform plans of big
+/// estates) are tens of megabytes; anything beyond this is not something we can check usefully.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as given or found, for reading.
+    pub path: PathBuf,
+    /// The path as shown to the user: relative to the working directory when possible.
+    pub name: String,
+    pub text: String,
+    /// True when the file was not UTF-8 on disk (UTF-16 with a byte order mark): byte edits
+    /// (`--fix`) cannot be applied to it.
+    pub transcoded: bool,
+    line_starts: Vec<u32>,
+}
+
+/// Why a file could not be turned into text.
+#[derive(Debug)]
+pub struct ReadError {
+    pub message: String,
+    /// Line and column of the problem, when it has one (invalid UTF-8).
+    pub position: Option<(usize, usize)>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
+        let line_starts = line_starts(&text);
+        SourceFile { path, name, text, transcoded: false, line_starts }
+    }
+
+    /// Reads a file as text: UTF-8 (with or without a byte order mark), or UTF-16 with a byte
+    /// order mark (PowerShell's `>` writes it).
+    pub fn read(path: &Path, name: String) -> Result<SourceFile, ReadError> {
+        let meta = std::fs::metadata(path).map_err(|e| io_error(&e))?;
+        if meta.is_dir() {
+            return Err(ReadError { message: "is a directory".into(), position: None });
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(ReadError {
+                message: format!(
+                    "the file is {} MB; the limit is {} MB",
+                    meta.len() / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+                position: None,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|e| io_error(&e))?;
+        let (text, transcoded) = decode(bytes)?;
+        let mut file = SourceFile::new(path.to_path_buf(), name, text);
+        file.transcoded = transcoded;
+        Ok(file)
+    }
+
+    /// 1-based line and column (columns count Unicode characters) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let offset = offset.min(self.text.len() as u32);
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line] as usize;
+        let mut end = offset as usize;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = self.text[start..end].chars().count() + 1;
+        (line + 1, column)
+    }
+
+    /// Line/column of both ends of a span: (line, column, end line, end column), the end
+    /// exclusive as SARIF and the JSON output want it.
+    pub fn range(&self, span: Span) -> (usize, usize, usize, usize) {
+        let (l1, c1) = self.line_col(span.start);
+        let (l2, c2) = self.line_col(span.end);
+        (l1, c1, l2, c2)
+    }
+
+    /// The text of line `line` (1-based), without its line break.
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
+            return "";
+        };
+        let end = self.line_starts.get(line).map_or(self.text.len(), |&e| e as usize);
+        self.text[start as usize..end].trim_end_matches(['\n', '\r'])
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+fn line_starts(text: &str) -> Vec<u32> {
+    let mut starts = vec![0];
+    starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1));
+    starts
+}
+
+fn io_error(e: &std::io::Error) -> ReadError {
+    let message = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    ReadError { message, position: None }
+}
+
+fn decode(bytes: Vec<u8>) -> Result<(String, bool), ReadError> {
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return decode_utf16(rest, u16::from_le_bytes).map(|t| (t, true));
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return decode_utf16(rest, u16::from_be_bytes).map(|t| (t, true));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            if let Some(at) = text.find('\0') {
+                let (line, col) = position_of(&text, at);
+                return Err(ReadError {
+                    message: "binary data (a NUL byte), not text".into(),
+                    position: Some((line, col)),
+                });
+            }
+            Ok((text, false))
+        }
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]);
+            let (line, col) = position_of(&prefix, prefix.len());
+            Err(ReadError {
+                message: format!(
+                    "not UTF-8 text (invalid byte 0x{:02X}); save the file as UTF-8",
+                    bytes[valid]
+                ),
+                position: Some((line, col)),
+            })
+        }
+    }
+}
+
+fn decode_utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> Result<String, ReadError> {
+    let units = bytes.chunks(2).map(|c| word([c[0], *c.get(1).unwrap_or(&0)]));
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .map_err(|_| ReadError { message: "invalid UTF-16 text".into(), position: None })
+}
+
+fn position_of(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let f = SourceFile::new("x".into(), "x".into(), "ab\nçd\r\nef".into());
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(3), (2, 1));
+        assert_eq!(f.line_col(5), (2, 2)); // after the two-byte ç
+        assert_eq!(f.line_col(8), (3, 1));
+        assert_eq!(f.line_text(2), "çd");
+        assert_eq!(f.line_col(100), (3, 3));
+    }
+
+    #[test]
+    fn decoding() {
+        assert!(decode(b"{\"a\":1}".to_vec()).is_ok());
+        let err = decode(b"ab\n\xffcd".to_vec()).unwrap_err();
+        assert_eq!(err.position, Some((2, 1)));
+        assert!(err.message.contains("not UTF-8"));
+        let err = decode(b"ab\0".to_vec()).unwrap_err();
+        assert!(err.message.contains("binary"));
+        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("{}".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        assert_eq!(decode(utf16).unwrap(), ("{}".to_string(), true));
+    }
+}

@@ -1,0 +1,6 @@
+//! What is known of the AWS account: from state snapshot files, from resources defined in the
+//! same template, or (later) from the live account. Rules cannot tell the sources apart.
+
+pub mod lookup;
+
+pub use lookup::{Lookup, Tri};
