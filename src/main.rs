@@ -1,3 +1,6 @@
+use clap::Parser;
+
 fn main() {
-    println!("Hello, world!");
+    let cli = ecs_preflight::cli::Cli::parse();
+    std::process::exit(ecs_preflight::app::main(cli));
 }

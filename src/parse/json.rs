@@ -69,12 +69,37 @@ impl Parser<'_> {
                 let s = self.string()?;
                 Ok(Node::new(NodeKind::String(s), Span::new(start, self.pos)))
             }
-            Some(b't') => self.literal("true", NodeKind::Bool(true)),
-            Some(b'f') => self.literal("false", NodeKind::Bool(false)),
-            Some(b'n') => self.literal("null", NodeKind::Null),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => Err(self.unexpected("a value")),
+            Some(b't') => self.literal("true", NodeKind::Bool(true)).map_err(|e| self.bare_word(start).unwrap_or(e)),
+            Some(b'f') => self.literal("false", NodeKind::Bool(false)).map_err(|e| self.bare_word(start).unwrap_or(e)),
+            Some(b'n') => self.literal("null", NodeKind::Null).map_err(|e| self.bare_word(start).unwrap_or(e)),
+            Some(b'-' | b'0'..=b'9') => {
+                let number = self.number().map_err(|e| self.bare_word(start).unwrap_or(e))?;
+                match self.peek() {
+                    Some(c) if c.is_ascii_alphanumeric() || c == b'.' || c == b':' => {
+                        Err(self.bare_word(start).unwrap_or_else(|| self.unexpected("`,` or the end of the value")))
+                    }
+                    _ => Ok(number),
+                }
+            }
+            _ => Err(self.bare_word(start).unwrap_or_else(|| self.unexpected("a value"))),
         }
+    }
+
+    /// Text without quotes where a value belongs (`"image": nginx:latest`) gets its own
+    /// message, spanning the whole word.
+    fn bare_word(&self, start: usize) -> Option<ParseError> {
+        let rest = &self.text[start..];
+        let len = rest.find(|c: char| c.is_whitespace() || matches!(c, ',' | '}' | ']' | '"')).unwrap_or(rest.len());
+        let word = &rest[..len];
+        let is_literal = ["true", "false", "null"].contains(&word);
+        let has_letters = word.chars().any(|c| c.is_alphabetic());
+        if len == 0 || is_literal || !has_letters || word.parse::<f64>().is_ok() {
+            return None;
+        }
+        Some(ParseError::new(
+            format!("`{word}` is not a JSON value: text must be in double quotes"),
+            Span::new(start, start + len),
+        ))
     }
 
     fn literal(&mut self, word: &str, kind: NodeKind) -> Result<Node, ParseError> {
@@ -367,7 +392,8 @@ mod tests {
             ("{\"a\": 1,}", 7, "trailing comma"),
             ("{\"a\" 1}", 5, "expected `:`"),
             ("[1 2]", 3, "expected `,` or `]`"),
-            ("{\"a\": tru}", 6, "expected a value"),
+            ("{\"a\": tru}", 6, "double quotes"),
+            ("{\"a\": 1.2.dkr}", 6, "double quotes"),
             ("{\"a\": \"x\ny\"}", 6, "unterminated string"),
             ("{\"a\": \"\\q\"}", 7, "invalid escape"),
             ("{\"a\": 01}", 7, "leading zeros"),

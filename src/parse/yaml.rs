@@ -16,6 +16,50 @@ use crate::span::Span;
 const MAX_NODES: usize = 5_000_000;
 
 pub fn parse(text: &str) -> Result<Node, ParseError> {
+    let mut patched: Option<String> = None;
+    // A few hundred retries at most: each one moves one closing bracket.
+    for _ in 0..1000 {
+        let current = patched.as_deref().unwrap_or(text);
+        match parse_once(current) {
+            Err(e) if e.message.ends_with("invalid indentation") => match unindented_closing_bracket(current, e.span.start as usize) {
+                Some(newline) => {
+                    let mut bytes = current.as_bytes().to_vec();
+                    bytes[newline] = b' ';
+                    if newline > 0 && bytes[newline - 1] == b'\r' {
+                        bytes[newline - 1] = b' ';
+                    }
+                    patched = Some(String::from_utf8(bytes).unwrap_or_else(|_| current.to_string()));
+                }
+                None => return Err(e),
+            },
+            other => return other,
+        }
+    }
+    parse_once(patched.as_deref().unwrap_or(text))
+}
+
+/// libyaml (and so CloudFormation and most YAML tools) accepts a flow collection's closing `]`
+/// or `}` at the indentation of its key; strict YAML 1.2, and saphyr, do not. When saphyr stops
+/// at such a bracket, the line break before it can be turned into a space: the same number of
+/// bytes and characters, so every span stays right. Returns the byte offset of that line break.
+fn unindented_closing_bracket(text: &str, at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if !matches!(bytes.get(at), Some(b']' | b'}')) {
+        return None;
+    }
+    let line_start = text[..at].rfind('\n')?;
+    if !text[line_start + 1..at].bytes().all(|b| b == b' ') {
+        return None;
+    }
+    let previous_line = &text[text[..line_start].rfind('\n').map_or(0, |i| i + 1)..line_start];
+    // A comment on the previous line would swallow the bracket.
+    if previous_line.contains('#') {
+        return None;
+    }
+    Some(line_start)
+}
+
+fn parse_once(text: &str) -> Result<Node, ParseError> {
     let offsets = CharOffsets::new(text);
     let mut builder = Builder { text, offsets: &offsets, stack: Vec::new(), anchors: HashMap::new(), nodes: 0, root: None };
     for event in Parser::new_from_str(text) {
@@ -173,6 +217,9 @@ impl Builder<'_> {
             _ if plain => plain_scalar(value),
             _ => NodeKind::String(value.to_string()),
         };
+        // A scalar's span can run on over the whitespace before the next token.
+        let trimmed = self.text.get(span.range()).map_or(0, |t| t.len() - t.trim_end().len());
+        let span = Span { start: span.start, end: span.end - trimmed as u32 };
         let node = Node::new(kind, span);
         match tag {
             Some(t) if !is_core_tag(t) => self.apply_tag(t, node),
@@ -365,6 +412,16 @@ mod tests {
         assert!(err.message.contains("nested"), "{}", err.message);
         let block: String = (0..5000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         assert!(parse(&block).is_err());
+    }
+
+    #[test]
+    fn closing_brackets_at_the_key_indentation_are_accepted() {
+        let text = "A:\n  Action: [\n    \"a\",\n    \"b\"\n  ]\n  Resource: x\n";
+        let root = parse(text).unwrap();
+        let action = root.get("A").unwrap().get("Action").unwrap();
+        assert_eq!(action.items().len(), 2);
+        assert_eq!(text_of(text, &action.items()[1]), "\"b\"");
+        assert_eq!(text_of(text, root.get("A").unwrap().get("Resource").unwrap()), "x");
     }
 
     #[test]

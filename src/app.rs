@@ -1,0 +1,234 @@
+//! From parsed arguments to a run and an exit code.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::check::{self, Report, RunOptions};
+use crate::cli::{CheckArgs, Cli, Command, FailOn, Format};
+use crate::config::{self, LoadedConfig};
+use crate::diag::Severity;
+use crate::render::{self, OutputFormat, RenderOptions};
+use crate::rules::{self, ALL, Settings};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+pub fn main(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules => {
+            print!("{}", rules_table());
+            EXIT_OK
+        }
+        Command::Explain { rule } => explain(&rule),
+        Command::Snapshot(_) => {
+            eprintln!(
+                "error: `snapshot` reads the live account and is not available yet in this version; \
+                 assemble a state file with the AWS CLI as described in the README"
+            );
+            EXIT_ERROR
+        }
+    }
+}
+
+fn stderr_color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// A usage problem: printed to stderr, exit code 2.
+fn usage_error(message: &str) -> i32 {
+    eprintln!("error: {message}");
+    EXIT_ERROR
+}
+
+pub fn rules_table() -> String {
+    let mut out = String::new();
+    for r in ALL {
+        out.push_str(&format!("{:<8} {:<32} {:<8} {}\n", r.code, r.name, r.severity.as_str(), r.summary));
+    }
+    out
+}
+
+fn explain(query: &str) -> i32 {
+    let Some(rule) = rules::find(query) else {
+        return usage_error(&config::unknown_selector_message(query));
+    };
+    match crate::pages::page(rule.code) {
+        Some(text) => {
+            print!("{text}");
+            EXIT_OK
+        }
+        None => usage_error(&format!("{} has no page", rule.code)),
+    }
+}
+
+fn check(args: CheckArgs) -> i32 {
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    for p in &paths {
+        if !p.exists() {
+            return usage_error(&format!("`{}`: no such file or folder", p.display()));
+        }
+    }
+    if args.aws {
+        return usage_error("`--aws` is not available yet in this version; pass state files with --state");
+    }
+    let loaded = match load_config(&args, &paths[0]) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let options = match run_options(&args, paths, loaded.as_ref()) {
+        Ok(o) => o,
+        Err(message) => return usage_error(&message),
+    };
+    let fail_on = match (args.fail_on, loaded.as_ref().and_then(|c| c.config.fail_on.as_ref())) {
+        (Some(f), _) => f,
+        (None, Some(f)) => match f.get_ref().as_str() {
+            "warning" => FailOn::Warning,
+            "note" => FailOn::Note,
+            "never" => FailOn::Never,
+            _ => FailOn::Error,
+        },
+        (None, None) => FailOn::Error,
+    };
+    let report = check::run(&options);
+    let format = match args.format {
+        Format::Human => OutputFormat::Human,
+        Format::Json => OutputFormat::Json,
+        Format::Sarif => OutputFormat::Sarif,
+        Format::Github => OutputFormat::Github,
+    };
+    let color = format == OutputFormat::Human
+        && args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let text = render::render(&report, format, RenderOptions { color, width: None });
+    if let Err(message) = write_output(args.output.as_deref(), &text) {
+        return usage_error(&message);
+    }
+    if format == OutputFormat::Human && args.output.is_some() {
+        // The report went to a file; still say in the terminal how it ended.
+        eprint!("{}", render::human::summary(&report));
+    }
+    exit_code(&report, fail_on)
+}
+
+pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
+    if report.input_errors {
+        return EXIT_ERROR;
+    }
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Note => Severity::Note,
+        FailOn::Never => return EXIT_OK,
+    };
+    if report.diagnostics.iter().any(|d| d.severity >= threshold) { EXIT_FINDINGS } else { EXIT_OK }
+}
+
+fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
+    match path {
+        Some(p) => std::fs::write(p, text).map_err(|e| format!("cannot write `{}`: {e}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            Ok(())
+        }
+    }
+}
+
+fn load_config(args: &CheckArgs, first_path: &Path) -> Result<Option<LoadedConfig>, i32> {
+    let path = match &args.config {
+        Some(p) => {
+            if !p.is_file() {
+                return Err(usage_error(&format!("config file `{}` not found", p.display())));
+            }
+            Some(p.clone())
+        }
+        None => config::discover(first_path),
+    };
+    let Some(path) = path else { return Ok(None) };
+    match config::load(&path, check::display_name(&path)) {
+        Ok(c) => Ok(Some(c)),
+        Err(e) => {
+            eprint!("{}", render::human::render_error(&e.source, e.span, &e.message, stderr_color()));
+            Err(EXIT_ERROR)
+        }
+    }
+}
+
+fn selectors(list: &[String]) -> Result<Vec<&'static rules::Rule>, String> {
+    let mut out = Vec::new();
+    for s in list.iter().filter(|s| !s.trim().is_empty()) {
+        let found = config::resolve_selector(s);
+        if !config::is_known_selector(s) {
+            return Err(config::unknown_selector_message(s));
+        }
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+fn run_options(args: &CheckArgs, paths: Vec<PathBuf>, loaded: Option<&LoadedConfig>) -> Result<RunOptions, String> {
+    let cfg = loaded.map(|l| &l.config);
+    // --select replaces the config's select; --ignore adds to the config's ignore.
+    let select: Vec<String> = if !args.select.is_empty() {
+        args.select.clone()
+    } else {
+        cfg.and_then(|c| c.select.as_ref()).map(|v| v.iter().map(|s| s.get_ref().clone()).collect()).unwrap_or_default()
+    };
+    let mut ignore: Vec<String> = cfg.and_then(|c| c.ignore.as_ref()).map(|v| v.iter().map(|s| s.get_ref().clone()).collect()).unwrap_or_default();
+    ignore.extend(args.ignore.iter().cloned());
+    let mut enabled: HashSet<&'static str> = if select.is_empty() {
+        ALL.iter().map(|r| r.code).collect()
+    } else {
+        selectors(&select)?.into_iter().map(|r| r.code).collect()
+    };
+    for r in selectors(&ignore)? {
+        enabled.remove(r.code);
+    }
+    let mut severity_overrides = HashMap::new();
+    for (code, level) in cfg.and_then(|c| c.severity.as_ref()).into_iter().flatten() {
+        if let (Some(rule), Some(sev)) = (rules::find(code), Severity::parse(level.get_ref())) {
+            severity_overrides.insert(rule.code, sev);
+        }
+    }
+    let ignore_base = loaded
+        .and_then(|l| std::path::absolute(&l.path).ok())
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let mut per_file_ignores = Vec::new();
+    for pfi in cfg.and_then(|c| c.per_file_ignores.as_ref()).into_iter().flatten() {
+        let glob = globset::Glob::new(pfi.path.get_ref()).map_err(|e| format!("invalid per-file-ignores path: {e}"))?;
+        let codes: HashSet<&'static str> = selectors(&pfi.ignore.iter().map(|s| s.get_ref().clone()).collect::<Vec<_>>())?
+            .into_iter()
+            .map(|r| r.code)
+            .collect();
+        per_file_ignores.push((glob.compile_matcher(), codes));
+    }
+    if let Some(account) = &args.account {
+        if !config::is_account_id(account) {
+            return Err(format!("--account `{account}` is not an AWS account ID (12 digits)"));
+        }
+    }
+    let (region, region_source) = match (&args.region, cfg.and_then(|c| c.region.clone())) {
+        (Some(r), _) => (Some(r.clone()), Some("--region".to_string())),
+        (None, Some(r)) => (Some(r), Some(format!("`region` in {}", config::FILE_NAME))),
+        (None, None) => match std::env::var("AWS_REGION").or_else(|_| std::env::var("AWS_DEFAULT_REGION")) {
+            Ok(r) if !r.is_empty() => (Some(r), Some("AWS_REGION".to_string())),
+            _ => (None, None),
+        },
+    };
+    let account = args.account.clone().or_else(|| cfg.and_then(|c| c.account.as_ref()).map(|a| a.get_ref().clone()));
+    let settings = Settings {
+        region,
+        region_source,
+        account,
+        require_digest: cfg.and_then(|c| c.require_digest).unwrap_or(false),
+    };
+    Ok(RunOptions { paths, settings, enabled, severity_overrides, per_file_ignores, ignore_base })
+}

@@ -1,0 +1,271 @@
+//! The driver: find the inputs, read them, run the rules, collect one report. Files are read and
+//! checked in parallel; the report is the same whatever the scheduling.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::diag::{Diagnostic, FileId, Severity, Skip};
+use crate::model::Document;
+use crate::model::recognize::{self, Recognized, ResolveSettings};
+use crate::rules::{self, Context, Rule, Settings};
+use crate::source::SourceFile;
+use crate::span::Span;
+
+/// Everything a run needs, already validated.
+pub struct RunOptions {
+    pub paths: Vec<PathBuf>,
+    pub settings: Settings,
+    pub enabled: HashSet<&'static str>,
+    pub severity_overrides: HashMap<&'static str, Severity>,
+    /// Glob (relative to `ignore_base`) → codes not reported for matching files.
+    pub per_file_ignores: Vec<(globset::GlobMatcher, HashSet<&'static str>)>,
+    pub ignore_base: PathBuf,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub files: Vec<SourceFile>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub skipped: Vec<Skip>,
+    /// Files that are ECS inputs (or were named and could not be read).
+    pub checked_files: usize,
+    pub task_definitions: usize,
+    /// An input could not be read or parsed (exit code 2).
+    pub input_errors: bool,
+}
+
+impl Report {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+    }
+}
+
+/// One file to look at, and whether the user named it (an unrecognised named file is an error;
+/// one found by walking is skipped).
+struct Candidate {
+    path: PathBuf,
+    named: bool,
+}
+
+struct FileResult {
+    file: Option<SourceFile>,
+    is_input: bool,
+    task_definitions: usize,
+    diagnostics: Vec<Diagnostic>,
+    skipped: Vec<Skip>,
+    input_error: bool,
+}
+
+pub fn run(options: &RunOptions) -> Report {
+    let candidates = find_candidates(&options.paths);
+    let results: Vec<FileResult> = candidates.par_iter().map(|c| check_file(c, options)).collect();
+    let mut report = Report::default();
+    for result in results {
+        let Some(file) = result.file else { continue };
+        let id = report.files.len();
+        report.checked_files += usize::from(result.is_input);
+        report.task_definitions += result.task_definitions;
+        report.input_errors |= result.input_error;
+        report.diagnostics.extend(result.diagnostics.into_iter().map(|mut d| {
+            d.file = id;
+            for l in &mut d.labels {
+                l.file = id;
+            }
+            if let Some(fix) = &mut d.fix {
+                for e in &mut fix.edits {
+                    e.file = id;
+                }
+            }
+            d
+        }));
+        report.skipped.extend(result.skipped);
+        report.files.push(file);
+    }
+    sort_diagnostics(&mut report);
+    report.skipped = merge_skips(report.skipped);
+    report
+}
+
+fn sort_diagnostics(report: &mut Report) {
+    let files = &report.files;
+    let mut keyed: Vec<((String, usize, usize, &'static str), Diagnostic)> = std::mem::take(&mut report.diagnostics)
+        .into_iter()
+        .map(|d| {
+            let f = &files[d.file];
+            let (line, col) = f.line_col(d.span.start);
+            ((f.name.clone(), line, col, d.code), d)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    report.diagnostics = keyed.into_iter().map(|(_, d)| d).collect();
+}
+
+/// The same reason for the same rules, from many task definitions, is listed once.
+fn merge_skips(skips: Vec<Skip>) -> Vec<Skip> {
+    let mut by_reason: Vec<(String, BTreeSet<&'static str>)> = Vec::new();
+    for s in skips {
+        match by_reason.iter_mut().find(|(r, _)| *r == s.reason) {
+            Some((_, rules)) => rules.extend(s.rules),
+            None => by_reason.push((s.reason, s.rules.into_iter().collect())),
+        }
+    }
+    let mut out: Vec<Skip> = by_reason.into_iter().map(|(reason, rules)| Skip { rules: rules.into_iter().collect(), reason }).collect();
+    out.sort();
+    out
+}
+
+/// Extensions of files considered when walking a folder. Named files are read whatever their
+/// name; a walk looks at JSON and YAML only (and `.template`, CloudFormation's old habit).
+const WALK_EXTENSIONS: [&str; 4] = ["json", "yaml", "yml", "template"];
+
+fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            let walker = ignore::WalkBuilder::new(path)
+                .hidden(false)
+                .require_git(false)
+                .filter_entry(|e| e.file_name() != ".git")
+                .build();
+            for entry in walker.flatten() {
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    continue;
+                }
+                let p = entry.into_path();
+                let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+                if WALK_EXTENSIONS.contains(&ext.as_str()) {
+                    found.push(p);
+                }
+            }
+            found.sort();
+            for p in found {
+                if seen.insert(p.clone()) {
+                    out.push(Candidate { path: p, named: false });
+                }
+            }
+        } else if seen.insert(path.clone()) {
+            out.push(Candidate { path: path.clone(), named: true });
+        }
+    }
+    out
+}
+
+/// How a path is shown: relative to the working directory when it is inside it.
+pub fn display_name(path: &Path) -> String {
+    let shown = match std::env::current_dir() {
+        Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
+    };
+    let s = shown.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+fn check_file(candidate: &Candidate, options: &RunOptions) -> FileResult {
+    let name = display_name(&candidate.path);
+    let mut result = FileResult { file: None, is_input: false, task_definitions: 0, diagnostics: Vec::new(), skipped: Vec::new(), input_error: false };
+    let file = match SourceFile::read(&candidate.path, name.clone()) {
+        Ok(f) => f,
+        Err(e) => {
+            if candidate.named {
+                let at = e.position.map(|(l, c)| format!(" (line {l}, column {c})")).unwrap_or_default();
+                let file = SourceFile::new(candidate.path.clone(), name, String::new());
+                result.diagnostics.push(input_diagnostic(&rules::input::unreadable_input::RULE, Span::default(), format!("cannot read `{}`: {}{at}", file.name, e.message)));
+                result.file = Some(file);
+                result.is_input = true;
+                result.input_error = true;
+            }
+            return result;
+        }
+    };
+    if !candidate.named && !recognize::may_be_input(&file.text) {
+        return result;
+    }
+    let resolve = ResolveSettings { account: options.settings.account.clone(), region: options.settings.region.clone() };
+    match recognize::read_document(&file, &resolve) {
+        Recognized::Syntax(e) => {
+            // A broken file found by walking is reported only if it looked like an ECS input.
+            result.diagnostics.push(input_diagnostic(&rules::input::syntax_error::RULE, e.span, e.message));
+            result.is_input = true;
+            result.input_error = true;
+        }
+        Recognized::NotAnInput(reason) => {
+            if candidate.named {
+                result.diagnostics.push(input_diagnostic(&rules::input::unreadable_input::RULE, Span::default(), format!("`{}` is {reason}", file.name)));
+                result.is_input = true;
+                result.input_error = true;
+            }
+        }
+        Recognized::Document(doc) => {
+            result.is_input = true;
+            check_document(&doc, &file, options, &mut result);
+        }
+    }
+    apply_file_policy(&file, options, &mut result.diagnostics);
+    result.file = Some(file);
+    result
+}
+
+fn input_diagnostic(rule: &'static Rule, span: Span, message: String) -> Diagnostic {
+    Diagnostic {
+        code: rule.code,
+        name: rule.name,
+        severity: rule.severity,
+        message,
+        file: 0,
+        span,
+        label: None,
+        labels: Vec::new(),
+        help: None,
+        fix: None,
+        task_definition: None,
+        container: None,
+    }
+}
+
+fn check_document(doc: &Document, file: &SourceFile, options: &RunOptions, result: &mut FileResult) {
+    for problem in &doc.problems {
+        result.diagnostics.push(input_diagnostic(&rules::input::syntax_error::RULE, problem.span, problem.message.clone()));
+        result.input_error = true;
+    }
+    for task in &doc.task_definitions {
+        result.task_definitions += 1;
+        let mut cx = Context::new(0, file, &options.settings, task, &options.enabled);
+        if let Some(why) = &task.containers_unknown {
+            cx.skip(
+                &rules::ALL.iter().copied().filter(|r| r.needs != rules::Needs::Input && r.code != "TD001").collect::<Vec<_>>(),
+                format!("the container definitions of {} cannot be known before deploy: {why}", task.label),
+            );
+        }
+        rules::check_task_definition(task, &mut cx);
+        result.diagnostics.append(&mut cx.diagnostics);
+        result.skipped.append(&mut cx.skipped);
+    }
+}
+
+/// Severity overrides and per-file ignores from the config.
+fn apply_file_policy(file: &SourceFile, options: &RunOptions, diagnostics: &mut Vec<Diagnostic>) {
+    let relative = std::path::absolute(&file.path)
+        .ok()
+        .and_then(|p| p.strip_prefix(&options.ignore_base).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| file.path.clone());
+    let ignored: HashSet<&str> = options
+        .per_file_ignores
+        .iter()
+        .filter(|(glob, _)| glob.is_match(&relative))
+        .flat_map(|(_, codes)| codes.iter().copied())
+        .collect();
+    diagnostics.retain(|d| !ignored.contains(d.code) && (options.enabled.contains(d.code) || d.code.starts_with("IN")));
+    for d in diagnostics.iter_mut() {
+        if let Some(sev) = options.severity_overrides.get(d.code) {
+            d.severity = *sev;
+        }
+    }
+}
+
+pub fn file_id_of(report: &Report, name: &str) -> Option<FileId> {
+    report.files.iter().position(|f| f.name == name)
+}

@@ -1,0 +1,138 @@
+//! Command-line arguments (clap). Parsing only: `app.rs` turns them into a run.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ecs-preflight",
+    version,
+    about = "Checks, before you deploy, that ECS tasks will be able to pull and start their container images",
+    long_about = None,
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint task definitions, CloudFormation templates and Terraform plans (files or folders)
+    Check(CheckArgs),
+    /// Capture live account state into a state file (needs AWS credentials)
+    Snapshot(SnapshotArgs),
+    /// List every rule: code, name, default severity, summary
+    Rules,
+    /// Print a rule's documentation
+    Explain {
+        /// A rule code (IMG002) or name (latest-tag)
+        rule: String,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct CheckArgs {
+    /// Files and folders to check (default: the current folder)
+    pub paths: Vec<PathBuf>,
+    /// Account state snapshot (repeatable; one per account and region)
+    #[arg(long = "state", value_name = "FILE")]
+    pub state: Vec<PathBuf>,
+    /// Read account state live with the AWS SDK
+    #[arg(long)]
+    pub aws: bool,
+    /// With --aws: take network configuration and launch type from this cluster's services
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// AWS profile for --aws
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The deployment region
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The deployment account ID
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// An ECS service definition (create-service input or describe-services output)
+    #[arg(long, value_name = "FILE")]
+    pub service: Option<PathBuf>,
+    /// Subnets the task runs in (comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub subnets: Vec<String>,
+    /// Security groups of the task (comma-separated)
+    #[arg(long = "security-groups", value_delimiter = ',', value_name = "IDS")]
+    pub security_groups: Vec<String>,
+    /// Whether the task gets a public IP
+    #[arg(long = "assign-public-ip", value_name = "ENABLED|DISABLED")]
+    pub assign_public_ip: Option<AssignPublicIp>,
+    /// Launch type of the task
+    #[arg(long = "launch-type", value_name = "FARGATE|EC2")]
+    pub launch_type: Option<LaunchType>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1 [default: error]
+    #[arg(long = "fail-on", value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+    /// Rules to run: codes, code prefixes (NET) or names (latest-tag), comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Rules not to run (added to the config's `ignore`)
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+    /// Config file (default: the nearest ecs-preflight.toml from the first path upward)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Apply safe fixes in place and report what remains
+    #[arg(long)]
+    pub fix: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SnapshotArgs {
+    /// Where to write the state file
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Inputs whose references decide what is captured (default: the current folder)
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum AssignPublicIp {
+    Enabled,
+    Disabled,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum LaunchType {
+    Fargate,
+    Ec2,
+}

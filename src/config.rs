@@ -1,0 +1,247 @@
+//! `ecs-preflight.toml`: the project's settings. An unknown key or rule code is an error that
+//! points at its line.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use crate::diag::Severity;
+use crate::rules::{ALL, Rule};
+use crate::source::SourceFile;
+use crate::span::Span;
+
+pub const FILE_NAME: &str = "ecs-preflight.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    pub select: Option<Vec<Spanned<String>>>,
+    pub ignore: Option<Vec<Spanned<String>>>,
+    pub fail_on: Option<Spanned<String>>,
+    pub state: Option<Vec<Spanned<String>>>,
+    pub region: Option<String>,
+    pub account: Option<Spanned<String>>,
+    pub require_digest: Option<bool>,
+    pub severity: Option<HashMap<String, Spanned<String>>>,
+    pub per_file_ignores: Option<Vec<PerFileIgnore>>,
+    pub vulnerabilities: Option<Vulnerabilities>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PerFileIgnore {
+    pub path: Spanned<String>,
+    pub ignore: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Vulnerabilities {
+    pub error_on: Option<Spanned<String>>,
+    pub warn_on: Option<Spanned<String>>,
+}
+
+/// A config file read and checked.
+#[derive(Debug)]
+pub struct LoadedConfig {
+    pub path: PathBuf,
+    pub source: SourceFile,
+    pub config: Config,
+}
+
+/// An error in the config file, at a place in it.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub source: SourceFile,
+    pub span: Span,
+    pub message: String,
+}
+
+/// The nearest `ecs-preflight.toml` from `start` upward.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = if start.is_file() { start.parent()?.to_path_buf() } else { start.to_path_buf() };
+    let start = std::path::absolute(&start).ok()?;
+    start.ancestors().map(|dir| dir.join(FILE_NAME)).find(|p| p.is_file())
+}
+
+pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<ConfigError>> {
+    let source = match SourceFile::read(path, display_name.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            let source = SourceFile::new(path.to_path_buf(), display_name, String::new());
+            return Err(Box::new(ConfigError { source, span: Span::default(), message: format!("cannot read the config file: {}", e.message) }));
+        }
+    };
+    let config: Config = match toml::from_str(&source.text) {
+        Ok(c) => c,
+        Err(e) => {
+            let span = e.span().map(|r| Span::new(r.start, r.end)).unwrap_or_default();
+            let message = e.message().to_string();
+            return Err(Box::new(ConfigError { source, span, message }));
+        }
+    };
+    let fail = |span: std::ops::Range<usize>, message: String, source: SourceFile| {
+        Box::new(ConfigError { source, span: Span::new(span.start, span.end), message })
+    };
+    // Every rule code, name or prefix must mean something.
+    let mut selectors: Vec<&Spanned<String>> = Vec::new();
+    selectors.extend(config.select.iter().flatten());
+    selectors.extend(config.ignore.iter().flatten());
+    for pfi in config.per_file_ignores.iter().flatten() {
+        selectors.extend(pfi.ignore.iter());
+    }
+    for s in selectors {
+        if !is_known_selector(s.get_ref()) {
+            let message = unknown_selector_message(s.get_ref());
+            return Err(fail(s.span(), message, source));
+        }
+    }
+    for (code, level) in config.severity.iter().flatten() {
+        if crate::rules::find(code).is_none() {
+            // The key's own span is not kept by serde; point at the value on that key's line.
+            let message = unknown_selector_message(code);
+            return Err(fail(level.span(), message, source));
+        }
+        if Severity::parse(level.get_ref()).is_none() {
+            return Err(fail(level.span(), format!("unknown severity `{}`: use error, warning or note", level.get_ref()), source));
+        }
+    }
+    if let Some(f) = &config.fail_on {
+        if !["error", "warning", "note", "never"].contains(&f.get_ref().as_str()) {
+            return Err(fail(f.span(), format!("unknown fail-on level `{}`: use error, warning, note or never", f.get_ref()), source));
+        }
+    }
+    if let Some(a) = &config.account {
+        if !is_account_id(a.get_ref()) {
+            return Err(fail(a.span(), format!("`{}` is not an AWS account ID (12 digits)", a.get_ref()), source));
+        }
+    }
+    for pfi in config.per_file_ignores.iter().flatten() {
+        if let Err(e) = globset::Glob::new(pfi.path.get_ref()) {
+            return Err(fail(pfi.path.span(), format!("invalid path pattern: {e}"), source));
+        }
+    }
+    if let Some(v) = &config.vulnerabilities {
+        for level in [&v.error_on, &v.warn_on].into_iter().flatten() {
+            if !["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED", "NONE"].contains(&level.get_ref().as_str()) {
+                return Err(fail(level.span(), format!("unknown severity `{}`: use CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL or NONE", level.get_ref()), source));
+            }
+        }
+    }
+    Ok(LoadedConfig { path: path.to_path_buf(), source, config })
+}
+
+/// Rule families are valid selectors even while a family has no rule in this build, so that
+/// a config written for the full rule set keeps working.
+pub const FAMILIES: [&str; 6] = ["IN", "TD", "IMG", "ROLE", "NET", "ECR"];
+
+pub fn is_known_selector(selector: &str) -> bool {
+    !resolve_selector(selector).is_empty() || FAMILIES.contains(&selector.trim().to_ascii_uppercase().as_str())
+}
+
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The rules a selector names: a code (`IMG002`), a name (`latest-tag`), a prefix of codes
+/// (`IMG`, `IMG00`) or `ALL`.
+pub fn resolve_selector(selector: &str) -> Vec<&'static Rule> {
+    let s = selector.trim();
+    if s.eq_ignore_ascii_case("ALL") {
+        return ALL.to_vec();
+    }
+    if let Some(rule) = crate::rules::find(s) {
+        return vec![rule];
+    }
+    let upper = s.to_ascii_uppercase();
+    if upper.is_empty() || !upper.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Vec::new();
+    }
+    ALL.iter().copied().filter(|r| r.code.starts_with(&upper) && family(r.code).len() <= upper.len()).collect()
+}
+
+fn family(code: &str) -> &str {
+    code.trim_end_matches(|c: char| c.is_ascii_digit())
+}
+
+pub fn unknown_selector_message(selector: &str) -> String {
+    let known_family = ["IN", "TD", "IMG", "ROLE", "NET", "ECR"];
+    let hint = if known_family.iter().any(|f| selector.to_ascii_uppercase().starts_with(f)) {
+        " (run `ecs-preflight rules` for the list)"
+    } else {
+        " (codes start with IN, TD, IMG, ROLE, NET or ECR; run `ecs-preflight rules` for the list)"
+    };
+    format!("unknown rule code or name `{selector}`{hint}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<LoadedConfig, Box<ConfigError>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, text).unwrap();
+        load(&path, FILE_NAME.into())
+    }
+
+    fn error_line(text: &str) -> (usize, String) {
+        let err = load_text(text).unwrap_err();
+        (err.source.line_col(err.span.start).0, err.message)
+    }
+
+    #[test]
+    fn reads_the_documented_example() {
+        let text = r#"
+select = ["TD", "IMG", "ROLE", "NET", "ECR"]
+ignore = ["IMG007"]
+fail-on = "error"
+state = ["state/prod-us-east-1.json"]
+region = "us-east-1"
+require-digest = false
+
+[severity]
+IMG004 = "warning"
+
+[[per-file-ignores]]
+path = "legacy/**"
+ignore = ["IMG002", "IMG003"]
+
+[vulnerabilities]
+error-on = "CRITICAL"
+warn-on = "HIGH"
+"#;
+        let c = load_text(text).unwrap().config;
+        assert_eq!(c.region.as_deref(), Some("us-east-1"));
+        assert_eq!(c.per_file_ignores.unwrap()[0].ignore.len(), 2);
+    }
+
+    #[test]
+    fn unknown_keys_and_codes_point_at_their_line() {
+        let (line, msg) = error_line("region = \"us-east-1\"\nfail_on = \"error\"\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("unknown field `fail_on`"), "{msg}");
+        let (line, msg) = error_line("select = [\"TD\"]\nignore = [\n  \"IMG099\",\n]\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("IMG099"), "{msg}");
+        let (line, _) = error_line("[severity]\nIMG004 = \"warning\"\nFOO123 = \"note\"\n");
+        assert_eq!(line, 3);
+        let (line, msg) = error_line("fail-on = \"sometimes\"\n");
+        assert_eq!(line, 1);
+        assert!(msg.contains("sometimes"));
+        let (line, _) = error_line("\n\nregion = [1\n");
+        assert_eq!(line, 3);
+    }
+
+    #[test]
+    fn selectors() {
+        assert_eq!(resolve_selector("IMG002").len(), 1);
+        assert_eq!(resolve_selector("latest-tag")[0].code, "IMG002");
+        assert!(resolve_selector("IMG").len() >= 9);
+        assert!(resolve_selector("IMG00").len() >= 9);
+        assert!(resolve_selector("I").is_empty());
+        assert!(resolve_selector("nope").is_empty());
+    }
+}

@@ -1,0 +1,131 @@
+//! Diagnostics: what a rule found, where, and how to fix it. Renderers turn them into human,
+//! JSON, SARIF and GitHub output; nothing here knows about output formats.
+
+use crate::span::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "note" => Some(Severity::Note),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// Index of a file in the run's file list.
+pub type FileId = usize;
+
+/// A secondary place that explains the finding ("denied by this statement").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+}
+
+/// How safe a fix is to apply without review (ruff's vocabulary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applicability {
+    /// Keeps the meaning the user intended; applied by `--fix`.
+    Safe,
+    /// Shown, never applied (e.g. a Terraform plan: the change belongs in the `.tf` source).
+    DisplayOnly,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::DisplayOnly => "display-only",
+        }
+    }
+}
+
+/// Replace the text at `span` of `file` with `content`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edit {
+    pub file: FileId,
+    pub span: Span,
+    pub content: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fix {
+    pub description: String,
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: FileId,
+    pub span: Span,
+    /// What the primary span is, shown under it in human output.
+    pub label: Option<String>,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+    pub fix: Option<Fix>,
+    pub task_definition: Option<String>,
+    pub container: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn label(&mut self, file: FileId, span: Span, message: impl Into<String>) -> &mut Self {
+        self.labels.push(Label { file, span, message: message.into() });
+        self
+    }
+
+    /// A secondary label in the diagnostic's own file.
+    pub fn label_here(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
+        let file = self.file;
+        self.label(file, span, message)
+    }
+
+    pub fn primary_label(&mut self, message: impl Into<String>) -> &mut Self {
+        self.label = Some(message.into());
+        self
+    }
+
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn fix(&mut self, fix: Fix) -> &mut Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    pub fn container(&mut self, name: impl Into<String>) -> &mut Self {
+        self.container = Some(name.into());
+        self
+    }
+}
+
+/// A check that could not be made, and why: listed in the run summary, never a pass or a fail.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Skip {
+    pub rules: Vec<&'static str>,
+    pub reason: String,
+}

@@ -1,0 +1,421 @@
+//! Wildcard matching for IAM patterns (`*` any run, `?` exactly one character) and ARN splitting.
+//!
+//! Patterns are compiled once, when the policy is parsed, into a token list; matching then walks
+//! the token list with the classic single-backtrack-point algorithm, which is complete for
+//! patterns made of literals, `*` and `?` (no character classes). No regex: IAM wildcards are
+//! not regexes, and a regex engine would be slower to build for the thousands of short patterns
+//! a state file holds.
+
+use super::request::RequestContext;
+use super::variables::{Syntax, Template, VarMatch};
+
+/// One element of a compiled wildcard pattern.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Tok {
+    /// Text that must appear exactly.
+    Lit(String),
+    /// `*`: any run of characters, possibly empty.
+    Star,
+    /// `?`: exactly one character.
+    One,
+}
+
+/// A compiled wildcard pattern with fast paths for the common shapes.
+#[derive(Clone, Debug)]
+pub(crate) struct Glob {
+    shape: Shape,
+    toks: Vec<Tok>,
+}
+
+#[derive(Clone, Debug)]
+enum Shape {
+    /// `*` alone.
+    Any,
+    /// No wildcard at all.
+    Exact(String),
+    /// `literal*`.
+    Prefix(String),
+    /// Anything else.
+    General,
+}
+
+impl Glob {
+    pub(crate) fn from_toks(toks: Vec<Tok>) -> Glob {
+        let shape = match toks.as_slice() {
+            [Tok::Star] => Shape::Any,
+            [] => Shape::Exact(String::new()),
+            [Tok::Lit(l)] => Shape::Exact(l.clone()),
+            [Tok::Lit(l), Tok::Star] => Shape::Prefix(l.clone()),
+            _ => Shape::General,
+        };
+        Glob { shape, toks }
+    }
+
+    pub(crate) fn is_match(&self, s: &str) -> bool {
+        match &self.shape {
+            Shape::Any => true,
+            Shape::Exact(l) => s == l,
+            Shape::Prefix(p) => s.starts_with(p.as_str()),
+            Shape::General => toks_match(&self.toks, s),
+        }
+    }
+}
+
+/// Appends literal text to a token list, merging with a preceding literal.
+pub(crate) fn push_lit(toks: &mut Vec<Tok>, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    if let Some(Tok::Lit(prev)) = toks.last_mut() {
+        prev.push_str(text);
+    } else {
+        toks.push(Tok::Lit(text.to_string()));
+    }
+}
+
+/// Appends a wildcard, collapsing runs of `*` (they mean the same as one).
+pub(crate) fn push_wild(toks: &mut Vec<Tok>, tok: Tok) {
+    if tok == Tok::Star && toks.last() == Some(&Tok::Star) {
+        return;
+    }
+    toks.push(tok);
+}
+
+/// Length in bytes of the UTF-8 character that starts with `b`.
+fn char_len(b: u8) -> usize {
+    match b {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// Whole-string match of `s` against the tokens. `?` and star backtracking step by whole UTF-8
+/// characters so that a `?` never matches half a character.
+pub(crate) fn toks_match(toks: &[Tok], s: &str) -> bool {
+    let sb = s.as_bytes();
+    let mut ti = 0usize;
+    let mut si = 0usize;
+    // (token index after the last star seen, string position that star's match ends at)
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        let advanced = match toks.get(ti) {
+            Some(Tok::Star) => {
+                if ti + 1 == toks.len() {
+                    return true;
+                }
+                star = Some((ti + 1, si));
+                ti += 1;
+                continue;
+            }
+            Some(Tok::One) => match sb.get(si) {
+                Some(&b) => {
+                    si += char_len(b);
+                    ti += 1;
+                    true
+                }
+                None => false,
+            },
+            Some(Tok::Lit(l)) => {
+                if sb.get(si..).is_some_and(|rest| rest.starts_with(l.as_bytes())) {
+                    si += l.len();
+                    ti += 1;
+                    true
+                } else {
+                    false
+                }
+            }
+            None => {
+                if si >= sb.len() {
+                    return true;
+                }
+                false
+            }
+        };
+        if advanced {
+            continue;
+        }
+        // Mismatch: let the last star swallow one more character and retry after it.
+        match star {
+            Some((after_star, end)) => match sb.get(end) {
+                Some(&b) => {
+                    let next = end + char_len(b);
+                    star = Some((after_star, next));
+                    ti = after_star;
+                    si = next;
+                }
+                None => return false,
+            },
+            None => return false,
+        }
+    }
+}
+
+/// An ARN (or ARN-like string) cut at its first five colons, by byte offsets. Fewer than six
+/// parts when the string has fewer than five colons; the last part keeps any further colons.
+#[derive(Clone, Debug)]
+pub(crate) struct ArnSplit {
+    starts: [usize; 6],
+    count: usize,
+}
+
+impl ArnSplit {
+    pub(crate) fn new(s: &str) -> ArnSplit {
+        let mut starts = [0usize; 6];
+        let mut count = 1;
+        for (i, b) in s.bytes().enumerate() {
+            if count == 6 {
+                break;
+            }
+            if b == b':' {
+                starts[count] = i + 1;
+                count += 1;
+            }
+        }
+        ArnSplit { starts, count }
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Part `i` alone (for the last part: everything after the fifth colon).
+    pub(crate) fn part<'s>(&self, s: &'s str, i: usize) -> &'s str {
+        if i >= self.count {
+            return "";
+        }
+        let start = self.starts[i];
+        let end = if i + 1 < self.count { self.starts[i + 1] - 1 } else { s.len() };
+        s.get(start..end).unwrap_or("")
+    }
+
+    /// Everything from the start of part `i` to the end of the string, colons included.
+    pub(crate) fn rest<'s>(&self, s: &'s str, i: usize) -> &'s str {
+        if i >= self.count {
+            return "";
+        }
+        s.get(self.starts[i]..).unwrap_or("")
+    }
+}
+
+/// Splits a pattern at its first five colons that are not inside a `${…}` policy variable
+/// (a variable such as `${aws:username}` contains a colon of its own).
+pub(crate) fn split_pattern_arn(s: &str) -> Vec<&str> {
+    let mut parts = Vec::with_capacity(6);
+    let mut start = 0usize;
+    let mut depth = 0usize;
+    let bytes = s.as_bytes();
+    let mut i = 0usize;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'$' && bytes.get(i + 1) == Some(&b'{') {
+            depth += 1;
+            i += 2;
+            continue;
+        }
+        if b == b'}' && depth > 0 {
+            depth -= 1;
+        } else if b == b':' && depth == 0 && parts.len() < 5 {
+            parts.push(s.get(start..i).unwrap_or(""));
+            start = i + 1;
+        }
+        i += 1;
+    }
+    parts.push(s.get(start..).unwrap_or(""));
+    parts
+}
+
+/// A compiled `Action` / `NotAction` entry: `*`, or `service:name` with wildcards, lowercased
+/// (actions are case-insensitive, §2.4).
+#[derive(Clone, Debug)]
+pub(crate) enum ActionPattern {
+    Any,
+    Named { service: Glob, name: Glob },
+}
+
+impl ActionPattern {
+    /// `None` when the text is neither `*` nor `service:name`.
+    pub(crate) fn compile(text: &str) -> Option<ActionPattern> {
+        let text = text.trim();
+        if text == "*" {
+            return Some(ActionPattern::Any);
+        }
+        let lower = text.to_lowercase();
+        let (service, name) = lower.split_once(':')?;
+        if service.is_empty() || name.contains(':') {
+            return None;
+        }
+        Some(ActionPattern::Named { service: wild_glob(service), name: wild_glob(name) })
+    }
+
+    /// `action_lc` is the lowercased `service:Name` of the request.
+    pub(crate) fn matches(&self, action_lc: &str) -> bool {
+        match self {
+            ActionPattern::Any => true,
+            ActionPattern::Named { service, name } => {
+                let (s, n) = action_lc.split_once(':').unwrap_or((action_lc, ""));
+                service.is_match(s) && name.is_match(n)
+            }
+        }
+    }
+}
+
+/// A glob where `*` and `?` are wildcards and everything else is literal.
+pub(crate) fn wild_glob(text: &str) -> Glob {
+    let mut toks = Vec::new();
+    let mut lit_start = 0usize;
+    for (i, c) in text.char_indices() {
+        if c == '*' || c == '?' {
+            push_lit(&mut toks, text.get(lit_start..i).unwrap_or(""));
+            push_wild(&mut toks, if c == '*' { Tok::Star } else { Tok::One });
+            lit_start = i + 1;
+        }
+    }
+    push_lit(&mut toks, text.get(lit_start..).unwrap_or(""));
+    Glob::from_toks(toks)
+}
+
+/// A compiled ARN pattern (Resource / NotResource entries and Arn* condition values): matched
+/// part by part at the first five colons, each part with wildcards (§2.4). A pattern with fewer
+/// than six parts lets its last part match the rest of the ARN, colons included [INF, §2.4].
+#[derive(Clone, Debug)]
+pub(crate) struct ArnPattern {
+    parts: Vec<Template>,
+}
+
+impl ArnPattern {
+    /// `variables_from`: index of the first part where `${…}` is a variable (5 for Resource,
+    /// where variables are only allowed after the fifth colon; 0 for Arn* condition values);
+    /// `None` when the policy version makes variables literal.
+    pub(crate) fn compile(text: &str, variables_from: Option<usize>) -> ArnPattern {
+        let parts = split_pattern_arn(text)
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let variables = variables_from.is_some_and(|from| i >= from);
+                Template::compile(p, Syntax { wildcards: true, variables })
+            })
+            .collect();
+        ArnPattern { parts }
+    }
+
+    pub(crate) fn matches(&self, s: &str, split: &ArnSplit, ctx: &RequestContext) -> VarMatch {
+        let k = self.parts.len();
+        if split.count() < k {
+            return VarMatch::No;
+        }
+        let mut result = VarMatch::Yes;
+        for (i, part) in self.parts.iter().enumerate() {
+            let text = if i + 1 == k { split.rest(s, i) } else { split.part(s, i) };
+            match part.matches(text, ctx) {
+                VarMatch::No => return VarMatch::No,
+                VarMatch::Yes => {}
+                fail @ VarMatch::Fail(_) => {
+                    if result == VarMatch::Yes {
+                        result = fail;
+                    }
+                }
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn glob(p: &str) -> Glob {
+        let mut toks = Vec::new();
+        for c in p.chars() {
+            match c {
+                '*' => push_wild(&mut toks, Tok::Star),
+                '?' => push_wild(&mut toks, Tok::One),
+                c => push_lit(&mut toks, c.encode_utf8(&mut [0; 4])),
+            }
+        }
+        Glob::from_toks(toks)
+    }
+
+    #[test]
+    fn star_and_question() {
+        assert!(glob("*").is_match(""));
+        assert!(glob("a*c").is_match("abbbc"));
+        assert!(glob("a*c").is_match("ac"));
+        assert!(!glob("a*c").is_match("abcd"));
+        assert!(glob("a?c").is_match("abc"));
+        assert!(!glob("a?c").is_match("ac"));
+        assert!(glob("*Image").is_match("batchgetImage"));
+        assert!(glob("ab*cd*ef").is_match("abXcdYcdZef"));
+        assert!(!glob("ab*cd*ef").is_match("abXcdYcdZe"));
+        assert!(glob("*a*a*a*").is_match("aaa"));
+        assert!(!glob("*a*a*a*b").is_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        assert!(glob("prefix*").is_match("prefix/and/more"));
+        assert!(!glob("prefix*").is_match("prefi"));
+    }
+
+    #[test]
+    fn question_matches_one_character_not_one_byte() {
+        assert!(glob("a?c").is_match("aéc"));
+        assert!(!glob("a??c").is_match("aéc"));
+        assert!(glob("*é").is_match("xxé"));
+    }
+
+    #[test]
+    fn arn_split_keeps_colons_in_the_last_part() {
+        let s = "arn:aws:logs:us-east-1:1:log-group:g:log-stream:s";
+        let a = ArnSplit::new(s);
+        assert_eq!(a.count(), 6);
+        assert_eq!(a.part(s, 2), "logs");
+        assert_eq!(a.part(s, 5), "log-group:g:log-stream:s");
+        assert_eq!(a.rest(s, 3), "us-east-1:1:log-group:g:log-stream:s");
+        let star = ArnSplit::new("*");
+        assert_eq!(star.count(), 1);
+        assert_eq!(star.part("*", 0), "*");
+    }
+
+    #[test]
+    fn pattern_split_skips_colons_inside_variables() {
+        let p = split_pattern_arn("arn:aws:s3:::bucket/${aws:username}/x:y");
+        assert_eq!(p, vec!["arn", "aws", "s3", "", "", "bucket/${aws:username}/x:y"]);
+        let p = split_pattern_arn("arn:aws:ecr:*");
+        assert_eq!(p, vec!["arn", "aws", "ecr", "*"]);
+    }
+
+    #[test]
+    fn actions_are_case_insensitive() {
+        let p = ActionPattern::compile("ECR:Get*").unwrap();
+        assert!(p.matches("ecr:getauthorizationtoken"));
+        assert!(!p.matches("ecr:batchgetimage"));
+        assert!(!p.matches("ecrx:getfoo"));
+        assert!(ActionPattern::compile("*").unwrap().matches("anything:at-all"));
+        assert!(ActionPattern::compile("ecr:Batch?etImage").unwrap().matches("ecr:batchgetimage"));
+        assert!(ActionPattern::compile("ecr").is_none());
+        assert!(ActionPattern::compile("a:b:c").is_none());
+        assert!(ActionPattern::compile(":b").is_none());
+    }
+
+    #[test]
+    fn arn_patterns_match_per_segment() {
+        let ctx = RequestContext::new();
+        let m = |p: &str, s: &str| ArnPattern::compile(p, Some(5)).matches(s, &ArnSplit::new(s), &ctx);
+        let repo = "arn:aws:ecr:us-east-1:111122223333:repository/team/app";
+        assert_eq!(m("*", repo), VarMatch::Yes);
+        assert_eq!(m("arn:aws:ecr:*:*:repository/*", repo), VarMatch::Yes);
+        assert_eq!(m("arn:aws:ecr:us-east-?:*:repository/team/*", repo), VarMatch::Yes);
+        // A `*` in the region part cannot swallow the colon after it.
+        assert_eq!(m("arn:aws:ecr:*:repository/team/app", repo), VarMatch::No);
+        // Case-sensitive.
+        assert_eq!(m("arn:aws:ECR:*:*:*", repo), VarMatch::No);
+        // Short pattern: the last part matches the rest.
+        assert_eq!(m("arn:aws:ecr:*", repo), VarMatch::Yes);
+        assert_eq!(m("arn:aws:ecr:us-east-1", repo), VarMatch::No);
+        // A resource of "*" (no resource type) only matches a "*" pattern.
+        assert_eq!(m("arn:aws:ecr:*:*:*", "*"), VarMatch::No);
+        assert_eq!(m("*", "*"), VarMatch::Yes);
+        let stream = "arn:aws:logs:us-east-1:1:log-group:g:log-stream:p/c/t";
+        assert_eq!(m("arn:aws:logs:*:*:log-group:g:*", stream), VarMatch::Yes);
+        assert_eq!(m("arn:aws:logs:*:*:log-group:h:*", stream), VarMatch::No);
+    }
+}

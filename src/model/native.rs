@@ -1,0 +1,55 @@
+//! Task definition JSON: the `register-task-definition --cli-input-json` shape, the
+//! `describe-task-definition` output (`{"taskDefinition": {…}}`), or an array of either.
+
+use crate::parse::{Node, NodeKind};
+use crate::source::SourceFile;
+use crate::span::Span;
+
+use super::{Document, Format, KeyStyle, Origin, TaskDefinition};
+
+pub fn is_task_definition(node: &Node) -> bool {
+    if let Some(inner) = node.get("taskDefinition") {
+        return inner.is_object();
+    }
+    node.is_object() && (node.get("containerDefinitions").is_some() || node.get("family").is_some())
+}
+
+pub fn read(root: &Node, file: &SourceFile) -> Document {
+    let items: Vec<&Node> = match &root.kind {
+        NodeKind::Array(items) => items.iter().collect(),
+        _ => vec![root],
+    };
+    let many = items.len() > 1;
+    let task_definitions = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let props = item.get("taskDefinition").filter(|n| n.is_object()).unwrap_or(item);
+            let family = props.get("family");
+            let label = match family.and_then(Node::as_str) {
+                Some(f) if !f.is_empty() => f.to_string(),
+                _ if many => format!("{} #{}", file_stem(file), i + 1),
+                _ => file_stem(file),
+            };
+            // Point at the family value, else at the opening brace of the definition.
+            let anchor = family
+                .filter(|f| !f.is_null())
+                .map(|f| f.span)
+                .unwrap_or(Span { start: props.span.start, end: props.span.start + 1 });
+            TaskDefinition {
+                label,
+                origin: Origin::Native,
+                style: KeyStyle::Camel,
+                container_style: KeyStyle::Camel,
+                props: props.clone(),
+                anchor,
+                containers_unknown: None,
+            }
+        })
+        .collect();
+    Document { format: Format::TaskDefinitionJson, task_definitions, resources: Vec::new(), problems: Vec::new() }
+}
+
+fn file_stem(file: &SourceFile) -> String {
+    file.path.file_stem().and_then(|s| s.to_str()).unwrap_or("task definition").to_string()
+}

@@ -1,0 +1,286 @@
+//! Terraform plan JSON (`terraform show -json plan.out`), and `terraform show -json` of a state.
+//!
+//! Resources are read from `planned_values` (diagnostics point there); `resource_changes` only
+//! says which values are unknown until apply; `configuration` links an unknown attribute to the
+//! resource it comes from (`execution_role_arn = aws_iam_role.exec.arn`). Each resource is
+//! read once.
+
+use std::collections::HashMap;
+
+use crate::parse::{Member, Node, NodeKind, embedded};
+use crate::span::Span;
+
+use super::{Document, Format, KeyStyle, Origin, Problem, Resource, TaskDefinition};
+
+pub fn read(root: &Node, text: &str) -> Document {
+    let mut doc = Document { format: Format::TerraformPlan, task_definitions: Vec::new(), resources: Vec::new(), problems: Vec::new() };
+    let unknowns = after_unknown_by_address(root);
+    let expressions = configuration_expressions(root);
+    let module = root
+        .get("planned_values")
+        .or_else(|| root.get("values"))
+        .and_then(|v| v.get("root_module"));
+    let mut resources = Vec::new();
+    if let Some(module) = module {
+        collect_resources(module, &mut resources);
+    }
+    for res in resources {
+        let Some(address) = res.get("address").and_then(Node::as_str) else { continue };
+        let Some(kind) = res.get("type").and_then(Node::as_str) else { continue };
+        let address_span = res.get("address").map(|n| n.span).unwrap_or(res.span);
+        let empty = Node::new(NodeKind::Object(Vec::new()), res.span);
+        let values = res.get("values").unwrap_or(&empty);
+        let unknown = unknowns.get(address).copied();
+        let exprs = expressions.get(&config_address(address)).copied();
+        let values = with_unknowns(values, unknown, exprs, module_prefix(address), address_span);
+        if kind == "aws_ecs_task_definition" {
+            doc.task_definitions.push(task_definition(address, address_span, &values, text, &mut doc.problems));
+        }
+        doc.resources.push(Resource { id: address.to_string(), kind: kind.to_string(), id_span: address_span, properties: values });
+    }
+    doc
+}
+
+fn collect_resources<'a>(module: &'a Node, out: &mut Vec<&'a Node>) {
+    for r in module.get("resources").map(Node::items).unwrap_or(&[]) {
+        if r.get("mode").and_then(Node::as_str).unwrap_or("managed") == "managed" {
+            out.push(r);
+        }
+    }
+    for child in module.get("child_modules").map(Node::items).unwrap_or(&[]) {
+        collect_resources(child, out);
+    }
+}
+
+fn after_unknown_by_address(root: &Node) -> HashMap<&str, &Node> {
+    let mut map = HashMap::new();
+    for change in root.get("resource_changes").map(Node::items).unwrap_or(&[]) {
+        if let (Some(address), Some(unknown)) = (
+            change.get("address").and_then(Node::as_str),
+            change.get("change").and_then(|c| c.get("after_unknown")),
+        ) {
+            map.insert(address, unknown);
+        }
+    }
+    map
+}
+
+/// `configuration` expressions of each resource, keyed by its module-qualified address
+/// without instance keys (`module.app.aws_ecs_task_definition.this`).
+fn configuration_expressions(root: &Node) -> HashMap<String, &Node> {
+    let mut map = HashMap::new();
+    if let Some(module) = root.get("configuration").and_then(|c| c.get("root_module")) {
+        collect_expressions(module, "", &mut map, 0);
+    }
+    map
+}
+
+fn collect_expressions<'a>(module: &'a Node, prefix: &str, map: &mut HashMap<String, &'a Node>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    for r in module.get("resources").map(Node::items).unwrap_or(&[]) {
+        if let (Some(address), Some(exprs)) = (r.get("address").and_then(Node::as_str), r.get("expressions")) {
+            map.insert(format!("{prefix}{address}"), exprs);
+        }
+    }
+    for call in module.get("module_calls").map(Node::members).unwrap_or(&[]) {
+        if let Some(inner) = call.value.get("module") {
+            collect_expressions(inner, &format!("{prefix}module.{}.", call.key), map, depth + 1);
+        }
+    }
+}
+
+/// `module.a["x"].module.b.aws_iam_role.r[0]` → `module.a.module.b.aws_iam_role.r`.
+fn config_address(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0;
+    for c in address.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The module part of an address, to qualify references made inside that module.
+fn module_prefix(address: &str) -> String {
+    let plain = config_address(address);
+    let parts: Vec<&str> = plain.split('.').collect();
+    let mut prefix = String::new();
+    let mut i = 0;
+    while i + 1 < parts.len() && parts[i] == "module" {
+        prefix.push_str(&format!("module.{}.", parts[i + 1]));
+        i += 2;
+    }
+    prefix
+}
+
+/// Adds, for top-level attributes unknown until apply, an `Unresolved` value (or a link to the
+/// resource the configuration takes it from).
+fn with_unknowns(values: &Node, unknown: Option<&Node>, exprs: Option<&Node>, prefix: String, at: Span) -> Node {
+    let mut members: Vec<Member> = values.members().iter().filter(|m| !m.value.is_null()).cloned().collect();
+    for m in unknown.map(Node::members).unwrap_or(&[]) {
+        if m.value.kind != NodeKind::Bool(true) || members.iter().any(|v| v.key == m.key) {
+            continue;
+        }
+        let link = exprs.and_then(|e| e.get(&m.key)).and_then(|e| e.get("references")).and_then(|refs| {
+            // ["aws_iam_role.exec.arn", "aws_iam_role.exec"]: the first names the attribute.
+            let first = refs.items().first()?.as_str()?;
+            let parts: Vec<&str> = first.split('.').collect();
+            if parts.len() < 2 || parts[0] == "var" || parts[0] == "local" || parts[0] == "data" || parts[0] == "module" {
+                return None;
+            }
+            let id = format!("{prefix}{}.{}", parts[0], parts[1]);
+            let attribute = parts.get(2).map(|s| s.to_string());
+            Some(NodeKind::ResourceRef { id, attribute })
+        });
+        let kind = link.unwrap_or_else(|| NodeKind::Unresolved(format!("`{}` is known only after apply", m.key)));
+        members.push(Member { key: m.key.clone(), key_span: at, value: Node::new(kind, at) });
+    }
+    Node::new(NodeKind::Object(members), values.span)
+}
+
+fn task_definition(address: &str, address_span: Span, values: &Node, text: &str, problems: &mut Vec<Problem>) -> TaskDefinition {
+    let mut props = Vec::new();
+    let mut containers_unknown = None;
+    let mut put = |key: &str, value: Node, key_span: Span| {
+        props.push(Member { key: key.to_string(), key_span, value });
+    };
+    for m in values.members() {
+        let camel = match m.key.as_str() {
+            "family" => "family",
+            "execution_role_arn" => "executionRoleArn",
+            "task_role_arn" => "taskRoleArn",
+            "network_mode" => "networkMode",
+            "requires_compatibilities" => "requiresCompatibilities",
+            "cpu" => "cpu",
+            "memory" => "memory",
+            "pid_mode" => "pidMode",
+            "ipc_mode" => "ipcMode",
+            "runtime_platform" => {
+                // A list block with at most one item.
+                if let Some(block) = m.value.items().first() {
+                    let renamed = block
+                        .members()
+                        .iter()
+                        .filter(|f| !f.value.is_null())
+                        .map(|f| Member {
+                            key: match f.key.as_str() {
+                                "cpu_architecture" => "cpuArchitecture".to_string(),
+                                "operating_system_family" => "operatingSystemFamily".to_string(),
+                                other => other.to_string(),
+                            },
+                            key_span: f.key_span,
+                            value: f.value.clone(),
+                        })
+                        .collect();
+                    put("runtimePlatform", Node::new(NodeKind::Object(renamed), block.span), m.key_span);
+                }
+                continue;
+            }
+            "container_definitions" => {
+                match &m.value.kind {
+                    NodeKind::String(_) => match embedded::parse_json_string_literal(text, m.value.span) {
+                        Ok(parsed) => put("containerDefinitions", parsed, m.key_span),
+                        Err(e) => {
+                            problems.push(Problem {
+                                span: e.span,
+                                message: format!("`container_definitions` of {address} is not valid JSON: {}", e.message),
+                            });
+                            containers_unknown = Some("`container_definitions` is not valid JSON".to_string());
+                        }
+                    },
+                    NodeKind::Unresolved(why) => containers_unknown = Some(why.clone()),
+                    _ => put("containerDefinitions", m.value.clone(), m.key_span),
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        put(camel, m.value.clone(), m.key_span);
+    }
+    let props = Node::new(NodeKind::Object(props), values.span);
+    let label = match props.get("family").and_then(Node::as_str) {
+        Some(f) if !f.is_empty() => f.to_string(),
+        _ => address.to_string(),
+    };
+    TaskDefinition {
+        label,
+        origin: Origin::TerraformPlan { address: address.to_string() },
+        style: KeyStyle::Camel,
+        container_style: KeyStyle::Camel,
+        props,
+        anchor: address_span,
+        containers_unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::json;
+
+    const PLAN: &str = r#"{
+  "format_version": "1.2",
+  "planned_values": {"root_module": {
+    "resources": [
+      {"address": "aws_ecs_task_definition.app", "mode": "managed", "type": "aws_ecs_task_definition", "name": "app",
+       "values": {"family": "app", "cpu": "256", "memory": "512", "requires_compatibilities": ["FARGATE"],
+                  "runtime_platform": [{"cpu_architecture": "ARM64", "operating_system_family": "LINUX"}],
+                  "container_definitions": "[{\"name\":\"web\",\"image\":\"nginx:latest\"}]"}}
+    ],
+    "child_modules": [{"address": "module.m", "resources": [
+      {"address": "module.m.aws_ecs_task_definition.this[0]", "mode": "managed", "type": "aws_ecs_task_definition", "name": "this",
+       "values": {"family": "other"}}
+    ]}]
+  }},
+  "resource_changes": [
+    {"address": "aws_ecs_task_definition.app", "change": {"after_unknown": {"execution_role_arn": true}}},
+    {"address": "module.m.aws_ecs_task_definition.this[0]", "change": {"after_unknown": {"container_definitions": true, "task_role_arn": true}}}
+  ],
+  "configuration": {"root_module": {
+    "resources": [{"address": "aws_ecs_task_definition.app", "expressions": {"execution_role_arn": {"references": ["aws_iam_role.exec.arn", "aws_iam_role.exec"]}}}],
+    "module_calls": {"m": {"module": {"resources": [{"address": "aws_ecs_task_definition.this", "expressions": {"task_role_arn": {"references": ["aws_iam_role.task.arn"]}}}]}}}
+  }}
+}"#;
+
+    #[test]
+    fn reads_task_definitions_with_links_and_unknowns() {
+        let root = json::parse(PLAN).unwrap();
+        let doc = read(&root, PLAN);
+        assert_eq!(doc.task_definitions.len(), 2);
+        let app = &doc.task_definitions[0];
+        assert_eq!(app.label, "app");
+        assert_eq!(app.requires_fargate(), Some(true));
+        let image = app.containers().next().unwrap().get("image").unwrap();
+        assert_eq!(image.as_str(), Some("nginx:latest"));
+        assert_eq!(&PLAN[image.span.range()], r#"\"nginx:latest\""#);
+        assert_eq!(
+            app.get("executionRoleArn").unwrap().kind,
+            NodeKind::ResourceRef { id: "aws_iam_role.exec".into(), attribute: Some("arn".into()) }
+        );
+        assert_eq!(app.get("runtimePlatform").unwrap().get("cpuArchitecture").unwrap().as_str(), Some("ARM64"));
+        let other = &doc.task_definitions[1];
+        assert!(other.containers_unknown.as_deref().unwrap().contains("after apply"));
+        assert_eq!(
+            other.get("taskRoleArn").unwrap().kind,
+            NodeKind::ResourceRef { id: "module.m.aws_iam_role.task".into(), attribute: Some("arn".into()) }
+        );
+        assert_eq!(doc.resources.len(), 2);
+    }
+
+    #[test]
+    fn bad_container_definitions_is_a_problem_with_a_place() {
+        let plan = r#"{"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+          {"address": "aws_ecs_task_definition.x", "type": "aws_ecs_task_definition", "values": {"family": "x", "container_definitions": "[{\"name\": }]"}}]}}}"#;
+        let root = json::parse(plan).unwrap();
+        let doc = read(&root, plan);
+        assert_eq!(doc.problems.len(), 1);
+        assert_eq!(&plan[doc.problems[0].span.range()], "}");
+        assert!(doc.task_definitions[0].containers_unknown.is_some());
+    }
+}

@@ -1,0 +1,156 @@
+//! `--format json`: the stable machine-readable report of interface.md.
+
+use serde::Serialize;
+
+use crate::check::Report;
+use crate::diag::Severity;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    tool: Tool,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: Summary<'a>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    name: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_definition: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    labels: Vec<JsonLabel<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonLabel<'a> {
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    description: &'a str,
+    applicability: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonEdit<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    content: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary<'a> {
+    files: usize,
+    task_definitions: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+    skipped: Vec<JsonSkip<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSkip<'a> {
+    rules: &'a [&'static str],
+    reason: &'a str,
+}
+
+pub fn render(report: &Report) -> String {
+    let diagnostics = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = &report.files[d.file];
+            let (line, column, end_line, end_column) = file.range(d.span);
+            JsonDiagnostic {
+                code: d.code,
+                name: d.name,
+                severity: d.severity.as_str(),
+                message: &d.message,
+                file: &file.name,
+                line,
+                column,
+                end_line,
+                end_column,
+                task_definition: d.task_definition.as_deref(),
+                container: d.container.as_deref(),
+                help: d.help.as_deref(),
+                labels: d
+                    .labels
+                    .iter()
+                    .map(|l| {
+                        let f = &report.files[l.file];
+                        let (line, column, end_line, end_column) = f.range(l.span);
+                        JsonLabel { message: &l.message, file: &f.name, line, column, end_line, end_column }
+                    })
+                    .collect(),
+                fix: d.fix.as_ref().map(|fix| JsonFix {
+                    description: &fix.description,
+                    applicability: fix.applicability.as_str(),
+                    edits: fix
+                        .edits
+                        .iter()
+                        .map(|e| {
+                            let f = &report.files[e.file];
+                            let (line, column, end_line, end_column) = f.range(e.span);
+                            // Edits in the diagnostic's own file omit the file, as in the contract.
+                            let other = (e.file != d.file).then_some(f.name.as_str());
+                            JsonEdit { file: other, line, column, end_line, end_column, content: &e.content }
+                        })
+                        .collect(),
+                }),
+            }
+        })
+        .collect();
+    let output = Output {
+        version: 1,
+        tool: Tool { name: "ecs-preflight", version: env!("CARGO_PKG_VERSION") },
+        diagnostics,
+        summary: Summary {
+            files: report.checked_files,
+            task_definitions: report.task_definitions,
+            errors: report.count(Severity::Error),
+            warnings: report.count(Severity::Warning),
+            notes: report.count(Severity::Note),
+            skipped: report.skipped.iter().map(|s| JsonSkip { rules: &s.rules, reason: &s.reason }).collect(),
+        },
+    };
+    let mut text = serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}

@@ -1,0 +1,257 @@
+//! `--format sarif`: SARIF 2.1.0, uploadable to GitHub code scanning as is. Hand-written
+//! structs, as cargo-deny and ruff do: the subset we emit is small and stable.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::check::Report;
+use crate::diag::{Diagnostic, Severity};
+use crate::rules::ALL;
+
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// Where the rule pages live, for `helpUri`.
+pub fn rule_page_url(code: &str, name: &str) -> String {
+    format!("{}/blob/main/rules/{code}-{name}.md", env!("CARGO_PKG_REPOSITORY"))
+}
+
+#[derive(Serialize)]
+struct Log {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run {
+    tool: Tool,
+    column_kind: &'static str,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<ReportingDescriptor>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptor {
+    id: &'static str,
+    name: &'static str,
+    short_description: Text,
+    full_description: Text,
+    help_uri: String,
+    default_configuration: Configuration,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Location>,
+    partial_fingerprints: HashMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: Vec<ArtifactChange>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Text,
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+/// Percent-encodes what a relative URI reference cannot carry (spaces, `%`, `#`, `?`, …).
+fn uri(path: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(path, KEEP).to_string()
+}
+
+pub fn render(report: &Report) -> String {
+    let rules = ALL
+        .iter()
+        .map(|r| ReportingDescriptor {
+            id: r.code,
+            name: r.name,
+            short_description: Text { text: r.summary.to_string() },
+            full_description: Text { text: format!("{}. Run `ecs-preflight explain {}` for the full page.", r.summary, r.code) },
+            help_uri: rule_page_url(r.code, r.name),
+            default_configuration: Configuration { level: level(r.severity) },
+        })
+        .collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let results = report.diagnostics.iter().map(|d| result(report, d, &mut seen)).collect();
+    let log = Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "ecs-preflight",
+                    version: env!("CARGO_PKG_VERSION"),
+                    information_uri: env!("CARGO_PKG_REPOSITORY"),
+                    rules,
+                },
+            },
+            column_kind: "unicodeCodePoints",
+            results,
+        }],
+    };
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn region(report: &Report, file: usize, span: crate::span::Span) -> Region {
+    let (start_line, start_column, end_line, end_column) = report.files[file].range(span);
+    Region { start_line, start_column, end_line, end_column }
+}
+
+fn location(report: &Report, file: usize, span: crate::span::Span, id: Option<usize>, message: Option<String>) -> Location {
+    Location {
+        id,
+        physical_location: PhysicalLocation {
+            artifact_location: ArtifactLocation { uri: uri(&report.files[file].name) },
+            region: region(report, file, span),
+        },
+        message: message.map(|text| Text { text }),
+    }
+}
+
+fn result(report: &Report, d: &Diagnostic, seen: &mut HashMap<String, usize>) -> SarifResult {
+    let rule_index = ALL.iter().position(|r| r.code == d.code).unwrap_or(0);
+    let mut message = d.message.clone();
+    if let Some(help) = &d.help {
+        message.push_str("\n\nhelp: ");
+        message.push_str(help);
+    }
+    let related = d
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| location(report, l.file, l.span, Some(i + 1), Some(l.message.clone())))
+        .collect();
+    let fixes = d
+        .fix
+        .iter()
+        .map(|fix| {
+            let mut changes: Vec<ArtifactChange> = Vec::new();
+            for e in &fix.edits {
+                let replacement = Replacement { deleted_region: region(report, e.file, e.span), inserted_content: Text { text: e.content.clone() } };
+                let file_uri = uri(&report.files[e.file].name);
+                match changes.iter_mut().find(|c| c.artifact_location.uri == file_uri) {
+                    Some(c) => c.replacements.push(replacement),
+                    None => changes.push(ArtifactChange { artifact_location: ArtifactLocation { uri: file_uri }, replacements: vec![replacement] }),
+                }
+            }
+            SarifFix { description: Text { text: fix.description.clone() }, artifact_changes: changes }
+        })
+        .collect();
+    // Stable across runs and unaffected by lines moving: the rule, the file and the flagged
+    // text, with a counter for repeats.
+    let file = &report.files[d.file];
+    let key = format!("{}\u{0}{}\u{0}{}\u{0}{}", d.code, file.name, file.slice(d.span), d.container.as_deref().unwrap_or(""));
+    let n = seen.entry(key.clone()).or_insert(0);
+    *n += 1;
+    let fingerprint = format!("{:016x}:{}", fnv1a(key.as_bytes()), n);
+    SarifResult {
+        rule_id: d.code,
+        rule_index,
+        level: level(d.severity),
+        message: Text { text: message },
+        locations: vec![location(report, d.file, d.span, None, None)],
+        related_locations: related,
+        partial_fingerprints: HashMap::from([("primaryLocationLineHash", fingerprint)]),
+        fixes,
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100000001b3))
+}

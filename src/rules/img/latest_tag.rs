@@ -1,0 +1,36 @@
+//! IMG002: the image uses the `latest` tag explicitly.
+
+use super::part_span;
+use crate::diag::Severity;
+use crate::model::TaskDefinition;
+use crate::rules::{Context, ImageFact, Needs, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "IMG002",
+    name: "latest-tag",
+    severity: Severity::Warning,
+    summary: "The image uses the mutable `latest` tag and no digest",
+    needs: Needs::File,
+    check: Some(check),
+};
+
+fn check(_task: &TaskDefinition, cx: &mut Context) {
+    let mut found = Vec::new();
+    for facts in &cx.containers {
+        if let ImageFact::Parsed { node, image } = &facts.image {
+            if image.is_explicit_latest() {
+                let tag = part_span(cx.file, node, image.spans.tag.clone());
+                found.push((facts.container.label(), node.span, tag, image.name_as_written().to_string()));
+            }
+        }
+    }
+    for (name, span, tag, repo) in found {
+        cx.report(&RULE, span, format!("container `{name}` uses the mutable `latest` tag"))
+            .container(name)
+            .label_here(tag, "`latest` moves with every push")
+            .help(format!(
+                "pin the image to a digest (`{repo}:latest@sha256:…`) or to a version tag that is never reused; \
+                 with `latest`, a new push changes what new tasks run and a rollback cannot bring back the old image"
+            ));
+    }
+}

@@ -1,0 +1,806 @@
+//! Differential test of the IAM evaluator (`src/iam`) against an independent implementation,
+//! the npm package `@cloud-copilot/iam-simulate`, run as a separate oracle process
+//! (`tests/node/iam-oracle.mjs`). The package is AGPL: it is only ever executed as an external
+//! program by this test; nothing of it is vendored, bundled or linked, and `tests/node/node_modules`
+//! is not committed.
+//!
+//! Install the oracle: `npm --prefix tests/node ci`. Set `ECS_PREFLIGHT_SKIP_ORACLE=1` to skip
+//! this test on a machine without Node.
+//!
+//! The test generates random policy sets and requests from a seeded PRNG (deterministic), asks
+//! both implementations, and requires that wherever both give a definite answer they agree,
+//! except for the classes of known differences listed in `KNOWN_DIFFERENCES`, each with its
+//! reason. Where our evaluator does not know something (a key, a policy, the session name), the
+//! oracle is given some concrete value: a definite answer of ours must then hold for it too.
+
+use ecs_preflight::iam::{
+    Decision, Evaluation, Policy, PolicyDoc, PolicySet, Principal, Request, RequestContext,
+    ResourceSide, parse_policy, parse_policy_str,
+};
+use ecs_preflight::state::lookup::Tri;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+const CASES: usize = 12_000;
+const SEED: u64 = 0x1A4D_2026_0001;
+
+const ACCT: &str = "111111111111";
+const OTHER: &str = "222222222222";
+const ROLE: &str = "arn:aws:iam::111111111111:role/service-role/exec";
+const SESSION: &str = "arn:aws:sts::111111111111:assumed-role/exec/task-1";
+
+/// Classes of disagreement that are understood, with why. A disagreement is attributed to the
+/// first class whose feature the case contains; any other disagreement fails the test.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "old-version-variables",
+        "a policy with Version 2008-10-17 or no Version uses ${...}: aws-reference §2.3 (IAM \
+         Version element doc) makes policy variables literal text there; the oracle substitutes \
+         them whatever the Version",
+    ),
+    (
+        "uppercase-arn-prefix",
+        "a Resource pattern has upper-case letters in the partition/service/region/account \
+         parts: §2.4 matches resource ARNs case-sensitively in every part; the oracle matches \
+         those four parts case-insensitively",
+    ),
+    (
+        "wildcard-in-resource-type",
+        "a Resource pattern has a wildcard before the first '/' of the resource part \
+         (`…:*/app`): §2.4 globs the whole part; the oracle requires that resource-type prefix \
+         to match literally",
+    ),
+    (
+        "short-arn-in-not-resource",
+        "NotResource lists a pattern with fewer than six ARN parts (`arn:aws:ecr:*`): we let its \
+         last part match the rest (§2.4 [INF]) and a non-match counts as 'not listed'; the oracle \
+         pads the pattern and then, on a non-match, treats the NotResource as not matching either",
+    ),
+    (
+        "epoch-vs-iso-date",
+        "a Date condition compares an epoch value with an ISO 8601 value: we convert both to the \
+         same instant; the oracle compares epoch seconds with ISO milliseconds",
+    ),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic PRNG (SplitMix64): no extra crates.
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    /// True with probability `pct` percent.
+    fn pct(&mut self, pct: u64) -> bool {
+        self.next() % 100 < pct
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
+    fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo + 1)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Condition keys, with the type the oracle knows them by.
+
+#[derive(Clone, Copy, PartialEq)]
+enum Family {
+    Str,
+    Arn,
+    Bool,
+    Num,
+    Date,
+    Epoch,
+    Ip,
+    Bin,
+}
+
+struct KeyDef {
+    name: &'static str,
+    family: Family,
+    multi: bool,
+    pool: &'static [&'static str],
+}
+
+const fn key(name: &'static str, family: Family, multi: bool, pool: &'static [&'static str]) -> KeyDef {
+    KeyDef { name, family, multi, pool }
+}
+
+const KEYS: &[KeyDef] = &[
+    key("aws:PrincipalTag/team", Family::Str, false, &["blue", "green", "Blue", "b*e", "app"]),
+    key("aws:SourceVpc", Family::Str, false, &["vpc-1", "vpc-2"]),
+    key("aws:RequestedRegion", Family::Str, false, &["us-east-1", "eu-west-1"]),
+    key("aws:PrincipalOrgID", Family::Str, false, &["o-aaa", "o-bbb"]),
+    key("aws:username", Family::Str, false, &["alice", "blue", "app"]),
+    key("aws:PrincipalArn", Family::Arn, false, &[ROLE, "arn:aws:iam::111111111111:role/other"]),
+    key(
+        "aws:SourceArn",
+        Family::Arn,
+        false,
+        &["arn:aws:ecs:us-east-1:111111111111:task/c/abc", "arn:aws:ecs:eu-west-1:222222222222:task/d/x"],
+    ),
+    key("aws:SecureTransport", Family::Bool, false, &["true", "false"]),
+    key("aws:MultiFactorAuthPresent", Family::Bool, false, &["true", "false"]),
+    key("aws:MultiFactorAuthAge", Family::Num, false, &["0", "300", "3600", "7200.5"]),
+    key(
+        "aws:CurrentTime",
+        Family::Date,
+        false,
+        &["2024-01-01T00:00:00Z", "2024-06-01T12:00:00Z", "2025-01-01T00:00:00Z"],
+    ),
+    key("aws:EpochTime", Family::Epoch, false, &["1700000000", "1720000000", "1735689600"]),
+    key("aws:SourceIp", Family::Ip, false, &["10.1.2.3", "192.168.1.10", "2001:db8::5", "203.0.113.7"]),
+    key("aws:PrincipalTag/bin", Family::Bin, false, &["QUJD", "REVG"]),
+    key("aws:PrincipalOrgPaths", Family::Str, true, &["o-a/r-1/ou-1/", "o-a/r-1/ou-2/", "o-b/r-2/"]),
+    key("aws:TagKeys", Family::Str, true, &["env", "team", "owner"]),
+    key("aws:CalledVia", Family::Str, true, &["ecs.amazonaws.com", "cloudformation.amazonaws.com"]),
+];
+
+const STR_PATTERNS: &[&str] = &[
+    "b*", "*e", "vpc-?", "*", "o-a/*", "eu-*", "*ou-2/", "e?v", "${aws:username}",
+    "${aws:PrincipalTag/team, 'blue'}", "${aws:PrincipalTag/missing, 'app'}", "b${*}e", "${aws:SourceVpc}",
+];
+const IGNORE_CASE_VALUES: &[&str] = &["BLUE", "Vpc-1", "US-EAST-1", "o-AAA", "Team", "${aws:username}"];
+const ARN_PATTERNS: &[&str] = &[
+    "arn:aws:iam::111111111111:role/*",
+    "arn:aws:iam::*:role/service-role/exec",
+    ROLE,
+    "arn:aws:iam::111111111111:role/other",
+    "arn:aws:ecs:*:111111111111:*",
+    "arn:aws:ecs:us-east-1:*:task/*",
+    "arn:aws:ecs:eu-west-?:222222222222:task/d/*",
+    "arn:aws:iam::111111111111:role/service-role/${aws:username}",
+    "arn:aws:ecs:*:*:task/${aws:PrincipalTag/team, 'c'}/*",
+];
+const NUM_VALUES: &[&str] = &["0", "300", "3600", "1000.5", "-1"];
+const DATE_VALUES: &[&str] = &["2024-03-01T00:00:00Z", "2024-06-01T12:00:00Z", "2024-12-31T23:59:59Z", "2024-06-01"];
+const EPOCH_VALUES: &[&str] = &["1700000000", "1720000000", "1735689600", "1710000000"];
+const IP_VALUES: &[&str] =
+    &["10.0.0.0/8", "192.168.0.0/16", "2001:db8::/32", "203.0.113.7/32", "0.0.0.0/0", "10.1.2.3", "::/0"];
+
+const STRING_OPS: &[&str] = &["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"];
+const IGNORE_CASE_OPS: &[&str] = &["StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"];
+const ARN_OPS: &[&str] = &["ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"];
+const NUM_OPS: &[&str] = &[
+    "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
+    "NumericGreaterThan", "NumericGreaterThanEquals",
+];
+const DATE_OPS: &[&str] = &[
+    "DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan",
+    "DateGreaterThanEquals",
+];
+
+// ---------------------------------------------------------------------------------------------
+// Actions, resources, principals.
+
+const ACTION_PATTERNS: &[&str] = &[
+    "ecr:BatchGetImage", "ECR:batchgetimage", "ecr:GetDownloadUrlForLayer", "ecr:Get*", "ecr:*", "*",
+    "ecr:Batch?etImage", "ecr:*Image", "ecr:*Layer*", "ecr:GetAuthorizationToken",
+    "ecr:getauthorizationTOKEN", "logs:*", "logs:Put*", "secretsmanager:GetSecretValue",
+    "secretsmanager:*", "s3:*", "iam:*", "ecr:Put*", "ecr:List*", "ecr:Describe*",
+];
+
+const RESOURCE_PATTERNS: &[&str] = &[
+    "*", "*", "*",
+    "arn:aws:ecr:*:*:repository/*",
+    "arn:aws:ecr:us-east-1:111111111111:repository/*",
+    "arn:aws:ecr:*:222222222222:repository/*",
+    "arn:aws:ecr:us-east-1:111111111111:repository/app",
+    "arn:aws:ecr:eu-west-1:222222222222:repository/base/img",
+    "arn:aws:ecr:us-east-?:*:repository/ap?",
+    "arn:aws:ecr:*:*:repository/*app*",
+    "arn:aws:ecr:*:*:repository/blue/*",
+    "arn:aws:logs:*:*:log-group:grp:*",
+    "arn:aws:logs:us-east-1:111111111111:log-group:grp:log-stream:pre/*",
+    "arn:aws:logs:*:*:log-group:other:*",
+    "arn:aws:secretsmanager:*:*:secret:db-*",
+    "arn:aws:secretsmanager:us-east-1:222222222222:secret:*",
+    "arn:aws:ecr:*:*:repository/${aws:PrincipalTag/team}/*",
+    "arn:aws:ecr:*:*:repository/${aws:username, 'app'}",
+    "arn:aws:ecr:*:*:repository/${aws:PrincipalTag/team}${*}",
+    "arn:aws:ecr:*:*:repository/b${?}se/*",
+];
+const SHORT_RESOURCE_PATTERNS: &[&str] = &["arn:aws:ecr:*", "arn:aws:ecr:eu-west-1:*"];
+const UPPERCASE_RESOURCE_PATTERNS: &[&str] =
+    &["arn:aws:ECR:*:*:repository/*", "arn:aws:ecr:US-EAST-1:*:repository/*"];
+const RESOURCE_TYPE_WILDCARDS: &[&str] = &["arn:aws:ecr:*:*:*/app", "arn:aws:ecr:*:*:repo*/blue/*"];
+
+const REPOS: &[&str] = &["app", "blue/app", "green/svc", "base/img"];
+const REGIONS: &[&str] = &["us-east-1", "eu-west-1"];
+
+fn principal_entry(rng: &mut Rng) -> Value {
+    let aws = [
+        "*", ACCT, "arn:aws:iam::111111111111:root", ROLE, "arn:aws:iam::111111111111:role/other",
+        SESSION, "arn:aws:sts::111111111111:assumed-role/exec/task-9", OTHER,
+        "arn:aws:iam::222222222222:root", "333333333333",
+    ];
+    match rng.below(10) {
+        0 => json!("*"),
+        1 => json!({"Service": "codebuild.amazonaws.com"}),
+        2..=4 => {
+            let n = rng.range(2, 3);
+            let list: Vec<&str> = (0..n).map(|_| *rng.pick(&aws)).collect();
+            json!({ "AWS": list })
+        }
+        _ => json!({ "AWS": rng.pick(&aws) }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One generated case.
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Identity,
+    Boundary,
+    Resource,
+}
+
+struct Gen<'r> {
+    rng: &'r mut Rng,
+    features: BTreeSet<&'static str>,
+}
+
+impl Gen<'_> {
+    fn string_list(&mut self, pool: &[&str], lo: usize, hi: usize) -> Value {
+        let n = self.rng.range(lo, hi);
+        let items: Vec<Value> = (0..n).map(|_| json!(self.rng.pick(pool))).collect();
+        if items.len() == 1 && self.rng.pct(60) { items[0].clone() } else { Value::Array(items) }
+    }
+
+    fn resource_pattern(&mut self, not_resource: bool) -> &'static str {
+        let roll = self.rng.below(100);
+        if roll < 3 {
+            if not_resource {
+                self.features.insert("short-arn-in-not-resource");
+            }
+            *self.rng.pick(SHORT_RESOURCE_PATTERNS)
+        } else if roll < 5 {
+            self.features.insert("uppercase-arn-prefix");
+            *self.rng.pick(UPPERCASE_RESOURCE_PATTERNS)
+        } else if roll < 7 {
+            self.features.insert("wildcard-in-resource-type");
+            *self.rng.pick(RESOURCE_TYPE_WILDCARDS)
+        } else {
+            *self.rng.pick(RESOURCE_PATTERNS)
+        }
+    }
+
+    fn condition_values(&mut self, def: &KeyDef, op: &str) -> Value {
+        let n = self.rng.range(1, 3);
+        let mut vals = Vec::new();
+        for _ in 0..n {
+            let v: Value = match def.family {
+                Family::Str if op.contains("IgnoreCase") => json!(self.rng.pick(IGNORE_CASE_VALUES)),
+                Family::Str if op.contains("Like") && self.rng.pct(60) => json!(self.rng.pick(STR_PATTERNS)),
+                Family::Str if self.rng.pct(20) => {
+                    json!(self.rng.pick(&["${aws:username}", "${aws:PrincipalTag/team, 'blue'}", "${aws:SourceVpc}"]))
+                }
+                Family::Str | Family::Bin => json!(self.rng.pick(def.pool)),
+                Family::Arn if op.starts_with("String") => json!(self.rng.pick(def.pool)),
+                Family::Arn => json!(self.rng.pick(ARN_PATTERNS)),
+                Family::Bool => {
+                    if self.rng.pct(50) { json!(self.rng.pct(50)) } else { json!(self.rng.pick(&["true", "false"])) }
+                }
+                Family::Num => {
+                    if self.rng.pct(30) { json!(300) } else { json!(self.rng.pick(NUM_VALUES)) }
+                }
+                Family::Date => {
+                    if self.rng.pct(3) {
+                        self.features.insert("epoch-vs-iso-date");
+                        json!(self.rng.pick(EPOCH_VALUES))
+                    } else {
+                        json!(self.rng.pick(DATE_VALUES))
+                    }
+                }
+                Family::Epoch => {
+                    if self.rng.pct(3) {
+                        self.features.insert("epoch-vs-iso-date");
+                        json!(self.rng.pick(DATE_VALUES))
+                    } else {
+                        json!(self.rng.pick(EPOCH_VALUES))
+                    }
+                }
+                Family::Ip => json!(self.rng.pick(IP_VALUES)),
+            };
+            vals.push(v);
+        }
+        if vals.len() == 1 && self.rng.pct(50) { vals.remove(0) } else { Value::Array(vals) }
+    }
+
+    fn condition_key_text(&mut self, name: &str) -> String {
+        match self.rng.below(10) {
+            0 => name.to_uppercase(),
+            1 => name.to_lowercase(),
+            _ => name.to_string(),
+        }
+    }
+
+    fn condition_block(&mut self) -> Value {
+        let mut block = serde_json::Map::new();
+        for _ in 0..self.rng.range(1, 2) {
+            let def = self.rng.pick(KEYS);
+            let (op, values) = if self.rng.pct(10) {
+                let v = if self.rng.pct(50) { json!(self.rng.pct(50)) } else { json!(self.rng.pick(&["true", "false"])) };
+                ("Null".to_string(), v)
+            } else {
+                let base = match def.family {
+                    Family::Str if self.rng.pct(25) => *self.rng.pick(IGNORE_CASE_OPS),
+                    Family::Str => *self.rng.pick(STRING_OPS),
+                    Family::Arn if self.rng.pct(20) => *self.rng.pick(STRING_OPS),
+                    Family::Arn => *self.rng.pick(ARN_OPS),
+                    Family::Bool => "Bool",
+                    Family::Num => *self.rng.pick(NUM_OPS),
+                    Family::Date | Family::Epoch => *self.rng.pick(DATE_OPS),
+                    Family::Ip => *self.rng.pick(&["IpAddress", "NotIpAddress"]),
+                    Family::Bin => "BinaryEquals",
+                };
+                let values = self.condition_values(def, base);
+                let mut op = base.to_string();
+                if self.rng.pct(20) {
+                    op.push_str("IfExists");
+                }
+                let set = if def.multi { self.rng.pct(85) } else { self.rng.pct(10) };
+                if set {
+                    let prefix = if self.rng.pct(50) { "ForAllValues:" } else { "ForAnyValue:" };
+                    op = format!("{prefix}{op}");
+                }
+                (op, values)
+            };
+            let key = self.condition_key_text(def.name);
+            let entry = block.entry(op).or_insert_with(|| json!({}));
+            entry[key] = values;
+        }
+        Value::Object(block)
+    }
+
+    fn statement(&mut self, kind: Kind, n: usize) -> Value {
+        let mut s = serde_json::Map::new();
+        if self.rng.pct(50) {
+            s.insert("Sid".into(), json!(format!("S{n}")));
+        }
+        let mut deny_pct = match kind {
+            Kind::Identity => 30,
+            Kind::Boundary => 15,
+            Kind::Resource => 30,
+        };
+        if kind == Kind::Resource {
+            if self.rng.pct(88) {
+                s.insert("Principal".into(), principal_entry(self.rng));
+            } else {
+                s.insert("NotPrincipal".into(), principal_entry(self.rng));
+                deny_pct = 80;
+            }
+        }
+        let effect = if self.rng.pct(deny_pct) { "Deny" } else { "Allow" };
+        s.insert("Effect".into(), json!(effect));
+        let actions = self.string_list(ACTION_PATTERNS, 1, 3);
+        s.insert(if self.rng.pct(85) { "Action" } else { "NotAction" }.into(), actions);
+        let wants_resource = kind != Kind::Resource || self.rng.pct(50);
+        if wants_resource {
+            let not = self.rng.pct(15);
+            let n = self.rng.range(1, 3);
+            let list: Vec<Value> = (0..n).map(|_| json!(self.resource_pattern(not))).collect();
+            let v = if list.len() == 1 && self.rng.pct(60) { list[0].clone() } else { Value::Array(list) };
+            s.insert(if not { "NotResource" } else { "Resource" }.into(), v);
+        }
+        if self.rng.pct(40) {
+            s.insert("Condition".into(), self.condition_block());
+        }
+        Value::Object(s)
+    }
+
+    fn policy(&mut self, kind: Kind) -> Value {
+        let n = self.rng.range(1, 4);
+        let statements: Vec<Value> = (0..n).map(|i| self.statement(kind, i)).collect();
+        let mut doc = json!({ "Statement": statements });
+        match self.rng.below(20) {
+            0 => doc["Version"] = json!("2008-10-17"),
+            1 => {}
+            _ => doc["Version"] = json!("2012-10-17"),
+        }
+        if doc.get("Version") != Some(&json!("2012-10-17")) && doc.to_string().contains("${") {
+            self.features.insert("old-version-variables");
+        }
+        doc
+    }
+}
+
+/// A value in the generated request context.
+#[derive(Clone)]
+enum Ctx {
+    Single(String),
+    Multi(Vec<String>),
+    Absent,
+    /// Unknown to us; the oracle gets `Some(value)` or nothing.
+    Unknown(Option<Value>),
+}
+
+struct Case {
+    id: usize,
+    action: &'static str,
+    resource: String,
+    resource_account: String,
+    /// (document, unknown to us, given as URL-encoded text)
+    identity: Vec<(Value, bool, bool)>,
+    boundary: Option<(Value, bool)>,
+    /// `Some((policy, unknown to us))` or `None` for "no policy"; only when `resource_side`.
+    resource_policy: Option<(Value, bool)>,
+    resource_side: bool,
+    session_known: bool,
+    context: Vec<(&'static str, Ctx)>,
+    features: BTreeSet<&'static str>,
+}
+
+fn context_value(rng: &mut Rng, def: &KeyDef) -> Value {
+    if def.multi {
+        let n = if rng.pct(10) { 0 } else { rng.range(1, 3) };
+        let mut vals: Vec<&str> = (0..n).map(|_| *rng.pick(def.pool)).collect();
+        vals.sort();
+        vals.dedup();
+        json!(vals)
+    } else {
+        json!(rng.pick(def.pool))
+    }
+}
+
+fn generate(rng: &mut Rng, id: usize) -> Case {
+    let (action, resource, resource_account, resource_side) = match rng.below(10) {
+        0..=2 => {
+            let acct = if rng.pct(50) { ACCT } else { OTHER };
+            let arn = format!("arn:aws:ecr:{}:{acct}:repository/{}", rng.pick(REGIONS), rng.pick(REPOS));
+            ("ecr:BatchGetImage", arn, acct.to_string(), true)
+        }
+        3..=5 => {
+            let acct = if rng.pct(50) { ACCT } else { OTHER };
+            let arn = format!("arn:aws:ecr:{}:{acct}:repository/{}", rng.pick(REGIONS), rng.pick(REPOS));
+            ("ecr:GetDownloadUrlForLayer", arn, acct.to_string(), true)
+        }
+        6 | 7 => ("ecr:GetAuthorizationToken", "*".to_string(), ACCT.to_string(), false),
+        8 => (
+            "logs:PutLogEvents",
+            "arn:aws:logs:us-east-1:111111111111:log-group:grp:log-stream:pre/c/abc".to_string(),
+            ACCT.to_string(),
+            true,
+        ),
+        _ => {
+            let acct = if rng.pct(70) { ACCT } else { OTHER };
+            (
+                "secretsmanager:GetSecretValue",
+                format!("arn:aws:secretsmanager:us-east-1:{acct}:secret:db-AbCdEf"),
+                acct.to_string(),
+                true,
+            )
+        }
+    };
+    let mut g = Gen { rng, features: BTreeSet::new() };
+    let identity = (0..g.rng.range(0, 3))
+        .map(|_| {
+            let doc = g.policy(Kind::Identity);
+            (doc, g.rng.pct(6), g.rng.pct(20))
+        })
+        .collect();
+    let boundary = if g.rng.pct(30) {
+        let doc = g.policy(Kind::Boundary);
+        Some((doc, g.rng.pct(6)))
+    } else {
+        None
+    };
+    let resource_policy = if resource_side && g.rng.pct(65) {
+        let doc = g.policy(Kind::Resource);
+        Some((doc, g.rng.pct(6)))
+    } else {
+        None
+    };
+    let features = std::mem::take(&mut g.features);
+    let session_known = rng.pct(70);
+    let context = KEYS
+        .iter()
+        .map(|def| {
+            let roll = rng.below(100);
+            let v = if roll < 55 {
+                match context_value(rng, def) {
+                    Value::Array(items) => {
+                        Ctx::Multi(items.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                    }
+                    Value::String(s) => Ctx::Single(s),
+                    _ => Ctx::Absent,
+                }
+            } else if roll < 85 {
+                Ctx::Absent
+            } else if rng.pct(50) {
+                Ctx::Unknown(Some(context_value(rng, def)))
+            } else {
+                Ctx::Unknown(None)
+            };
+            (def.name, v)
+        })
+        .collect();
+    Case {
+        id,
+        action,
+        resource,
+        resource_account,
+        identity,
+        boundary,
+        resource_policy,
+        resource_side,
+        session_known,
+        context,
+        features,
+    }
+}
+
+fn oracle_input(c: &Case) -> Value {
+    let mut vars = serde_json::Map::new();
+    for (k, v) in &c.context {
+        match v {
+            Ctx::Single(s) => {
+                vars.insert(k.to_string(), json!(s));
+            }
+            Ctx::Multi(items) => {
+                vars.insert(k.to_string(), json!(items));
+            }
+            Ctx::Unknown(Some(v)) => {
+                vars.insert(k.to_string(), v.clone());
+            }
+            Ctx::Absent | Ctx::Unknown(None) => {}
+        }
+    }
+    let mut input = json!({
+        "id": c.id,
+        "request": {
+            "principal": SESSION,
+            "action": c.action,
+            "resource": {"resource": c.resource, "accountId": c.resource_account},
+            "contextVariables": vars,
+        },
+        "identityPolicies": c.identity.iter().enumerate()
+            .map(|(i, (doc, _, _))| json!({"name": format!("identity-{i}"), "policy": doc}))
+            .collect::<Vec<_>>(),
+    });
+    if let Some((doc, _)) = &c.boundary {
+        input["permissionBoundaryPolicies"] = json!([{"name": "boundary", "policy": doc}]);
+    }
+    if let Some((doc, _)) = &c.resource_policy {
+        input["resourcePolicy"] = doc.clone();
+    }
+    input
+}
+
+/// Parses every document of the case the way the tool receives them.
+fn our_policies(c: &Case) -> Result<(Vec<Policy>, Option<Policy>, Option<Policy>), String> {
+    let mut identity = Vec::new();
+    for (i, (doc, _, encoded)) in c.identity.iter().enumerate() {
+        let parsed = if *encoded {
+            let text = doc.to_string();
+            let enc = percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+            parse_policy_str(&enc)
+        } else {
+            parse_policy(doc)
+        };
+        identity.push(parsed.map_err(|e| format!("identity {i}: {e}"))?.with_name(format!("identity-{i}")));
+    }
+    let boundary = match &c.boundary {
+        Some((doc, _)) => Some(parse_policy(doc).map_err(|e| format!("boundary: {e}"))?.with_name("boundary")),
+        None => None,
+    };
+    let resource = match &c.resource_policy {
+        Some((doc, _)) => Some(parse_policy(doc).map_err(|e| format!("resource: {e}"))?.with_name("resource")),
+        None => None,
+    };
+    Ok((identity, boundary, resource))
+}
+
+fn our_evaluation(c: &Case, identity: &[Policy], boundary: Option<&Policy>, resource: Option<&Policy>) -> Evaluation {
+    let mut ctx = RequestContext::new();
+    ctx.others_absent();
+    for (k, v) in &c.context {
+        match v {
+            Ctx::Single(s) => {
+                ctx.set(k, s.as_str());
+            }
+            Ctx::Multi(items) => {
+                ctx.set_multi(k, items.clone());
+            }
+            Ctx::Absent => {
+                ctx.set_absent(k);
+            }
+            Ctx::Unknown(_) => {
+                ctx.set_unknown(k);
+            }
+        }
+    }
+    let principal = Principal::from_role_arn(ROLE, c.session_known.then_some("task-1"));
+    let unknown = |name: &str| PolicyDoc::Unknown { name: name.to_string(), reason: "not in the state".into() };
+    let set = PolicySet {
+        identity: c
+            .identity
+            .iter()
+            .zip(identity)
+            .map(|((_, hidden, _), p)| if *hidden { unknown(&p.name) } else { PolicyDoc::Known(p) })
+            .collect(),
+        boundary: c
+            .boundary
+            .as_ref()
+            .zip(boundary)
+            .map(|((_, hidden), p)| if *hidden { unknown("boundary") } else { PolicyDoc::Known(p) }),
+        resource: c.resource_side.then(|| ResourceSide {
+            owner_account: c.resource_account.clone(),
+            policy: c
+                .resource_policy
+                .as_ref()
+                .zip(resource)
+                .map(|((_, hidden), p)| if *hidden { unknown("resource") } else { PolicyDoc::Known(p) }),
+        }),
+    };
+    evaluate_request(c, &principal, &ctx, &set)
+}
+
+fn evaluate_request(c: &Case, principal: &Principal, ctx: &RequestContext, set: &PolicySet<'_>) -> Evaluation {
+    ecs_preflight::iam::evaluate(&Request::new(c.action, &c.resource, principal, ctx), set)
+}
+
+/// Whether our definite decision is consistent with the oracle's.
+fn agrees(ours: &Evaluation, oracle: &str) -> bool {
+    match ours.decision {
+        Decision::Allowed => oracle == "Allowed",
+        Decision::ExplicitDeny => oracle == "ExplicitlyDenied",
+        // Denied either way; when an explicit deny is possible, only its kind is open.
+        Decision::ImplicitDeny => match ours.layers.explicit_deny() {
+            Tri::False => oracle == "ImplicitlyDenied",
+            _ => oracle == "ImplicitlyDenied" || oracle == "ExplicitlyDenied",
+        },
+        Decision::Unknown => true,
+    }
+}
+
+fn node_dir() -> PathBuf {
+    // file!() is relative to the package root in the main crate, absolute in a scratch crate.
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(file!())
+        .parent()
+        .map(|p| p.join("node"))
+        .unwrap_or_else(|| PathBuf::from("tests/node"))
+}
+
+fn run_oracle(inputs: &[Value]) -> Result<BTreeMap<u64, Value>, String> {
+    let dir = node_dir();
+    if !dir.join("node_modules/@cloud-copilot/iam-simulate/package.json").exists() {
+        return Err(format!(
+            "the oracle package is not installed in {}: run `npm --prefix tests/node ci`",
+            dir.display()
+        ));
+    }
+    let mut child = Command::new("node")
+        .arg("iam-oracle.mjs")
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start `node` ({e}): install Node.js 20+ and run `npm --prefix tests/node ci`"))?;
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    let payload: String = inputs.iter().map(|v| v.to_string() + "\n").collect();
+    // Write from another thread: the oracle answers while it reads, and both pipes are finite.
+    let writer = std::thread::spawn(move || stdin.write_all(payload.as_bytes()));
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut out = BTreeMap::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        let v: Value = serde_json::from_str(&line).map_err(|e| format!("bad oracle line {line}: {e}"))?;
+        let id = v["id"].as_u64().ok_or_else(|| format!("oracle line without id: {line}"))?;
+        out.insert(id, v);
+    }
+    writer.join().map_err(|_| "writer thread panicked")?.map_err(|e| e.to_string())?;
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("the oracle exited with {status}"));
+    }
+    Ok(out)
+}
+
+#[test]
+fn iam_evaluator_agrees_with_the_oracle() {
+    if std::env::var("ECS_PREFLIGHT_SKIP_ORACLE").as_deref() == Ok("1") {
+        println!("iam differential test skipped (ECS_PREFLIGHT_SKIP_ORACLE=1)");
+        return;
+    }
+    let mut rng = Rng(SEED);
+    let cases: Vec<Case> = (0..CASES).map(|id| generate(&mut rng, id)).collect();
+    let inputs: Vec<Value> = cases.iter().map(oracle_input).collect();
+    let answers = match run_oracle(&inputs) {
+        Ok(a) => a,
+        Err(e) => panic!("IAM oracle unavailable: {e} (or set ECS_PREFLIGHT_SKIP_ORACLE=1 to skip)"),
+    };
+
+    let mut ours_definite = 0usize;
+    let mut both_definite = 0usize;
+    let mut agree = 0usize;
+    let mut oracle_errors = Vec::new();
+    let mut parse_errors = Vec::new();
+    let mut known: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut unexplained = Vec::new();
+    let mut decisions: BTreeMap<String, usize> = BTreeMap::new();
+    for (c, input) in cases.iter().zip(&inputs) {
+        let (identity, boundary, resource) = match our_policies(c) {
+            Ok(p) => p,
+            Err(e) => {
+                parse_errors.push(format!("case {}: {e}", c.id));
+                continue;
+            }
+        };
+        let ours = our_evaluation(c, &identity, boundary.as_ref(), resource.as_ref());
+        let oracle = answers.get(&(c.id as u64)).cloned().unwrap_or(json!({"result": "missing"}));
+        let oracle_result = oracle["result"].as_str().unwrap_or("missing").to_string();
+        *decisions.entry(format!("{:?} / {oracle_result}", ours.decision)).or_default() += 1;
+        if oracle_result == "error" || oracle_result == "missing" {
+            oracle_errors.push(format!("case {}: {oracle}\n{input}", c.id));
+            continue;
+        }
+        if ours.decision == Decision::Unknown {
+            continue;
+        }
+        ours_definite += 1;
+        both_definite += 1;
+        if agrees(&ours, &oracle_result) {
+            agree += 1;
+            continue;
+        }
+        match KNOWN_DIFFERENCES.iter().find(|(name, _)| c.features.contains(name)) {
+            Some((name, _)) => *known.entry(name).or_default() += 1,
+            None => unexplained.push(format!(
+                "case {}: ours {:?} ({:?}, deciding {:?}, layers {:?}); oracle {oracle_result}\n{input}",
+                c.id, ours.decision, ours.reason, ours.deciding, ours.layers
+            )),
+        }
+    }
+
+    let known_total: usize = known.values().sum();
+    println!("IAM differential test against @cloud-copilot/iam-simulate (seed {SEED:#x})");
+    println!("  cases:             {}", cases.len());
+    println!("  oracle errors:     {}", oracle_errors.len());
+    println!("  our parse errors:  {}", parse_errors.len());
+    println!("  ours definite:     {ours_definite} (the rest Unknown)");
+    println!("  both definite:     {both_definite}");
+    println!("  agree:             {agree}");
+    println!("  known differences: {known_total}");
+    for (name, reason) in KNOWN_DIFFERENCES {
+        println!("    {name}: {} — {reason}", known.get(name).copied().unwrap_or(0));
+    }
+    println!("  unexplained:       {}", unexplained.len());
+    println!("  decision pairs (ours / oracle):");
+    for (pair, n) in &decisions {
+        println!("    {pair}: {n}");
+    }
+    for u in unexplained.iter().take(8) {
+        println!("UNEXPLAINED {u}");
+    }
+    for e in oracle_errors.iter().take(5) {
+        println!("ORACLE ERROR {e}");
+    }
+    for e in parse_errors.iter().take(5) {
+        println!("PARSE ERROR {e}");
+    }
+
+    assert!(cases.len() >= 10_000);
+    assert!(parse_errors.is_empty(), "our parser refused {} valid policies", parse_errors.len());
+    assert!(oracle_errors.is_empty(), "the oracle refused {} cases", oracle_errors.len());
+    assert!(both_definite * 2 >= cases.len(), "too few definite cases to be meaningful: {both_definite}");
+    assert_eq!(unexplained.len(), 0, "{} disagreements outside the known differences", unexplained.len());
+}
