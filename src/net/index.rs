@@ -36,7 +36,7 @@ pub struct NetIndex<'a> {
     ingress_peers: HashMap<&'a str, HttpsPeers>,
     egress_peers: HashMap<&'a str, HttpsPeers>,
     /// Endpoints of `region`, by VPC and service.
-    endpoints_by_service: HashMap<(&'a str, ServiceKind), Vec<&'a VpcEndpoint>>,
+    endpoints_by_service: HashMap<&'a str, HashMap<ServiceKind, Vec<&'a VpcEndpoint>>>,
     /// Endpoints of a service that name no VPC: they might be in any VPC.
     endpoints_without_vpc: HashMap<ServiceKind, String>,
     /// What an endpoint's security groups let in on 443, merged over its groups.
@@ -108,7 +108,7 @@ impl<'a> NetIndex<'a> {
         let Some(name) = endpoint.service_name.as_deref() else { return };
         let Some(kind) = ALL_KINDS.into_iter().find(|k| k.matches_service_name(name, &self.region)) else { return };
         match endpoint.vpc_id.as_deref() {
-            Some(vpc) => self.endpoints_by_service.entry((vpc, kind)).or_default().push(endpoint),
+            Some(vpc) => self.endpoints_by_service.entry(vpc).or_default().entry(kind).or_default().push(endpoint),
             None => {
                 let id = endpoint.vpc_endpoint_id.as_deref().unwrap_or("an endpoint");
                 self.endpoints_without_vpc.entry(kind).or_insert(format!("{id} ({name}) has no VpcId"));
@@ -197,7 +197,8 @@ impl<'a> NetIndex<'a> {
         if let Some(reason) = self.endpoints_without_vpc.get(&kind) {
             return Err(reason.clone());
         }
-        Ok(self.endpoints_by_service.get(&(vpc_id, kind)).map(Vec::as_slice).unwrap_or(&[]))
+        let endpoints = self.endpoints_by_service.get(vpc_id).and_then(|by_kind| by_kind.get(&kind));
+        Ok(endpoints.map(Vec::as_slice).unwrap_or(&[]))
     }
 
     /// What an interface endpoint's security groups let in on 443.

@@ -143,10 +143,14 @@ fn name_value_pair(cx: &mut Context, item: &Node, style: KeyStyle, value_key: &s
     if !item.is_object() {
         return;
     }
+    let what = match field(item, style, "name").and_then(Node::as_str) {
+        Some(name) => format!("`{name}`"),
+        None => "this entry".to_string(),
+    };
     for key in ["name", value_key] {
         match field(item, style, key) {
             None => {
-                cx.report(&RULE, item.span, format!("this entry needs a `{}`", spell(key, style)));
+                cx.report(&RULE, item.span, format!("{what} needs a `{}`", spell(key, style)));
             }
             Some(v) => check_type(cx, v, &spell(key, style), Ty::Str, strict),
         }
@@ -229,10 +233,16 @@ fn type_problem(node: &Node, ty: Ty, strict: bool) -> Option<String> {
     if fits {
         return None;
     }
-    let example = match ty {
-        Ty::Str if matches!(node.kind, NodeKind::Number(_)) => format!(" (write it in quotes: \"{}\")", node.scalar_text().unwrap_or_default()),
-        Ty::Int if matches!(node.kind, NodeKind::String(_)) => " (write it without quotes)".to_string(),
-        Ty::Bool if matches!(node.kind, NodeKind::String(_)) => " (write true or false without quotes)".to_string(),
+    if !strict {
+        // In a template the value's text says more than its type.
+        if let Some(text) = node.scalar_text() {
+            return Some(format!("{}, found `{text}`", schema::describe(ty)));
+        }
+    }
+    let example = match (ty, &node.kind) {
+        (Ty::Str, NodeKind::Number(n)) => format!(" (write it in quotes: \"{n}\")"),
+        (Ty::Int, NodeKind::String(s)) if is_integer(s) => " (write it without quotes)".to_string(),
+        (Ty::Bool, NodeKind::String(s)) if s == "true" || s == "false" => " (write it without quotes)".to_string(),
         _ => String::new(),
     };
     Some(format!("{}, found {}{example}", schema::describe(ty), found()))
