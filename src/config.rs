@@ -62,6 +62,7 @@ pub struct ConfigError {
 /// The nearest `ecs-preflight.toml` from `start` upward.
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let start = if start.is_file() { start.parent()?.to_path_buf() } else { start.to_path_buf() };
+    let start = if start.as_os_str().is_empty() { PathBuf::from(".") } else { start };
     let start = std::path::absolute(&start).ok()?;
     start.ancestors().map(|dir| dir.join(FILE_NAME)).find(|p| p.is_file())
 }

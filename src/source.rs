@@ -19,6 +19,9 @@ pub struct SourceFile {
     /// (`--fix`) cannot be applied to it.
     pub transcoded: bool,
     line_starts: Vec<u32>,
+    /// Columns count characters; in pure ASCII text that is a subtraction (which matters for
+    /// minified files that are one long line).
+    ascii: bool,
 }
 
 /// Why a file could not be turned into text.
@@ -32,7 +35,8 @@ pub struct ReadError {
 impl SourceFile {
     pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
         let line_starts = line_starts(&text);
-        SourceFile { path, name, text, transcoded: false, line_starts }
+        let ascii = text.is_ascii();
+        SourceFile { path, name, text, transcoded: false, line_starts, ascii }
     }
 
     /// Reads a file as text: UTF-8 (with or without a byte order mark), or UTF-16 with a byte
@@ -67,6 +71,9 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line] as usize;
+        if self.ascii {
+            return (line + 1, offset as usize - start + 1);
+        }
         let mut end = offset as usize;
         while !self.text.is_char_boundary(end) {
             end -= 1;

@@ -12,6 +12,9 @@
 //! except for the classes of known differences listed in `KNOWN_DIFFERENCES`, each with its
 //! reason. Where our evaluator does not know something (a key, a policy, the session name), the
 //! oracle is given some concrete value: a definite answer of ours must then hold for it too.
+//! A disagreement counts as a known difference only if undoing that difference on our side
+//! (`neutralize`) makes us agree with the oracle's unchanged answer; each class also has a
+//! hand-written example (`known_difference_examples`) that must show it.
 
 use ecs_preflight::iam::{
     Decision, Evaluation, Policy, PolicyDoc, PolicySet, Principal, Request, RequestContext,
@@ -21,7 +24,7 @@ use ecs_preflight::state::lookup::Tri;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 const CASES: usize = 12_000;
@@ -86,10 +89,18 @@ fn neutralize(feature: &str, c: &Case) -> Case {
         match feature {
             "old-version-variables" => doc["Version"] = json!("2012-10-17"),
             "uppercase-arn-prefix" => map_resources(doc, |_, p| {
-                if UPPERCASE_RESOURCE_PATTERNS.contains(&p) { p.to_lowercase() } else { p.to_string() }
+                if UPPERCASE_RESOURCE_PATTERNS.contains(&p) {
+                    p.to_lowercase()
+                } else {
+                    p.to_string()
+                }
             }),
             "wildcard-in-resource-type" => map_resources(doc, |_, p| {
-                if RESOURCE_TYPE_WILDCARDS.contains(&p) { "arn:aws:ecr:*:*:no-such-type/x".into() } else { p.to_string() }
+                if RESOURCE_TYPE_WILDCARDS.contains(&p) {
+                    "arn:aws:ecr:*:*:no-such-type/x".into()
+                } else {
+                    p.to_string()
+                }
             }),
             "short-arn-in-not-resource" => map_resources(doc, |not, p| {
                 let prefix = p.trim_end_matches('*');
@@ -99,11 +110,23 @@ fn neutralize(feature: &str, c: &Case) -> Case {
                     p.to_string()
                 }
             }),
-            "ipv4-slash-zero" => map_conditions(doc, |_, v| if v == "0.0.0.0/0" { "0.0.0.0/32".into() } else { v.to_string() }),
+            "ipv4-slash-zero" => map_conditions(doc, |_, v| {
+                if v == "0.0.0.0/0" {
+                    "0.0.0.0/32".into()
+                } else {
+                    v.to_string()
+                }
+            }),
             "bare-ip-other-family" => map_conditions(doc, |op, v| {
                 let bare = !v.contains('/');
                 match &oracle_ip {
-                    Some(ip) if op.contains("NotIpAddress") && bare && v.contains(':') != ip.contains(':') => ip.clone(),
+                    Some(ip)
+                        if op.contains("NotIpAddress")
+                            && bare
+                            && v.contains(':') != ip.contains(':') =>
+                    {
+                        ip.clone()
+                    }
                     _ => v.to_string(),
                 }
             }),
@@ -114,7 +137,9 @@ fn neutralize(feature: &str, c: &Case) -> Case {
 }
 
 fn map_resources(doc: &mut Value, f: impl Fn(bool, &str) -> String) {
-    let Some(stmts) = doc.get_mut("Statement").and_then(Value::as_array_mut) else { return };
+    let Some(stmts) = doc.get_mut("Statement").and_then(Value::as_array_mut) else {
+        return;
+    };
     for s in stmts {
         for (name, not) in [("Resource", false), ("NotResource", true)] {
             match s.get_mut(name) {
@@ -133,11 +158,17 @@ fn map_resources(doc: &mut Value, f: impl Fn(bool, &str) -> String) {
 }
 
 fn map_conditions(doc: &mut Value, f: impl Fn(&str, &str) -> String) {
-    let Some(stmts) = doc.get_mut("Statement").and_then(Value::as_array_mut) else { return };
+    let Some(stmts) = doc.get_mut("Statement").and_then(Value::as_array_mut) else {
+        return;
+    };
     for s in stmts {
-        let Some(block) = s.get_mut("Condition").and_then(Value::as_object_mut) else { continue };
+        let Some(block) = s.get_mut("Condition").and_then(Value::as_object_mut) else {
+            continue;
+        };
         for (op, keys) in block.iter_mut() {
-            let Some(keys) = keys.as_object_mut() else { continue };
+            let Some(keys) = keys.as_object_mut() else {
+                continue;
+            };
             for v in keys.values_mut() {
                 match v {
                     Value::String(x) => *x = f(op, x),
@@ -178,6 +209,9 @@ impl Rng {
     fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len())]
     }
+    fn pick_str(&mut self, xs: &[&'static str]) -> &'static str {
+        xs[self.below(xs.len())]
+    }
     fn range(&mut self, lo: usize, hi: usize) -> usize {
         lo + self.below(hi - lo + 1)
     }
@@ -205,45 +239,145 @@ struct KeyDef {
     pool: &'static [&'static str],
 }
 
-const fn key(name: &'static str, family: Family, multi: bool, pool: &'static [&'static str]) -> KeyDef {
-    KeyDef { name, family, multi, pool }
+const fn key(
+    name: &'static str,
+    family: Family,
+    multi: bool,
+    pool: &'static [&'static str],
+) -> KeyDef {
+    KeyDef {
+        name,
+        family,
+        multi,
+        pool,
+    }
 }
 
 const KEYS: &[KeyDef] = &[
-    key("aws:PrincipalTag/team", Family::Str, false, &["blue", "green", "Blue", "b*e", "app"]),
+    key(
+        "aws:PrincipalTag/team",
+        Family::Str,
+        false,
+        &["blue", "green", "Blue", "b*e", "app"],
+    ),
     key("aws:SourceVpc", Family::Str, false, &["vpc-1", "vpc-2"]),
-    key("aws:RequestedRegion", Family::Str, false, &["us-east-1", "eu-west-1"]),
-    key("aws:PrincipalOrgID", Family::Str, false, &["o-aaa", "o-bbb"]),
-    key("aws:username", Family::Str, false, &["alice", "blue", "app"]),
-    key("aws:PrincipalArn", Family::Arn, false, &[ROLE, "arn:aws:iam::111111111111:role/other"]),
+    key(
+        "aws:RequestedRegion",
+        Family::Str,
+        false,
+        &["us-east-1", "eu-west-1"],
+    ),
+    key(
+        "aws:PrincipalOrgID",
+        Family::Str,
+        false,
+        &["o-aaa", "o-bbb"],
+    ),
+    key(
+        "aws:username",
+        Family::Str,
+        false,
+        &["alice", "blue", "app"],
+    ),
+    key(
+        "aws:PrincipalArn",
+        Family::Arn,
+        false,
+        &[ROLE, "arn:aws:iam::111111111111:role/other"],
+    ),
     key(
         "aws:SourceArn",
         Family::Arn,
         false,
-        &["arn:aws:ecs:us-east-1:111111111111:task/c/abc", "arn:aws:ecs:eu-west-1:222222222222:task/d/x"],
+        &[
+            "arn:aws:ecs:us-east-1:111111111111:task/c/abc",
+            "arn:aws:ecs:eu-west-1:222222222222:task/d/x",
+        ],
     ),
-    key("aws:SecureTransport", Family::Bool, false, &["true", "false"]),
-    key("aws:MultiFactorAuthPresent", Family::Bool, false, &["true", "false"]),
-    key("aws:MultiFactorAuthAge", Family::Num, false, &["0", "300", "3600", "7200.5"]),
+    key(
+        "aws:SecureTransport",
+        Family::Bool,
+        false,
+        &["true", "false"],
+    ),
+    key(
+        "aws:MultiFactorAuthPresent",
+        Family::Bool,
+        false,
+        &["true", "false"],
+    ),
+    key(
+        "aws:MultiFactorAuthAge",
+        Family::Num,
+        false,
+        &["0", "300", "3600", "7200.5"],
+    ),
     key(
         "aws:CurrentTime",
         Family::Date,
         false,
-        &["2024-01-01T00:00:00Z", "2024-06-01T12:00:00Z", "2025-01-01T00:00:00Z"],
+        &[
+            "2024-01-01T00:00:00Z",
+            "2024-06-01T12:00:00Z",
+            "2025-01-01T00:00:00Z",
+        ],
     ),
-    key("aws:EpochTime", Family::Epoch, false, &["1700000000", "1720000000", "1735689600"]),
-    key("aws:SourceIp", Family::Ip, false, &["10.1.2.3", "192.168.1.10", "2001:db8::5", "203.0.113.7"]),
-    key("aws:PrincipalTag/bin", Family::Bin, false, &["QUJD", "REVG"]),
-    key("aws:PrincipalOrgPaths", Family::Str, true, &["o-a/r-1/ou-1/", "o-a/r-1/ou-2/", "o-b/r-2/"]),
+    key(
+        "aws:EpochTime",
+        Family::Epoch,
+        false,
+        &["1700000000", "1720000000", "1735689600"],
+    ),
+    key(
+        "aws:SourceIp",
+        Family::Ip,
+        false,
+        &["10.1.2.3", "192.168.1.10", "2001:db8::5", "203.0.113.7"],
+    ),
+    key(
+        "aws:PrincipalTag/bin",
+        Family::Bin,
+        false,
+        &["QUJD", "REVG"],
+    ),
+    key(
+        "aws:PrincipalOrgPaths",
+        Family::Str,
+        true,
+        &["o-a/r-1/ou-1/", "o-a/r-1/ou-2/", "o-b/r-2/"],
+    ),
     key("aws:TagKeys", Family::Str, true, &["env", "team", "owner"]),
-    key("aws:CalledVia", Family::Str, true, &["ecs.amazonaws.com", "cloudformation.amazonaws.com"]),
+    key(
+        "aws:CalledVia",
+        Family::Str,
+        true,
+        &["ecs.amazonaws.com", "cloudformation.amazonaws.com"],
+    ),
 ];
 
 const STR_PATTERNS: &[&str] = &[
-    "b*", "*e", "vpc-?", "*", "o-a/*", "eu-*", "*ou-2/", "e?v", "${aws:username}",
-    "${aws:PrincipalTag/team, 'blue'}", "${aws:PrincipalTag/missing, 'app'}", "b${*}e", "${aws:SourceVpc}",
+    "b*",
+    "*e",
+    "vpc-?",
+    "*",
+    "o-a/*",
+    "eu-*",
+    "*ou-2/",
+    "e?v",
+    "${aws:username}",
+    "${aws:PrincipalTag/team, 'blue'}",
+    "${aws:PrincipalTag/missing, 'app'}",
+    "b${*}e",
+    "${aws:SourceVpc}",
 ];
-const IGNORE_CASE_VALUES: &[&str] = &["BLUE", "Vpc-1", "US-EAST-1", "o-AAA", "Team", "${aws:username}"];
+const IGNORE_CASE_VALUES: &[&str] = &[
+    "BLUE",
+    "Vpc-1",
+    "US-EAST-1",
+    "o-AAA",
+    "Team",
+    "${aws:username}",
+];
 const ARN_PATTERNS: &[&str] = &[
     "arn:aws:iam::111111111111:role/*",
     "arn:aws:iam::*:role/service-role/exec",
@@ -256,20 +390,45 @@ const ARN_PATTERNS: &[&str] = &[
     "arn:aws:ecs:*:*:task/${aws:PrincipalTag/team, 'c'}/*",
 ];
 const NUM_VALUES: &[&str] = &["0", "300", "3600", "1000.5", "-1"];
-const DATE_VALUES: &[&str] = &["2024-03-01T00:00:00Z", "2024-06-01T12:00:00Z", "2024-12-31T23:59:59Z", "2024-06-01"];
+const DATE_VALUES: &[&str] = &[
+    "2024-03-01T00:00:00Z",
+    "2024-06-01T12:00:00Z",
+    "2024-12-31T23:59:59Z",
+    "2024-06-01",
+];
 const EPOCH_VALUES: &[&str] = &["1700000000", "1720000000", "1735689600", "1710000000"];
-const IP_VALUES: &[&str] =
-    &["10.0.0.0/8", "192.168.0.0/16", "2001:db8::/32", "203.0.113.7/32", "0.0.0.0/0", "10.1.2.3", "::/0"];
+const IP_VALUES: &[&str] = &[
+    "10.0.0.0/8",
+    "192.168.0.0/16",
+    "2001:db8::/32",
+    "203.0.113.7/32",
+    "0.0.0.0/0",
+    "10.1.2.3",
+    "::/0",
+];
 
-const STRING_OPS: &[&str] = &["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"];
+const STRING_OPS: &[&str] = &[
+    "StringEquals",
+    "StringNotEquals",
+    "StringLike",
+    "StringNotLike",
+];
 const IGNORE_CASE_OPS: &[&str] = &["StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"];
 const ARN_OPS: &[&str] = &["ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"];
 const NUM_OPS: &[&str] = &[
-    "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
-    "NumericGreaterThan", "NumericGreaterThanEquals",
+    "NumericEquals",
+    "NumericNotEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
 ];
 const DATE_OPS: &[&str] = &[
-    "DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan",
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
     "DateGreaterThanEquals",
 ];
 
@@ -277,14 +436,32 @@ const DATE_OPS: &[&str] = &[
 // Actions, resources, principals.
 
 const ACTION_PATTERNS: &[&str] = &[
-    "ecr:BatchGetImage", "ECR:batchgetimage", "ecr:GetDownloadUrlForLayer", "ecr:Get*", "ecr:*", "*",
-    "ecr:Batch?etImage", "ecr:*Image", "ecr:*Layer*", "ecr:GetAuthorizationToken",
-    "ecr:getauthorizationTOKEN", "logs:*", "logs:Put*", "secretsmanager:GetSecretValue",
-    "secretsmanager:*", "s3:*", "iam:*", "ecr:Put*", "ecr:List*", "ecr:Describe*",
+    "ecr:BatchGetImage",
+    "ECR:batchgetimage",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:Get*",
+    "ecr:*",
+    "*",
+    "ecr:Batch?etImage",
+    "ecr:*Image",
+    "ecr:*Layer*",
+    "ecr:GetAuthorizationToken",
+    "ecr:getauthorizationTOKEN",
+    "logs:*",
+    "logs:Put*",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:*",
+    "s3:*",
+    "iam:*",
+    "ecr:Put*",
+    "ecr:List*",
+    "ecr:Describe*",
 ];
 
 const RESOURCE_PATTERNS: &[&str] = &[
-    "*", "*", "*",
+    "*",
+    "*",
+    "*",
     "arn:aws:ecr:*:*:repository/*",
     "arn:aws:ecr:us-east-1:111111111111:repository/*",
     "arn:aws:ecr:*:222222222222:repository/*",
@@ -304,8 +481,10 @@ const RESOURCE_PATTERNS: &[&str] = &[
     "arn:aws:ecr:*:*:repository/b${?}se/*",
 ];
 const SHORT_RESOURCE_PATTERNS: &[&str] = &["arn:aws:ecr:*", "arn:aws:ecr:eu-west-1:*"];
-const UPPERCASE_RESOURCE_PATTERNS: &[&str] =
-    &["arn:aws:ECR:*:*:repository/*", "arn:aws:ecr:US-EAST-1:*:repository/*"];
+const UPPERCASE_RESOURCE_PATTERNS: &[&str] = &[
+    "arn:aws:ECR:*:*:repository/*",
+    "arn:aws:ecr:US-EAST-1:*:repository/*",
+];
 const RESOURCE_TYPE_WILDCARDS: &[&str] = &["arn:aws:ecr:*:*:*/app", "arn:aws:ecr:*:*:repo*/blue/*"];
 
 const REPOS: &[&str] = &["app", "blue/app", "green/svc", "base/img"];
@@ -313,9 +492,16 @@ const REGIONS: &[&str] = &["us-east-1", "eu-west-1"];
 
 fn principal_entry(rng: &mut Rng) -> Value {
     let aws = [
-        "*", ACCT, "arn:aws:iam::111111111111:root", ROLE, "arn:aws:iam::111111111111:role/other",
-        SESSION, "arn:aws:sts::111111111111:assumed-role/exec/task-9", OTHER,
-        "arn:aws:iam::222222222222:root", "333333333333",
+        "*",
+        ACCT,
+        "arn:aws:iam::111111111111:root",
+        ROLE,
+        "arn:aws:iam::111111111111:role/other",
+        SESSION,
+        "arn:aws:sts::111111111111:assumed-role/exec/task-9",
+        OTHER,
+        "arn:aws:iam::222222222222:root",
+        "333333333333",
     ];
     match rng.below(10) {
         0 => json!("*"),
@@ -348,7 +534,11 @@ impl Gen<'_> {
     fn string_list(&mut self, pool: &[&str], lo: usize, hi: usize) -> Value {
         let n = self.rng.range(lo, hi);
         let items: Vec<Value> = (0..n).map(|_| json!(self.rng.pick(pool))).collect();
-        if items.len() == 1 && self.rng.pct(60) { items[0].clone() } else { Value::Array(items) }
+        if items.len() == 1 && self.rng.pct(60) {
+            items[0].clone()
+        } else {
+            Value::Array(items)
+        }
     }
 
     fn resource_pattern(&mut self, not_resource: bool) -> &'static str {
@@ -357,15 +547,15 @@ impl Gen<'_> {
             if not_resource {
                 self.features.insert("short-arn-in-not-resource");
             }
-            *self.rng.pick(SHORT_RESOURCE_PATTERNS)
+            self.rng.pick_str(SHORT_RESOURCE_PATTERNS)
         } else if roll < 5 {
             self.features.insert("uppercase-arn-prefix");
-            *self.rng.pick(UPPERCASE_RESOURCE_PATTERNS)
+            self.rng.pick_str(UPPERCASE_RESOURCE_PATTERNS)
         } else if roll < 7 {
             self.features.insert("wildcard-in-resource-type");
-            *self.rng.pick(RESOURCE_TYPE_WILDCARDS)
+            self.rng.pick_str(RESOURCE_TYPE_WILDCARDS)
         } else {
-            *self.rng.pick(RESOURCE_PATTERNS)
+            self.rng.pick_str(RESOURCE_PATTERNS)
         }
     }
 
@@ -374,19 +564,35 @@ impl Gen<'_> {
         let mut vals = Vec::new();
         for _ in 0..n {
             let v: Value = match def.family {
-                Family::Str if op.contains("IgnoreCase") => json!(self.rng.pick(IGNORE_CASE_VALUES)),
-                Family::Str if op.contains("Like") && self.rng.pct(60) => json!(self.rng.pick(STR_PATTERNS)),
+                Family::Str if op.contains("IgnoreCase") => {
+                    json!(self.rng.pick(IGNORE_CASE_VALUES))
+                }
+                Family::Str if op.contains("Like") && self.rng.pct(60) => {
+                    json!(self.rng.pick(STR_PATTERNS))
+                }
                 Family::Str if self.rng.pct(20) => {
-                    json!(self.rng.pick(&["${aws:username}", "${aws:PrincipalTag/team, 'blue'}", "${aws:SourceVpc}"]))
+                    json!(self.rng.pick(&[
+                        "${aws:username}",
+                        "${aws:PrincipalTag/team, 'blue'}",
+                        "${aws:SourceVpc}"
+                    ]))
                 }
                 Family::Str | Family::Bin => json!(self.rng.pick(def.pool)),
                 Family::Arn if op.starts_with("String") => json!(self.rng.pick(def.pool)),
                 Family::Arn => json!(self.rng.pick(ARN_PATTERNS)),
                 Family::Bool => {
-                    if self.rng.pct(50) { json!(self.rng.pct(50)) } else { json!(self.rng.pick(&["true", "false"])) }
+                    if self.rng.pct(50) {
+                        json!(self.rng.pct(50))
+                    } else {
+                        json!(self.rng.pick(&["true", "false"]))
+                    }
                 }
                 Family::Num => {
-                    if self.rng.pct(30) { json!(300) } else { json!(self.rng.pick(NUM_VALUES)) }
+                    if self.rng.pct(30) {
+                        json!(300)
+                    } else {
+                        json!(self.rng.pick(NUM_VALUES))
+                    }
                 }
                 // Epoch and ISO values are not mixed on one key: the oracle compares epoch seconds
                 // with ISO milliseconds (our unit tests cover mixed formats).
@@ -405,7 +611,11 @@ impl Gen<'_> {
             };
             vals.push(v);
         }
-        if vals.len() == 1 && self.rng.pct(50) { vals.remove(0) } else { Value::Array(vals) }
+        if vals.len() == 1 && self.rng.pct(50) {
+            vals.remove(0)
+        } else {
+            Value::Array(vals)
+        }
     }
 
     fn condition_key_text(&mut self, name: &str) -> String {
@@ -421,7 +631,11 @@ impl Gen<'_> {
         for _ in 0..self.rng.range(1, 2) {
             let def = self.rng.pick(KEYS);
             let (op, values) = if self.rng.pct(10) {
-                let v = if self.rng.pct(50) { json!(self.rng.pct(50)) } else { json!(self.rng.pick(&["true", "false"])) };
+                let v = if self.rng.pct(50) {
+                    json!(self.rng.pct(50))
+                } else {
+                    json!(self.rng.pick(&["true", "false"]))
+                };
                 ("Null".to_string(), v)
             } else {
                 let base = match def.family {
@@ -440,9 +654,17 @@ impl Gen<'_> {
                 if self.rng.pct(20) {
                     op.push_str("IfExists");
                 }
-                let set = if def.multi { self.rng.pct(85) } else { self.rng.pct(10) };
+                let set = if def.multi {
+                    self.rng.pct(85)
+                } else {
+                    self.rng.pct(10)
+                };
                 if set {
-                    let prefix = if self.rng.pct(50) { "ForAllValues:" } else { "ForAnyValue:" };
+                    let prefix = if self.rng.pct(50) {
+                        "ForAllValues:"
+                    } else {
+                        "ForAnyValue:"
+                    };
                     op = format!("{prefix}{op}");
                 }
                 (op, values)
@@ -472,16 +694,32 @@ impl Gen<'_> {
                 deny_pct = 80;
             }
         }
-        let effect = if self.rng.pct(deny_pct) { "Deny" } else { "Allow" };
+        let effect = if self.rng.pct(deny_pct) {
+            "Deny"
+        } else {
+            "Allow"
+        };
         s.insert("Effect".into(), json!(effect));
         let actions = self.string_list(ACTION_PATTERNS, 1, 3);
-        s.insert(if self.rng.pct(85) { "Action" } else { "NotAction" }.into(), actions);
+        s.insert(
+            if self.rng.pct(85) {
+                "Action"
+            } else {
+                "NotAction"
+            }
+            .into(),
+            actions,
+        );
         let wants_resource = kind != Kind::Resource || self.rng.pct(50);
         if wants_resource {
             let not = self.rng.pct(15);
             let n = self.rng.range(1, 3);
             let list: Vec<Value> = (0..n).map(|_| json!(self.resource_pattern(not))).collect();
-            let v = if list.len() == 1 && self.rng.pct(60) { list[0].clone() } else { Value::Array(list) };
+            let v = if list.len() == 1 && self.rng.pct(60) {
+                list[0].clone()
+            } else {
+                Value::Array(list)
+            };
             s.insert(if not { "NotResource" } else { "Resource" }.into(), v);
         }
         if self.rng.pct(40) {
@@ -558,15 +796,28 @@ fn generate(rng: &mut Rng, id: usize) -> Case {
     let (action, resource, resource_account, resource_side) = match rng.below(10) {
         0..=2 => {
             let acct = if rng.pct(50) { ACCT } else { OTHER };
-            let arn = format!("arn:aws:ecr:{}:{acct}:repository/{}", rng.pick(REGIONS), rng.pick(REPOS));
+            let arn = format!(
+                "arn:aws:ecr:{}:{acct}:repository/{}",
+                rng.pick(REGIONS),
+                rng.pick(REPOS)
+            );
             ("ecr:BatchGetImage", arn, acct.to_string(), true)
         }
         3..=5 => {
             let acct = if rng.pct(50) { ACCT } else { OTHER };
-            let arn = format!("arn:aws:ecr:{}:{acct}:repository/{}", rng.pick(REGIONS), rng.pick(REPOS));
+            let arn = format!(
+                "arn:aws:ecr:{}:{acct}:repository/{}",
+                rng.pick(REGIONS),
+                rng.pick(REPOS)
+            );
             ("ecr:GetDownloadUrlForLayer", arn, acct.to_string(), true)
         }
-        6 | 7 => ("ecr:GetAuthorizationToken", "*".to_string(), ACCT.to_string(), false),
+        6 | 7 => (
+            "ecr:GetAuthorizationToken",
+            "*".to_string(),
+            ACCT.to_string(),
+            false,
+        ),
         8 => (
             "logs:PutLogEvents",
             "arn:aws:logs:us-east-1:111111111111:log-group:grp:log-stream:pre/c/abc".to_string(),
@@ -583,7 +834,10 @@ fn generate(rng: &mut Rng, id: usize) -> Case {
             )
         }
     };
-    let mut g = Gen { rng, features: BTreeSet::new() };
+    let mut g = Gen {
+        rng,
+        features: BTreeSet::new(),
+    };
     let identity = (0..g.rng.range(0, 3))
         .map(|_| {
             let doc = g.policy(Kind::Identity);
@@ -610,9 +864,12 @@ fn generate(rng: &mut Rng, id: usize) -> Case {
             let roll = rng.below(100);
             let v = if roll < 55 {
                 match context_value(rng, def) {
-                    Value::Array(items) => {
-                        Ctx::Multi(items.iter().filter_map(|v| v.as_str().map(String::from)).collect())
-                    }
+                    Value::Array(items) => Ctx::Multi(
+                        items
+                            .iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect(),
+                    ),
                     Value::String(s) => Ctx::Single(s),
                     _ => Ctx::Absent,
                 }
@@ -679,31 +936,52 @@ fn oracle_input(c: &Case) -> Value {
 }
 
 /// Parses every document of the case the way the tool receives them.
-fn our_policies(c: &Case) -> Result<(Vec<Policy>, Option<Policy>, Option<Policy>), String> {
+/// Identity policies, boundary, resource policy.
+type Parsed = (Vec<Policy>, Option<Policy>, Option<Policy>);
+
+fn our_policies(c: &Case) -> Result<Parsed, String> {
     let mut identity = Vec::new();
     for (i, (doc, _, encoded)) in c.identity.iter().enumerate() {
         let parsed = if *encoded {
             let text = doc.to_string();
-            let enc = percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
+            let enc =
+                percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string();
             parse_policy_str(&enc)
         } else {
             parse_policy(doc)
         };
-        identity.push(parsed.map_err(|e| format!("identity {i}: {e}"))?.with_name(format!("identity-{i}")));
+        identity.push(
+            parsed
+                .map_err(|e| format!("identity {i}: {e}"))?
+                .with_name(format!("identity-{i}")),
+        );
     }
     let boundary = match &c.boundary {
-        Some((doc, _)) => Some(parse_policy(doc).map_err(|e| format!("boundary: {e}"))?.with_name("boundary")),
+        Some((doc, _)) => Some(
+            parse_policy(doc)
+                .map_err(|e| format!("boundary: {e}"))?
+                .with_name("boundary"),
+        ),
         None => None,
     };
     let resource = match &c.resource_policy {
-        Some((doc, _)) => Some(parse_policy(doc).map_err(|e| format!("resource: {e}"))?.with_name("resource")),
+        Some((doc, _)) => Some(
+            parse_policy(doc)
+                .map_err(|e| format!("resource: {e}"))?
+                .with_name("resource"),
+        ),
         None => None,
     };
     Ok((identity, boundary, resource))
 }
 
-fn our_evaluation(c: &Case, identity: &[Policy], boundary: Option<&Policy>, resource: Option<&Policy>) -> Evaluation {
+fn our_evaluation(
+    c: &Case,
+    identity: &[Policy],
+    boundary: Option<&Policy>,
+    resource: Option<&Policy>,
+) -> Evaluation {
     let mut ctx = RequestContext::new();
     ctx.others_absent();
     for (k, v) in &c.context {
@@ -723,32 +1001,54 @@ fn our_evaluation(c: &Case, identity: &[Policy], boundary: Option<&Policy>, reso
         }
     }
     let principal = Principal::from_role_arn(ROLE, c.session_known.then_some("task-1"));
-    let unknown = |name: &str| PolicyDoc::Unknown { name: name.to_string(), reason: "not in the state".into() };
+    let unknown = |name: &str| PolicyDoc::Unknown {
+        name: name.to_string(),
+        reason: "not in the state".into(),
+    };
     let set = PolicySet {
         identity: c
             .identity
             .iter()
             .zip(identity)
-            .map(|((_, hidden, _), p)| if *hidden { unknown(&p.name) } else { PolicyDoc::Known(p) })
+            .map(|((_, hidden, _), p)| {
+                if *hidden {
+                    unknown(&p.name)
+                } else {
+                    PolicyDoc::Known(p)
+                }
+            })
             .collect(),
-        boundary: c
-            .boundary
-            .as_ref()
-            .zip(boundary)
-            .map(|((_, hidden), p)| if *hidden { unknown("boundary") } else { PolicyDoc::Known(p) }),
+        boundary: c.boundary.as_ref().zip(boundary).map(|((_, hidden), p)| {
+            if *hidden {
+                unknown("boundary")
+            } else {
+                PolicyDoc::Known(p)
+            }
+        }),
         resource: c.resource_side.then(|| ResourceSide {
             owner_account: c.resource_account.clone(),
             policy: c
                 .resource_policy
                 .as_ref()
                 .zip(resource)
-                .map(|((_, hidden), p)| if *hidden { unknown("resource") } else { PolicyDoc::Known(p) }),
+                .map(|((_, hidden), p)| {
+                    if *hidden {
+                        unknown("resource")
+                    } else {
+                        PolicyDoc::Known(p)
+                    }
+                }),
         }),
     };
     evaluate_request(c, &principal, &ctx, &set)
 }
 
-fn evaluate_request(c: &Case, principal: &Principal, ctx: &RequestContext, set: &PolicySet<'_>) -> Evaluation {
+fn evaluate_request(
+    c: &Case,
+    principal: &Principal,
+    ctx: &RequestContext,
+    set: &PolicySet<'_>,
+) -> Evaluation {
     ecs_preflight::iam::evaluate(&Request::new(c.action, &c.resource, principal, ctx), set)
 }
 
@@ -768,16 +1068,23 @@ fn agrees(ours: &Evaluation, oracle: &str) -> bool {
 
 fn node_dir() -> PathBuf {
     // file!() is relative to the package root in the main crate, absolute in a scratch crate.
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(file!())
-        .parent()
+    let here = Path::new(file!());
+    let file = if here.is_absolute() {
+        here.to_path_buf()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(here)
+    };
+    file.parent()
         .map(|p| p.join("node"))
         .unwrap_or_else(|| PathBuf::from("tests/node"))
 }
 
 fn run_oracle(inputs: &[Value]) -> Result<BTreeMap<u64, Value>, String> {
     let dir = node_dir();
-    if !dir.join("node_modules/@cloud-copilot/iam-simulate/package.json").exists() {
+    if !dir
+        .join("node_modules/@cloud-copilot/iam-simulate/package.json")
+        .exists()
+    {
         return Err(format!(
             "the oracle package is not installed in {}: run `npm --prefix tests/node ci`",
             dir.display()
@@ -799,11 +1106,17 @@ fn run_oracle(inputs: &[Value]) -> Result<BTreeMap<u64, Value>, String> {
     let mut out = BTreeMap::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.map_err(|e| e.to_string())?;
-        let v: Value = serde_json::from_str(&line).map_err(|e| format!("bad oracle line {line}: {e}"))?;
-        let id = v["id"].as_u64().ok_or_else(|| format!("oracle line without id: {line}"))?;
+        let v: Value =
+            serde_json::from_str(&line).map_err(|e| format!("bad oracle line {line}: {e}"))?;
+        let id = v["id"]
+            .as_u64()
+            .ok_or_else(|| format!("oracle line without id: {line}"))?;
         out.insert(id, v);
     }
-    writer.join().map_err(|_| "writer thread panicked")?.map_err(|e| e.to_string())?;
+    writer
+        .join()
+        .map_err(|_| "writer thread panicked")?
+        .map_err(|e| e.to_string())?;
     let status = child.wait().map_err(|e| e.to_string())?;
     if !status.success() {
         return Err(format!("the oracle exited with {status}"));
@@ -811,15 +1124,186 @@ fn run_oracle(inputs: &[Value]) -> Result<BTreeMap<u64, Value>, String> {
     Ok(out)
 }
 
+/// One hand-written case per known difference, showing it on its own: (class, case, our
+/// decision, the oracle's). If the oracle changes behaviour, this fails and the list is
+/// updated.
+fn known_difference_examples(first_id: usize) -> Vec<(&'static str, Case, Decision, &'static str)> {
+    let repo = "arn:aws:ecr:us-east-1:111111111111:repository/app";
+    let allow = |version: &str, extra: Value| {
+        let mut st = json!({"Effect": "Allow", "Action": "ecr:*"});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            st[k] = v.clone();
+        }
+        let mut doc = json!({"Statement": [st]});
+        if !version.is_empty() {
+            doc["Version"] = json!(version);
+        }
+        doc
+    };
+    let case = |id: usize,
+                action: &'static str,
+                resource: &str,
+                doc: Value,
+                ctx: Vec<(&'static str, Ctx)>| Case {
+        id,
+        action,
+        resource: resource.to_string(),
+        resource_account: ACCT.to_string(),
+        identity: vec![(doc, false, false)],
+        boundary: None,
+        resource_policy: None,
+        resource_side: resource != "*",
+        session_known: true,
+        context: ctx,
+        features: BTreeSet::new(),
+    };
+    let ip = |v: &str| vec![("aws:SourceIp", Ctx::Single(v.to_string()))];
+    let id = |i: usize| first_id + i;
+    vec![
+        (
+            "old-version-variables",
+            case(
+                id(0),
+                "ecr:BatchGetImage",
+                repo,
+                allow(
+                    "2008-10-17",
+                    json!({"Resource": "arn:aws:ecr:*:*:repository/${aws:username}"}),
+                ),
+                vec![("aws:username", Ctx::Single("app".into()))],
+            ),
+            Decision::ImplicitDeny,
+            "Allowed",
+        ),
+        (
+            "uppercase-arn-prefix",
+            case(
+                id(1),
+                "ecr:BatchGetImage",
+                repo,
+                allow(
+                    "2012-10-17",
+                    json!({"Resource": "arn:aws:ECR:*:*:repository/*"}),
+                ),
+                vec![],
+            ),
+            Decision::ImplicitDeny,
+            "Allowed",
+        ),
+        (
+            "wildcard-in-resource-type",
+            case(
+                id(2),
+                "ecr:BatchGetImage",
+                repo,
+                allow("2012-10-17", json!({"Resource": "arn:aws:ecr:*:*:*/app"})),
+                vec![],
+            ),
+            Decision::Allowed,
+            "ImplicitlyDenied",
+        ),
+        (
+            "short-arn-in-not-resource",
+            case(
+                id(3),
+                "ecr:BatchGetImage",
+                repo,
+                allow(
+                    "2012-10-17",
+                    json!({"NotResource": "arn:aws:ecr:eu-west-1:*"}),
+                ),
+                vec![],
+            ),
+            Decision::Allowed,
+            "ImplicitlyDenied",
+        ),
+        (
+            "ipv4-slash-zero",
+            case(
+                id(4),
+                "ecr:GetAuthorizationToken",
+                "*",
+                allow(
+                    "2012-10-17",
+                    json!({"Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}}),
+                ),
+                ip("10.1.2.3"),
+            ),
+            Decision::Allowed,
+            "ImplicitlyDenied",
+        ),
+        (
+            "bare-ip-other-family",
+            case(
+                id(5),
+                "ecr:GetAuthorizationToken",
+                "*",
+                allow(
+                    "2012-10-17",
+                    json!({"Resource": "*", "Condition": {"NotIpAddress": {"aws:SourceIp": "10.1.2.3"}}}),
+                ),
+                ip("2001:db8::5"),
+            ),
+            Decision::Allowed,
+            "ImplicitlyDenied",
+        ),
+    ]
+}
+
+/// Decision paths the test must exercise (each by at least 30 agreeing definite cases).
+const PATHS: &[&str] = &[
+    "allowed by identity, same account",
+    "allowed by resource policy, same account",
+    "allowed cross-account",
+    "allowed with a boundary",
+    "explicit deny in identity policy",
+    "explicit deny in boundary",
+    "explicit deny in resource policy",
+    "implicit deny: no allow",
+    "implicit deny: boundary",
+    "implicit deny: cross-account, resource policy does not grant",
+    "implicit deny: cross-account, no identity allow",
+    "definite despite unknown keys, policies or session",
+];
+
+fn path_label(e: &Evaluation) -> &'static str {
+    use ecs_preflight::iam::{Layer, Reason};
+    if !e.unknown_keys.is_empty() || !e.unknown_policies.is_empty() || !e.undecided.is_empty() {
+        return "definite despite unknown keys, policies or session";
+    }
+    match e.reason {
+        Reason::Allowed { .. } if e.layers.cross_account => "allowed cross-account",
+        Reason::Allowed { .. } if e.layers.boundary_allows.is_some() => "allowed with a boundary",
+        Reason::Allowed {
+            by_identity: true, ..
+        } => "allowed by identity, same account",
+        Reason::Allowed { .. } => "allowed by resource policy, same account",
+        Reason::ExplicitDeny(Layer::Identity) => "explicit deny in identity policy",
+        Reason::ExplicitDeny(Layer::Boundary) => "explicit deny in boundary",
+        Reason::ExplicitDeny(_) => "explicit deny in resource policy",
+        Reason::NoAllow => "implicit deny: no allow",
+        Reason::BoundaryDoesNotAllow => "implicit deny: boundary",
+        Reason::ResourcePolicyDoesNotGrant => {
+            "implicit deny: cross-account, resource policy does not grant"
+        }
+        Reason::NoIdentityAllow => "implicit deny: cross-account, no identity allow",
+        Reason::Undetermined => "undetermined",
+    }
+}
+
 /// Names the known difference(s) behind a disagreement: those whose undoing on our side makes
 /// our answer agree with the oracle's. `None` when no known difference accounts for it.
 fn explain(c: &Case, oracle: &str) -> Option<String> {
-    let present: Vec<&str> =
-        KNOWN_DIFFERENCES.iter().map(|(n, _)| *n).filter(|n| c.features.contains(n)).collect();
+    let present: Vec<&str> = KNOWN_DIFFERENCES
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| c.features.contains(n))
+        .collect();
     let agrees_after = |fixed: &Case| match our_policies(fixed) {
-        Ok((identity, boundary, resource)) => {
-            agrees(&our_evaluation(fixed, &identity, boundary.as_ref(), resource.as_ref()), oracle)
-        }
+        Ok((identity, boundary, resource)) => agrees(
+            &our_evaluation(fixed, &identity, boundary.as_ref(), resource.as_ref()),
+            oracle,
+        ),
         Err(_) => false,
     };
     for name in &present {
@@ -828,7 +1312,9 @@ fn explain(c: &Case, oracle: &str) -> Option<String> {
         }
     }
     if present.len() > 1 {
-        let all = present.iter().fold(c.clone(), |acc, name| neutralize(name, &acc));
+        let all = present
+            .iter()
+            .fold(c.clone(), |acc, name| neutralize(name, &acc));
         if agrees_after(&all) {
             return Some(present.join("+"));
         }
@@ -844,10 +1330,18 @@ fn iam_evaluator_agrees_with_the_oracle() {
     }
     let mut rng = Rng(SEED);
     let cases: Vec<Case> = (0..CASES).map(|id| generate(&mut rng, id)).collect();
-    let inputs: Vec<Value> = cases.iter().map(oracle_input).collect();
+    let examples = known_difference_examples(CASES);
+    assert_eq!(examples.len(), KNOWN_DIFFERENCES.len());
+    let inputs: Vec<Value> = cases
+        .iter()
+        .chain(examples.iter().map(|(_, c, _, _)| c))
+        .map(oracle_input)
+        .collect();
     let answers = match run_oracle(&inputs) {
         Ok(a) => a,
-        Err(e) => panic!("IAM oracle unavailable: {e} (or set ECS_PREFLIGHT_SKIP_ORACLE=1 to skip)"),
+        Err(e) => {
+            panic!("IAM oracle unavailable: {e} (or set ECS_PREFLIGHT_SKIP_ORACLE=1 to skip)")
+        }
     };
 
     let mut ours_definite = 0usize;
@@ -858,6 +1352,24 @@ fn iam_evaluator_agrees_with_the_oracle() {
     let mut known: BTreeMap<String, usize> = BTreeMap::new();
     let mut unexplained = Vec::new();
     let mut decisions: BTreeMap<String, usize> = BTreeMap::new();
+    let mut paths: BTreeMap<&'static str, usize> = BTreeMap::new();
+    // Each known difference, shown on its own.
+    for (name, c, ours_expected, oracle_expected) in &examples {
+        let (identity, boundary, resource) = our_policies(c).expect("example parses");
+        let ours = our_evaluation(c, &identity, boundary.as_ref(), resource.as_ref());
+        let oracle = answers
+            .get(&(c.id as u64))
+            .and_then(|v| v["result"].as_str())
+            .unwrap_or("missing");
+        assert_eq!(
+            ours.decision, *ours_expected,
+            "known difference `{name}`: our decision"
+        );
+        assert_eq!(
+            oracle, *oracle_expected,
+            "known difference `{name}`: the oracle's decision"
+        );
+    }
     for (c, input) in cases.iter().zip(&inputs) {
         let (identity, boundary, resource) = match our_policies(c) {
             Ok(p) => p,
@@ -867,9 +1379,14 @@ fn iam_evaluator_agrees_with_the_oracle() {
             }
         };
         let ours = our_evaluation(c, &identity, boundary.as_ref(), resource.as_ref());
-        let oracle = answers.get(&(c.id as u64)).cloned().unwrap_or(json!({"result": "missing"}));
+        let oracle = answers
+            .get(&(c.id as u64))
+            .cloned()
+            .unwrap_or(json!({"result": "missing"}));
         let oracle_result = oracle["result"].as_str().unwrap_or("missing").to_string();
-        *decisions.entry(format!("{:?} / {oracle_result}", ours.decision)).or_default() += 1;
+        *decisions
+            .entry(format!("{:?} / {oracle_result}", ours.decision))
+            .or_default() += 1;
         if oracle_result == "error" || oracle_result == "missing" {
             oracle_errors.push(format!("case {}: {oracle}\n{input}", c.id));
             continue;
@@ -881,6 +1398,7 @@ fn iam_evaluator_agrees_with_the_oracle() {
         both_definite += 1;
         if agrees(&ours, &oracle_result) {
             agree += 1;
+            *paths.entry(path_label(&ours)).or_default() += 1;
             continue;
         }
         match explain(c, &oracle_result) {
@@ -902,15 +1420,23 @@ fn iam_evaluator_agrees_with_the_oracle() {
     println!("  agree:             {agree}");
     println!("  known differences: {known_total}");
     for (name, reason) in KNOWN_DIFFERENCES {
-        println!("    {name}: {} — {reason}", known.get(*name).copied().unwrap_or(0));
+        println!(
+            "    {name}: {} — {reason}",
+            known.get(*name).copied().unwrap_or(0)
+        );
     }
     for (name, n) in known.iter().filter(|(k, _)| k.contains('+')) {
         println!("    {name}: {n} (several known differences at once)");
     }
     println!("  unexplained:       {}", unexplained.len());
+    println!("  known-difference examples confirmed: {}", examples.len());
     println!("  decision pairs (ours / oracle):");
     for (pair, n) in &decisions {
         println!("    {pair}: {n}");
+    }
+    println!("  agreeing definite cases by decision path:");
+    for (path, n) in &paths {
+        println!("    {path}: {n}");
     }
     for u in unexplained.iter().take(8) {
         println!("UNEXPLAINED {u}");
@@ -923,8 +1449,31 @@ fn iam_evaluator_agrees_with_the_oracle() {
     }
 
     assert!(cases.len() >= 10_000);
-    assert!(parse_errors.is_empty(), "our parser refused {} valid policies", parse_errors.len());
-    assert!(oracle_errors.is_empty(), "the oracle refused {} cases", oracle_errors.len());
-    assert!(both_definite * 2 >= cases.len(), "too few definite cases to be meaningful: {both_definite}");
-    assert_eq!(unexplained.len(), 0, "{} disagreements outside the known differences", unexplained.len());
+    assert!(
+        parse_errors.is_empty(),
+        "our parser refused {} valid policies",
+        parse_errors.len()
+    );
+    assert!(
+        oracle_errors.is_empty(),
+        "the oracle refused {} cases",
+        oracle_errors.len()
+    );
+    assert!(
+        both_definite * 2 >= cases.len(),
+        "too few definite cases to be meaningful: {both_definite}"
+    );
+    assert_eq!(
+        unexplained.len(),
+        0,
+        "{} disagreements outside the known differences",
+        unexplained.len()
+    );
+    for path in PATHS {
+        let n = paths.get(path).copied().unwrap_or(0);
+        assert!(
+            n >= 30,
+            "decision path `{path}` exercised by only {n} agreeing cases"
+        );
+    }
 }

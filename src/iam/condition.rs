@@ -56,8 +56,14 @@ pub enum BaseOperator {
 const BASE_OPERATORS: [(&str, BaseOperator); 27] = [
     ("stringequals", BaseOperator::StringEquals),
     ("stringnotequals", BaseOperator::StringNotEquals),
-    ("stringequalsignorecase", BaseOperator::StringEqualsIgnoreCase),
-    ("stringnotequalsignorecase", BaseOperator::StringNotEqualsIgnoreCase),
+    (
+        "stringequalsignorecase",
+        BaseOperator::StringEqualsIgnoreCase,
+    ),
+    (
+        "stringnotequalsignorecase",
+        BaseOperator::StringNotEqualsIgnoreCase,
+    ),
     ("stringlike", BaseOperator::StringLike),
     ("stringnotlike", BaseOperator::StringNotLike),
     ("numericequals", BaseOperator::NumericEquals),
@@ -65,7 +71,10 @@ const BASE_OPERATORS: [(&str, BaseOperator); 27] = [
     ("numericlessthan", BaseOperator::NumericLessThan),
     ("numericlessthanequals", BaseOperator::NumericLessThanEquals),
     ("numericgreaterthan", BaseOperator::NumericGreaterThan),
-    ("numericgreaterthanequals", BaseOperator::NumericGreaterThanEquals),
+    (
+        "numericgreaterthanequals",
+        BaseOperator::NumericGreaterThanEquals,
+    ),
     ("dateequals", BaseOperator::DateEquals),
     ("datenotequals", BaseOperator::DateNotEquals),
     ("datelessthan", BaseOperator::DateLessThan),
@@ -131,11 +140,19 @@ impl Operator {
             Some(n) => (n, true),
             None => (lower.as_str(), false),
         };
-        let base = BASE_OPERATORS.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)?;
+        let base = BASE_OPERATORS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| *b)?;
         if base == BaseOperator::Null && (if_exists || set.is_some()) {
             return None;
         }
-        Some(Operator { set, base, if_exists, text: text.to_string() })
+        Some(Operator {
+            set,
+            base,
+            if_exists,
+            text: text.to_string(),
+        })
     }
 }
 
@@ -144,7 +161,10 @@ impl Operator {
 #[derive(Clone, Debug)]
 enum Values {
     /// Equals and Like families; `ignore_case` for the IgnoreCase pair.
-    Strings { templates: Vec<Template>, ignore_case: bool },
+    Strings {
+        templates: Vec<Template>,
+        ignore_case: bool,
+    },
     Numbers(Vec<Option<f64>>),
     /// Milliseconds since the Unix epoch.
     Dates(Vec<Option<i128>>),
@@ -184,12 +204,18 @@ pub(crate) fn parse_conditions(
             PolicyError::new(&op_path, format!("unknown condition operator `{op_text}`"))
         })?;
         let keys = keys.as_object().ok_or_else(|| {
-            PolicyError::new(&op_path, format!("`{op_text}` must map condition keys to values"))
+            PolicyError::new(
+                &op_path,
+                format!("`{op_text}` must map condition keys to values"),
+            )
         })?;
         for (key, raw) in keys {
             let key_path = child(&op_path, key);
             if key.trim().is_empty() {
-                return Err(PolicyError::new(&key_path, "empty condition key".to_string()));
+                return Err(PolicyError::new(
+                    &key_path,
+                    "empty condition key".to_string(),
+                ));
             }
             let values = condition_values(raw, &key_path)?;
             let parsed = parse_values(&operator, &values, variables, &key_path)?;
@@ -221,9 +247,16 @@ fn condition_values(raw: &Value, path: &str) -> Result<Vec<String>, PolicyError>
     match raw {
         Value::Array(items) => {
             if items.is_empty() {
-                return Err(PolicyError::new(path, "condition value list is empty".to_string()));
+                return Err(PolicyError::new(
+                    path,
+                    "condition value list is empty".to_string(),
+                ));
             }
-            items.iter().enumerate().map(|(i, v)| scalar(v, &index(path, i))).collect()
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| scalar(v, &index(path, i)))
+                .collect()
         }
         other => Ok(vec![scalar(other, path)?]),
     }
@@ -239,7 +272,15 @@ fn parse_values(
     let strings = |wildcards: bool, ignore_case: bool| Values::Strings {
         templates: values
             .iter()
-            .map(|v| Template::compile(v, Syntax { wildcards, variables }))
+            .map(|v| {
+                Template::compile(
+                    v,
+                    Syntax {
+                        wildcards,
+                        variables,
+                    },
+                )
+            })
             .collect(),
         ignore_case,
     };
@@ -267,7 +308,10 @@ fn parse_values(
             Values::Cidrs(values.iter().map(|v| Cidr::parse(v)).collect())
         }
         B::ArnEquals | B::ArnLike | B::ArnNotEquals | B::ArnNotLike => Values::Arns(
-            values.iter().map(|v| ArnPattern::compile(v, variables.then_some(0))).collect(),
+            values
+                .iter()
+                .map(|v| ArnPattern::compile(v, variables.then_some(0)))
+                .collect(),
         ),
         B::Null => {
             let mut flags = Vec::with_capacity(values.len());
@@ -275,7 +319,11 @@ fn parse_values(
                 match parse_bool(v) {
                     Some(b) => flags.push(b),
                     None => {
-                        let p = if values.len() > 1 { index(path, i) } else { path.to_string() };
+                        let p = if values.len() > 1 {
+                            index(path, i)
+                        } else {
+                            path.to_string()
+                        };
                         return Err(PolicyError::new(
                             &p,
                             format!("Null takes \"true\" or \"false\", found `{v}`"),
@@ -317,7 +365,11 @@ impl Condition {
                 // documented.
                 KeyState::Multi(_) | KeyState::Unknown => return unknown(keys),
             };
-            return Tri::from_bool(flags.iter().any(|must_be_absent| *must_be_absent != present));
+            return Tri::from_bool(
+                flags
+                    .iter()
+                    .any(|must_be_absent| *must_be_absent != present),
+            );
         }
         match self.operator.set {
             Some(set) => match state {
@@ -426,8 +478,13 @@ impl Condition {
         };
         let bool_test = |b: bool| if b { Test::Match } else { Test::NoMatch };
         match &self.parsed {
-            Values::Strings { templates, ignore_case } => {
-                let Some(t) = templates.get(i) else { return Test::Invalid };
+            Values::Strings {
+                templates,
+                ignore_case,
+            } => {
+                let Some(t) = templates.get(i) else {
+                    return Test::Invalid;
+                };
                 if *ignore_case {
                     match t.resolve_text(ctx) {
                         Ok(text) => bool_test(text.to_lowercase() == v.to_lowercase()),
@@ -477,7 +534,9 @@ impl Condition {
                 _ => Test::Invalid,
             },
             Values::Arns(ps) => {
-                let Some(p) = ps.get(i) else { return Test::Invalid };
+                let Some(p) = ps.get(i) else {
+                    return Test::Invalid;
+                };
                 let split = ArnSplit::new(v);
                 if split.count() < 6 || !v.starts_with("arn:") {
                     return Test::Invalid;
@@ -526,7 +585,11 @@ pub(crate) fn parse_date(s: &str) -> Option<i128> {
     let b = s.as_bytes();
     let num = |from: usize, len: usize| -> Option<i128> {
         let part = s.get(from..from + len)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
     };
     if b.len() < 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return None;
@@ -583,7 +646,11 @@ pub(crate) fn parse_date(s: &str) -> Option<i128> {
                 _ => return None,
             };
             let offset = (oh * 60 + om) * 60_000;
-            Some(if *sign == b'+' { ms - offset } else { ms + offset })
+            Some(if *sign == b'+' {
+                ms - offset
+            } else {
+                ms + offset
+            })
         }
         _ => None,
     }
@@ -640,11 +707,19 @@ impl Cidr {
     pub(crate) fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.prefix)
+                };
                 (u32::from(net) & mask) == (u32::from(ip) & mask)
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.prefix)
+                };
                 (u128::from(net) & mask) == (u128::from(ip) & mask)
             }
             _ => false,
@@ -663,7 +738,9 @@ mod tests {
 
     fn eval(block: Value, ctx: &RequestContext) -> Tri {
         let mut keys = Vec::new();
-        conds(block).iter().fold(Tri::True, |acc, c| acc.and(c.evaluate(ctx, &mut keys)))
+        conds(block)
+            .iter()
+            .fold(Tri::True, |acc, c| acc.and(c.evaluate(ctx, &mut keys)))
     }
 
     fn ctx() -> RequestContext {
@@ -675,8 +752,14 @@ mod tests {
             .set("aws:CurrentTime", "2024-05-01T12:00:00Z")
             .set("aws:EpochTime", "1714564800")
             .set("aws:SourceIp", "10.1.2.3")
-            .set("aws:PrincipalArn", "arn:aws:iam::111122223333:role/svc/exec")
-            .set_multi("aws:PrincipalOrgPaths", vec!["o-1/r-1/ou-a/".into(), "o-1/r-1/ou-b/".into()])
+            .set(
+                "aws:PrincipalArn",
+                "arn:aws:iam::111122223333:role/svc/exec",
+            )
+            .set_multi(
+                "aws:PrincipalOrgPaths",
+                vec!["o-1/r-1/ou-a/".into(), "o-1/r-1/ou-b/".into()],
+            )
             .set_multi("aws:TagKeys", vec![])
             .set_absent("aws:SourceVpce")
             .set("aws:username", "Blue");
@@ -686,32 +769,113 @@ mod tests {
     #[test]
     fn string_family() {
         let c = ctx();
-        assert_eq!(eval(json!({"StringEquals": {"aws:SourceVpc": ["vpc-2", "vpc-1"]}}), &c), Tri::True);
-        assert_eq!(eval(json!({"StringEquals": {"AWS:SOURCEVPC": "VPC-1"}}), &c), Tri::False);
-        assert_eq!(eval(json!({"StringEqualsIgnoreCase": {"aws:SourceVpc": "VPC-1"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"StringNotEquals": {"aws:SourceVpc": ["vpc-2", "vpc-3"]}}), &c), Tri::True);
-        assert_eq!(eval(json!({"StringNotEquals": {"aws:SourceVpc": ["vpc-2", "vpc-1"]}}), &c), Tri::False);
-        assert_eq!(eval(json!({"StringNotEqualsIgnoreCase": {"aws:SourceVpc": "VPC-1"}}), &c), Tri::False);
-        assert_eq!(eval(json!({"StringLike": {"aws:SourceVpc": "vpc-?"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"StringNotLike": {"aws:SourceVpc": "vpc-*"}}), &c), Tri::False);
-        assert_eq!(eval(json!({"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}}), &c), Tri::True);
+        assert_eq!(
+            eval(
+                json!({"StringEquals": {"aws:SourceVpc": ["vpc-2", "vpc-1"]}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(json!({"StringEquals": {"AWS:SOURCEVPC": "VPC-1"}}), &c),
+            Tri::False
+        );
+        assert_eq!(
+            eval(
+                json!({"StringEqualsIgnoreCase": {"aws:SourceVpc": "VPC-1"}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"StringNotEquals": {"aws:SourceVpc": ["vpc-2", "vpc-3"]}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"StringNotEquals": {"aws:SourceVpc": ["vpc-2", "vpc-1"]}}),
+                &c
+            ),
+            Tri::False
+        );
+        assert_eq!(
+            eval(
+                json!({"StringNotEqualsIgnoreCase": {"aws:SourceVpc": "VPC-1"}}),
+                &c
+            ),
+            Tri::False
+        );
+        assert_eq!(
+            eval(json!({"StringLike": {"aws:SourceVpc": "vpc-?"}}), &c),
+            Tri::True
+        );
+        assert_eq!(
+            eval(json!({"StringNotLike": {"aws:SourceVpc": "vpc-*"}}), &c),
+            Tri::False
+        );
+        assert_eq!(
+            eval(
+                json!({"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}}),
+                &c
+            ),
+            Tri::True
+        );
     }
 
     #[test]
     fn absent_unknown_and_if_exists() {
         let c = ctx();
-        assert_eq!(eval(json!({"StringEquals": {"aws:SourceVpce": "vpce-1"}}), &c), Tri::False);
-        assert_eq!(eval(json!({"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"StringEqualsIfExists": {"aws:SourceVpc": "vpc-9"}}), &c), Tri::False);
-        assert_eq!(eval(json!({"StringEquals": {"aws:PrincipalOrgID": "o-1"}}), &c), Tri::Unknown);
-        assert_eq!(eval(json!({"Null": {"aws:SourceVpce": "true"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"Null": {"aws:SourceVpc": true}}), &c), Tri::False);
-        assert_eq!(eval(json!({"Null": {"aws:SourceVpc": "false"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"Null": {"aws:PrincipalOrgID": "false"}}), &c), Tri::Unknown);
+        assert_eq!(
+            eval(json!({"StringEquals": {"aws:SourceVpce": "vpce-1"}}), &c),
+            Tri::False
+        );
+        assert_eq!(
+            eval(json!({"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}), &c),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"StringEqualsIfExists": {"aws:SourceVpc": "vpc-9"}}),
+                &c
+            ),
+            Tri::False
+        );
+        assert_eq!(
+            eval(json!({"StringEquals": {"aws:PrincipalOrgID": "o-1"}}), &c),
+            Tri::Unknown
+        );
+        assert_eq!(
+            eval(json!({"Null": {"aws:SourceVpce": "true"}}), &c),
+            Tri::True
+        );
+        assert_eq!(
+            eval(json!({"Null": {"aws:SourceVpc": true}}), &c),
+            Tri::False
+        );
+        assert_eq!(
+            eval(json!({"Null": {"aws:SourceVpc": "false"}}), &c),
+            Tri::True
+        );
+        assert_eq!(
+            eval(json!({"Null": {"aws:PrincipalOrgID": "false"}}), &c),
+            Tri::Unknown
+        );
         // False wins over unknown in a block.
         assert_eq!(
-            eval(json!({"StringEquals": {"aws:PrincipalOrgID": "o-1", "aws:SourceVpc": "x"}}), &c),
+            eval(
+                json!({"StringEquals": {"aws:PrincipalOrgID": "o-1", "aws:SourceVpc": "x"}}),
+                &c
+            ),
             Tri::False
         );
     }
@@ -720,43 +884,190 @@ mod tests {
     fn set_operators() {
         let c = ctx();
         let paths = |op: &str, v: Value| json!({ op: {"aws:PrincipalOrgPaths": v} });
-        assert_eq!(eval(paths("ForAnyValue:StringLike", json!("o-1/r-1/ou-b/*")), &c), Tri::True);
-        assert_eq!(eval(paths("ForAllValues:StringLike", json!("o-1/r-1/ou-b/*")), &c), Tri::False);
-        assert_eq!(eval(paths("ForAllValues:StringLike", json!(["*ou-a/", "*ou-b/"])), &c), Tri::True);
-        assert_eq!(eval(paths("ForAllValues:StringNotEquals", json!("o-2/")), &c), Tri::True);
-        assert_eq!(eval(paths("ForAnyValue:StringNotEquals", json!("o-1/r-1/ou-a/")), &c), Tri::True);
+        assert_eq!(
+            eval(paths("ForAnyValue:StringLike", json!("o-1/r-1/ou-b/*")), &c),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                paths("ForAllValues:StringLike", json!("o-1/r-1/ou-b/*")),
+                &c
+            ),
+            Tri::False
+        );
+        assert_eq!(
+            eval(
+                paths("ForAllValues:StringLike", json!(["*ou-a/", "*ou-b/"])),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(paths("ForAllValues:StringNotEquals", json!("o-2/")), &c),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                paths("ForAnyValue:StringNotEquals", json!("o-1/r-1/ou-a/")),
+                &c
+            ),
+            Tri::True
+        );
         // Single-value operator on a multi-valued key: not decided.
         assert_eq!(eval(paths("StringLike", json!("*")), &c), Tri::Unknown);
         // Empty set and absent keys.
-        assert_eq!(eval(json!({"ForAllValues:StringEquals": {"aws:TagKeys": "a"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"ForAnyValue:StringEquals": {"aws:TagKeys": "a"}}), &c), Tri::False);
-        assert_eq!(eval(json!({"ForAllValues:StringEquals": {"aws:SourceVpce": "a"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"ForAnyValue:StringEquals": {"aws:SourceVpce": "a"}}), &c), Tri::False);
+        assert_eq!(
+            eval(
+                json!({"ForAllValues:StringEquals": {"aws:TagKeys": "a"}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"ForAnyValue:StringEquals": {"aws:TagKeys": "a"}}),
+                &c
+            ),
+            Tri::False
+        );
+        assert_eq!(
+            eval(
+                json!({"ForAllValues:StringEquals": {"aws:SourceVpce": "a"}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"ForAnyValue:StringEquals": {"aws:SourceVpce": "a"}}),
+                &c
+            ),
+            Tri::False
+        );
         // A single-valued key is a one-element set.
-        assert_eq!(eval(json!({"ForAnyValue:StringEquals": {"aws:SourceVpc": "vpc-1"}}), &c), Tri::True);
+        assert_eq!(
+            eval(
+                json!({"ForAnyValue:StringEquals": {"aws:SourceVpc": "vpc-1"}}),
+                &c
+            ),
+            Tri::True
+        );
     }
 
     #[test]
     fn numeric_date_bool_ip_arn_binary() {
         let c = ctx();
-        assert_eq!(eval(json!({"NumericLessThan": {"aws:MultiFactorAuthAge": 3600}}), &c), Tri::True);
-        assert_eq!(eval(json!({"NumericGreaterThanEquals": {"aws:MultiFactorAuthAge": "300.0"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"NumericNotEquals": {"aws:MultiFactorAuthAge": "300"}}), &c), Tri::False);
-        assert_eq!(eval(json!({"NumericEquals": {"aws:MultiFactorAuthAge": "abc"}}), &c), Tri::Unknown);
-        assert_eq!(eval(json!({"DateGreaterThan": {"aws:CurrentTime": "2024-01-01"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"DateEquals": {"aws:CurrentTime": "2024-05-01T14:00:00+02:00"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"DateEquals": {"aws:EpochTime": "2024-05-01T12:00:00Z"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"DateLessThan": {"aws:CurrentTime": 1714564800}}), &c), Tri::False);
-        assert_eq!(eval(json!({"Bool": {"aws:SecureTransport": true}}), &c), Tri::True);
-        assert_eq!(eval(json!({"Bool": {"aws:SecureTransport": "FALSE"}}), &c), Tri::False);
-        assert_eq!(eval(json!({"IpAddress": {"aws:SourceIp": ["192.168.0.0/16", "10.0.0.0/8"]}}), &c), Tri::True);
-        assert_eq!(eval(json!({"NotIpAddress": {"aws:SourceIp": "10.1.2.3"}}), &c), Tri::False);
-        assert_eq!(eval(json!({"IpAddress": {"aws:SourceIp": "2001:db8::/32"}}), &c), Tri::False);
-        assert_eq!(eval(json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/svc/*"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/svc/exec"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/other"}}), &c), Tri::True);
-        assert_eq!(eval(json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:IAM::*:role/svc/*"}}), &c), Tri::False);
-        assert_eq!(eval(json!({"BinaryEquals": {"aws:PrincipalTag/team": "Blue"}}), &c), Tri::True);
+        assert_eq!(
+            eval(
+                json!({"NumericLessThan": {"aws:MultiFactorAuthAge": 3600}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"NumericGreaterThanEquals": {"aws:MultiFactorAuthAge": "300.0"}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"NumericNotEquals": {"aws:MultiFactorAuthAge": "300"}}),
+                &c
+            ),
+            Tri::False
+        );
+        assert_eq!(
+            eval(
+                json!({"NumericEquals": {"aws:MultiFactorAuthAge": "abc"}}),
+                &c
+            ),
+            Tri::Unknown
+        );
+        assert_eq!(
+            eval(
+                json!({"DateGreaterThan": {"aws:CurrentTime": "2024-01-01"}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"DateEquals": {"aws:CurrentTime": "2024-05-01T14:00:00+02:00"}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"DateEquals": {"aws:EpochTime": "2024-05-01T12:00:00Z"}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(json!({"DateLessThan": {"aws:CurrentTime": 1714564800}}), &c),
+            Tri::False
+        );
+        assert_eq!(
+            eval(json!({"Bool": {"aws:SecureTransport": true}}), &c),
+            Tri::True
+        );
+        assert_eq!(
+            eval(json!({"Bool": {"aws:SecureTransport": "FALSE"}}), &c),
+            Tri::False
+        );
+        assert_eq!(
+            eval(
+                json!({"IpAddress": {"aws:SourceIp": ["192.168.0.0/16", "10.0.0.0/8"]}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(json!({"NotIpAddress": {"aws:SourceIp": "10.1.2.3"}}), &c),
+            Tri::False
+        );
+        assert_eq!(
+            eval(json!({"IpAddress": {"aws:SourceIp": "2001:db8::/32"}}), &c),
+            Tri::False
+        );
+        assert_eq!(
+            eval(
+                json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/svc/*"}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/svc/exec"}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/other"}}),
+                &c
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:IAM::*:role/svc/*"}}),
+                &c
+            ),
+            Tri::False
+        );
+        assert_eq!(
+            eval(
+                json!({"BinaryEquals": {"aws:PrincipalTag/team": "Blue"}}),
+                &c
+            ),
+            Tri::True
+        );
     }
 
     #[test]
@@ -767,7 +1078,11 @@ mod tests {
         assert!(!net.contains("10.0.0.1".parse().unwrap()));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
         assert!(Cidr::parse("10.0.0.0/").is_none());
-        assert!(Cidr::parse("::/0").unwrap().contains("::1".parse().unwrap()));
+        assert!(
+            Cidr::parse("::/0")
+                .unwrap()
+                .contains("::1".parse().unwrap())
+        );
     }
 
     #[test]
@@ -799,8 +1114,16 @@ mod tests {
         let err = parse_conditions(&json!({"StringEqulas": {"k": "v"}}), "/C", true).unwrap_err();
         assert_eq!(err.path, "/C/StringEqulas");
         assert!(err.message.contains("unknown condition operator"));
-        for bad in ["NullIfExists", "ForAllValues:Null", "ForSomeValues:StringEquals", "Like"] {
-            assert!(parse_conditions(&json!({ bad: {"k": "v"}}), "/C", true).is_err(), "{bad}");
+        for bad in [
+            "NullIfExists",
+            "ForAllValues:Null",
+            "ForSomeValues:StringEquals",
+            "Like",
+        ] {
+            assert!(
+                parse_conditions(&json!({ bad: {"k": "v"}}), "/C", true).is_err(),
+                "{bad}"
+            );
         }
         let err = parse_conditions(&json!({"StringEquals": {"aws:TagKeys/x": []}}), "/C", true)
             .unwrap_err();
@@ -811,8 +1134,12 @@ mod tests {
         assert!(parse_conditions(&json!({"Null": {"k": "maybe"}}), "/C", true).is_err());
         assert!(parse_conditions(&json!([]), "/C", true).is_err());
         // Operator names are matched without regard to case.
-        let ok = parse_conditions(&json!({"forallvalues:stringlikeifexists": {"k": "v"}}), "/C", true)
-            .unwrap();
+        let ok = parse_conditions(
+            &json!({"forallvalues:stringlikeifexists": {"k": "v"}}),
+            "/C",
+            true,
+        )
+        .unwrap();
         assert_eq!(ok[0].operator.set, Some(SetOperator::ForAllValues));
         assert!(ok[0].operator.if_exists);
     }

@@ -27,7 +27,10 @@ use crate::state::lookup::Tri;
 pub enum PolicyDoc<'a> {
     Known(&'a Policy),
     /// E.g. an attached managed policy that the state does not contain.
-    Unknown { name: String, reason: String },
+    Unknown {
+        name: String,
+        reason: String,
+    },
 }
 
 impl PolicyDoc<'_> {
@@ -49,7 +52,9 @@ pub struct ResourceSide<'a> {
 }
 
 /// Every policy that applies to one request. Leave `resource` as `None` for requests with no
-/// resource policy in play (actions on `*`, such as `ecr:GetAuthorizationToken`).
+/// resource policy in play (actions on `*`, such as `ecr:GetAuthorizationToken`), or to decide
+/// a same-account request on the caller's side alone when the resource policy is not known
+/// (rules.md ROLE); `Some` with [`PolicyDoc::Unknown`] makes the unknown policy count.
 #[derive(Clone, Debug, Default)]
 pub struct PolicySet<'a> {
     /// Inline and attached managed policies of the role.
@@ -112,7 +117,10 @@ pub enum Reason {
     /// Cross account: the resource policy does not grant it to the caller.
     ResourcePolicyDoesNotGrant,
     /// Allowed through the identity path (identity ∧ boundary) and/or the resource policy.
-    Allowed { by_identity: bool, by_resource: bool },
+    Allowed {
+        by_identity: bool,
+        by_resource: bool,
+    },
     Undetermined,
 }
 
@@ -133,7 +141,9 @@ pub struct ResourceLayer {
 impl ResourceLayer {
     /// Any grant, at any principal level (what a cross-account request needs).
     pub fn grants(&self) -> Tri {
-        self.grants_session.or(self.grants_role).or(self.grants_account)
+        self.grants_session
+            .or(self.grants_role)
+            .or(self.grants_account)
     }
 }
 
@@ -154,13 +164,19 @@ pub struct Layers {
 impl Layers {
     pub fn explicit_deny(&self) -> Tri {
         let r = self.resource.map_or(Tri::False, |r| r.denies);
-        self.identity_denies.or(self.boundary_denies.unwrap_or(Tri::False)).or(r)
+        self.identity_denies
+            .or(self.boundary_denies.unwrap_or(Tri::False))
+            .or(r)
     }
 
     /// The caller's own account alone: identity ∧ boundary, minus their explicit denies.
     pub fn caller_side(&self) -> Tri {
-        let deny = self.identity_denies.or(self.boundary_denies.unwrap_or(Tri::False));
-        self.identity_allows.and(self.boundary_allows.unwrap_or(Tri::True)).and(deny.not())
+        let deny = self
+            .identity_denies
+            .or(self.boundary_denies.unwrap_or(Tri::False));
+        self.identity_allows
+            .and(self.boundary_allows.unwrap_or(Tri::True))
+            .and(deny.not())
     }
 
     /// The resource's side alone: its policy grants (at any principal level) and does not deny.
@@ -218,7 +234,12 @@ impl Acc {
 }
 
 fn stmt_ref(layer: Layer, policy: &Policy, s: &Statement) -> StatementRef {
-    StatementRef { layer, policy: policy.name.clone(), index: s.index, sid: s.sid.clone() }
+    StatementRef {
+        layer,
+        policy: policy.name.clone(),
+        index: s.index,
+        sid: s.sid.clone(),
+    }
 }
 
 /// Action ∧ Resource ∧ Condition of one statement. `implicit_resource`: a statement without
@@ -298,7 +319,11 @@ struct Levels {
     account: Tri,
 }
 
-const NO_LEVELS: Levels = Levels { session: Tri::False, role: Tri::False, account: Tri::False };
+const NO_LEVELS: Levels = Levels {
+    session: Tri::False,
+    role: Tri::False,
+    account: Tri::False,
+};
 
 fn principal_levels(set: &PrincipalSet, p: &Principal, acc: &mut Acc) -> Levels {
     let mut l = NO_LEVELS;
@@ -383,7 +408,12 @@ struct Side {
 
 impl Side {
     fn new() -> Side {
-        Side { allow: Tri::False, deny: Tri::False, allow_true: Vec::new(), deny_true: Vec::new() }
+        Side {
+            allow: Tri::False,
+            deny: Tri::False,
+            allow_true: Vec::new(),
+            deny_true: Vec::new(),
+        }
     }
 
     fn add(&mut self, effect: Effect, t: Tri, r: impl FnOnce() -> StatementRef, acc: &mut Acc) {
@@ -436,7 +466,9 @@ fn identity_side<'p>(
                     side.add(s.effect, t, || stmt_ref(layer, policy, s), acc);
                 }
             }
-            PolicyDoc::Unknown { name, reason } => side.add_unknown_policy(layer, name, reason, acc),
+            PolicyDoc::Unknown { name, reason } => {
+                side.add_unknown_policy(layer, name, reason, acc)
+            }
         }
     }
     side
@@ -520,8 +552,11 @@ fn resource_side(
                 }
             }
             Effect::Allow => {
-                let (ts, tr, ta) =
-                    (levels.session.and(core), levels.role.and(core), levels.account.and(core));
+                let (ts, tr, ta) = (
+                    levels.session.and(core),
+                    levels.role.and(core),
+                    levels.account.and(core),
+                );
                 l.grants_session = l.grants_session.or(ts);
                 l.grants_role = l.grants_role.or(tr);
                 l.grants_account = l.grants_account.or(ta);
@@ -552,9 +587,18 @@ pub fn evaluate(req: &Request<'_>, set: &PolicySet<'_>) -> Evaluation {
         .as_ref()
         .map(|b| identity_side(std::iter::once(b), Layer::Boundary, req, &mut acc));
     let has_boundary = set.boundary.is_some();
-    let cross = set.resource.as_ref().is_some_and(|r| r.owner_account != req.principal.account);
+    let cross = set
+        .resource
+        .as_ref()
+        .is_some_and(|r| r.owner_account != req.principal.account);
     let rs = set.resource.as_ref().map(|r| {
-        resource_side(r.policy.as_ref(), Layer::Resource, req, has_boundary, &mut acc)
+        resource_side(
+            r.policy.as_ref(),
+            Layer::Resource,
+            req,
+            has_boundary,
+            &mut acc,
+        )
     });
 
     let layers = Layers {
@@ -580,7 +624,11 @@ pub fn evaluate(req: &Request<'_>, set: &PolicySet<'_>) -> Evaluation {
     } else {
         r.grants_role.and(b).or(r.grants_session)
     };
-    let grant = if cross { identity_path.and(resource_path) } else { identity_path.or(resource_path) };
+    let grant = if cross {
+        identity_path.and(resource_path)
+    } else {
+        identity_path.or(resource_path)
+    };
     let deny = layers.explicit_deny();
 
     let mut deciding = Vec::new();
@@ -624,18 +672,22 @@ pub fn evaluate(req: &Request<'_>, set: &PolicySet<'_>) -> Evaluation {
                 deciding.extend(b.allow_true.iter().cloned());
             }
         }
-        if by_resource {
-            if let Some(rv) = &rs {
-                deciding.extend(rv.session_true.iter().cloned());
-                if cross || b == Tri::True {
-                    deciding.extend(rv.role_true.iter().cloned());
-                }
-                if cross {
-                    deciding.extend(rv.account_true.iter().cloned());
-                }
+        if let (true, Some(rv)) = (by_resource, &rs) {
+            deciding.extend(rv.session_true.iter().cloned());
+            if cross || b == Tri::True {
+                deciding.extend(rv.role_true.iter().cloned());
+            }
+            if cross {
+                deciding.extend(rv.account_true.iter().cloned());
             }
         }
-        (Decision::Allowed, Reason::Allowed { by_identity, by_resource })
+        (
+            Decision::Allowed,
+            Reason::Allowed {
+                by_identity,
+                by_resource,
+            },
+        )
     } else {
         (Decision::Unknown, Reason::Undetermined)
     };
@@ -677,7 +729,13 @@ fn gate(side: Side, acc: Acc) -> GateEvaluation {
     let mut unknown_keys = acc.unknown_keys;
     unknown_keys.sort();
     unknown_keys.dedup();
-    GateEvaluation { allowed, deciding, undecided: acc.undecided, unknown_keys, notes: acc.notes }
+    GateEvaluation {
+        allowed,
+        deciding,
+        undecided: acc.undecided,
+        unknown_keys,
+        notes: acc.notes,
+    }
 }
 
 /// Whether a role's trust policy lets an AWS service principal (e.g. `ecs-tasks.amazonaws.com`)
@@ -693,10 +751,15 @@ pub fn trust_allows(
     let mut acc = Acc::default();
     let mut side = Side::new();
     // Trust statements have no Resource; the request's resource plays no part.
-    let principal = Principal { role_arn: String::new(), account: String::new(), session_arn: None };
+    let principal = Principal {
+        role_arn: String::new(),
+        account: String::new(),
+        session_arn: None,
+    };
     let req = Request::new(action, "*", &principal, context);
     for s in &trust.statements {
-        let named = |set: &PrincipalSet| set.any || set.services.iter().any(|x| x == service_principal);
+        let named =
+            |set: &PrincipalSet| set.any || set.services.iter().any(|x| x == service_principal);
         let p = match &s.principals {
             None => {
                 acc.note("a trust policy statement has no Principal element");
@@ -782,26 +845,41 @@ mod tests {
 
     impl Case {
         fn new() -> Case {
-            Case { principal: Principal::from_role_arn(ROLE, None), ctx: RequestContext::new() }
+            Case {
+                principal: Principal::from_role_arn(ROLE, None),
+                ctx: RequestContext::new(),
+            }
         }
         fn eval(&self, action: &str, resource: &str, set: &PolicySet<'_>) -> Evaluation {
-            evaluate(&Request::new(action, resource, &self.principal, &self.ctx), set)
+            evaluate(
+                &Request::new(action, resource, &self.principal, &self.ctx),
+                set,
+            )
         }
     }
 
     fn same_account<'a>(policy: Option<&'a Policy>) -> Option<ResourceSide<'a>> {
-        Some(ResourceSide { owner_account: "111111111111".into(), policy: policy.map(PolicyDoc::Known) })
+        Some(ResourceSide {
+            owner_account: "111111111111".into(),
+            policy: policy.map(PolicyDoc::Known),
+        })
     }
 
     fn foreign<'a>(policy: Option<&'a Policy>) -> Option<ResourceSide<'a>> {
-        Some(ResourceSide { owner_account: "222222222222".into(), policy: policy.map(PolicyDoc::Known) })
+        Some(ResourceSide {
+            owner_account: "222222222222".into(),
+            policy: policy.map(PolicyDoc::Known),
+        })
     }
 
     #[test]
     fn managed_execution_policy_allows_the_pull() {
         let c = Case::new();
         let p = exec_policy();
-        let set = PolicySet { identity: vec![PolicyDoc::Known(&p)], ..Default::default() };
+        let set = PolicySet {
+            identity: vec![PolicyDoc::Known(&p)],
+            ..Default::default()
+        };
         for (action, res) in [
             ("ecr:GetAuthorizationToken", "*"),
             ("ecr:BatchGetImage", REPO),
@@ -809,11 +887,20 @@ mod tests {
         ] {
             let e = c.eval(action, res, &set);
             assert_eq!(e.decision, Decision::Allowed, "{action}");
-            assert_eq!(e.reason, Reason::Allowed { by_identity: true, by_resource: false });
+            assert_eq!(
+                e.reason,
+                Reason::Allowed {
+                    by_identity: true,
+                    by_resource: false
+                }
+            );
             assert_eq!(e.deciding[0].policy, "AmazonECSTaskExecutionRolePolicy");
             assert_eq!(e.deciding[0].index, 0);
         }
-        assert_eq!(c.eval("ecr:PutImage", REPO, &set).decision, Decision::ImplicitDeny);
+        assert_eq!(
+            c.eval("ecr:PutImage", REPO, &set).decision,
+            Decision::ImplicitDeny
+        );
         assert_eq!(c.eval("ecr:PutImage", REPO, &set).reason, Reason::NoAllow);
     }
 
@@ -836,9 +923,17 @@ mod tests {
         assert_eq!(e.reason, Reason::ExplicitDeny(Layer::Identity));
         assert_eq!(
             e.deciding,
-            vec![StatementRef { layer: Layer::Identity, policy: "deny-pull".into(), index: 1, sid: Some("NoPull".into()) }]
+            vec![StatementRef {
+                layer: Layer::Identity,
+                policy: "deny-pull".into(),
+                index: 1,
+                sid: Some("NoPull".into())
+            }]
         );
-        assert_eq!(c.eval("ecr:GetDownloadUrlForLayer", REPO, &set).decision, Decision::Allowed);
+        assert_eq!(
+            c.eval("ecr:GetDownloadUrlForLayer", REPO, &set).decision,
+            Decision::Allowed
+        );
     }
 
     #[test]
@@ -852,7 +947,10 @@ mod tests {
             ..Default::default()
         };
         let e = c.eval("ecr:BatchGetImage", REPO, &set);
-        assert_eq!((e.decision, e.reason), (Decision::ImplicitDeny, Reason::BoundaryDoesNotAllow));
+        assert_eq!(
+            (e.decision, e.reason),
+            (Decision::ImplicitDeny, Reason::BoundaryDoesNotAllow)
+        );
         assert_eq!(e.layers.caller_side(), Tri::False);
 
         // Same account, repository policy naming the role ARN: still limited by the boundary.
@@ -863,12 +961,25 @@ mod tests {
             resource: same_account(Some(&by_role)),
         };
         let e = c.eval("ecr:BatchGetImage", REPO, &set);
-        assert_eq!((e.decision, e.reason), (Decision::ImplicitDeny, Reason::BoundaryDoesNotAllow));
+        assert_eq!(
+            (e.decision, e.reason),
+            (Decision::ImplicitDeny, Reason::BoundaryDoesNotAllow)
+        );
         // Without a boundary the role grant suffices, with no identity policy at all.
-        let set = PolicySet { identity: vec![], boundary: None, resource: same_account(Some(&by_role)) };
+        let set = PolicySet {
+            identity: vec![],
+            boundary: None,
+            resource: same_account(Some(&by_role)),
+        };
         let e = c.eval("ecr:BatchGetImage", REPO, &set);
         assert_eq!(e.decision, Decision::Allowed);
-        assert_eq!(e.reason, Reason::Allowed { by_identity: false, by_resource: true });
+        assert_eq!(
+            e.reason,
+            Reason::Allowed {
+                by_identity: false,
+                by_resource: true
+            }
+        );
         assert_eq!(e.deciding[0].layer, Layer::Resource);
         assert_eq!(e.deciding[0].sid.as_deref(), Some("Pull"));
 
@@ -881,16 +992,26 @@ mod tests {
             boundary: Some(PolicyDoc::Known(&b)),
             resource: same_account(Some(&by_session)),
         };
-        assert_eq!(c.eval("ecr:BatchGetImage", REPO, &set).decision, Decision::Allowed);
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", REPO, &set).decision,
+            Decision::Allowed
+        );
     }
 
     #[test]
     fn account_principal_in_the_same_account_needs_an_identity_allow() {
         let c = Case::new();
         let by_account = repo_policy(json!({"AWS": "arn:aws:iam::111111111111:root"}));
-        let set = PolicySet { identity: vec![], boundary: None, resource: same_account(Some(&by_account)) };
+        let set = PolicySet {
+            identity: vec![],
+            boundary: None,
+            resource: same_account(Some(&by_account)),
+        };
         let e = c.eval("ecr:BatchGetImage", REPO, &set);
-        assert_eq!((e.decision, e.reason), (Decision::ImplicitDeny, Reason::NoAllow));
+        assert_eq!(
+            (e.decision, e.reason),
+            (Decision::ImplicitDeny, Reason::NoAllow)
+        );
     }
 
     #[test]
@@ -899,26 +1020,52 @@ mod tests {
         let p = exec_policy();
         let grants = repo_policy(json!({"AWS": "111111111111"}));
         let other = repo_policy(json!({"AWS": "333333333333"}));
-        let set = |id: Vec<PolicyDoc<'static>>, r| PolicySet { identity: id, boundary: None, resource: r };
+        let set = |id: Vec<PolicyDoc<'static>>, r| PolicySet {
+            identity: id,
+            boundary: None,
+            resource: r,
+        };
         let p: &'static Policy = Box::leak(Box::new(p));
         let grants: &'static Policy = Box::leak(Box::new(grants));
         let other: &'static Policy = Box::leak(Box::new(other));
 
-        let e = c.eval("ecr:BatchGetImage", FOREIGN_REPO, &set(vec![PolicyDoc::Known(p)], foreign(Some(grants))));
+        let e = c.eval(
+            "ecr:BatchGetImage",
+            FOREIGN_REPO,
+            &set(vec![PolicyDoc::Known(p)], foreign(Some(grants))),
+        );
         assert_eq!(e.decision, Decision::Allowed);
         assert!(e.layers.cross_account);
         assert_eq!(e.deciding.len(), 2);
 
-        let e = c.eval("ecr:BatchGetImage", FOREIGN_REPO, &set(vec![PolicyDoc::Known(p)], foreign(Some(other))));
-        assert_eq!((e.decision, e.reason), (Decision::ImplicitDeny, Reason::ResourcePolicyDoesNotGrant));
+        let e = c.eval(
+            "ecr:BatchGetImage",
+            FOREIGN_REPO,
+            &set(vec![PolicyDoc::Known(p)], foreign(Some(other))),
+        );
+        assert_eq!(
+            (e.decision, e.reason),
+            (Decision::ImplicitDeny, Reason::ResourcePolicyDoesNotGrant)
+        );
         assert_eq!(e.layers.caller_side(), Tri::True);
         assert_eq!(e.layers.resource_side(), Some(Tri::False));
 
-        let e = c.eval("ecr:BatchGetImage", FOREIGN_REPO, &set(vec![PolicyDoc::Known(p)], foreign(None)));
+        let e = c.eval(
+            "ecr:BatchGetImage",
+            FOREIGN_REPO,
+            &set(vec![PolicyDoc::Known(p)], foreign(None)),
+        );
         assert_eq!(e.reason, Reason::ResourcePolicyDoesNotGrant);
 
-        let e = c.eval("ecr:BatchGetImage", FOREIGN_REPO, &set(vec![], foreign(Some(grants))));
-        assert_eq!((e.decision, e.reason), (Decision::ImplicitDeny, Reason::NoIdentityAllow));
+        let e = c.eval(
+            "ecr:BatchGetImage",
+            FOREIGN_REPO,
+            &set(vec![], foreign(Some(grants))),
+        );
+        assert_eq!(
+            (e.decision, e.reason),
+            (Decision::ImplicitDeny, Reason::NoIdentityAllow)
+        );
         assert_eq!(e.layers.resource_side(), Some(Tri::True));
     }
 
@@ -930,9 +1077,19 @@ mod tests {
             "repo",
             json!({"Version":"2012-10-17","Statement":[{"Sid":"NoOne","Effect":"Deny","Principal":{"AWS":"111111111111"},"Action":"ecr:*"}]}),
         );
-        let set = PolicySet { identity: vec![PolicyDoc::Known(&p)], boundary: None, resource: same_account(Some(&deny)) };
+        let set = PolicySet {
+            identity: vec![PolicyDoc::Known(&p)],
+            boundary: None,
+            resource: same_account(Some(&deny)),
+        };
         let e = c.eval("ecr:BatchGetImage", REPO, &set);
-        assert_eq!((e.decision, e.reason), (Decision::ExplicitDeny, Reason::ExplicitDeny(Layer::Resource)));
+        assert_eq!(
+            (e.decision, e.reason),
+            (
+                Decision::ExplicitDeny,
+                Reason::ExplicitDeny(Layer::Resource)
+            )
+        );
         assert_eq!(e.deciding[0].sid.as_deref(), Some("NoOne"));
     }
 
@@ -940,24 +1097,59 @@ mod tests {
     fn unknown_policies_open_the_outcome_but_never_deny() {
         let c = Case::new();
         let p = exec_policy();
-        let unknown = || PolicyDoc::Unknown { name: "arn:aws:iam::111111111111:policy/custom".into(), reason: "not in the state".into() };
-        let set = PolicySet { identity: vec![PolicyDoc::Known(&p), unknown()], ..Default::default() };
+        let unknown = || PolicyDoc::Unknown {
+            name: "arn:aws:iam::111111111111:policy/custom".into(),
+            reason: "not in the state".into(),
+        };
+        let set = PolicySet {
+            identity: vec![PolicyDoc::Known(&p), unknown()],
+            ..Default::default()
+        };
         let e = c.eval("ecr:BatchGetImage", REPO, &set);
         assert_eq!(e.decision, Decision::Unknown);
-        assert_eq!(e.unknown_policies[0].name, "arn:aws:iam::111111111111:policy/custom");
+        assert_eq!(
+            e.unknown_policies[0].name,
+            "arn:aws:iam::111111111111:policy/custom"
+        );
         // Only an unknown policy: it could allow, so not denied.
-        let set = PolicySet { identity: vec![unknown()], ..Default::default() };
-        assert_eq!(c.eval("ecr:BatchGetImage", REPO, &set).decision, Decision::Unknown);
+        let set = PolicySet {
+            identity: vec![unknown()],
+            ..Default::default()
+        };
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", REPO, &set).decision,
+            Decision::Unknown
+        );
         // A definite boundary refusal decides regardless.
         let b = pol("boundary", allow("logs:*", "*"));
-        let set = PolicySet { identity: vec![unknown()], boundary: Some(PolicyDoc::Known(&b)), resource: None };
-        assert_eq!(c.eval("ecr:BatchGetImage", REPO, &set).decision, Decision::ImplicitDeny);
+        let set = PolicySet {
+            identity: vec![unknown()],
+            boundary: Some(PolicyDoc::Known(&b)),
+            resource: None,
+        };
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", REPO, &set).decision,
+            Decision::ImplicitDeny
+        );
         // A definite deny decides regardless.
-        let d = pol("d", json!({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}));
-        let set = PolicySet { identity: vec![unknown(), PolicyDoc::Known(&d)], ..Default::default() };
-        assert_eq!(c.eval("ecr:BatchGetImage", REPO, &set).decision, Decision::ExplicitDeny);
+        let d = pol(
+            "d",
+            json!({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}),
+        );
+        let set = PolicySet {
+            identity: vec![unknown(), PolicyDoc::Known(&d)],
+            ..Default::default()
+        };
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", REPO, &set).decision,
+            Decision::ExplicitDeny
+        );
         // An unknown boundary.
-        let set = PolicySet { identity: vec![PolicyDoc::Known(&p)], boundary: Some(unknown()), resource: None };
+        let set = PolicySet {
+            identity: vec![PolicyDoc::Known(&p)],
+            boundary: Some(unknown()),
+            resource: None,
+        };
         let e = c.eval("ecr:BatchGetImage", REPO, &set);
         assert_eq!(e.decision, Decision::Unknown);
         assert_eq!(e.unknown_policies[0].layer, Layer::Boundary);
@@ -965,9 +1157,15 @@ mod tests {
         let set = PolicySet {
             identity: vec![PolicyDoc::Known(&p)],
             boundary: None,
-            resource: Some(ResourceSide { owner_account: "222222222222".into(), policy: Some(unknown()) }),
+            resource: Some(ResourceSide {
+                owner_account: "222222222222".into(),
+                policy: Some(unknown()),
+            }),
         };
-        assert_eq!(c.eval("ecr:BatchGetImage", FOREIGN_REPO, &set).decision, Decision::Unknown);
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", FOREIGN_REPO, &set).decision,
+            Decision::Unknown
+        );
     }
 
     #[test]
@@ -978,7 +1176,10 @@ mod tests {
             json!({"Version":"2012-10-17","Statement":[{"Sid":"Auth","Effect":"Allow","Action":"ecr:GetAuthorizationToken","Resource":"*",
                 "Condition":{"StringEquals":{"aws:SourceVpc":"vpc-1"}}}]}),
         );
-        let set = PolicySet { identity: vec![PolicyDoc::Known(&p)], ..Default::default() };
+        let set = PolicySet {
+            identity: vec![PolicyDoc::Known(&p)],
+            ..Default::default()
+        };
         let e = c.eval("ecr:GetAuthorizationToken", "*", &set);
         assert_eq!(e.decision, Decision::Unknown);
         assert_eq!(e.unknown_keys, vec!["aws:SourceVpc".to_string()]);
@@ -989,7 +1190,10 @@ mod tests {
         assert_eq!(e.decision, Decision::ImplicitDeny);
         assert!(e.unknown_keys.is_empty());
         c.ctx.set("aws:SourceVpc", "vpc-1");
-        assert_eq!(c.eval("ecr:GetAuthorizationToken", "*", &set).decision, Decision::Allowed);
+        assert_eq!(
+            c.eval("ecr:GetAuthorizationToken", "*", &set).decision,
+            Decision::Allowed
+        );
     }
 
     #[test]
@@ -1001,11 +1205,17 @@ mod tests {
             json!({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ecr:*","Resource":"*",
                 "Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-1"}}}]}),
         );
-        let set = PolicySet { identity: vec![PolicyDoc::Known(&p), PolicyDoc::Known(&d)], ..Default::default() };
+        let set = PolicySet {
+            identity: vec![PolicyDoc::Known(&p), PolicyDoc::Known(&d)],
+            ..Default::default()
+        };
         let e = c.eval("ecr:BatchGetImage", REPO, &set);
         assert_eq!(e.decision, Decision::Unknown);
         assert_eq!(e.layers.explicit_deny(), Tri::Unknown);
-        let set = PolicySet { identity: vec![PolicyDoc::Known(&d)], ..Default::default() };
+        let set = PolicySet {
+            identity: vec![PolicyDoc::Known(&d)],
+            ..Default::default()
+        };
         let e = c.eval("ecr:BatchGetImage", REPO, &set);
         assert_eq!(e.decision, Decision::ImplicitDeny);
         assert_eq!(e.layers.explicit_deny(), Tri::Unknown);
@@ -1014,30 +1224,69 @@ mod tests {
     #[test]
     fn not_action_and_not_resource() {
         let c = Case::new();
-        let p = pol("broad", json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"iam:*","NotResource":"arn:aws:ecr:*:*:repository/secret*"}]}));
-        let set = PolicySet { identity: vec![PolicyDoc::Known(&p)], ..Default::default() };
-        assert_eq!(c.eval("ecr:BatchGetImage", REPO, &set).decision, Decision::Allowed);
-        assert_eq!(c.eval("iam:PassRole", REPO, &set).decision, Decision::ImplicitDeny);
+        let p = pol(
+            "broad",
+            json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"iam:*","NotResource":"arn:aws:ecr:*:*:repository/secret*"}]}),
+        );
+        let set = PolicySet {
+            identity: vec![PolicyDoc::Known(&p)],
+            ..Default::default()
+        };
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", REPO, &set).decision,
+            Decision::Allowed
+        );
+        assert_eq!(
+            c.eval("iam:PassRole", REPO, &set).decision,
+            Decision::ImplicitDeny
+        );
         let secret = "arn:aws:ecr:us-east-1:111111111111:repository/secret-app";
-        assert_eq!(c.eval("ecr:BatchGetImage", secret, &set).decision, Decision::ImplicitDeny);
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", secret, &set).decision,
+            Decision::ImplicitDeny
+        );
     }
 
     #[test]
     fn policy_variables_in_resources() {
         let mut c = Case::new();
-        let p = pol("team", allow("ecr:*", "arn:aws:ecr:*:*:repository/${aws:PrincipalTag/team}/*"));
-        let old = pol("old", json!({"Version":"2008-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*","Resource":"arn:aws:ecr:*:*:repository/${aws:PrincipalTag/team}/*"}]}));
+        let p = pol(
+            "team",
+            allow(
+                "ecr:*",
+                "arn:aws:ecr:*:*:repository/${aws:PrincipalTag/team}/*",
+            ),
+        );
+        let old = pol(
+            "old",
+            json!({"Version":"2008-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*","Resource":"arn:aws:ecr:*:*:repository/${aws:PrincipalTag/team}/*"}]}),
+        );
         let repo = "arn:aws:ecr:us-east-1:111111111111:repository/blue/app";
-        let set = PolicySet { identity: vec![PolicyDoc::Known(&p)], ..Default::default() };
+        let set = PolicySet {
+            identity: vec![PolicyDoc::Known(&p)],
+            ..Default::default()
+        };
         let e = c.eval("ecr:BatchGetImage", repo, &set);
         assert_eq!(e.decision, Decision::Unknown);
         assert_eq!(e.unknown_keys, vec!["aws:principaltag/team".to_string()]);
         c.ctx.set("aws:PrincipalTag/team", "blue");
-        assert_eq!(c.eval("ecr:BatchGetImage", repo, &set).decision, Decision::Allowed);
-        let old_set = PolicySet { identity: vec![PolicyDoc::Known(&old)], ..Default::default() };
-        assert_eq!(c.eval("ecr:BatchGetImage", repo, &old_set).decision, Decision::ImplicitDeny);
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", repo, &set).decision,
+            Decision::Allowed
+        );
+        let old_set = PolicySet {
+            identity: vec![PolicyDoc::Known(&old)],
+            ..Default::default()
+        };
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", repo, &old_set).decision,
+            Decision::ImplicitDeny
+        );
         c.ctx.set_absent("aws:PrincipalTag/team");
-        assert_eq!(c.eval("ecr:BatchGetImage", repo, &set).decision, Decision::ImplicitDeny);
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", repo, &set).decision,
+            Decision::ImplicitDeny
+        );
     }
 
     #[test]
@@ -1048,21 +1297,39 @@ mod tests {
             repo_policy(json!({"AWS": "arn:aws:sts::111111111111:assumed-role/exec/task-1"}));
         let other_role_session =
             repo_policy(json!({"AWS": "arn:aws:sts::111111111111:assumed-role/other/task-1"}));
-        let set = |r: &'static Policy| PolicySet { identity: vec![], boundary: None, resource: same_account(Some(r)) };
+        let set = |r: &'static Policy| PolicySet {
+            identity: vec![],
+            boundary: None,
+            resource: same_account(Some(r)),
+        };
         let by_session: &'static Policy = Box::leak(Box::new(by_session));
         let other_role_session: &'static Policy = Box::leak(Box::new(other_role_session));
         let e = c.eval("ecr:BatchGetImage", REPO, &set(by_session));
         assert_eq!(e.decision, Decision::Unknown);
         assert!(!e.notes.is_empty());
-        assert_eq!(c.eval("ecr:BatchGetImage", REPO, &set(other_role_session)).decision, Decision::ImplicitDeny);
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", REPO, &set(other_role_session))
+                .decision,
+            Decision::ImplicitDeny
+        );
         c.principal = Principal::from_role_arn(ROLE, Some("task-2"));
-        assert_eq!(c.eval("ecr:BatchGetImage", REPO, &set(by_session)).decision, Decision::ImplicitDeny);
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", REPO, &set(by_session)).decision,
+            Decision::ImplicitDeny
+        );
 
         let deny_others = |names: Value| {
-            pol("repo", json!({"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":names},"Action":"ecr:*"}]}))
+            pol(
+                "repo",
+                json!({"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":names},"Action":"ecr:*"}]}),
+            )
         };
         c.principal = Principal::from_role_arn(ROLE, Some("task-1"));
-        let full = deny_others(json!([ROLE, "arn:aws:sts::111111111111:assumed-role/exec/task-1", "arn:aws:iam::111111111111:root"]));
+        let full = deny_others(json!([
+            ROLE,
+            "arn:aws:sts::111111111111:assumed-role/exec/task-1",
+            "arn:aws:iam::111111111111:root"
+        ]));
         let partial = deny_others(json!([ROLE]));
         let unrelated = deny_others(json!(["arn:aws:iam::333333333333:root"]));
         let run = |r: &Policy, boundary: Option<&Policy>| {
@@ -1084,15 +1351,28 @@ mod tests {
     #[test]
     fn missing_resource_and_stray_principal_in_identity_policies_are_undecided() {
         let c = Case::new();
-        let no_res = pol("x", json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*"}]}));
-        let set = PolicySet { identity: vec![PolicyDoc::Known(&no_res)], ..Default::default() };
+        let no_res = pol(
+            "x",
+            json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*"}]}),
+        );
+        let set = PolicySet {
+            identity: vec![PolicyDoc::Known(&no_res)],
+            ..Default::default()
+        };
         let e = c.eval("ecr:BatchGetImage", REPO, &set);
         assert_eq!(e.decision, Decision::Unknown);
         assert!(e.notes[0].contains("no Resource"));
         // In a resource policy, a missing Resource is the resource itself.
         let repo = repo_policy(json!("*"));
-        let set = PolicySet { identity: vec![], boundary: None, resource: same_account(Some(&repo)) };
-        assert_eq!(c.eval("ecr:BatchGetImage", REPO, &set).decision, Decision::Allowed);
+        let set = PolicySet {
+            identity: vec![],
+            boundary: None,
+            resource: same_account(Some(&repo)),
+        };
+        assert_eq!(
+            c.eval("ecr:BatchGetImage", REPO, &set).decision,
+            Decision::Allowed
+        );
     }
 
     #[test]
@@ -1106,33 +1386,261 @@ mod tests {
             pol("trust", json!({"Version":"2012-10-17","Statement":[s]}))
         };
         let plain = trust(Value::Null);
-        assert_eq!(trust_allows(&plain, "ecs-tasks.amazonaws.com", "sts:AssumeRole", &ctx).allowed, Tri::True);
-        assert_eq!(trust_allows(&plain, "lambda.amazonaws.com", "sts:AssumeRole", &ctx).allowed, Tri::False);
-        let guarded = trust(json!({"ArnLike":{"aws:SourceArn":"arn:aws:ecs:us-west-2:111122223333:*"},"StringEquals":{"aws:SourceAccount":"111122223333"}}));
+        assert_eq!(
+            trust_allows(&plain, "ecs-tasks.amazonaws.com", "sts:AssumeRole", &ctx).allowed,
+            Tri::True
+        );
+        assert_eq!(
+            trust_allows(&plain, "lambda.amazonaws.com", "sts:AssumeRole", &ctx).allowed,
+            Tri::False
+        );
+        let guarded = trust(
+            json!({"ArnLike":{"aws:SourceArn":"arn:aws:ecs:us-west-2:111122223333:*"},"StringEquals":{"aws:SourceAccount":"111122223333"}}),
+        );
         let g = trust_allows(&guarded, "ecs-tasks.amazonaws.com", "sts:AssumeRole", &ctx);
         assert_eq!(g.allowed, Tri::Unknown);
-        assert_eq!(g.unknown_keys, vec!["aws:SourceAccount".to_string(), "aws:SourceArn".to_string()]);
-        ctx.set("aws:SourceAccount", "111122223333").set("aws:SourceArn", "arn:aws:ecs:us-west-2:111122223333:task/c/abc");
+        assert_eq!(
+            g.unknown_keys,
+            vec!["aws:SourceAccount".to_string(), "aws:SourceArn".to_string()]
+        );
+        ctx.set("aws:SourceAccount", "111122223333").set(
+            "aws:SourceArn",
+            "arn:aws:ecs:us-west-2:111122223333:task/c/abc",
+        );
         let g = trust_allows(&guarded, "ecs-tasks.amazonaws.com", "sts:AssumeRole", &ctx);
         assert_eq!(g.allowed, Tri::True);
         assert_eq!(g.deciding[0].layer, Layer::Trust);
         ctx.set("aws:SourceAccount", "999999999999");
-        assert_eq!(trust_allows(&guarded, "ecs-tasks.amazonaws.com", "sts:AssumeRole", &ctx).allowed, Tri::False);
-        let star = pol("t", json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*"},
-            {"Effect":"Deny","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}));
-        assert_eq!(trust_allows(&star, "ecs-tasks.amazonaws.com", "sts:AssumeRole", &ctx).allowed, Tri::False);
-        assert_eq!(trust_allows(&star, "ec2.amazonaws.com", "sts:AssumeRole", &ctx).allowed, Tri::True);
+        assert_eq!(
+            trust_allows(&guarded, "ecs-tasks.amazonaws.com", "sts:AssumeRole", &ctx).allowed,
+            Tri::False
+        );
+        let star = pol(
+            "t",
+            json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*"},
+            {"Effect":"Deny","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}),
+        );
+        assert_eq!(
+            trust_allows(&star, "ecs-tasks.amazonaws.com", "sts:AssumeRole", &ctx).allowed,
+            Tri::False
+        );
+        assert_eq!(
+            trust_allows(&star, "ec2.amazonaws.com", "sts:AssumeRole", &ctx).allowed,
+            Tri::True
+        );
     }
 
     #[test]
     fn endpoint_policies() {
         let c = Case::new();
-        let full = pol("default", json!({"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}));
+        let full = pol(
+            "default",
+            json!({"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}),
+        );
         let req = Request::new("ecr:BatchGetImage", REPO, &c.principal, &c.ctx);
-        assert_eq!(endpoint_policy_allows(&PolicyDoc::Known(&full), &req).allowed, Tri::True);
-        let narrow = pol("narrow", json!({"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"ecr:GetAuthorizationToken","Resource":"*"}]}));
-        assert_eq!(endpoint_policy_allows(&PolicyDoc::Known(&narrow), &req).allowed, Tri::False);
-        let unknown = PolicyDoc::Unknown { name: "vpce".into(), reason: "not collected".into() };
+        assert_eq!(
+            endpoint_policy_allows(&PolicyDoc::Known(&full), &req).allowed,
+            Tri::True
+        );
+        let narrow = pol(
+            "narrow",
+            json!({"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"ecr:GetAuthorizationToken","Resource":"*"}]}),
+        );
+        assert_eq!(
+            endpoint_policy_allows(&PolicyDoc::Known(&narrow), &req).allowed,
+            Tri::False
+        );
+        let unknown = PolicyDoc::Unknown {
+            name: "vpce".into(),
+            reason: "not collected".into(),
+        };
         assert_eq!(endpoint_policy_allows(&unknown, &req).allowed, Tri::Unknown);
+    }
+
+    /// Random documents built from policy vocabulary (mostly well-formed statements with random
+    /// damage): parsing answers Ok or Err, and evaluating whatever parses never panics.
+    #[test]
+    fn random_documents_never_panic() {
+        let mut seed = 0x5EED_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        const STRINGS: [&str; 18] = [
+            "2012-10-17",
+            "Allow",
+            "Deny",
+            "*",
+            "ecr:*",
+            "ecr:Batch?et*",
+            "arn:aws:ecr:*:*:repository/${aws:username}",
+            "aws:SourceVpc",
+            "${",
+            "${*}",
+            "arn:aws:iam::111111111111:root",
+            "true",
+            "10.0.0.0/8",
+            "2024-01-01",
+            "é?*",
+            "arn:aws:sts::111111111111:assumed-role/exec/s",
+            ROLE,
+            "",
+        ];
+        const OPS: [&str; 12] = [
+            "StringLike",
+            "ForAnyValue:StringEquals",
+            "NullIfExists",
+            "Null",
+            "ArnLikeIfExists",
+            "IpAddress",
+            "DateGreaterThan",
+            "NumericLessThan",
+            "Bool",
+            "ForAllValues:ArnNotLike",
+            "StringEqulas",
+            "BinaryEquals",
+        ];
+        fn any(next: &mut dyn FnMut() -> u64, depth: u32) -> Value {
+            match next() % if depth > 3 { 4 } else { 6 } {
+                0 => json!(STRINGS[(next() % 18) as usize]),
+                1 => json!(next() % 3 == 0),
+                2 => json!(next() % 1000),
+                3 => Value::Null,
+                4 => Value::Array((0..next() % 4).map(|_| any(next, depth + 1)).collect()),
+                _ => {
+                    let mut m = serde_json::Map::new();
+                    for _ in 0..next() % 3 {
+                        m.insert(STRINGS[(next() % 18) as usize].into(), any(next, depth + 1));
+                    }
+                    Value::Object(m)
+                }
+            }
+        }
+        fn strings(next: &mut dyn FnMut() -> u64) -> Value {
+            if next() % 6 == 0 {
+                return any(next, 2);
+            }
+            let n = 1 + next() % 3;
+            json!(
+                (0..n)
+                    .map(|_| STRINGS[(next() % 18) as usize])
+                    .collect::<Vec<_>>()
+            )
+        }
+        fn statement(next: &mut dyn FnMut() -> u64) -> Value {
+            let mut m = serde_json::Map::new();
+            let mut put = |k: &str, v: Value| {
+                m.insert(k.to_string(), v);
+            };
+            if next() % 10 != 0 {
+                let e = if next() % 8 == 0 {
+                    any(next, 3)
+                } else {
+                    json!(["Allow", "Deny"][(next() % 2) as usize])
+                };
+                put("Effect", e);
+            }
+            if next() % 10 != 0 {
+                let name = if next() % 5 == 0 {
+                    "NotAction"
+                } else {
+                    "Action"
+                };
+                let v = if next() % 6 == 0 {
+                    any(next, 2)
+                } else {
+                    json!(["ecr:*", "*", "ECR:batchGET?mage", "ecr:Get*"][(next() % 4) as usize])
+                };
+                put(name, v);
+            }
+            if next() % 3 != 0 {
+                put(
+                    if next() % 5 == 0 {
+                        "NotResource"
+                    } else {
+                        "Resource"
+                    },
+                    strings(next),
+                );
+            }
+            if next() % 3 == 0 {
+                let p = match next() % 4 {
+                    0 => json!("*"),
+                    1 => json!({"AWS": strings(next)}),
+                    2 => json!({"Service": strings(next)}),
+                    _ => any(next, 2),
+                };
+                put(
+                    if next() % 4 == 0 {
+                        "NotPrincipal"
+                    } else {
+                        "Principal"
+                    },
+                    p,
+                );
+            }
+            if next() % 2 == 0 {
+                let op = OPS[(next() % 12) as usize];
+                let key = STRINGS[(next() % 18) as usize];
+                put("Condition", json!({ op: { key: strings(next) } }));
+            }
+            if next() % 10 == 0 {
+                put(STRINGS[(next() % 18) as usize], any(next, 2));
+            }
+            Value::Object(m)
+        }
+        let c = Case::new();
+        let mut parsed = 0;
+        for _ in 0..5000 {
+            let n = next() % 4;
+            let statements: Vec<Value> = (0..n).map(|_| statement(&mut next)).collect();
+            let doc = match next() % 10 {
+                0 => any(&mut next, 0),
+                1 => json!({"Statement": statements.first().cloned().unwrap_or(Value::Null)}),
+                _ => json!({"Version": "2012-10-17", "Statement": statements}),
+            };
+            if let Ok(p) = parse_policy(&doc) {
+                parsed += 1;
+                let set = PolicySet {
+                    identity: vec![PolicyDoc::Known(&p)],
+                    boundary: Some(PolicyDoc::Known(&p)),
+                    resource: same_account(Some(&p)),
+                };
+                let _ = c.eval("ecr:BatchGetImage", REPO, &set);
+                let _ = trust_allows(&p, "ecs-tasks.amazonaws.com", "sts:AssumeRole", &c.ctx);
+                let req = Request::new("ecr:GetAuthorizationToken", "*", &c.principal, &c.ctx);
+                let _ = endpoint_policy_allows(&PolicyDoc::Known(&p), &req);
+            }
+        }
+        assert!(parsed > 200, "only {parsed} random documents parsed");
+    }
+
+    #[test]
+    fn a_ten_megabyte_policy_evaluates() {
+        let long = "a".repeat(2000);
+        let stmts: Vec<Value> = (0..5000)
+            .map(|i| {
+                json!({"Sid": format!("S{i}"), "Effect": "Allow", "Action": "ecr:*",
+                "Resource": format!("arn:aws:ecr:*:*:repository/{long}*")})
+            })
+            .collect();
+        let text = json!({"Version": "2012-10-17", "Statement": stmts}).to_string();
+        assert!(text.len() > 10_000_000);
+        let p = crate::iam::parse_policy_str(&text)
+            .unwrap()
+            .with_name("big");
+        let c = Case::new();
+        let set = PolicySet {
+            identity: vec![PolicyDoc::Known(&p)],
+            ..Default::default()
+        };
+        let e = c.eval("ecr:BatchGetImage", REPO, &set);
+        assert_eq!(e.decision, Decision::ImplicitDeny);
+        let hit = format!("arn:aws:ecr:us-east-1:111111111111:repository/{long}/x");
+        let e = c.eval("ecr:BatchGetImage", &hit, &set);
+        assert_eq!(e.decision, Decision::Allowed);
+        assert_eq!(e.deciding.len(), 5000);
     }
 }

@@ -20,43 +20,56 @@ pub(crate) enum Tok {
     One,
 }
 
-/// A compiled wildcard pattern with fast paths for the common shapes.
+/// A compiled wildcard pattern, with the common shapes kept apart so that they match without
+/// walking tokens (and cost one allocation each: policies hold hundreds of thousands of them).
 #[derive(Clone, Debug)]
-pub(crate) struct Glob {
-    shape: Shape,
-    toks: Vec<Tok>,
-}
-
-#[derive(Clone, Debug)]
-enum Shape {
+pub(crate) enum Glob {
     /// `*` alone.
     Any,
     /// No wildcard at all.
-    Exact(String),
+    Exact(Box<str>),
     /// `literal*`.
-    Prefix(String),
+    Prefix(Box<str>),
     /// Anything else.
-    General,
+    General(Box<[Tok]>),
 }
 
 impl Glob {
-    pub(crate) fn from_toks(toks: Vec<Tok>) -> Glob {
-        let shape = match toks.as_slice() {
-            [Tok::Star] => Shape::Any,
-            [] => Shape::Exact(String::new()),
-            [Tok::Lit(l)] => Shape::Exact(l.clone()),
-            [Tok::Lit(l), Tok::Star] => Shape::Prefix(l.clone()),
-            _ => Shape::General,
-        };
-        Glob { shape, toks }
+    pub(crate) fn from_toks(mut toks: Vec<Tok>) -> Glob {
+        match toks.as_mut_slice() {
+            [Tok::Star] => Glob::Any,
+            [] => Glob::Exact("".into()),
+            [Tok::Lit(l)] => Glob::Exact(std::mem::take(l).into_boxed_str()),
+            [Tok::Lit(l), Tok::Star] => Glob::Prefix(std::mem::take(l).into_boxed_str()),
+            _ => Glob::General(toks.into_boxed_slice()),
+        }
     }
 
     pub(crate) fn is_match(&self, s: &str) -> bool {
-        match &self.shape {
-            Shape::Any => true,
-            Shape::Exact(l) => s == l,
-            Shape::Prefix(p) => s.starts_with(p.as_str()),
-            Shape::General => toks_match(&self.toks, s),
+        match self {
+            Glob::Any => true,
+            Glob::Exact(l) => s == &**l,
+            Glob::Prefix(p) => s.starts_with(&**p),
+            Glob::General(toks) => toks_match(toks, s),
+        }
+    }
+
+    /// The pattern as text (`*` and `?` for wildcards).
+    pub(crate) fn text(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match self {
+            Glob::Any => Cow::Borrowed("*"),
+            Glob::Exact(l) => Cow::Borrowed(l),
+            Glob::Prefix(p) => Cow::Owned(format!("{p}*")),
+            Glob::General(toks) => Cow::Owned(
+                toks.iter()
+                    .map(|t| match t {
+                        Tok::Lit(l) => l.as_str(),
+                        Tok::Star => "*",
+                        Tok::One => "?",
+                    })
+                    .collect(),
+            ),
         }
     }
 }
@@ -118,7 +131,10 @@ pub(crate) fn toks_match(toks: &[Tok], s: &str) -> bool {
                 None => false,
             },
             Some(Tok::Lit(l)) => {
-                if sb.get(si..).is_some_and(|rest| rest.starts_with(l.as_bytes())) {
+                if sb
+                    .get(si..)
+                    .is_some_and(|rest| rest.starts_with(l.as_bytes()))
+                {
                     si += l.len();
                     ti += 1;
                     true
@@ -186,7 +202,11 @@ impl ArnSplit {
             return "";
         }
         let start = self.starts[i];
-        let end = if i + 1 < self.count { self.starts[i + 1] - 1 } else { s.len() };
+        let end = if i + 1 < self.count {
+            self.starts[i + 1] - 1
+        } else {
+            s.len()
+        };
         s.get(start..end).unwrap_or("")
     }
 
@@ -227,37 +247,29 @@ pub(crate) fn split_pattern_arn(s: &str) -> Vec<&str> {
 }
 
 /// A compiled `Action` / `NotAction` entry: `*`, or `service:name` with wildcards, lowercased
-/// (actions are case-insensitive, §2.4).
+/// (actions are case-insensitive, §2.4). One glob over the whole text: a request action has
+/// exactly one colon, so a `*` in the service part cannot reach into the action name.
 #[derive(Clone, Debug)]
-pub(crate) enum ActionPattern {
-    Any,
-    Named { service: Glob, name: Glob },
-}
+pub(crate) struct ActionPattern(Glob);
 
 impl ActionPattern {
     /// `None` when the text is neither `*` nor `service:name`.
     pub(crate) fn compile(text: &str) -> Option<ActionPattern> {
         let text = text.trim();
         if text == "*" {
-            return Some(ActionPattern::Any);
+            return Some(ActionPattern(Glob::Any));
         }
         let lower = text.to_lowercase();
         let (service, name) = lower.split_once(':')?;
         if service.is_empty() || name.contains(':') {
             return None;
         }
-        Some(ActionPattern::Named { service: wild_glob(service), name: wild_glob(name) })
+        Some(ActionPattern(wild_glob(&lower)))
     }
 
     /// `action_lc` is the lowercased `service:Name` of the request.
     pub(crate) fn matches(&self, action_lc: &str) -> bool {
-        match self {
-            ActionPattern::Any => true,
-            ActionPattern::Named { service, name } => {
-                let (s, n) = action_lc.split_once(':').unwrap_or((action_lc, ""));
-                service.is_match(s) && name.is_match(n)
-            }
-        }
+        self.0.is_match(action_lc)
     }
 }
 
@@ -280,8 +292,12 @@ pub(crate) fn wild_glob(text: &str) -> Glob {
 /// part by part at the first five colons, each part with wildcards (§2.4). A pattern with fewer
 /// than six parts lets its last part match the rest of the ARN, colons included [INF, §2.4].
 #[derive(Clone, Debug)]
-pub(crate) struct ArnPattern {
-    parts: Vec<Template>,
+pub(crate) enum ArnPattern {
+    /// `*`.
+    Any,
+    /// No wildcard and no variable: part-by-part equality is whole-string equality.
+    Exact(Box<str>),
+    Parts(Box<[Template]>),
 }
 
 impl ArnPattern {
@@ -289,25 +305,52 @@ impl ArnPattern {
     /// where variables are only allowed after the fifth colon; 0 for Arn* condition values);
     /// `None` when the policy version makes variables literal.
     pub(crate) fn compile(text: &str, variables_from: Option<usize>) -> ArnPattern {
+        if text == "*" {
+            return ArnPattern::Any;
+        }
+        if !text.contains(['*', '?']) && !text.contains("${") {
+            return ArnPattern::Exact(text.into());
+        }
         let parts = split_pattern_arn(text)
             .into_iter()
             .enumerate()
             .map(|(i, p)| {
                 let variables = variables_from.is_some_and(|from| i >= from);
-                Template::compile(p, Syntax { wildcards: true, variables })
+                Template::compile(
+                    p,
+                    Syntax {
+                        wildcards: true,
+                        variables,
+                    },
+                )
             })
             .collect();
-        ArnPattern { parts }
+        ArnPattern::Parts(parts)
     }
 
     pub(crate) fn matches(&self, s: &str, split: &ArnSplit, ctx: &RequestContext) -> VarMatch {
-        let k = self.parts.len();
+        let parts = match self {
+            ArnPattern::Any => return VarMatch::Yes,
+            ArnPattern::Exact(e) => {
+                return if s == &**e {
+                    VarMatch::Yes
+                } else {
+                    VarMatch::No
+                };
+            }
+            ArnPattern::Parts(parts) => parts,
+        };
+        let k = parts.len();
         if split.count() < k {
             return VarMatch::No;
         }
         let mut result = VarMatch::Yes;
-        for (i, part) in self.parts.iter().enumerate() {
-            let text = if i + 1 == k { split.rest(s, i) } else { split.part(s, i) };
+        for (i, part) in parts.iter().enumerate() {
+            let text = if i + 1 == k {
+                split.rest(s, i)
+            } else {
+                split.part(s, i)
+            };
             match part.matches(text, ctx) {
                 VarMatch::No => return VarMatch::No,
                 VarMatch::Yes => {}
@@ -378,7 +421,10 @@ mod tests {
     #[test]
     fn pattern_split_skips_colons_inside_variables() {
         let p = split_pattern_arn("arn:aws:s3:::bucket/${aws:username}/x:y");
-        assert_eq!(p, vec!["arn", "aws", "s3", "", "", "bucket/${aws:username}/x:y"]);
+        assert_eq!(
+            p,
+            vec!["arn", "aws", "s3", "", "", "bucket/${aws:username}/x:y"]
+        );
         let p = split_pattern_arn("arn:aws:ecr:*");
         assert_eq!(p, vec!["arn", "aws", "ecr", "*"]);
     }
@@ -389,8 +435,16 @@ mod tests {
         assert!(p.matches("ecr:getauthorizationtoken"));
         assert!(!p.matches("ecr:batchgetimage"));
         assert!(!p.matches("ecrx:getfoo"));
-        assert!(ActionPattern::compile("*").unwrap().matches("anything:at-all"));
-        assert!(ActionPattern::compile("ecr:Batch?etImage").unwrap().matches("ecr:batchgetimage"));
+        assert!(
+            ActionPattern::compile("*")
+                .unwrap()
+                .matches("anything:at-all")
+        );
+        assert!(
+            ActionPattern::compile("ecr:Batch?etImage")
+                .unwrap()
+                .matches("ecr:batchgetimage")
+        );
         assert!(ActionPattern::compile("ecr").is_none());
         assert!(ActionPattern::compile("a:b:c").is_none());
         assert!(ActionPattern::compile(":b").is_none());
@@ -399,11 +453,15 @@ mod tests {
     #[test]
     fn arn_patterns_match_per_segment() {
         let ctx = RequestContext::new();
-        let m = |p: &str, s: &str| ArnPattern::compile(p, Some(5)).matches(s, &ArnSplit::new(s), &ctx);
+        let m =
+            |p: &str, s: &str| ArnPattern::compile(p, Some(5)).matches(s, &ArnSplit::new(s), &ctx);
         let repo = "arn:aws:ecr:us-east-1:111122223333:repository/team/app";
         assert_eq!(m("*", repo), VarMatch::Yes);
         assert_eq!(m("arn:aws:ecr:*:*:repository/*", repo), VarMatch::Yes);
-        assert_eq!(m("arn:aws:ecr:us-east-?:*:repository/team/*", repo), VarMatch::Yes);
+        assert_eq!(
+            m("arn:aws:ecr:us-east-?:*:repository/team/*", repo),
+            VarMatch::Yes
+        );
         // A `*` in the region part cannot swallow the colon after it.
         assert_eq!(m("arn:aws:ecr:*:repository/team/app", repo), VarMatch::No);
         // Case-sensitive.

@@ -21,7 +21,10 @@ pub struct PolicyError {
 
 impl PolicyError {
     pub(crate) fn new(path: &str, message: String) -> PolicyError {
-        PolicyError { path: path.to_string(), message }
+        PolicyError {
+            path: path.to_string(),
+            message,
+        }
     }
 }
 
@@ -129,7 +132,10 @@ pub(crate) struct PrincipalSet {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum AwsPrincipal {
     /// An account ID or `arn:<partition>:iam::<id>:root`: the account delegates (§2.1 step 4).
-    Account { id: String, partition: Option<String> },
+    Account {
+        id: String,
+        partition: Option<String>,
+    },
     /// `arn:…:iam::<id>:role/<path><name>`.
     Role(String),
     /// `arn:…:sts::<id>:assumed-role/<name>/<session>`.
@@ -154,7 +160,10 @@ const STATEMENT_KEYS: [&str; 9] = [
 /// Parses a policy document given as JSON.
 pub fn parse_policy(doc: &Value) -> Result<Policy, PolicyError> {
     let obj = doc.as_object().ok_or_else(|| {
-        PolicyError::new("", format!("a policy must be a JSON object, found {}", kind(doc)))
+        PolicyError::new(
+            "",
+            format!("a policy must be a JSON object, found {}", kind(doc)),
+        )
     })?;
     check_keys(obj, &POLICY_KEYS, "")?;
     let version = match obj.get("Version") {
@@ -173,24 +182,36 @@ pub fn parse_policy(doc: &Value) -> Result<Policy, PolicyError> {
             ));
         }
     };
-    if let Some(id) = obj.get("Id") {
-        if !id.is_string() {
-            return Err(PolicyError::new("/Id", format!("Id must be a string, found {}", kind(id))));
-        }
+    if let Some(id) = obj.get("Id").filter(|id| !id.is_string()) {
+        return Err(PolicyError::new(
+            "/Id",
+            format!("Id must be a string, found {}", kind(id)),
+        ));
     }
     let variables = version.as_deref() == Some("2012-10-17");
     let statements = match obj.get("Statement") {
-        None => return Err(PolicyError::new("", "the policy has no Statement".to_string())),
+        None => {
+            return Err(PolicyError::new(
+                "",
+                "the policy has no Statement".to_string(),
+            ));
+        }
         Some(Value::Object(s)) => vec![parse_statement(s, 0, "/Statement", variables)?],
         Some(Value::Array(items)) => {
             if items.is_empty() {
-                return Err(PolicyError::new("/Statement", "Statement is empty".to_string()));
+                return Err(PolicyError::new(
+                    "/Statement",
+                    "Statement is empty".to_string(),
+                ));
             }
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 let path = index("/Statement", i);
                 let s = item.as_object().ok_or_else(|| {
-                    PolicyError::new(&path, format!("a statement must be an object, found {}", kind(item)))
+                    PolicyError::new(
+                        &path,
+                        format!("a statement must be an object, found {}", kind(item)),
+                    )
                 })?;
                 out.push(parse_statement(s, i, &path, variables)?);
             }
@@ -199,11 +220,18 @@ pub fn parse_policy(doc: &Value) -> Result<Policy, PolicyError> {
         Some(other) => {
             return Err(PolicyError::new(
                 "/Statement",
-                format!("Statement must be an object or an array, found {}", kind(other)),
+                format!(
+                    "Statement must be an object or an array, found {}",
+                    kind(other)
+                ),
             ));
         }
     };
-    Ok(Policy { name: String::new(), version, statements })
+    Ok(Policy {
+        name: String::new(),
+        version,
+        statements,
+    })
 }
 
 /// Parses a policy given as text: raw JSON (ECR `policyText`, CLI output) or URL-encoded JSON
@@ -215,15 +243,19 @@ pub fn parse_policy_str(text: &str) -> Result<Policy, PolicyError> {
     let json = if trimmed.starts_with('{') {
         trimmed
     } else {
-        decoded = percent_encoding::percent_decode_str(trimmed).decode_utf8().map_err(|e| {
-            PolicyError::new("", format!("URL-decoded policy is not UTF-8: {e}"))
-        })?;
+        decoded = percent_encoding::percent_decode_str(trimmed)
+            .decode_utf8()
+            .map_err(|e| PolicyError::new("", format!("URL-decoded policy is not UTF-8: {e}")))?;
         &decoded
     };
     let value: Value = serde_json::from_str(json).map_err(|e| {
         PolicyError::new(
             "",
-            format!("not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
+            format!(
+                "not valid JSON (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ),
         )
     })?;
     parse_policy(&value)
@@ -243,7 +275,10 @@ fn kind(v: &Value) -> &'static str {
 fn check_keys(obj: &Map<String, Value>, allowed: &[&str], path: &str) -> Result<(), PolicyError> {
     for key in obj.keys() {
         if !allowed.contains(&key.as_str()) {
-            return Err(PolicyError::new(&child(path, key), format!("unknown element `{key}`")));
+            return Err(PolicyError::new(
+                &child(path, key),
+                format!("unknown element `{key}`"),
+            ));
         }
     }
     Ok(())
@@ -272,7 +307,10 @@ fn string_list<'v>(v: &'v Value, path: &str, what: &str) -> Result<Vec<&'v str>,
         }
         other => Err(PolicyError::new(
             path,
-            format!("{what} must be a string or an array of strings, found {}", kind(other)),
+            format!(
+                "{what} must be a string or an array of strings, found {}",
+                kind(other)
+            ),
         )),
     }
 }
@@ -285,9 +323,10 @@ fn one_of<'v>(
     path: &str,
 ) -> Result<Option<(&'static str, &'v Value)>, PolicyError> {
     match (obj.get(a), obj.get(b)) {
-        (Some(_), Some(_)) => {
-            Err(PolicyError::new(path, format!("a statement cannot have both {a} and {b}")))
-        }
+        (Some(_), Some(_)) => Err(PolicyError::new(
+            path,
+            format!("a statement cannot have both {a} and {b}"),
+        )),
         (Some(v), None) => Ok(Some((a, v))),
         (None, Some(v)) => Ok(Some((b, v))),
         (None, None) => Ok(None),
@@ -315,29 +354,48 @@ fn parse_statement(
         Some(Value::String(e)) if e == "Allow" => Effect::Allow,
         Some(Value::String(e)) if e == "Deny" => Effect::Deny,
         Some(other) => {
-            let shown = other.as_str().map(|s| format!("\"{s}\"")).unwrap_or(kind(other).into());
+            let shown = other
+                .as_str()
+                .map(|s| format!("\"{s}\""))
+                .unwrap_or(kind(other).into());
             return Err(PolicyError::new(
                 &child(path, "Effect"),
                 format!("Effect must be \"Allow\" or \"Deny\", found {shown}"),
             ));
         }
-        None => return Err(PolicyError::new(path, "the statement has no Effect".to_string())),
+        None => {
+            return Err(PolicyError::new(
+                path,
+                "the statement has no Effect".to_string(),
+            ));
+        }
     };
     let actions = match one_of(obj, "Action", "NotAction", path)? {
         None => {
-            return Err(PolicyError::new(path, "the statement has no Action or NotAction".into()));
+            return Err(PolicyError::new(
+                path,
+                "the statement has no Action or NotAction".into(),
+            ));
         }
         Some((name, v)) => {
             let p = child(path, name);
             let list = string_list(v, &p, name)?;
             let mut patterns = Vec::with_capacity(list.len());
             for (i, text) in list.iter().enumerate() {
-                let at = if v.is_array() { index(&p, i) } else { p.clone() };
+                let at = if v.is_array() {
+                    index(&p, i)
+                } else {
+                    p.clone()
+                };
                 patterns.push(ActionPattern::compile(text).ok_or_else(|| {
                     PolicyError::new(&at, format!("`{text}` is not `*` or `service:action`"))
                 })?);
             }
-            if name == "Action" { Actions::Action(patterns) } else { Actions::NotAction(patterns) }
+            if name == "Action" {
+                Actions::Action(patterns)
+            } else {
+                Actions::NotAction(patterns)
+            }
         }
     };
     let resources = match one_of(obj, "Resource", "NotResource", path)? {
@@ -369,7 +427,15 @@ fn parse_statement(
         None => Vec::new(),
         Some(block) => parse_conditions(block, &child(path, "Condition"), variables)?,
     };
-    Ok(Statement { index: idx, sid, effect, actions, resources, principals, conditions })
+    Ok(Statement {
+        index: idx,
+        sid,
+        effect,
+        actions,
+        resources,
+        principals,
+        conditions,
+    })
 }
 
 fn parse_principal(v: &Value, path: &str) -> Result<PrincipalSet, PolicyError> {
@@ -378,7 +444,10 @@ fn parse_principal(v: &Value, path: &str) -> Result<PrincipalSet, PolicyError> {
         Value::String(s) if s == "*" => set.any = true,
         Value::Object(map) => {
             if map.is_empty() {
-                return Err(PolicyError::new(path, "the principal element is empty".to_string()));
+                return Err(PolicyError::new(
+                    path,
+                    "the principal element is empty".to_string(),
+                ));
             }
             for (key, entries) in map {
                 let p = child(path, key);
@@ -399,7 +468,9 @@ fn parse_principal(v: &Value, path: &str) -> Result<PrincipalSet, PolicyError> {
                     _ => {
                         return Err(PolicyError::new(
                             &p,
-                            format!("unknown principal type `{key}` (AWS, Service, Federated or CanonicalUser)"),
+                            format!(
+                                "unknown principal type `{key}` (AWS, Service, Federated or CanonicalUser)"
+                            ),
                         ));
                     }
                 }
@@ -408,7 +479,10 @@ fn parse_principal(v: &Value, path: &str) -> Result<PrincipalSet, PolicyError> {
         other => {
             return Err(PolicyError::new(
                 path,
-                format!("a principal must be \"*\" or an object, found {}", describe(other)),
+                format!(
+                    "a principal must be \"*\" or an object, found {}",
+                    describe(other)
+                ),
             ));
         }
     }
@@ -428,7 +502,10 @@ fn classify_aws(entry: &str) -> Option<AwsPrincipal> {
         return None;
     }
     if entry.len() == 12 && entry.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(AwsPrincipal::Account { id: entry.to_string(), partition: None });
+        return Some(AwsPrincipal::Account {
+            id: entry.to_string(),
+            partition: None,
+        });
     }
     if let ["arn", partition, service, _, account, res] = split_pattern_arn(entry).as_slice() {
         let (partition, service, account, res) = (*partition, *service, *account, *res);
@@ -487,7 +564,10 @@ mod tests {
     fn principal_forms_are_classified() {
         assert_eq!(
             classify_aws("111122223333"),
-            Some(AwsPrincipal::Account { id: "111122223333".into(), partition: None })
+            Some(AwsPrincipal::Account {
+                id: "111122223333".into(),
+                partition: None
+            })
         );
         assert_eq!(
             classify_aws("arn:aws-cn:iam::111122223333:root"),
@@ -496,13 +576,19 @@ mod tests {
                 partition: Some("aws-cn".into())
             })
         );
-        assert!(matches!(classify_aws("arn:aws:iam::1:role/x/y"), Some(AwsPrincipal::Role(_))));
+        assert!(matches!(
+            classify_aws("arn:aws:iam::1:role/x/y"),
+            Some(AwsPrincipal::Role(_))
+        ));
         assert!(matches!(
             classify_aws("arn:aws:sts::1:assumed-role/y/s"),
             Some(AwsPrincipal::Session(_))
         ));
         assert_eq!(classify_aws("AROAEXAMPLEID"), Some(AwsPrincipal::Other));
-        assert_eq!(classify_aws("arn:aws:iam::1:user/bob"), Some(AwsPrincipal::Other));
+        assert_eq!(
+            classify_aws("arn:aws:iam::1:user/bob"),
+            Some(AwsPrincipal::Other)
+        );
         assert_eq!(classify_aws("*"), None);
     }
 
@@ -536,15 +622,22 @@ mod tests {
         assert_eq!(e.path, "/Statement/0/Action/1");
         let e = err(json!({"Statement": [{"Effect": "Allow", "Action": []}]}));
         assert_eq!(e.path, "/Statement/0/Action");
-        let e = err(json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": {"a": 1}}]}));
+        let e =
+            err(json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": {"a": 1}}]}));
         assert_eq!(e.path, "/Statement/0/Resource");
-        let e = err(json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "NotResource": "*"}]}));
+        let e = err(
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "NotResource": "*"}]}),
+        );
         assert!(e.message.contains("both Resource and NotResource"));
         let e = err(json!({"Statement": [{"Effect": "Allow", "Action": "*", "Principal": "me"}]}));
         assert_eq!(e.path, "/Statement/0/Principal");
-        let e = err(json!({"Statement": [{"Effect": "Allow", "Action": "*", "Principal": {"Bogus": "x"}}]}));
+        let e = err(
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Principal": {"Bogus": "x"}}]}),
+        );
         assert_eq!(e.path, "/Statement/0/Principal/Bogus");
-        let e = err(json!({"Statement": [{"Effect": "Allow", "Action": "*", "Condition": {"StringEquals": {"a": "b"}, "Foo": {"a": "b"}}}]}));
+        let e = err(
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Condition": {"StringEquals": {"a": "b"}, "Foo": {"a": "b"}}}]}),
+        );
         assert_eq!(e.path, "/Statement/0/Condition/Foo");
         let e = err(json!({"Statement": [{"Effect": "Allow", "Action": "*", "Sid": 3}]}));
         assert_eq!(e.path, "/Statement/0/Sid");
@@ -564,7 +657,12 @@ mod tests {
         assert_eq!(p.statements.len(), 1);
         let e = parse_policy_str("%7B%22Version").unwrap_err();
         assert!(e.message.contains("not valid JSON"));
-        assert!(parse_policy_str("%FF%FE").unwrap_err().message.contains("UTF-8"));
+        assert!(
+            parse_policy_str("%FF%FE")
+                .unwrap_err()
+                .message
+                .contains("UTF-8")
+        );
         assert!(parse_policy_str("").is_err());
     }
 
@@ -587,7 +685,13 @@ mod tests {
         let deep = "[".repeat(100_000);
         assert!(parse_policy_str(&format!("{{\"Statement\":{deep}")).is_err());
         // Garbage of every JSON type.
-        for v in [json!(null), json!(1), json!("x"), json!(true), json!({"Statement": null})] {
+        for v in [
+            json!(null),
+            json!(1),
+            json!("x"),
+            json!(true),
+            json!({"Statement": null}),
+        ] {
             assert!(parse_policy(&v).is_err());
         }
     }

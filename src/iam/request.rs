@@ -54,14 +54,19 @@ impl RequestContext {
 
     /// Sets a single-valued key.
     pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
-        self.entries
-            .insert(key.to_ascii_lowercase(), Entry::Known(ContextValue::Single(value.into())));
+        self.entries.insert(
+            key.to_ascii_lowercase(),
+            Entry::Known(ContextValue::Single(value.into())),
+        );
         self
     }
 
     /// Sets a multi-valued key (an empty list is a present key with no values).
     pub fn set_multi(&mut self, key: &str, values: Vec<String>) -> &mut Self {
-        self.entries.insert(key.to_ascii_lowercase(), Entry::Known(ContextValue::Multi(values)));
+        self.entries.insert(
+            key.to_ascii_lowercase(),
+            Entry::Known(ContextValue::Multi(values)),
+        );
         self
     }
 
@@ -74,7 +79,8 @@ impl RequestContext {
     /// Marks a key as unknown, also under [`RequestContext::absent_under_prefix`] and
     /// [`RequestContext::others_absent`].
     pub fn set_unknown(&mut self, key: &str) -> &mut Self {
-        self.entries.insert(key.to_ascii_lowercase(), Entry::Unknown);
+        self.entries
+            .insert(key.to_ascii_lowercase(), Entry::Unknown);
         self
     }
 
@@ -140,7 +146,11 @@ impl Principal {
                 role_name(role_arn).unwrap_or("")
             )
         });
-        Principal { role_arn: role_arn.to_string(), account, session_arn }
+        Principal {
+            role_arn: role_arn.to_string(),
+            account,
+            session_arn,
+        }
     }
 
     pub(crate) fn partition(&self) -> &str {

@@ -12,18 +12,21 @@ use std::borrow::Cow;
 
 /// One piece of a template.
 #[derive(Clone, Debug)]
-enum Part {
+pub(crate) enum Part {
     Tok(Tok),
     /// `${key}` or `${key, 'default'}`; `key` is lowercased (condition keys are case-insensitive).
-    Var { key: String, default: Option<String> },
+    Var {
+        key: String,
+        default: Option<String>,
+    },
 }
 
-/// A compiled policy string.
+/// A compiled policy string: a plain glob when it has no variables (the common case, one
+/// allocation), otherwise the pieces to resolve against the request context.
 #[derive(Clone, Debug)]
-pub(crate) struct Template {
-    parts: Vec<Part>,
-    /// Present when the template has no variables: the whole match is a plain glob.
-    glob: Option<Glob>,
+pub(crate) enum Template {
+    Plain(Glob),
+    Vars(Box<[Part]>),
 }
 
 /// What compiling should treat as special.
@@ -59,21 +62,21 @@ impl Template {
         let mut lit = String::new();
         let mut rest = text;
         while let Some(c) = rest.chars().next() {
-            if syntax.variables && rest.starts_with("${") {
-                if let Some(close) = rest.find('}') {
-                    let inner = rest.get(2..close).unwrap_or("");
-                    if let Some(piece) = variable_piece(inner) {
-                        match piece {
-                            Piece::Literal(ch) => lit.push(ch),
-                            Piece::Var { key, default } => {
-                                flush(&mut parts, &mut lit);
-                                parts.push(Part::Var { key, default });
-                            }
-                        }
-                        rest = rest.get(close + 1..).unwrap_or("");
-                        continue;
+            let variable = if syntax.variables {
+                variable_at(rest)
+            } else {
+                None
+            };
+            if let Some((piece, len)) = variable {
+                match piece {
+                    Piece::Literal(ch) => lit.push(ch),
+                    Piece::Var { key, default } => {
+                        flush(&mut parts, &mut lit);
+                        parts.push(Part::Var { key, default });
                     }
                 }
+                rest = rest.get(len..).unwrap_or("");
+                continue;
             }
             if syntax.wildcards && (c == '*' || c == '?') {
                 flush(&mut parts, &mut lit);
@@ -84,34 +87,39 @@ impl Template {
             rest = rest.get(c.len_utf8()..).unwrap_or("");
         }
         flush(&mut parts, &mut lit);
-        let glob = if parts.iter().all(|p| matches!(p, Part::Tok(_))) {
-            let mut toks = Vec::with_capacity(parts.len());
-            for p in &parts {
-                if let Part::Tok(t) = p {
-                    match t {
-                        Tok::Lit(l) => push_lit(&mut toks, l),
-                        other => push_wild(&mut toks, other.clone()),
-                    }
+        if parts.iter().any(|p| matches!(p, Part::Var { .. })) {
+            return Template::Vars(parts.into_boxed_slice());
+        }
+        let mut toks = Vec::with_capacity(parts.len());
+        for p in parts {
+            if let Part::Tok(t) = p {
+                match t {
+                    Tok::Lit(l) => push_lit(&mut toks, &l),
+                    other => push_wild(&mut toks, other),
                 }
             }
-            Some(Glob::from_toks(toks))
-        } else {
-            None
-        };
-        Template { parts, glob }
+        }
+        Template::Plain(Glob::from_toks(toks))
     }
 
     #[cfg(test)]
     pub(crate) fn has_variables(&self) -> bool {
-        self.glob.is_none()
+        matches!(self, Template::Vars(_))
     }
 
     /// Matches `s` as a whole against the template.
     pub(crate) fn matches(&self, s: &str, ctx: &RequestContext) -> VarMatch {
-        if let Some(g) = &self.glob {
-            return if g.is_match(s) { VarMatch::Yes } else { VarMatch::No };
-        }
-        match self.resolve_toks(ctx) {
+        let parts = match self {
+            Template::Plain(g) => {
+                return if g.is_match(s) {
+                    VarMatch::Yes
+                } else {
+                    VarMatch::No
+                };
+            }
+            Template::Vars(parts) => parts,
+        };
+        match resolve_toks(parts, ctx) {
             Ok(toks) => {
                 if toks_match(&toks, s) {
                     VarMatch::Yes
@@ -123,19 +131,15 @@ impl Template {
         }
     }
 
-    /// The template as plain text, variables substituted (only meaningful for templates compiled
-    /// without wildcards, where every token is literal).
+    /// The template as plain text, variables substituted (meant for templates compiled without
+    /// wildcards, where every token is literal).
     pub(crate) fn resolve_text(&self, ctx: &RequestContext) -> Result<Cow<'_, str>, VarFail> {
-        if self.glob.is_some() {
-            if let [Part::Tok(Tok::Lit(l))] = self.parts.as_slice() {
-                return Ok(Cow::Borrowed(l.as_str()));
-            }
-            if self.parts.is_empty() {
-                return Ok(Cow::Borrowed(""));
-            }
-        }
+        let parts = match self {
+            Template::Plain(g) => return Ok(g.text()),
+            Template::Vars(parts) => parts,
+        };
         let mut out = String::new();
-        for p in &self.parts {
+        for p in parts.iter() {
             match p {
                 Part::Tok(Tok::Lit(l)) => out.push_str(l),
                 Part::Tok(Tok::Star) => out.push('*'),
@@ -145,19 +149,19 @@ impl Template {
         }
         Ok(Cow::Owned(out))
     }
+}
 
-    fn resolve_toks(&self, ctx: &RequestContext) -> Result<Vec<Tok>, VarFail> {
-        let mut toks = Vec::with_capacity(self.parts.len());
-        for p in &self.parts {
-            match p {
-                Part::Tok(Tok::Lit(l)) => push_lit(&mut toks, l),
-                Part::Tok(t) => push_wild(&mut toks, t.clone()),
-                // A substituted value is literal text: a `*` inside a tag value is not a wildcard.
-                Part::Var { key, default } => push_lit(&mut toks, &resolve_var(key, default, ctx)?),
-            }
+fn resolve_toks(parts: &[Part], ctx: &RequestContext) -> Result<Vec<Tok>, VarFail> {
+    let mut toks = Vec::with_capacity(parts.len());
+    for p in parts {
+        match p {
+            Part::Tok(Tok::Lit(l)) => push_lit(&mut toks, l),
+            Part::Tok(t) => push_wild(&mut toks, t.clone()),
+            // A substituted value is literal text: a `*` inside a tag value is not a wildcard.
+            Part::Var { key, default } => push_lit(&mut toks, &resolve_var(key, default, ctx)?),
         }
-        Ok(toks)
     }
+    Ok(toks)
 }
 
 fn flush(parts: &mut Vec<Part>, lit: &mut String) {
@@ -185,7 +189,18 @@ fn resolve_var<'c>(
 
 enum Piece {
     Literal(char),
-    Var { key: String, default: Option<String> },
+    Var {
+        key: String,
+        default: Option<String>,
+    },
+}
+
+/// A `${…}` at the start of `text`, and its length in bytes.
+fn variable_at(text: &str) -> Option<(Piece, usize)> {
+    let inner_and_rest = text.strip_prefix("${")?;
+    let close = inner_and_rest.find('}')?;
+    let piece = variable_piece(inner_and_rest.get(..close)?)?;
+    Some((piece, close + 3))
 }
 
 /// Interprets the text between `${` and `}`. `None` means "not a variable": keep it as text.
@@ -203,23 +218,42 @@ fn variable_piece(inner: &str) -> Option<Piece> {
             if !quoted {
                 return None;
             }
-            (k.trim(), Some(d.get(1..d.len() - 1).unwrap_or("").to_string()))
+            (
+                k.trim(),
+                Some(d.get(1..d.len() - 1).unwrap_or("").to_string()),
+            )
         }
         None => (inner.trim(), None),
     };
-    if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c == '$' || c == '{') {
+    if key.is_empty()
+        || key
+            .chars()
+            .any(|c| c.is_whitespace() || c == '$' || c == '{')
+    {
         return None;
     }
-    Some(Piece::Var { key: key.to_ascii_lowercase(), default })
+    Some(Piece::Var {
+        key: key.to_ascii_lowercase(),
+        default,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const LIKE: Syntax = Syntax { wildcards: true, variables: true };
-    const EQUALS: Syntax = Syntax { wildcards: false, variables: true };
-    const OLD: Syntax = Syntax { wildcards: true, variables: false };
+    const LIKE: Syntax = Syntax {
+        wildcards: true,
+        variables: true,
+    };
+    const EQUALS: Syntax = Syntax {
+        wildcards: false,
+        variables: true,
+    };
+    const OLD: Syntax = Syntax {
+        wildcards: true,
+        variables: false,
+    };
 
     fn ctx() -> RequestContext {
         let mut c = RequestContext::new();

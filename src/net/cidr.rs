@@ -28,24 +28,40 @@ impl std::error::Error for CidrError {}
 
 impl Ipv4Cidr {
     /// The whole IPv4 space, `0.0.0.0/0`.
-    pub const ANY: Ipv4Cidr = Ipv4Cidr { network: 0, prefix: 0 };
+    pub const ANY: Ipv4Cidr = Ipv4Cidr {
+        network: 0,
+        prefix: 0,
+    };
 
     pub fn parse(text: &str) -> Result<Ipv4Cidr, CidrError> {
-        let error = |problem| CidrError { text: text.to_string(), problem };
-        let (address, prefix) = text.trim().split_once('/').ok_or_else(|| error("no `/prefix`"))?;
-        let prefix = parse_decimal(prefix, 32).ok_or_else(|| error("the prefix length is not a number from 0 to 32"))?;
+        let error = |problem| CidrError {
+            text: text.to_string(),
+            problem,
+        };
+        let (address, prefix) = text
+            .trim()
+            .split_once('/')
+            .ok_or_else(|| error("no `/prefix`"))?;
+        let prefix = parse_decimal(prefix, 32)
+            .ok_or_else(|| error("the prefix length is not a number from 0 to 32"))?;
         let mut octets = address.split('.');
         let mut network: u32 = 0;
         for _ in 0..4 {
-            let octet = octets.next().ok_or_else(|| error("the address does not have four parts"))?;
-            let value = parse_decimal(octet, 255).ok_or_else(|| error("an address part is not a number from 0 to 255"))?;
+            let octet = octets
+                .next()
+                .ok_or_else(|| error("the address does not have four parts"))?;
+            let value = parse_decimal(octet, 255)
+                .ok_or_else(|| error("an address part is not a number from 0 to 255"))?;
             network = (network << 8) | value;
         }
         if octets.next().is_some() {
             return Err(error("the address has more than four parts"));
         }
         let prefix = prefix as u8;
-        Ok(Ipv4Cidr { network: network & mask(prefix), prefix })
+        Ok(Ipv4Cidr {
+            network: network & mask(prefix),
+            prefix,
+        })
     }
 
     pub fn prefix_len(&self) -> u8 {
@@ -81,7 +97,11 @@ impl fmt::Display for Ipv4Cidr {
 }
 
 fn mask(prefix: u8) -> u32 {
-    if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix.min(32))) }
+    if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(prefix.min(32)))
+    }
 }
 
 /// A decimal number of at most three digits, no sign, not above `max`.
@@ -132,7 +152,8 @@ impl RangeSet {
         let (mut first, mut last) = (first, last);
         let mut merged = Vec::with_capacity(self.ranges.len() + 1);
         for &(f, l) in &self.ranges {
-            let touches = u64::from(f) <= u64::from(last) + 1 && u64::from(first) <= u64::from(l) + 1;
+            let touches =
+                u64::from(f) <= u64::from(last) + 1 && u64::from(first) <= u64::from(l) + 1;
             if touches {
                 first = first.min(f);
                 last = last.max(l);
@@ -157,7 +178,11 @@ impl RangeSet {
                 any = true;
             }
         }
-        if any { Coverage::Partial } else { Coverage::None }
+        if any {
+            Coverage::Partial
+        } else {
+            Coverage::None
+        }
     }
 
     /// How much of all the blocks the set covers: full only if each is fully covered. No
@@ -235,9 +260,22 @@ mod tests {
     #[test]
     fn malformed_cidrs_are_errors() {
         for text in [
-            "", "10.0.0.0", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0/8", "10.0.0.0.0/8", "256.0.0.0/8",
-            "10.0.0.x/8", "10.0.0.0/", "/8", "10.0.0.0/8/8", "+1.0.0.0/8", "1000.0.0.0/8", "::/0",
-            "10..0.0/8", "10.0.0.0/0008",
+            "",
+            "10.0.0.0",
+            "10.0.0.0/33",
+            "10.0.0.0/-1",
+            "10.0.0/8",
+            "10.0.0.0.0/8",
+            "256.0.0.0/8",
+            "10.0.0.x/8",
+            "10.0.0.0/",
+            "/8",
+            "10.0.0.0/8/8",
+            "+1.0.0.0/8",
+            "1000.0.0.0/8",
+            "::/0",
+            "10..0.0/8",
+            "10.0.0.0/0008",
         ] {
             let error = Ipv4Cidr::parse(text).unwrap_err();
             assert_eq!(error.text, text);
@@ -262,9 +300,16 @@ mod tests {
         set.insert(cidr("10.0.1.0/25"));
         assert_eq!(set.coverage(&cidr("10.0.1.0/24")), Coverage::Partial);
         set.insert(cidr("10.0.1.128/25"));
-        assert_eq!(set.coverage(&cidr("10.0.1.0/24")), Coverage::Full, "two halves cover the whole");
+        assert_eq!(
+            set.coverage(&cidr("10.0.1.0/24")),
+            Coverage::Full,
+            "two halves cover the whole"
+        );
         assert_eq!(set.coverage(&cidr("10.0.2.0/24")), Coverage::None);
-        assert_eq!(set.coverage_of_all(&[cidr("10.0.1.0/24"), cidr("10.0.2.0/24")]), Coverage::Partial);
+        assert_eq!(
+            set.coverage_of_all(&[cidr("10.0.1.0/24"), cidr("10.0.2.0/24")]),
+            Coverage::Partial
+        );
         assert_eq!(set.coverage_of_all(&[cidr("10.0.1.0/26")]), Coverage::Full);
         assert_eq!(set.coverage_of_all(&[]), Coverage::None);
 
@@ -275,7 +320,11 @@ mod tests {
         let mut top = RangeSet::new();
         top.insert(cidr("255.255.255.255/32"));
         top.insert(cidr("255.255.255.254/32"));
-        assert_eq!(top.coverage(&cidr("255.255.255.254/31")), Coverage::Full, "no overflow at the top");
+        assert_eq!(
+            top.coverage(&cidr("255.255.255.254/31")),
+            Coverage::Full,
+            "no overflow at the top"
+        );
     }
 
     #[test]

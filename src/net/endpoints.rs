@@ -14,7 +14,10 @@ pub enum InterfaceEndpointChoice<'a> {
     /// `available`, private DNS off: the default hostname does not reach it (NET008).
     PrivateDnsDisabled(&'a VpcEndpoint),
     /// Exists but not `available` (`pending`, `rejected`, `failed`, …).
-    NotAvailable { endpoint: &'a VpcEndpoint, state: String },
+    NotAvailable {
+        endpoint: &'a VpcEndpoint,
+        state: String,
+    },
     Missing,
     Unknown(String),
 }
@@ -24,20 +27,35 @@ pub enum InterfaceEndpointChoice<'a> {
 pub enum GatewayEndpointChoice<'a> {
     /// The route table sends S3 traffic to this endpoint (`endpoint` is `None` when only the
     /// route shows it: the endpoint itself is not in the state).
-    Attached { endpoint_id: String, endpoint: Option<&'a VpcEndpoint>, prefix_list_ids: Vec<String> },
-    NotAvailable { endpoint_id: String, state: String },
+    Attached {
+        endpoint_id: String,
+        endpoint: Option<&'a VpcEndpoint>,
+        prefix_list_ids: Vec<String>,
+    },
+    NotAvailable {
+        endpoint_id: String,
+        state: String,
+    },
     /// No S3 gateway endpoint on this route table; `elsewhere` lists the VPC's S3 gateway
     /// endpoints (on other route tables), if any.
-    NotAttached { elsewhere: Vec<String> },
+    NotAttached {
+        elsewhere: Vec<String>,
+    },
     Unknown(String),
 }
 
 fn is_type(endpoint: &VpcEndpoint, wanted: &str) -> Option<bool> {
-    endpoint.vpc_endpoint_type.as_deref().map(|t| t.eq_ignore_ascii_case(wanted))
+    endpoint
+        .vpc_endpoint_type
+        .as_deref()
+        .map(|t| t.eq_ignore_ascii_case(wanted))
 }
 
 fn id_of(endpoint: &VpcEndpoint) -> &str {
-    endpoint.vpc_endpoint_id.as_deref().unwrap_or("(an endpoint without VpcEndpointId)")
+    endpoint
+        .vpc_endpoint_id
+        .as_deref()
+        .unwrap_or("(an endpoint without VpcEndpointId)")
 }
 
 /// Chooses among the endpoints of one service in one VPC (already filtered by service name).
@@ -101,19 +119,28 @@ pub fn s3_gateway_endpoint<'a>(
         return GatewayEndpointChoice::Unknown("a route table has no RouteTableId".into());
     };
     let Some(routes) = &table.routes else {
-        return GatewayEndpointChoice::Unknown(format!("route table {table_id} has no Routes in the state"));
+        return GatewayEndpointChoice::Unknown(format!(
+            "route table {table_id} has no Routes in the state"
+        ));
     };
     // Prefix-list routes to `vpce-…`, as (endpoint id, prefix list id).
     let endpoint_routes: Vec<(&str, &str)> = routes
         .iter()
         .filter(|route| !route.is_blackhole())
         .filter_map(|route| {
-            let endpoint = route.gateway_id.as_deref().filter(|g| g.starts_with("vpce-"))?;
+            let endpoint = route
+                .gateway_id
+                .as_deref()
+                .filter(|g| g.starts_with("vpce-"))?;
             Some((endpoint, route.destination_prefix_list_id.as_deref()?))
         })
         .collect();
     let prefix_lists_of = |endpoint_id: &str| -> Vec<String> {
-        endpoint_routes.iter().filter(|(e, _)| *e == endpoint_id).map(|(_, pl)| pl.to_string()).collect()
+        endpoint_routes
+            .iter()
+            .filter(|(e, _)| *e == endpoint_id)
+            .map(|(_, pl)| pl.to_string())
+            .collect()
     };
 
     let mut uncertain: Option<String> = None;
@@ -130,7 +157,10 @@ pub fn s3_gateway_endpoint<'a>(
                 continue;
             }
         }
-        let listed = endpoint.route_table_ids.as_ref().map(|ids| ids.iter().any(|t| t == table_id));
+        let listed = endpoint
+            .route_table_ids
+            .as_ref()
+            .map(|ids| ids.iter().any(|t| t == table_id));
         let routed = endpoint_routes.iter().any(|(e, _)| *e == id);
         match (listed, routed) {
             (Some(true), _) | (_, true) => {}
@@ -168,7 +198,11 @@ pub fn s3_gateway_endpoint<'a>(
         match index.prefix_list(list_id) {
             Lookup::Found(list) => {
                 let names = s3_prefix_list_names(region);
-                if list.prefix_list_name.as_ref().is_some_and(|name| names.contains(name)) {
+                if list
+                    .prefix_list_name
+                    .as_ref()
+                    .is_some_and(|name| names.contains(name))
+                {
                     return GatewayEndpointChoice::Attached {
                         endpoint_id: endpoint_id.to_string(),
                         endpoint: None,
@@ -195,7 +229,10 @@ pub fn s3_gateway_endpoint<'a>(
 
 /// Whether an endpoint's service name is `kind` in `region`.
 pub fn serves(endpoint: &VpcEndpoint, kind: ServiceKind, region: &str) -> bool {
-    endpoint.service_name.as_deref().is_some_and(|name| kind.matches_service_name(name, region))
+    endpoint
+        .service_name
+        .as_deref()
+        .is_some_and(|name| kind.matches_service_name(name, region))
 }
 
 #[cfg(test)]
@@ -209,20 +246,45 @@ mod tests {
 
     #[test]
     fn interface_choice_order() {
-        let capturing = endpoint(r#"{"VpcEndpointId": "vpce-1", "VpcEndpointType": "Interface", "State": "available", "PrivateDnsEnabled": true}"#);
-        let dns_off = endpoint(r#"{"VpcEndpointId": "vpce-2", "VpcEndpointType": "Interface", "State": "available", "PrivateDnsEnabled": false}"#);
-        let pending = endpoint(r#"{"VpcEndpointId": "vpce-3", "VpcEndpointType": "Interface", "State": "pendingAcceptance", "PrivateDnsEnabled": true}"#);
-        let no_state = endpoint(r#"{"VpcEndpointId": "vpce-4", "VpcEndpointType": "Interface", "PrivateDnsEnabled": true}"#);
-        let gateway = endpoint(r#"{"VpcEndpointId": "vpce-5", "VpcEndpointType": "Gateway", "State": "available", "PrivateDnsEnabled": true}"#);
+        let capturing = endpoint(
+            r#"{"VpcEndpointId": "vpce-1", "VpcEndpointType": "Interface", "State": "available", "PrivateDnsEnabled": true}"#,
+        );
+        let dns_off = endpoint(
+            r#"{"VpcEndpointId": "vpce-2", "VpcEndpointType": "Interface", "State": "available", "PrivateDnsEnabled": false}"#,
+        );
+        let pending = endpoint(
+            r#"{"VpcEndpointId": "vpce-3", "VpcEndpointType": "Interface", "State": "pendingAcceptance", "PrivateDnsEnabled": true}"#,
+        );
+        let no_state = endpoint(
+            r#"{"VpcEndpointId": "vpce-4", "VpcEndpointType": "Interface", "PrivateDnsEnabled": true}"#,
+        );
+        let gateway = endpoint(
+            r#"{"VpcEndpointId": "vpce-5", "VpcEndpointType": "Gateway", "State": "available", "PrivateDnsEnabled": true}"#,
+        );
 
-        assert_eq!(interface_endpoint(&[&dns_off, &capturing]), InterfaceEndpointChoice::Capturing(&capturing));
-        assert_eq!(interface_endpoint(&[&pending, &dns_off]), InterfaceEndpointChoice::PrivateDnsDisabled(&dns_off));
+        assert_eq!(
+            interface_endpoint(&[&dns_off, &capturing]),
+            InterfaceEndpointChoice::Capturing(&capturing)
+        );
+        assert_eq!(
+            interface_endpoint(&[&pending, &dns_off]),
+            InterfaceEndpointChoice::PrivateDnsDisabled(&dns_off)
+        );
         assert_eq!(
             interface_endpoint(&[&pending]),
-            InterfaceEndpointChoice::NotAvailable { endpoint: &pending, state: "pendingAcceptance".into() }
+            InterfaceEndpointChoice::NotAvailable {
+                endpoint: &pending,
+                state: "pendingAcceptance".into()
+            }
         );
-        assert!(matches!(interface_endpoint(&[&dns_off, &no_state]), InterfaceEndpointChoice::Unknown(_)));
-        assert_eq!(interface_endpoint(&[&gateway]), InterfaceEndpointChoice::Missing);
+        assert!(matches!(
+            interface_endpoint(&[&dns_off, &no_state]),
+            InterfaceEndpointChoice::Unknown(_)
+        ));
+        assert_eq!(
+            interface_endpoint(&[&gateway]),
+            InterfaceEndpointChoice::Missing
+        );
         assert_eq!(interface_endpoint(&[]), InterfaceEndpointChoice::Missing);
     }
 
@@ -248,19 +310,24 @@ mod tests {
     }
 
     const S3_ON_RTB1: &str = r#"{"VpcEndpointId": "vpce-s3", "VpcEndpointType": "Gateway", "VpcId": "vpc-1", "ServiceName": "com.amazonaws.us-east-1.s3", "State": "available", "RouteTableIds": ["rtb-1"]}"#;
-    const PL_ROUTE: &str = r#"{"DestinationPrefixListId": "pl-63a5400a", "GatewayId": "vpce-s3", "State": "active"}"#;
+    const PL_ROUTE: &str =
+        r#"{"DestinationPrefixListId": "pl-63a5400a", "GatewayId": "vpce-s3", "State": "active"}"#;
 
     #[test]
     fn gateway_by_route_table_ids_or_route() {
         let listed = gateway_state(S3_ON_RTB1, "", "");
-        assert!(matches!(choose(&listed), GatewayEndpointChoice::Attached { ref endpoint_id, endpoint: Some(_), .. } if endpoint_id == "vpce-s3"));
+        assert!(
+            matches!(choose(&listed), GatewayEndpointChoice::Attached { ref endpoint_id, endpoint: Some(_), .. } if endpoint_id == "vpce-s3")
+        );
         let routed_only = gateway_state(
             r#"{"VpcEndpointId": "vpce-s3", "VpcEndpointType": "Gateway", "ServiceName": "com.amazonaws.us-east-1.s3", "State": "available", "RouteTableIds": []}"#,
             PL_ROUTE,
             "",
         );
         match choose(&routed_only) {
-            GatewayEndpointChoice::Attached { prefix_list_ids, .. } => assert_eq!(prefix_list_ids, ["pl-63a5400a"]),
+            GatewayEndpointChoice::Attached {
+                prefix_list_ids, ..
+            } => assert_eq!(prefix_list_ids, ["pl-63a5400a"]),
             other => panic!("{other:?}"),
         }
     }
@@ -272,19 +339,40 @@ mod tests {
             "",
             "",
         );
-        assert_eq!(choose(&elsewhere), GatewayEndpointChoice::NotAttached { elsewhere: vec!["vpce-s3".into()] });
-        let none = gateway_state("", r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"}"#, "");
-        assert_eq!(choose(&none), GatewayEndpointChoice::NotAttached { elsewhere: vec![] });
+        assert_eq!(
+            choose(&elsewhere),
+            GatewayEndpointChoice::NotAttached {
+                elsewhere: vec!["vpce-s3".into()]
+            }
+        );
+        let none = gateway_state(
+            "",
+            r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"}"#,
+            "",
+        );
+        assert_eq!(
+            choose(&none),
+            GatewayEndpointChoice::NotAttached { elsewhere: vec![] }
+        );
         let interface_only = gateway_state(
             r#"{"VpcEndpointId": "vpce-i", "VpcEndpointType": "Interface", "ServiceName": "com.amazonaws.us-east-1.s3", "State": "available", "SubnetIds": ["s"]}"#,
             "",
             "",
         );
-        assert_eq!(choose(&interface_only), GatewayEndpointChoice::NotAttached { elsewhere: vec![] });
+        assert_eq!(
+            choose(&interface_only),
+            GatewayEndpointChoice::NotAttached { elsewhere: vec![] }
+        );
         let deleting = gateway_state(&S3_ON_RTB1.replace("available", "deleting"), "", "");
-        assert!(matches!(choose(&deleting), GatewayEndpointChoice::NotAvailable { .. }));
+        assert!(matches!(
+            choose(&deleting),
+            GatewayEndpointChoice::NotAvailable { .. }
+        ));
         let blackholed = gateway_state("", &PL_ROUTE.replace("active", "blackhole"), "");
-        assert_eq!(choose(&blackholed), GatewayEndpointChoice::NotAttached { elsewhere: vec![] });
+        assert_eq!(
+            choose(&blackholed),
+            GatewayEndpointChoice::NotAttached { elsewhere: vec![] }
+        );
     }
 
     #[test]
@@ -294,15 +382,24 @@ mod tests {
             PL_ROUTE,
             r#"{"PrefixListId": "pl-63a5400a", "PrefixListName": "com.amazonaws.us-east-1.s3"}"#,
         );
-        assert!(matches!(choose(&known_s3_list), GatewayEndpointChoice::Attached { endpoint: None, .. }));
+        assert!(matches!(
+            choose(&known_s3_list),
+            GatewayEndpointChoice::Attached { endpoint: None, .. }
+        ));
         let dynamodb_list = gateway_state(
             "",
             PL_ROUTE,
             r#"{"PrefixListId": "pl-63a5400a", "PrefixListName": "com.amazonaws.us-east-1.dynamodb"}"#,
         );
-        assert_eq!(choose(&dynamodb_list), GatewayEndpointChoice::NotAttached { elsewhere: vec![] });
+        assert_eq!(
+            choose(&dynamodb_list),
+            GatewayEndpointChoice::NotAttached { elsewhere: vec![] }
+        );
         let unknown_list = gateway_state("", PL_ROUTE, "");
-        assert!(matches!(choose(&unknown_list), GatewayEndpointChoice::Unknown(_)));
+        assert!(matches!(
+            choose(&unknown_list),
+            GatewayEndpointChoice::Unknown(_)
+        ));
         let no_ids = gateway_state(
             r#"{"VpcEndpointId": "vpce-s3", "VpcEndpointType": "Gateway", "ServiceName": "com.amazonaws.us-east-1.s3", "State": "available"}"#,
             "",

@@ -68,7 +68,9 @@ impl<'a> NetIndex<'a> {
         let Some(state) = state else { return index };
 
         for subnet in state.subnets.iter().flatten() {
-            let Some(id) = subnet.subnet_id.as_deref() else { continue };
+            let Some(id) = subnet.subnet_id.as_deref() else {
+                continue;
+            };
             let cidr = match subnet.cidr_block.as_deref() {
                 Some(text) => Ipv4Cidr::parse(text).map_err(|e| format!("{id}: {e}")),
                 None => Err(format!("{id} has no CidrBlock in ec2.Subnets")),
@@ -76,14 +78,19 @@ impl<'a> NetIndex<'a> {
             index.subnet_cidrs.entry(id).or_insert(cidr);
         }
         // Every subnet the state knows of, or that a route table names.
-        let subnet_ids = state.subnets.iter().flatten().filter_map(|s| s.subnet_id.as_deref()).chain(
-            state
-                .route_tables
-                .iter()
-                .flatten()
-                .flat_map(|t| t.associations.iter().flatten())
-                .filter_map(|a| a.subnet_id.as_deref()),
-        );
+        let subnet_ids = state
+            .subnets
+            .iter()
+            .flatten()
+            .filter_map(|s| s.subnet_id.as_deref())
+            .chain(
+                state
+                    .route_tables
+                    .iter()
+                    .flatten()
+                    .flat_map(|t| t.associations.iter().flatten())
+                    .filter_map(|a| a.subnet_id.as_deref()),
+            );
         for id in subnet_ids {
             if !index.egress.contains_key(id) {
                 let egress = subnet_egress(&index.ec2, id);
@@ -91,12 +98,20 @@ impl<'a> NetIndex<'a> {
             }
         }
         for group in state.security_groups.iter().flatten() {
-            let Some(id) = group.group_id.as_deref() else { continue };
+            let Some(id) = group.group_id.as_deref() else {
+                continue;
+            };
             if index.ingress_peers.contains_key(id) {
                 continue;
             }
-            index.ingress_peers.insert(id, HttpsPeers::of_group(&index.ec2, group, Direction::Ingress));
-            index.egress_peers.insert(id, HttpsPeers::of_group(&index.ec2, group, Direction::Egress));
+            index.ingress_peers.insert(
+                id,
+                HttpsPeers::of_group(&index.ec2, group, Direction::Ingress),
+            );
+            index.egress_peers.insert(
+                id,
+                HttpsPeers::of_group(&index.ec2, group, Direction::Egress),
+            );
         }
         for endpoint in state.vpc_endpoints.iter().flatten() {
             index.add_endpoint(endpoint);
@@ -105,16 +120,33 @@ impl<'a> NetIndex<'a> {
     }
 
     fn add_endpoint(&mut self, endpoint: &'a VpcEndpoint) {
-        let Some(name) = endpoint.service_name.as_deref() else { return };
-        let Some(kind) = ALL_KINDS.into_iter().find(|k| k.matches_service_name(name, &self.region)) else { return };
+        let Some(name) = endpoint.service_name.as_deref() else {
+            return;
+        };
+        let Some(kind) = ALL_KINDS
+            .into_iter()
+            .find(|k| k.matches_service_name(name, &self.region))
+        else {
+            return;
+        };
         match endpoint.vpc_id.as_deref() {
-            Some(vpc) => self.endpoints_by_service.entry(vpc).or_default().entry(kind).or_default().push(endpoint),
+            Some(vpc) => self
+                .endpoints_by_service
+                .entry(vpc)
+                .or_default()
+                .entry(kind)
+                .or_default()
+                .push(endpoint),
             None => {
                 let id = endpoint.vpc_endpoint_id.as_deref().unwrap_or("an endpoint");
-                self.endpoints_without_vpc.entry(kind).or_insert(format!("{id} ({name}) has no VpcId"));
+                self.endpoints_without_vpc
+                    .entry(kind)
+                    .or_insert(format!("{id} ({name}) has no VpcId"));
             }
         }
-        let Some(id) = endpoint.vpc_endpoint_id.as_deref() else { return };
+        let Some(id) = endpoint.vpc_endpoint_id.as_deref() else {
+            return;
+        };
         if kind.uses_gateway_endpoint() || self.endpoint_ingress.contains_key(id) {
             return;
         }
@@ -127,12 +159,18 @@ impl<'a> NetIndex<'a> {
     fn merged_group_peers(&self, endpoint: &VpcEndpoint, direction: Direction) -> HttpsPeers {
         let id = endpoint.vpc_endpoint_id.as_deref().unwrap_or("an endpoint");
         let Some(groups) = &endpoint.groups else {
-            return HttpsPeers { unreadable: vec![format!("{id} has no Groups in the state")], ..HttpsPeers::default() };
+            return HttpsPeers {
+                unreadable: vec![format!("{id} has no Groups in the state")],
+                ..HttpsPeers::default()
+            };
         };
         if groups.is_empty() {
             // AWS always attaches at least one group (the VPC default); an empty list is a
             // partial or synthetic state, not a known "nothing allowed".
-            return HttpsPeers { unreadable: vec![format!("{id} lists no security groups")], ..HttpsPeers::default() };
+            return HttpsPeers {
+                unreadable: vec![format!("{id} lists no security groups")],
+                ..HttpsPeers::default()
+            };
         }
         let mut missing = HttpsPeers::default();
         let mut found = Vec::new();
@@ -142,7 +180,9 @@ impl<'a> NetIndex<'a> {
                     Ok(peers) => found.push(peers),
                     Err(reason) => missing.unreadable.push(reason),
                 },
-                None => missing.unreadable.push(format!("a security group of {id} has no GroupId")),
+                None => missing
+                    .unreadable
+                    .push(format!("a security group of {id} has no GroupId")),
             }
         }
         found.push(&missing);
@@ -151,8 +191,14 @@ impl<'a> NetIndex<'a> {
 
     fn endpoint_subnet_cidrs(&self, endpoint: &VpcEndpoint) -> Result<Vec<Ipv4Cidr>, String> {
         let id = endpoint.vpc_endpoint_id.as_deref().unwrap_or("an endpoint");
-        let subnets = endpoint.subnet_ids.as_ref().ok_or_else(|| format!("{id} has no SubnetIds in the state"))?;
-        subnets.iter().map(|subnet| self.subnet_cidr(subnet)).collect()
+        let subnets = endpoint
+            .subnet_ids
+            .as_ref()
+            .ok_or_else(|| format!("{id} has no SubnetIds in the state"))?;
+        subnets
+            .iter()
+            .map(|subnet| self.subnet_cidr(subnet))
+            .collect()
     }
 
     /// Where a subnet's default route leads (precomputed for every subnet of the state).
@@ -185,25 +231,38 @@ impl<'a> NetIndex<'a> {
         }
         match self.ec2.security_group(group_id) {
             Lookup::Unknown(reason) => Err(reason),
-            _ => Err(format!("security group {group_id} is not in ec2.SecurityGroups")),
+            _ => Err(format!(
+                "security group {group_id} is not in ec2.SecurityGroups"
+            )),
         }
     }
 
     /// The endpoints of a service (in the index's region) in a VPC, or why they are not known.
-    pub fn endpoints_for(&self, vpc_id: &str, kind: ServiceKind) -> Result<&[&'a VpcEndpoint], String> {
+    pub fn endpoints_for(
+        &self,
+        vpc_id: &str,
+        kind: ServiceKind,
+    ) -> Result<&[&'a VpcEndpoint], String> {
         if let Lookup::Unknown(reason) = self.ec2.vpc_endpoints_in(vpc_id) {
             return Err(reason);
         }
         if let Some(reason) = self.endpoints_without_vpc.get(&kind) {
             return Err(reason.clone());
         }
-        let endpoints = self.endpoints_by_service.get(vpc_id).and_then(|by_kind| by_kind.get(&kind));
+        let endpoints = self
+            .endpoints_by_service
+            .get(vpc_id)
+            .and_then(|by_kind| by_kind.get(&kind));
         Ok(endpoints.map(Vec::as_slice).unwrap_or(&[]))
     }
 
     /// What an interface endpoint's security groups let in on 443.
     pub fn endpoint_ingress(&self, endpoint: &VpcEndpoint) -> Cow<'_, HttpsPeers> {
-        match endpoint.vpc_endpoint_id.as_deref().and_then(|id| self.endpoint_ingress.get(id)) {
+        match endpoint
+            .vpc_endpoint_id
+            .as_deref()
+            .and_then(|id| self.endpoint_ingress.get(id))
+        {
             Some(peers) => Cow::Borrowed(peers),
             None => Cow::Owned(self.merged_group_peers(endpoint, Direction::Ingress)),
         }
@@ -211,7 +270,11 @@ impl<'a> NetIndex<'a> {
 
     /// The CIDRs of an interface endpoint's subnets.
     pub fn endpoint_cidrs(&self, endpoint: &VpcEndpoint) -> Cow<'_, Result<Vec<Ipv4Cidr>, String>> {
-        match endpoint.vpc_endpoint_id.as_deref().and_then(|id| self.endpoint_cidrs.get(id)) {
+        match endpoint
+            .vpc_endpoint_id
+            .as_deref()
+            .and_then(|id| self.endpoint_cidrs.get(id))
+        {
             Some(cidrs) => Cow::Borrowed(cidrs),
             None => Cow::Owned(self.endpoint_subnet_cidrs(endpoint)),
         }
@@ -225,7 +288,10 @@ mod tests {
     #[test]
     fn absent_ec2_section_makes_everything_unknown() {
         let index = NetIndex::new(None, "us-east-1");
-        assert!(matches!(index.subnet_egress("subnet-1"), SubnetEgress::Unknown { .. }));
+        assert!(matches!(
+            index.subnet_egress("subnet-1"),
+            SubnetEgress::Unknown { .. }
+        ));
         assert!(index.subnet_cidr("subnet-1").is_err());
         assert!(index.group_peers("sg-1", Direction::Egress).is_err());
         assert!(index.endpoints_for("vpc-1", ServiceKind::EcrDkr).is_err());
@@ -246,8 +312,16 @@ mod tests {
         let index = NetIndex::new(Some(&state), "us-east-1");
         let dkr = index.endpoints_for("vpc-1", ServiceKind::EcrDkr).unwrap();
         assert_eq!(dkr.len(), 1, "the eu-west-1 endpoint is not this region's");
-        assert!(index.endpoints_for("vpc-1", ServiceKind::Logs).unwrap().is_empty());
-        assert!(index.endpoints_for("vpc-1", ServiceKind::Ssm).is_err(), "an ssm endpoint without VpcId");
+        assert!(
+            index
+                .endpoints_for("vpc-1", ServiceKind::Logs)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            index.endpoints_for("vpc-1", ServiceKind::Ssm).is_err(),
+            "an ssm endpoint without VpcId"
+        );
         let cidrs = index.endpoint_cidrs(dkr[0]).into_owned().unwrap();
         assert_eq!(cidrs[0].to_string(), "10.0.1.0/24");
         assert!(!index.endpoint_ingress(dkr[0]).ranges.is_empty());

@@ -26,8 +26,9 @@ pub use analyze::analyze;
 pub use index::NetIndex;
 pub use needs::{Needs, Request, ServiceKey, ServiceNeed};
 pub use report::{
-    AffectedSubnet, EgressDestination, EndpointPolicy, EndpointPolicyCheck, Finding, InternetPath, InternetVerdict,
-    NetworkReport, Path, Problem, Subject, SubnetReport, Target, TargetReport, UnknownItem,
+    AffectedSubnet, EgressDestination, EndpointPolicy, EndpointPolicyCheck, Finding, InternetPath,
+    InternetVerdict, NetworkReport, Path, Problem, Subject, SubnetReport, Target, TargetReport,
+    UnknownItem,
 };
 pub use services::ServiceKind;
 pub use task::{AssignPublicIp, LaunchType, OsFamily, PublicIp, TaskNetwork};

@@ -13,7 +13,10 @@ pub struct Request {
 
 impl Request {
     pub fn new(action: impl Into<String>, resource: impl Into<String>) -> Request {
-        Request { action: action.into(), resource: resource.into() }
+        Request {
+            action: action.into(),
+            resource: resource.into(),
+        }
     }
 }
 
@@ -65,12 +68,25 @@ impl Needs {
 
     /// Adds a service in a region and the requests its endpoint policy must allow; merges
     /// with an earlier entry for the same service and region.
-    pub fn add_service(&mut self, kind: ServiceKind, region: &str, dual_stack: bool, requests: Vec<Request>) {
-        let key = ServiceKey { kind, region: region.to_string(), dual_stack };
+    pub fn add_service(
+        &mut self,
+        kind: ServiceKind,
+        region: &str,
+        dual_stack: bool,
+        requests: Vec<Request>,
+    ) {
+        let key = ServiceKey {
+            kind,
+            region: region.to_string(),
+            dual_stack,
+        };
         let need = match self.services.iter().position(|n| n.key == key) {
             Some(i) => &mut self.services[i],
             None => {
-                self.services.push(ServiceNeed { key, requests: Vec::new() });
+                self.services.push(ServiceNeed {
+                    key,
+                    requests: Vec::new(),
+                });
                 let last = self.services.len() - 1;
                 &mut self.services[last]
             }
@@ -85,9 +101,17 @@ impl Needs {
     /// A private ECR image: `ecr.api` (auth), `ecr.dkr` (manifest and layer URLs) and S3 (the
     /// layers, in the registry's region), with the requests of aws-reference §1.2 and §3.5.
     /// `BatchCheckLayerAvailability` is left out: the pull does not need it (§1.2).
-    pub fn add_private_ecr_image(&mut self, registry_region: &str, registry_account: &str, repository: &str, dual_stack: bool) {
-        let repository_arn =
-            format!("arn:{}:ecr:{registry_region}:{registry_account}:repository/{repository}", partition_of(registry_region));
+    pub fn add_private_ecr_image(
+        &mut self,
+        registry_region: &str,
+        registry_account: &str,
+        repository: &str,
+        dual_stack: bool,
+    ) {
+        let repository_arn = format!(
+            "arn:{}:ecr:{registry_region}:{registry_account}:repository/{repository}",
+            partition_of(registry_region)
+        );
         self.add_service(
             ServiceKind::EcrApi,
             registry_region,
@@ -108,7 +132,10 @@ impl Needs {
             ServiceKind::S3,
             registry_region,
             false,
-            vec![Request::new("s3:GetObject", layer_bucket_objects_arn(registry_region))],
+            vec![Request::new(
+                "s3:GetObject",
+                layer_bucket_objects_arn(registry_region),
+            )],
         );
     }
 
@@ -122,7 +149,11 @@ impl Needs {
     /// What an EC2 container instance's agent reaches (ECS-VPCE): `ecs-agent`,
     /// `ecs-telemetry` and `ecs`.
     pub fn add_container_instance_agent(&mut self, region: &str) {
-        for kind in [ServiceKind::EcsAgent, ServiceKind::EcsTelemetry, ServiceKind::Ecs] {
+        for kind in [
+            ServiceKind::EcsAgent,
+            ServiceKind::EcsTelemetry,
+            ServiceKind::Ecs,
+        ] {
             self.add_service(kind, region, false, Vec::new());
         }
     }
@@ -138,16 +169,30 @@ mod tests {
         needs.add_private_ecr_image("us-east-1", "111122223333", "web", false);
         needs.add_private_ecr_image("us-east-1", "111122223333", "sidecar", false);
         let kinds: Vec<ServiceKind> = needs.services.iter().map(|n| n.key.kind).collect();
-        assert_eq!(kinds, [ServiceKind::EcrApi, ServiceKind::EcrDkr, ServiceKind::S3]);
-        assert_eq!(needs.services[0].requests.len(), 1, "one auth request for both");
-        assert_eq!(needs.services[1].requests.len(), 4, "two actions per repository");
+        assert_eq!(
+            kinds,
+            [ServiceKind::EcrApi, ServiceKind::EcrDkr, ServiceKind::S3]
+        );
+        assert_eq!(
+            needs.services[0].requests.len(),
+            1,
+            "one auth request for both"
+        );
+        assert_eq!(
+            needs.services[1].requests.len(),
+            4,
+            "two actions per repository"
+        );
         assert_eq!(
             needs.services[1].requests[2].resource,
             "arn:aws:ecr:us-east-1:111122223333:repository/sidecar"
         );
         assert_eq!(
             needs.services[2].requests,
-            [Request::new("s3:GetObject", "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*")]
+            [Request::new(
+                "s3:GetObject",
+                "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"
+            )]
         );
     }
 

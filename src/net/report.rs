@@ -45,17 +45,28 @@ pub struct SubnetReport {
 pub enum InternetVerdict {
     Yes(InternetPath),
     /// Default route to an internet gateway, but the task gets no public IP (NET002).
-    PublicIpMissing { internet_gateway_id: String, why: NoPublicIp },
+    PublicIpMissing {
+        internet_gateway_id: String,
+        why: NoPublicIp,
+    },
     No(NoInternet),
     /// The default route continues where the state cannot follow (NET014).
-    Unverifiable { target: RouteTarget, via_nat_gateway: Option<String> },
+    Unverifiable {
+        target: RouteTarget,
+        via_nat_gateway: Option<String>,
+    },
     Unknown(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InternetPath {
-    InternetGateway { internet_gateway_id: String },
-    NatGateway { nat_gateway_id: String, internet_gateway_id: String },
+    InternetGateway {
+        internet_gateway_id: String,
+    },
+    NatGateway {
+        nat_gateway_id: String,
+        internet_gateway_id: String,
+    },
 }
 
 /// Something the task must reach.
@@ -114,8 +125,16 @@ pub struct Finding {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum EgressDestination {
     Internet,
-    InterfaceEndpoint { service: ServiceKey, endpoint_id: String, endpoint_groups: Vec<String> },
-    S3PrefixList { region: String, endpoint_id: String, prefix_list_ids: Vec<String> },
+    InterfaceEndpoint {
+        service: ServiceKey,
+        endpoint_id: String,
+        endpoint_groups: Vec<String>,
+    },
+    S3PrefixList {
+        region: String,
+        endpoint_id: String,
+        prefix_list_ids: Vec<String>,
+    },
 }
 
 /// A problem. Each maps to one NET rule ([`Problem::code`]).
@@ -123,32 +142,66 @@ pub enum EgressDestination {
 pub enum Problem {
     /// The default route goes to an internet gateway and the task gets no public IP, and some
     /// needed service has no other path from the subnet (NET002).
-    PublicIpDisabled { internet_gateway_id: String, why: NoPublicIp },
+    PublicIpDisabled {
+        internet_gateway_id: String,
+        why: NoPublicIp,
+    },
     /// No internet path and no endpoint for the service in the VPC (NET003–NET007; for S3:
     /// no S3 gateway endpoint in the VPC at all).
     EndpointMissing { service: ServiceKey, vpc_id: String },
     /// No internet path, and the VPC's S3 gateway endpoints are not on the subnet's route
     /// table (NET005).
-    S3GatewayNotOnRouteTable { service: ServiceKey, vpc_id: String, gateway_endpoint_ids: Vec<String> },
+    S3GatewayNotOnRouteTable {
+        service: ServiceKey,
+        vpc_id: String,
+        gateway_endpoint_ids: Vec<String>,
+    },
     /// No internet path and the service's endpoint is not `available` (NET003–NET007).
-    EndpointNotAvailable { service: ServiceKey, endpoint_id: String, state: String },
+    EndpointNotAvailable {
+        service: ServiceKey,
+        endpoint_id: String,
+        state: String,
+    },
     /// No internet path and the endpoint has private DNS off (NET008).
-    PrivateDnsDisabled { service: ServiceKey, endpoint_id: String },
+    PrivateDnsDisabled {
+        service: ServiceKey,
+        endpoint_id: String,
+    },
     /// The endpoint's security groups do not let TCP 443 in from the task (NET009). `partial`:
     /// part of the subnet's addresses are allowed.
-    EndpointIngressBlocked { service: ServiceKey, endpoint_id: String, endpoint_groups: Vec<String>, partial: bool },
+    EndpointIngressBlocked {
+        service: ServiceKey,
+        endpoint_id: String,
+        endpoint_groups: Vec<String>,
+        partial: bool,
+    },
     /// The task's security groups do not let TCP 443 out to the path in use (NET010).
-    TaskEgressBlocked { destination: EgressDestination, task_groups: Vec<String>, partial: bool },
+    TaskEgressBlocked {
+        destination: EgressDestination,
+        task_groups: Vec<String>,
+        partial: bool,
+    },
     /// A non-ECR registry and no internet path (NET012).
     PublicRegistryUnreachable { host: String },
     /// The service is in another region (or uses the dual-stack hostnames) and there is no
-    /// internet path: VPC endpoints cannot carry it (NET013).
-    NoEndpointPath { service: ServiceKey, vpc_region: String },
+    /// internet path: VPC endpoints cannot carry it (NET013 for ECR and its layers; NET006 /
+    /// NET007 for logs and secrets).
+    NoEndpointPath {
+        service: ServiceKey,
+        vpc_region: String,
+    },
     /// The default route leads where the state cannot follow, and a needed service depends on
     /// it (NET014).
-    EgressUnverifiable { target: RouteTarget, via_nat_gateway: Option<String> },
+    EgressUnverifiable {
+        target: RouteTarget,
+        via_nat_gateway: Option<String>,
+    },
     /// A needed endpoint relies on private DNS and the VPC has a DNS attribute off (NET015).
-    VpcDnsDisabled { vpc_id: String, dns_support: Option<bool>, dns_hostnames: Option<bool> },
+    VpcDnsDisabled {
+        vpc_id: String,
+        dns_support: Option<bool>,
+        dns_hostnames: Option<bool>,
+    },
 }
 
 impl Problem {
@@ -157,15 +210,19 @@ impl Problem {
     pub fn code(&self) -> &'static str {
         match self {
             Problem::PublicIpDisabled { .. } => "NET002",
-            Problem::EndpointMissing { service, .. } | Problem::EndpointNotAvailable { service, .. } => {
-                missing_service_code(service.kind)
-            }
+            Problem::EndpointMissing { service, .. }
+            | Problem::EndpointNotAvailable { service, .. } => missing_service_code(service.kind),
             Problem::S3GatewayNotOnRouteTable { .. } => "NET005",
             Problem::PrivateDnsDisabled { .. } => "NET008",
             Problem::EndpointIngressBlocked { .. } => "NET009",
             Problem::TaskEgressBlocked { .. } => "NET010",
             Problem::PublicRegistryUnreachable { .. } => "NET012",
-            Problem::NoEndpointPath { .. } => "NET013",
+            // NET013 is about private ECR images; logs or secrets in another region are the
+            // service's own "unreachable" rule.
+            Problem::NoEndpointPath { service, .. } => match service.kind {
+                ServiceKind::EcrApi | ServiceKind::EcrDkr | ServiceKind::S3 => "NET013",
+                kind => missing_service_code(kind),
+            },
             Problem::EgressUnverifiable { .. } => "NET014",
             Problem::VpcDnsDisabled { .. } => "NET015",
         }
@@ -210,7 +267,10 @@ pub struct EndpointPolicyCheck {
 #[derive(Clone, Debug, PartialEq)]
 pub enum EndpointPolicy {
     /// The `PolicyDocument` string and its parsed JSON.
-    Document { text: String, json: serde_json::Value },
+    Document {
+        text: String,
+        json: serde_json::Value,
+    },
     /// The `PolicyDocument` string is not JSON.
     Malformed { text: String, error: String },
     /// No policy in the state (the endpoint or its `PolicyDocument` is absent).
@@ -220,11 +280,19 @@ pub enum EndpointPolicy {
 impl EndpointPolicy {
     pub fn from_text(text: Option<&str>, endpoint_id: &str) -> EndpointPolicy {
         let Some(text) = text else {
-            return EndpointPolicy::Unknown(format!("{endpoint_id} has no PolicyDocument in the state"));
+            return EndpointPolicy::Unknown(format!(
+                "{endpoint_id} has no PolicyDocument in the state"
+            ));
         };
         match serde_json::from_str(text) {
-            Ok(json) => EndpointPolicy::Document { text: text.to_string(), json },
-            Err(error) => EndpointPolicy::Malformed { text: text.to_string(), error: error.to_string() },
+            Ok(json) => EndpointPolicy::Document {
+                text: text.to_string(),
+                json,
+            },
+            Err(error) => EndpointPolicy::Malformed {
+                text: text.to_string(),
+                error: error.to_string(),
+            },
         }
     }
 }
@@ -292,7 +360,10 @@ impl NetworkReport {
                     .filter(|s| !suppressed.contains(&s.subnet_id.as_str()))
                     .cloned()
                     .collect();
-                (!subnets.is_empty()).then(|| Finding { problem: finding.problem.clone(), subnets })
+                (!subnets.is_empty()).then(|| Finding {
+                    problem: finding.problem.clone(),
+                    subnets,
+                })
             })
             .collect()
     }
@@ -305,7 +376,11 @@ impl NetworkReport {
     /// The path to a target from a subnet.
     pub fn path(&self, target: &Target, subnet_id: &str) -> Option<&Path> {
         let position = self.subnets.iter().position(|s| s.subnet_id == subnet_id)?;
-        self.targets.iter().find(|t| &t.target == target)?.paths.get(position)
+        self.targets
+            .iter()
+            .find(|t| &t.target == target)?
+            .paths
+            .get(position)
     }
 }
 
@@ -325,7 +400,10 @@ impl Collector {
         let index = match self.finding_index.get(&problem) {
             Some(&i) => i,
             None => {
-                self.findings.push(Finding { problem: problem.clone(), subnets: Vec::new() });
+                self.findings.push(Finding {
+                    problem: problem.clone(),
+                    subnets: Vec::new(),
+                });
                 self.finding_index.insert(problem, self.findings.len() - 1);
                 self.findings.len() - 1
             }
@@ -341,7 +419,11 @@ impl Collector {
         let index = match self.unknown_index.get(&key) {
             Some(&i) => i,
             None => {
-                self.unknowns.push(UnknownItem { subject: key.0.clone(), reason: key.1.clone(), subnets: Vec::new() });
+                self.unknowns.push(UnknownItem {
+                    subject: key.0.clone(),
+                    reason: key.1.clone(),
+                    subnets: Vec::new(),
+                });
                 self.unknown_index.insert(key, self.unknowns.len() - 1);
                 self.unknowns.len() - 1
             }
@@ -389,21 +471,36 @@ mod tests {
     use super::*;
 
     fn key(kind: ServiceKind) -> ServiceKey {
-        ServiceKey { kind, region: "us-east-1".into(), dual_stack: false }
+        ServiceKey {
+            kind,
+            region: "us-east-1".into(),
+            dual_stack: false,
+        }
     }
 
     fn subnet(id: &str) -> AffectedSubnet {
-        AffectedSubnet { subnet_id: id.into(), route_table_id: None }
+        AffectedSubnet {
+            subnet_id: id.into(),
+            route_table_id: None,
+        }
     }
 
     #[test]
     fn collector_merges_subnets_of_equal_problems() {
         let mut collector = Collector::default();
-        let missing = Problem::EndpointMissing { service: key(ServiceKind::EcrDkr), vpc_id: "vpc-1".into() };
+        let missing = Problem::EndpointMissing {
+            service: key(ServiceKind::EcrDkr),
+            vpc_id: "vpc-1".into(),
+        };
         collector.problem(missing.clone(), &subnet("a"));
         collector.problem(missing.clone(), &subnet("b"));
         collector.problem(missing, &subnet("a"));
-        collector.problem(Problem::PublicRegistryUnreachable { host: "quay.io".into() }, &subnet("a"));
+        collector.problem(
+            Problem::PublicRegistryUnreachable {
+                host: "quay.io".into(),
+            },
+            &subnet("a"),
+        );
         assert_eq!(collector.findings.len(), 2);
         assert_eq!(collector.findings[0].subnets, [subnet("a"), subnet("b")]);
         collector.unknown(Subject::TaskEgress, "x".into(), "a");
@@ -431,14 +528,37 @@ mod tests {
         }
         assert_eq!(parsed, 1);
         assert_eq!(collector.policy_checks[0].subnets, ["a", "b"]);
-        assert!(matches!(EndpointPolicy::from_text(Some("{"), "vpce-1"), EndpointPolicy::Malformed { .. }));
-        assert!(matches!(EndpointPolicy::from_text(None, "vpce-1"), EndpointPolicy::Unknown(_)));
+        assert!(matches!(
+            EndpointPolicy::from_text(Some("{"), "vpce-1"),
+            EndpointPolicy::Malformed { .. }
+        ));
+        assert!(matches!(
+            EndpointPolicy::from_text(None, "vpce-1"),
+            EndpointPolicy::Unknown(_)
+        ));
     }
 
     #[test]
     fn codes() {
-        assert_eq!(Problem::EndpointMissing { service: key(ServiceKind::Ssm), vpc_id: "v".into() }.code(), "NET007");
-        assert_eq!(Problem::EndpointMissing { service: key(ServiceKind::S3), vpc_id: "v".into() }.code(), "NET005");
-        assert_eq!(Subject::Target(Target::PublicRegistry("quay.io".into())).codes(), ["NET012"]);
+        assert_eq!(
+            Problem::EndpointMissing {
+                service: key(ServiceKind::Ssm),
+                vpc_id: "v".into()
+            }
+            .code(),
+            "NET007"
+        );
+        assert_eq!(
+            Problem::EndpointMissing {
+                service: key(ServiceKind::S3),
+                vpc_id: "v".into()
+            }
+            .code(),
+            "NET005"
+        );
+        assert_eq!(
+            Subject::Target(Target::PublicRegistry("quay.io".into())).codes(),
+            ["NET012"]
+        );
     }
 }

@@ -131,9 +131,16 @@ pub enum NoInternet {
     /// The default route goes to a NAT gateway with `ConnectivityType: private`.
     PrivateNatGateway(String),
     /// The NAT gateway is not `available`.
-    NatGatewayNotAvailable { nat_gateway_id: String, state: String },
+    NatGatewayNotAvailable {
+        nat_gateway_id: String,
+        state: String,
+    },
     /// The NAT gateway's own subnet has no route to an internet gateway.
-    NatSubnetWithoutInternet { nat_gateway_id: String, nat_subnet_id: String, detail: String },
+    NatSubnetWithoutInternet {
+        nat_gateway_id: String,
+        nat_subnet_id: String,
+        detail: String,
+    },
     /// VPC peering does not carry traffic to the internet (no edge-to-edge routing).
     VpcPeering(String),
     /// The default route goes to the VPC itself or to an IPv6-only gateway.
@@ -144,19 +151,38 @@ impl fmt::Display for NoInternet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NoInternet::NoDefaultRoute => f.write_str("the route table has no 0.0.0.0/0 route"),
-            NoInternet::Blackhole(target) => write!(f, "the 0.0.0.0/0 route to {target} is a blackhole"),
-            NoInternet::PrivateNatGateway(id) => write!(f, "NAT gateway {id} is private (no internet)"),
-            NoInternet::NatGatewayNotAvailable { nat_gateway_id, state } => {
-                write!(f, "NAT gateway {nat_gateway_id} is `{state}`, not `available`")
+            NoInternet::Blackhole(target) => {
+                write!(f, "the 0.0.0.0/0 route to {target} is a blackhole")
             }
-            NoInternet::NatSubnetWithoutInternet { nat_gateway_id, nat_subnet_id, detail } => write!(
+            NoInternet::PrivateNatGateway(id) => {
+                write!(f, "NAT gateway {id} is private (no internet)")
+            }
+            NoInternet::NatGatewayNotAvailable {
+                nat_gateway_id,
+                state,
+            } => {
+                write!(
+                    f,
+                    "NAT gateway {nat_gateway_id} is `{state}`, not `available`"
+                )
+            }
+            NoInternet::NatSubnetWithoutInternet {
+                nat_gateway_id,
+                nat_subnet_id,
+                detail,
+            } => write!(
                 f,
                 "NAT gateway {nat_gateway_id} is in {nat_subnet_id}, which has no route to an internet gateway ({detail})"
             ),
             NoInternet::VpcPeering(id) => {
-                write!(f, "the 0.0.0.0/0 route goes to VPC peering connection {id}, which does not reach the internet")
+                write!(
+                    f,
+                    "the 0.0.0.0/0 route goes to VPC peering connection {id}, which does not reach the internet"
+                )
             }
-            NoInternet::NotAnInternetTarget(target) => write!(f, "the 0.0.0.0/0 route goes to {target}"),
+            NoInternet::NotAnInternetTarget(target) => {
+                write!(f, "the 0.0.0.0/0 route goes to {target}")
+            }
         }
     }
 }
@@ -165,15 +191,33 @@ impl fmt::Display for NoInternet {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SubnetEgress {
     /// `0.0.0.0/0` → `igw-…`: internet if the task has a public IP.
-    InternetGateway { route_table_id: String, internet_gateway_id: String },
+    InternetGateway {
+        route_table_id: String,
+        internet_gateway_id: String,
+    },
     /// `0.0.0.0/0` → an available public NAT gateway whose subnet routes to an internet gateway.
-    NatGateway { route_table_id: String, nat_gateway_id: String, nat_subnet_id: String, internet_gateway_id: String },
-    NoInternet { route_table_id: String, reason: NoInternet },
+    NatGateway {
+        route_table_id: String,
+        nat_gateway_id: String,
+        nat_subnet_id: String,
+        internet_gateway_id: String,
+    },
+    NoInternet {
+        route_table_id: String,
+        reason: NoInternet,
+    },
     /// Transit gateway, virtual private gateway, core network, NAT instance, ENI, Gateway Load
     /// Balancer endpoint, local or carrier gateway: the path continues outside what the state
     /// shows (NET014). `via_nat_gateway` is set when it is the NAT gateway's subnet that routes so.
-    Unverifiable { route_table_id: String, target: RouteTarget, via_nat_gateway: Option<String> },
-    Unknown { route_table_id: Option<String>, reason: String },
+    Unverifiable {
+        route_table_id: String,
+        target: RouteTarget,
+        via_nat_gateway: Option<String>,
+    },
+    Unknown {
+        route_table_id: Option<String>,
+        reason: String,
+    },
 }
 
 impl SubnetEgress {
@@ -208,9 +252,17 @@ fn egress(index: &Ec2Index, subnet_id: &str, follow_nat: bool) -> SubnetEgress {
     let table = match index.route_table_for_subnet(subnet_id) {
         Lookup::Found(choice) => choice.table,
         Lookup::Absent => {
-            return SubnetEgress::Unknown { route_table_id: None, reason: format!("no route table found for {subnet_id}") };
+            return SubnetEgress::Unknown {
+                route_table_id: None,
+                reason: format!("no route table found for {subnet_id}"),
+            };
         }
-        Lookup::Unknown(reason) => return SubnetEgress::Unknown { route_table_id: None, reason },
+        Lookup::Unknown(reason) => {
+            return SubnetEgress::Unknown {
+                route_table_id: None,
+                reason,
+            };
+        }
     };
     let Some(route_table_id) = table.route_table_id.clone() else {
         return SubnetEgress::Unknown {
@@ -236,32 +288,53 @@ fn egress(index: &Ec2Index, subnet_id: &str, follow_nat: bool) -> SubnetEgress {
                 route_table_id: Some(route_table_id),
             };
         }
-        return SubnetEgress::NoInternet { route_table_id, reason: NoInternet::NoDefaultRoute };
+        return SubnetEgress::NoInternet {
+            route_table_id,
+            reason: NoInternet::NoDefaultRoute,
+        };
     };
     let target = RouteTarget::of(route);
     if route.is_blackhole() {
-        return SubnetEgress::NoInternet { route_table_id, reason: NoInternet::Blackhole(target) };
+        return SubnetEgress::NoInternet {
+            route_table_id,
+            reason: NoInternet::Blackhole(target),
+        };
     }
     match target {
-        RouteTarget::InternetGateway(internet_gateway_id) => {
-            SubnetEgress::InternetGateway { route_table_id, internet_gateway_id }
+        RouteTarget::InternetGateway(internet_gateway_id) => SubnetEgress::InternetGateway {
+            route_table_id,
+            internet_gateway_id,
+        },
+        RouteTarget::NatGateway(nat_gateway_id) if follow_nat => {
+            nat_egress(index, route_table_id, nat_gateway_id)
         }
-        RouteTarget::NatGateway(nat_gateway_id) if follow_nat => nat_egress(index, route_table_id, nat_gateway_id),
-        RouteTarget::VpcPeering(id) => SubnetEgress::NoInternet { route_table_id, reason: NoInternet::VpcPeering(id) },
+        RouteTarget::VpcPeering(id) => SubnetEgress::NoInternet {
+            route_table_id,
+            reason: NoInternet::VpcPeering(id),
+        },
         RouteTarget::Local | RouteTarget::EgressOnlyInternetGateway(_) => {
-            SubnetEgress::NoInternet { route_table_id, reason: NoInternet::NotAnInternetTarget(target) }
+            SubnetEgress::NoInternet {
+                route_table_id,
+                reason: NoInternet::NotAnInternetTarget(target),
+            }
         }
         RouteTarget::Missing => SubnetEgress::Unknown {
             reason: format!("the 0.0.0.0/0 route of {route_table_id} names no target"),
             route_table_id: Some(route_table_id),
         },
         RouteTarget::OtherGateway(ref id) => SubnetEgress::Unknown {
-            reason: format!("the 0.0.0.0/0 route of {route_table_id} goes to gateway `{id}`, of a kind not known here"),
+            reason: format!(
+                "the 0.0.0.0/0 route of {route_table_id} goes to gateway `{id}`, of a kind not known here"
+            ),
             route_table_id: Some(route_table_id),
         },
         // A NAT gateway reached from a NAT gateway's subnet (only when not following NATs),
         // and every target whose onward path is outside the state.
-        other => SubnetEgress::Unverifiable { route_table_id, target: other, via_nat_gateway: None },
+        other => SubnetEgress::Unverifiable {
+            route_table_id,
+            target: other,
+            via_nat_gateway: None,
+        },
     }
 }
 
@@ -272,26 +345,40 @@ fn nat_egress(index: &Ec2Index, route_table_id: String, nat_gateway_id: String) 
         // state is not known to be gone (a deleted one would make the route a blackhole).
         Lookup::Absent => {
             return SubnetEgress::Unknown {
-                reason: format!("route table {route_table_id} routes 0.0.0.0/0 to {nat_gateway_id}, which is not in ec2.NatGateways"),
+                reason: format!(
+                    "route table {route_table_id} routes 0.0.0.0/0 to {nat_gateway_id}, which is not in ec2.NatGateways"
+                ),
                 route_table_id: Some(route_table_id),
             };
         }
         Lookup::Unknown(reason) => {
             return SubnetEgress::Unknown {
-                reason: format!("route table {route_table_id} routes 0.0.0.0/0 to {nat_gateway_id}: {reason}"),
+                reason: format!(
+                    "route table {route_table_id} routes 0.0.0.0/0 to {nat_gateway_id}: {reason}"
+                ),
                 route_table_id: Some(route_table_id),
             };
         }
     };
-    if nat.connectivity_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("private")) {
-        return SubnetEgress::NoInternet { route_table_id, reason: NoInternet::PrivateNatGateway(nat_gateway_id) };
+    if nat
+        .connectivity_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("private"))
+    {
+        return SubnetEgress::NoInternet {
+            route_table_id,
+            reason: NoInternet::PrivateNatGateway(nat_gateway_id),
+        };
     }
     match nat.state.as_deref() {
         Some(state) if state.eq_ignore_ascii_case("available") => {}
         Some(state) => {
             return SubnetEgress::NoInternet {
                 route_table_id,
-                reason: NoInternet::NatGatewayNotAvailable { nat_gateway_id, state: state.to_string() },
+                reason: NoInternet::NatGatewayNotAvailable {
+                    nat_gateway_id,
+                    state: state.to_string(),
+                },
             };
         }
         None => {
@@ -303,23 +390,39 @@ fn nat_egress(index: &Ec2Index, route_table_id: String, nat_gateway_id: String) 
     }
     let Some(nat_subnet_id) = nat.subnet_id.clone() else {
         return SubnetEgress::Unknown {
-            reason: format!("NAT gateway {nat_gateway_id} has no SubnetId, so its route to the internet cannot be checked"),
+            reason: format!(
+                "NAT gateway {nat_gateway_id} has no SubnetId, so its route to the internet cannot be checked"
+            ),
             route_table_id: Some(route_table_id),
         };
     };
     match egress(index, &nat_subnet_id, false) {
-        SubnetEgress::InternetGateway { internet_gateway_id, .. } => {
-            SubnetEgress::NatGateway { route_table_id, nat_gateway_id, nat_subnet_id, internet_gateway_id }
-        }
+        SubnetEgress::InternetGateway {
+            internet_gateway_id,
+            ..
+        } => SubnetEgress::NatGateway {
+            route_table_id,
+            nat_gateway_id,
+            nat_subnet_id,
+            internet_gateway_id,
+        },
         SubnetEgress::NoInternet { reason, .. } => SubnetEgress::NoInternet {
             route_table_id,
-            reason: NoInternet::NatSubnetWithoutInternet { nat_gateway_id, nat_subnet_id, detail: reason.to_string() },
+            reason: NoInternet::NatSubnetWithoutInternet {
+                nat_gateway_id,
+                nat_subnet_id,
+                detail: reason.to_string(),
+            },
         },
-        SubnetEgress::Unverifiable { target, .. } => {
-            SubnetEgress::Unverifiable { route_table_id, target, via_nat_gateway: Some(nat_gateway_id) }
-        }
+        SubnetEgress::Unverifiable { target, .. } => SubnetEgress::Unverifiable {
+            route_table_id,
+            target,
+            via_nat_gateway: Some(nat_gateway_id),
+        },
         SubnetEgress::Unknown { reason, .. } => SubnetEgress::Unknown {
-            reason: format!("the route of NAT gateway {nat_gateway_id}'s subnet {nat_subnet_id} is not known: {reason}"),
+            reason: format!(
+                "the route of NAT gateway {nat_gateway_id}'s subnet {nat_subnet_id} is not known: {reason}"
+            ),
             route_table_id: Some(route_table_id),
         },
         // Not produced when NAT gateways are not followed.
@@ -371,16 +474,25 @@ mod tests {
 
     #[test]
     fn internet_gateway() {
-        let egress = egress_of(r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-9"}"#, "");
+        let egress = egress_of(
+            r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-9"}"#,
+            "",
+        );
         assert_eq!(
             egress,
-            SubnetEgress::InternetGateway { route_table_id: "rtb-x".into(), internet_gateway_id: "igw-9".into() }
+            SubnetEgress::InternetGateway {
+                route_table_id: "rtb-x".into(),
+                internet_gateway_id: "igw-9".into()
+            }
         );
     }
 
     #[test]
     fn nat_gateway_verified_through_its_subnet() {
-        let egress = egress_of(r#"{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1"}"#, NAT_OK);
+        let egress = egress_of(
+            r#"{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1"}"#,
+            NAT_OK,
+        );
         assert_eq!(
             egress,
             SubnetEgress::NatGateway {
@@ -395,22 +507,58 @@ mod tests {
     #[test]
     fn nat_gateway_failures() {
         let route = r#"{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1"}"#;
-        let private = egress_of(route, r#"{"NatGatewayId": "nat-1", "SubnetId": "subnet-pub", "State": "available", "ConnectivityType": "private"}"#);
-        assert!(matches!(private, SubnetEgress::NoInternet { reason: NoInternet::PrivateNatGateway(_), .. }));
-        let pending = egress_of(route, r#"{"NatGatewayId": "nat-1", "SubnetId": "subnet-pub", "State": "pending"}"#);
-        assert!(matches!(pending, SubnetEgress::NoInternet { reason: NoInternet::NatGatewayNotAvailable { .. }, .. }));
-        let in_private_subnet = egress_of(route, r#"{"NatGatewayId": "nat-1", "SubnetId": "subnet-plain", "State": "available"}"#);
+        let private = egress_of(
+            route,
+            r#"{"NatGatewayId": "nat-1", "SubnetId": "subnet-pub", "State": "available", "ConnectivityType": "private"}"#,
+        );
+        assert!(matches!(
+            private,
+            SubnetEgress::NoInternet {
+                reason: NoInternet::PrivateNatGateway(_),
+                ..
+            }
+        ));
+        let pending = egress_of(
+            route,
+            r#"{"NatGatewayId": "nat-1", "SubnetId": "subnet-pub", "State": "pending"}"#,
+        );
+        assert!(matches!(
+            pending,
+            SubnetEgress::NoInternet {
+                reason: NoInternet::NatGatewayNotAvailable { .. },
+                ..
+            }
+        ));
+        let in_private_subnet = egress_of(
+            route,
+            r#"{"NatGatewayId": "nat-1", "SubnetId": "subnet-plain", "State": "available"}"#,
+        );
         match in_private_subnet {
-            SubnetEgress::NoInternet { reason: NoInternet::NatSubnetWithoutInternet { nat_subnet_id, detail, .. }, .. } => {
+            SubnetEgress::NoInternet {
+                reason:
+                    NoInternet::NatSubnetWithoutInternet {
+                        nat_subnet_id,
+                        detail,
+                        ..
+                    },
+                ..
+            } => {
                 assert_eq!(nat_subnet_id, "subnet-plain");
                 assert!(detail.contains("no 0.0.0.0/0"), "{detail}");
             }
             other => panic!("{other:?}"),
         }
-        let behind_tgw = egress_of(route, r#"{"NatGatewayId": "nat-1", "SubnetId": "subnet-tgw", "State": "available"}"#);
+        let behind_tgw = egress_of(
+            route,
+            r#"{"NatGatewayId": "nat-1", "SubnetId": "subnet-tgw", "State": "available"}"#,
+        );
         assert!(matches!(
             behind_tgw,
-            SubnetEgress::Unverifiable { target: RouteTarget::TransitGateway(_), via_nat_gateway: Some(_), .. }
+            SubnetEgress::Unverifiable {
+                target: RouteTarget::TransitGateway(_),
+                via_nat_gateway: Some(_),
+                ..
+            }
         ));
         let no_subnet = egress_of(route, r#"{"NatGatewayId": "nat-1", "State": "available"}"#);
         assert!(matches!(no_subnet, SubnetEgress::Unknown { .. }));
@@ -420,8 +568,14 @@ mod tests {
     fn nat_gateway_missing_from_state_is_unknown() {
         let route = r#"{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-gone"}"#;
         match egress_of(route, NAT_OK) {
-            SubnetEgress::Unknown { reason, route_table_id } => {
-                assert!(reason.contains("nat-gone") && reason.contains("not in ec2.NatGateways"), "{reason}");
+            SubnetEgress::Unknown {
+                reason,
+                route_table_id,
+            } => {
+                assert!(
+                    reason.contains("nat-gone") && reason.contains("not in ec2.NatGateways"),
+                    "{reason}"
+                );
                 assert_eq!(route_table_id.as_deref(), Some("rtb-x"));
             }
             other => panic!("{other:?}"),
@@ -432,22 +586,50 @@ mod tests {
         )
         .unwrap();
         let index = Ec2Index::new(&state);
-        assert!(matches!(subnet_egress(&index, "s"), SubnetEgress::Unknown { .. }), "no NatGateways section");
+        assert!(
+            matches!(subnet_egress(&index, "s"), SubnetEgress::Unknown { .. }),
+            "no NatGateways section"
+        );
     }
 
     #[test]
     fn unverifiable_targets() {
         for (route, expected) in [
-            (r#"{"DestinationCidrBlock": "0.0.0.0/0", "TransitGatewayId": "tgw-1"}"#, "transit gateway tgw-1"),
-            (r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "vgw-1"}"#, "virtual private gateway vgw-1"),
-            (r#"{"DestinationCidrBlock": "0.0.0.0/0", "CoreNetworkArn": "arn:aws:networkmanager::1:core-network/c"}"#, "core network"),
-            (r#"{"DestinationCidrBlock": "0.0.0.0/0", "InstanceId": "i-1", "NetworkInterfaceId": "eni-1"}"#, "instance i-1"),
-            (r#"{"DestinationCidrBlock": "0.0.0.0/0", "NetworkInterfaceId": "eni-1"}"#, "network interface eni-1"),
-            (r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "vpce-gwlb"}"#, "VPC endpoint vpce-gwlb"),
+            (
+                r#"{"DestinationCidrBlock": "0.0.0.0/0", "TransitGatewayId": "tgw-1"}"#,
+                "transit gateway tgw-1",
+            ),
+            (
+                r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "vgw-1"}"#,
+                "virtual private gateway vgw-1",
+            ),
+            (
+                r#"{"DestinationCidrBlock": "0.0.0.0/0", "CoreNetworkArn": "arn:aws:networkmanager::1:core-network/c"}"#,
+                "core network",
+            ),
+            (
+                r#"{"DestinationCidrBlock": "0.0.0.0/0", "InstanceId": "i-1", "NetworkInterfaceId": "eni-1"}"#,
+                "instance i-1",
+            ),
+            (
+                r#"{"DestinationCidrBlock": "0.0.0.0/0", "NetworkInterfaceId": "eni-1"}"#,
+                "network interface eni-1",
+            ),
+            (
+                r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "vpce-gwlb"}"#,
+                "VPC endpoint vpce-gwlb",
+            ),
         ] {
             match egress_of(route, "") {
-                SubnetEgress::Unverifiable { target, via_nat_gateway: None, .. } => {
-                    assert!(target.to_string().starts_with(expected), "{target} vs {expected}")
+                SubnetEgress::Unverifiable {
+                    target,
+                    via_nat_gateway: None,
+                    ..
+                } => {
+                    assert!(
+                        target.to_string().starts_with(expected),
+                        "{target} vs {expected}"
+                    )
                 }
                 other => panic!("{route}: {other:?}"),
             }
@@ -456,19 +638,52 @@ mod tests {
 
     #[test]
     fn no_internet_rows() {
-        let peering = egress_of(r#"{"DestinationCidrBlock": "0.0.0.0/0", "VpcPeeringConnectionId": "pcx-1"}"#, "");
-        assert!(matches!(peering, SubnetEgress::NoInternet { reason: NoInternet::VpcPeering(_), .. }));
-        let blackhole = egress_of(r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "blackhole"}"#, "");
-        assert!(matches!(blackhole, SubnetEgress::NoInternet { reason: NoInternet::Blackhole(_), .. }));
+        let peering = egress_of(
+            r#"{"DestinationCidrBlock": "0.0.0.0/0", "VpcPeeringConnectionId": "pcx-1"}"#,
+            "",
+        );
+        assert!(matches!(
+            peering,
+            SubnetEgress::NoInternet {
+                reason: NoInternet::VpcPeering(_),
+                ..
+            }
+        ));
+        let blackhole = egress_of(
+            r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "blackhole"}"#,
+            "",
+        );
+        assert!(matches!(
+            blackhole,
+            SubnetEgress::NoInternet {
+                reason: NoInternet::Blackhole(_),
+                ..
+            }
+        ));
         // IPv6 egress only: no IPv4 default route.
-        let eigw = egress_of(r#"{"DestinationIpv6CidrBlock": "::/0", "EgressOnlyInternetGatewayId": "eigw-1"}"#, "");
-        assert!(matches!(eigw, SubnetEgress::NoInternet { reason: NoInternet::NoDefaultRoute, .. }));
-        let state = state_with(r#"{"DestinationCidrBlock": "10.1.0.0/16", "VpcPeeringConnectionId": "pcx-1"}"#, "");
+        let eigw = egress_of(
+            r#"{"DestinationIpv6CidrBlock": "::/0", "EgressOnlyInternetGatewayId": "eigw-1"}"#,
+            "",
+        );
+        assert!(matches!(
+            eigw,
+            SubnetEgress::NoInternet {
+                reason: NoInternet::NoDefaultRoute,
+                ..
+            }
+        ));
+        let state = state_with(
+            r#"{"DestinationCidrBlock": "10.1.0.0/16", "VpcPeeringConnectionId": "pcx-1"}"#,
+            "",
+        );
         let index = Ec2Index::new(&state);
         // Main-table fallback: subnet-plain has no association, the main table has only `local`.
         assert_eq!(
             subnet_egress(&index, "subnet-plain"),
-            SubnetEgress::NoInternet { route_table_id: "rtb-main".into(), reason: NoInternet::NoDefaultRoute }
+            SubnetEgress::NoInternet {
+                route_table_id: "rtb-main".into(),
+                reason: NoInternet::NoDefaultRoute
+            }
         );
     }
 
@@ -476,17 +691,32 @@ mod tests {
     fn unreadable_routes() {
         let no_target = egress_of(r#"{"DestinationCidrBlock": "0.0.0.0/0"}"#, "");
         assert!(matches!(no_target, SubnetEgress::Unknown { .. }));
-        let odd = egress_of(r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "xgw-1"}"#, "");
+        let odd = egress_of(
+            r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "xgw-1"}"#,
+            "",
+        );
         assert!(matches!(odd, SubnetEgress::Unknown { .. }));
         // A malformed destination might have been the default route.
-        let malformed = egress_of(r#"{"DestinationCidrBlock": "0.0.0.0/99", "GatewayId": "igw-1"}"#, "");
+        let malformed = egress_of(
+            r#"{"DestinationCidrBlock": "0.0.0.0/99", "GatewayId": "igw-1"}"#,
+            "",
+        );
         match malformed {
-            SubnetEgress::Unknown { reason, .. } => assert!(reason.contains("malformed IPv4 CIDR `0.0.0.0/99`"), "{reason}"),
+            SubnetEgress::Unknown { reason, .. } => assert!(
+                reason.contains("malformed IPv4 CIDR `0.0.0.0/99`"),
+                "{reason}"
+            ),
             other => panic!("{other:?}"),
         }
-        let mut state = state_with(r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"}"#, "");
+        let mut state = state_with(
+            r#"{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"}"#,
+            "",
+        );
         state.route_tables.as_mut().unwrap()[3].routes = None;
         let index = Ec2Index::new(&state);
-        assert!(matches!(subnet_egress(&index, "subnet-x"), SubnetEgress::Unknown { .. }));
+        assert!(matches!(
+            subnet_egress(&index, "subnet-x"),
+            SubnetEgress::Unknown { .. }
+        ));
     }
 }

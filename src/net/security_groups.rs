@@ -66,14 +66,19 @@ pub fn allows_tcp_443(permission: &IpPermission) -> Result<bool, String> {
 impl HttpsPeers {
     /// The peers one group allows in one direction; prefix lists are resolved through the index.
     pub fn of_group(index: &Ec2Index, group: &SecurityGroup, direction: Direction) -> HttpsPeers {
-        let group_id = group.group_id.as_deref().unwrap_or("(a security group without GroupId)");
+        let group_id = group
+            .group_id
+            .as_deref()
+            .unwrap_or("(a security group without GroupId)");
         let (permissions, key) = match direction {
             Direction::Ingress => (&group.ip_permissions, "IpPermissions"),
             Direction::Egress => (&group.ip_permissions_egress, "IpPermissionsEgress"),
         };
         let mut peers = HttpsPeers::default();
         let Some(permissions) = permissions else {
-            peers.unreadable.push(format!("{group_id} has no {key} in the state"));
+            peers
+                .unreadable
+                .push(format!("{group_id} has no {key} in the state"));
             return peers;
         };
         for permission in permissions {
@@ -91,7 +96,9 @@ impl HttpsPeers {
             match range.cidr_ip.as_deref().map(Ipv4Cidr::parse) {
                 Some(Ok(cidr)) => self.ranges.insert(cidr),
                 Some(Err(error)) => self.unreadable.push(format!("{group_id}: {error}")),
-                None => self.unreadable.push(format!("{group_id}: an IpRanges item has no CidrIp")),
+                None => self
+                    .unreadable
+                    .push(format!("{group_id}: an IpRanges item has no CidrIp")),
             }
         }
         for pair in &permission.user_id_group_pairs {
@@ -101,16 +108,23 @@ impl HttpsPeers {
                         self.groups.push(id.clone());
                     }
                 }
-                None => self.unreadable.push(format!("{group_id}: a referenced group has no GroupId")),
+                None => self
+                    .unreadable
+                    .push(format!("{group_id}: a referenced group has no GroupId")),
             }
         }
         for reference in &permission.prefix_list_ids {
             let Some(id) = reference.prefix_list_id.as_deref() else {
-                self.unreadable.push(format!("{group_id}: a PrefixListIds item has no PrefixListId"));
+                self.unreadable.push(format!(
+                    "{group_id}: a PrefixListIds item has no PrefixListId"
+                ));
                 continue;
             };
             let unresolved = self.add_prefix_list_cidrs(index, id);
-            self.prefix_lists.push(PrefixListPeer { id: id.to_string(), unresolved });
+            self.prefix_lists.push(PrefixListPeer {
+                id: id.to_string(),
+                unresolved,
+            });
         }
     }
 
@@ -122,7 +136,9 @@ impl HttpsPeers {
             Lookup::Unknown(reason) => return Some(format!("prefix list {id}: {reason}")),
         };
         let Some(cidrs) = list.known_cidrs() else {
-            return Some(format!("the entries of prefix list {id} are not in the state"));
+            return Some(format!(
+                "the entries of prefix list {id} are not in the state"
+            ));
         };
         let mut parsed = Vec::with_capacity(cidrs.len());
         for text in cidrs {
@@ -164,7 +180,11 @@ impl HttpsPeers {
     /// Reasons that stop a CIDR-based answer from being certain.
     fn cidr_unknowns(&self) -> Vec<String> {
         let mut reasons = self.unreadable.clone();
-        reasons.extend(self.prefix_lists.iter().filter_map(|p| p.unresolved.clone()));
+        reasons.extend(
+            self.prefix_lists
+                .iter()
+                .filter_map(|p| p.unresolved.clone()),
+        );
         reasons
     }
 
@@ -176,6 +196,8 @@ impl HttpsPeers {
         let coverage = match coverage {
             Ok(Coverage::Full) => return Access::Allowed,
             Ok(coverage) => coverage,
+            // With no CIDR rule at all, nothing is covered whatever the target's CIDRs are.
+            Err(_) if self.ranges.is_empty() => Coverage::None,
             Err(reason) => {
                 unknowns.push(reason);
                 Coverage::None
@@ -191,27 +213,48 @@ impl HttpsPeers {
     }
 
     /// Ingress: does a source with one of `source_groups`, at an address in `source_cidr`, get in?
-    pub fn admits(&self, source_groups: &[String], source_cidr: Result<Ipv4Cidr, String>) -> Access {
+    pub fn admits(
+        &self,
+        source_groups: &[String],
+        source_cidr: Result<Ipv4Cidr, String>,
+    ) -> Access {
         let group_match = self.groups.iter().any(|g| source_groups.contains(g));
-        self.decide(group_match, source_cidr.map(|cidr| self.ranges.coverage(&cidr)))
+        self.decide(
+            group_match,
+            source_cidr.map(|cidr| self.ranges.coverage(&cidr)),
+        )
     }
 
     /// Egress to an interface endpoint: its security groups, or CIDRs covering all its subnets.
-    pub fn reaches_endpoint(&self, endpoint_groups: &[String], endpoint_cidrs: Result<Vec<Ipv4Cidr>, String>) -> Access {
+    pub fn reaches_endpoint(
+        &self,
+        endpoint_groups: &[String],
+        endpoint_cidrs: Result<Vec<Ipv4Cidr>, String>,
+    ) -> Access {
         let group_match = self.groups.iter().any(|g| endpoint_groups.contains(g));
         if self.ranges.coverage(&Ipv4Cidr::ANY) == Coverage::Full {
             return Access::Allowed;
         }
-        self.decide(group_match, endpoint_cidrs.map(|cidrs| self.ranges.coverage_of_all(&cidrs)))
+        self.decide(
+            group_match,
+            endpoint_cidrs.map(|cidrs| self.ranges.coverage_of_all(&cidrs)),
+        )
     }
 
     /// Egress to S3 through a gateway endpoint: the S3 prefix list, or CIDRs covering it.
-    pub fn reaches_prefix_list(&self, list_ids: &[String], list_cidrs: Result<Vec<Ipv4Cidr>, String>) -> Access {
+    pub fn reaches_prefix_list(
+        &self,
+        list_ids: &[String],
+        list_cidrs: Result<Vec<Ipv4Cidr>, String>,
+    ) -> Access {
         let list_match = self.prefix_lists.iter().any(|p| list_ids.contains(&p.id));
         if list_match || self.ranges.coverage(&Ipv4Cidr::ANY) == Coverage::Full {
             return Access::Allowed;
         }
-        self.decide(false, list_cidrs.map(|cidrs| self.ranges.coverage_of_all(&cidrs)))
+        self.decide(
+            false,
+            list_cidrs.map(|cidrs| self.ranges.coverage_of_all(&cidrs)),
+        )
     }
 
     /// Egress to the internet: only `0.0.0.0/0` (or rules adding up to it) is certain. Rules to
@@ -298,8 +341,14 @@ mod tests {
         assert_eq!(allows_tcp_443(&rule("-1", None, None)), Ok(true));
         assert_eq!(allows_tcp_443(&rule("tcp", Some(443), Some(443))), Ok(true));
         assert_eq!(allows_tcp_443(&rule("TCP", Some(0), Some(65535))), Ok(true));
-        assert_eq!(allows_tcp_443(&rule("6", Some(1024), Some(65535))), Ok(false));
-        assert_eq!(allows_tcp_443(&rule("udp", Some(443), Some(443))), Ok(false));
+        assert_eq!(
+            allows_tcp_443(&rule("6", Some(1024), Some(65535))),
+            Ok(false)
+        );
+        assert_eq!(
+            allows_tcp_443(&rule("udp", Some(443), Some(443))),
+            Ok(false)
+        );
         assert_eq!(allows_tcp_443(&rule("icmp", Some(-1), Some(-1))), Ok(false));
         assert!(allows_tcp_443(&rule("tcp", None, None)).is_err());
         assert!(allows_tcp_443(&IpPermission::default()).is_err());
@@ -310,26 +359,66 @@ mod tests {
         let state = state();
         let endpoint = peers(&state, "sg-endpoint", Direction::Ingress);
         assert_eq!(endpoint.groups, ["sg-task"]);
-        assert_eq!(endpoint.admits(&["sg-task".into()], cidr("192.168.0.0/24")), Access::Allowed);
+        assert_eq!(
+            endpoint.admits(&["sg-task".into()], cidr("192.168.0.0/24")),
+            Access::Allowed
+        );
         // Two /25 rules (one tcp 400-500, one protocol 6) add up to the /24.
-        assert_eq!(endpoint.admits(&["sg-other".into()], cidr("10.0.1.0/24")), Access::Allowed);
-        assert_eq!(endpoint.admits(&["sg-other".into()], cidr("10.0.0.0/23")), Access::Partial);
+        assert_eq!(
+            endpoint.admits(&["sg-other".into()], cidr("10.0.1.0/24")),
+            Access::Allowed
+        );
+        assert_eq!(
+            endpoint.admits(&["sg-other".into()], cidr("10.0.0.0/23")),
+            Access::Partial
+        );
         // udp 443 and tcp 80 do not count.
-        assert_eq!(endpoint.admits(&["sg-other".into()], cidr("10.0.2.0/24")), Access::Denied);
-        assert_eq!(endpoint.admits(&["sg-other".into()], cidr("10.0.3.0/24")), Access::Denied);
-        assert!(matches!(endpoint.admits(&[], Err("subnet CIDR unknown".into())), Access::Unknown(_)));
+        assert_eq!(
+            endpoint.admits(&["sg-other".into()], cidr("10.0.2.0/24")),
+            Access::Denied
+        );
+        assert_eq!(
+            endpoint.admits(&["sg-other".into()], cidr("10.0.3.0/24")),
+            Access::Denied
+        );
+        assert!(matches!(
+            endpoint.admits(&[], Err("subnet CIDR unknown".into())),
+            Access::Unknown(_)
+        ));
+        let no_cidr_rules = HttpsPeers {
+            groups: vec!["sg-lb".into()],
+            ..HttpsPeers::default()
+        };
+        assert_eq!(
+            no_cidr_rules.admits(&[], Err("subnet CIDR unknown".into())),
+            Access::Denied
+        );
         let all = peers(&state, "sg-all", Direction::Ingress);
-        assert_eq!(all.admits(&[], cidr("10.0.200.0/24")), Access::Allowed, "protocol -1 from the VPC CIDR");
+        assert_eq!(
+            all.admits(&[], cidr("10.0.200.0/24")),
+            Access::Allowed,
+            "protocol -1 from the VPC CIDR"
+        );
     }
 
     #[test]
     fn prefix_list_sources() {
         let state = state();
         let pl = peers(&state, "sg-pl", Direction::Ingress);
-        assert_eq!(pl.admits(&[], cidr("10.0.5.0/24")), Access::Allowed, "entries known");
+        assert_eq!(
+            pl.admits(&[], cidr("10.0.5.0/24")),
+            Access::Allowed,
+            "entries known"
+        );
         let egress = peers(&state, "sg-pl", Direction::Egress);
-        assert!(matches!(egress.admits(&[], cidr("10.0.5.0/24")), Access::Unknown(_)), "entries unknown");
-        assert_eq!(egress.reaches_prefix_list(&["pl-s3".into()], Err("no entries".into())), Access::Allowed);
+        assert!(
+            matches!(egress.admits(&[], cidr("10.0.5.0/24")), Access::Unknown(_)),
+            "entries unknown"
+        );
+        assert_eq!(
+            egress.reaches_prefix_list(&["pl-s3".into()], Err("no entries".into())),
+            Access::Allowed
+        );
         assert!(matches!(egress.reaches_internet(), Access::Unknown(_)));
     }
 
@@ -338,17 +427,31 @@ mod tests {
         let state = state();
         let bad = peers(&state, "sg-bad", Direction::Ingress);
         match bad.admits(&[], cidr("10.0.1.0/24")) {
-            Access::Unknown(reason) => assert!(reason.contains("sg-bad") && reason.contains("10.0.1.0/33"), "{reason}"),
+            Access::Unknown(reason) => assert!(
+                reason.contains("sg-bad") && reason.contains("10.0.1.0/33"),
+                "{reason}"
+            ),
             other => panic!("{other:?}"),
         }
         let bad_egress = peers(&state, "sg-bad", Direction::Egress);
-        assert!(matches!(bad_egress.reaches_internet(), Access::Unknown(_)), "tcp without ports");
+        assert!(
+            matches!(bad_egress.reaches_internet(), Access::Unknown(_)),
+            "tcp without ports"
+        );
         let index = Ec2Index::new(&state);
         let mut broken = HttpsPeers::default();
         let reason = broken.add_prefix_list_cidrs(&index, "pl-broken").unwrap();
         assert!(reason.contains("nonsense"), "{reason}");
-        assert!(broken.ranges.is_empty(), "a list with a bad entry adds nothing");
-        assert!(broken.add_prefix_list_cidrs(&index, "pl-none").unwrap().contains("not in ec2.PrefixLists"));
+        assert!(
+            broken.ranges.is_empty(),
+            "a list with a bad entry adds nothing"
+        );
+        assert!(
+            broken
+                .add_prefix_list_cidrs(&index, "pl-none")
+                .unwrap()
+                .contains("not in ec2.PrefixLists")
+        );
     }
 
     #[test]
@@ -356,22 +459,47 @@ mod tests {
         let state = state();
         let all = peers(&state, "sg-all", Direction::Egress);
         assert_eq!(all.reaches_internet(), Access::Allowed);
-        assert_eq!(all.reaches_endpoint(&[], Err("unknown".into())), Access::Allowed, "0.0.0.0/0 covers anything");
+        assert_eq!(
+            all.reaches_endpoint(&[], Err("unknown".into())),
+            Access::Allowed,
+            "0.0.0.0/0 covers anything"
+        );
         let private = peers(&state, "sg-private-egress", Direction::Egress);
         assert_eq!(private.reaches_internet(), Access::Denied);
-        assert_eq!(private.reaches_endpoint(&["sg-endpoint".into()], Ok(vec![])), Access::Allowed);
         assert_eq!(
-            private.reaches_endpoint(&["sg-x".into()], Ok(vec![cidr("10.0.1.0/24").unwrap(), cidr("10.0.2.0/24").unwrap()])),
+            private.reaches_endpoint(&["sg-endpoint".into()], Ok(vec![])),
             Access::Allowed
         );
         assert_eq!(
-            private.reaches_endpoint(&["sg-x".into()], Ok(vec![cidr("10.0.1.0/24").unwrap(), cidr("172.16.0.0/24").unwrap()])),
+            private.reaches_endpoint(
+                &["sg-x".into()],
+                Ok(vec![
+                    cidr("10.0.1.0/24").unwrap(),
+                    cidr("10.0.2.0/24").unwrap()
+                ])
+            ),
+            Access::Allowed
+        );
+        assert_eq!(
+            private.reaches_endpoint(
+                &["sg-x".into()],
+                Ok(vec![
+                    cidr("10.0.1.0/24").unwrap(),
+                    cidr("172.16.0.0/24").unwrap()
+                ])
+            ),
             Access::Partial
         );
-        assert_eq!(private.reaches_prefix_list(&["pl-s3".into()], Err("entries unknown".into())), Access::Unknown("entries unknown".into()));
+        assert_eq!(
+            private.reaches_prefix_list(&["pl-s3".into()], Err("entries unknown".into())),
+            Access::Unknown("entries unknown".into())
+        );
         let none = peers(&state, "sg-endpoint", Direction::Egress);
         assert_eq!(none.reaches_internet(), Access::Denied);
-        assert_eq!(none.reaches_prefix_list(&["pl-s3".into()], Ok(vec![])), Access::Denied);
+        assert_eq!(
+            none.reaches_prefix_list(&["pl-s3".into()], Ok(vec![])),
+            Access::Denied
+        );
         let some = peers(&state, "sg-some-public", Direction::Egress);
         assert!(matches!(some.reaches_internet(), Access::Unknown(_)));
         let merged = HttpsPeers::merge([&none, &all]);
@@ -379,9 +507,23 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_rules_do_not_count_for_an_ipv4_task() {
+        let state: Ec2State = serde_json::from_str(
+            r#"{"SecurityGroups": [{"GroupId": "sg-6", "IpPermissions": [],
+                "IpPermissionsEgress": [{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}]}"#,
+        )
+        .unwrap();
+        let p = peers(&state, "sg-6", Direction::Egress);
+        assert_eq!(p.reaches_internet(), Access::Denied);
+    }
+
+    #[test]
     fn missing_rule_lists_are_unknown() {
-        let state: Ec2State = serde_json::from_str(r#"{"SecurityGroups": [{"GroupId": "sg-1"}]}"#).unwrap();
+        let state: Ec2State =
+            serde_json::from_str(r#"{"SecurityGroups": [{"GroupId": "sg-1"}]}"#).unwrap();
         let p = peers(&state, "sg-1", Direction::Egress);
-        assert!(matches!(p.reaches_internet(), Access::Unknown(r) if r.contains("IpPermissionsEgress")));
+        assert!(
+            matches!(p.reaches_internet(), Access::Unknown(r) if r.contains("IpPermissionsEgress"))
+        );
     }
 }

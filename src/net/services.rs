@@ -53,9 +53,15 @@ impl ServiceKind {
     pub fn matches_service_name(self, service_name: &str, region: &str) -> bool {
         // `<prefix>.<region>.<suffix>` with a non-empty prefix.
         let suffix = self.endpoint_suffix();
-        let Some(rest) = service_name.strip_suffix(suffix) else { return false };
-        let Some(rest) = rest.strip_suffix('.') else { return false };
-        let Some(rest) = rest.strip_suffix(region) else { return false };
+        let Some(rest) = service_name.strip_suffix(suffix) else {
+            return false;
+        };
+        let Some(rest) = rest.strip_suffix('.') else {
+            return false;
+        };
+        let Some(rest) = rest.strip_suffix(region) else {
+            return false;
+        };
         rest.len() > 1 && rest.ends_with('.')
     }
 }
@@ -88,19 +94,30 @@ pub fn partition_of(region: &str) -> &'static str {
 /// The endpoint service name to create for a service in a region, e.g.
 /// `com.amazonaws.us-east-1.ecr.dkr`. In China the ECR names start with `cn.` (§3.2).
 pub fn endpoint_service_name(kind: ServiceKind, region: &str) -> String {
-    let china_ecr = partition_of(region) == "aws-cn" && matches!(kind, ServiceKind::EcrApi | ServiceKind::EcrDkr);
-    let prefix = if china_ecr { "cn.com.amazonaws" } else { "com.amazonaws" };
+    let china_ecr = partition_of(region) == "aws-cn"
+        && matches!(kind, ServiceKind::EcrApi | ServiceKind::EcrDkr);
+    let prefix = if china_ecr {
+        "cn.com.amazonaws"
+    } else {
+        "com.amazonaws"
+    };
     format!("{prefix}.{region}.{}", kind.endpoint_suffix())
 }
 
 /// The names the S3 prefix list of a region may have.
 pub fn s3_prefix_list_names(region: &str) -> [String; 2] {
-    [format!("com.amazonaws.{region}.s3"), format!("cn.com.amazonaws.{region}.s3")]
+    [
+        format!("com.amazonaws.{region}.s3"),
+        format!("cn.com.amazonaws.{region}.s3"),
+    ]
 }
 
 /// The ECR layer bucket objects an image pull reads (§3.2, §3.5).
 pub fn layer_bucket_objects_arn(registry_region: &str) -> String {
-    format!("arn:{}:s3:::prod-{registry_region}-starport-layer-bucket/*", partition_of(registry_region))
+    format!(
+        "arn:{}:s3:::prod-{registry_region}-starport-layer-bucket/*",
+        partition_of(registry_region)
+    )
 }
 
 #[cfg(test)]
@@ -109,16 +126,44 @@ mod tests {
 
     #[test]
     fn matches_by_region_and_suffix() {
-        assert!(ServiceKind::EcrDkr.matches_service_name("com.amazonaws.us-east-1.ecr.dkr", "us-east-1"));
-        assert!(ServiceKind::EcrApi.matches_service_name("cn.com.amazonaws.cn-north-1.ecr.api", "cn-north-1"));
-        assert!(!ServiceKind::EcrApi.matches_service_name("com.amazonaws.us-west-2.ecr.api", "us-east-1"));
-        assert!(!ServiceKind::Ssm.matches_service_name("com.amazonaws.us-east-1.ssmmessages", "us-east-1"));
-        assert!(!ServiceKind::S3.matches_service_name("com.amazonaws.us-east-1.s3express", "us-east-1"));
-        assert!(!ServiceKind::S3.matches_service_name("com.amazonaws.s3-global.accesspoint", "us-east-1"));
-        assert!(!ServiceKind::Ecs.matches_service_name("com.amazonaws.us-east-1.ecs-agent", "us-east-1"));
-        assert!(ServiceKind::EcsAgent.matches_service_name("com.amazonaws.us-east-1.ecs-agent", "us-east-1"));
-        assert!(!ServiceKind::Logs.matches_service_name("us-east-1.logs", "us-east-1"), "needs a prefix");
-        assert!(!ServiceKind::Logs.matches_service_name("com.amazonaws.xus-east-1.logs", "us-east-1"));
+        assert!(
+            ServiceKind::EcrDkr
+                .matches_service_name("com.amazonaws.us-east-1.ecr.dkr", "us-east-1")
+        );
+        assert!(
+            ServiceKind::EcrApi
+                .matches_service_name("cn.com.amazonaws.cn-north-1.ecr.api", "cn-north-1")
+        );
+        assert!(
+            !ServiceKind::EcrApi
+                .matches_service_name("com.amazonaws.us-west-2.ecr.api", "us-east-1")
+        );
+        assert!(
+            !ServiceKind::Ssm
+                .matches_service_name("com.amazonaws.us-east-1.ssmmessages", "us-east-1")
+        );
+        assert!(
+            !ServiceKind::S3.matches_service_name("com.amazonaws.us-east-1.s3express", "us-east-1")
+        );
+        assert!(
+            !ServiceKind::S3
+                .matches_service_name("com.amazonaws.s3-global.accesspoint", "us-east-1")
+        );
+        assert!(
+            !ServiceKind::Ecs
+                .matches_service_name("com.amazonaws.us-east-1.ecs-agent", "us-east-1")
+        );
+        assert!(
+            ServiceKind::EcsAgent
+                .matches_service_name("com.amazonaws.us-east-1.ecs-agent", "us-east-1")
+        );
+        assert!(
+            !ServiceKind::Logs.matches_service_name("us-east-1.logs", "us-east-1"),
+            "needs a prefix"
+        );
+        assert!(
+            !ServiceKind::Logs.matches_service_name("com.amazonaws.xus-east-1.logs", "us-east-1")
+        );
     }
 
     #[test]
@@ -128,9 +173,18 @@ mod tests {
         assert_eq!(partition_of("us-gov-west-1"), "aws-us-gov");
         assert_eq!(partition_of("us-isob-east-1"), "aws-iso-b");
         assert_eq!(partition_of("us-iso-east-1"), "aws-iso");
-        assert_eq!(endpoint_service_name(ServiceKind::EcrApi, "cn-north-1"), "cn.com.amazonaws.cn-north-1.ecr.api");
-        assert_eq!(endpoint_service_name(ServiceKind::Logs, "cn-north-1"), "com.amazonaws.cn-north-1.logs");
-        assert_eq!(endpoint_service_name(ServiceKind::S3, "eu-west-1"), "com.amazonaws.eu-west-1.s3");
+        assert_eq!(
+            endpoint_service_name(ServiceKind::EcrApi, "cn-north-1"),
+            "cn.com.amazonaws.cn-north-1.ecr.api"
+        );
+        assert_eq!(
+            endpoint_service_name(ServiceKind::Logs, "cn-north-1"),
+            "com.amazonaws.cn-north-1.logs"
+        );
+        assert_eq!(
+            endpoint_service_name(ServiceKind::S3, "eu-west-1"),
+            "com.amazonaws.eu-west-1.s3"
+        );
         assert_eq!(
             layer_bucket_objects_arn("us-gov-west-1"),
             "arn:aws-us-gov:s3:::prod-us-gov-west-1-starport-layer-bucket/*"

@@ -50,7 +50,10 @@ impl LaunchType {
     /// them is EC2 (Auto Scaling group providers), a mix or an empty list is unknown.
     pub fn from_capacity_providers(strategy: &[CapacityProviderStrategyItem]) -> LaunchType {
         let is_fargate = |item: &CapacityProviderStrategyItem| {
-            matches!(item.capacity_provider.as_deref(), Some("FARGATE" | "FARGATE_SPOT"))
+            matches!(
+                item.capacity_provider.as_deref(),
+                Some("FARGATE" | "FARGATE_SPOT")
+            )
         };
         if strategy.is_empty() || strategy.iter().any(|i| i.capacity_provider.is_none()) {
             LaunchType::Unknown
@@ -207,7 +210,10 @@ impl EniModel {
     /// Whether the task's subnets carry this service's connections: `Ok(true)` yes,
     /// `Ok(false)` no (another interface does), `Err(reason)` cannot tell.
     pub fn carried_by_task_subnets(&self, kind: ServiceKind) -> Result<bool, String> {
-        let through_platform_eni = matches!(kind, ServiceKind::EcrApi | ServiceKind::SecretsManager | ServiceKind::Ssm);
+        let through_platform_eni = matches!(
+            kind,
+            ServiceKind::EcrApi | ServiceKind::SecretsManager | ServiceKind::Ssm
+        );
         match self {
             EniModel::TaskEni | EniModel::ContainerInstance => Ok(true),
             EniModel::FargateSplit => Ok(!through_platform_eni),
@@ -222,7 +228,12 @@ impl EniModel {
 mod tests {
     use super::*;
 
-    fn task(launch_type: LaunchType, assign: AssignPublicIp, version: Option<&str>, os: OsFamily) -> TaskNetwork {
+    fn task(
+        launch_type: LaunchType,
+        assign: AssignPublicIp,
+        version: Option<&str>,
+        os: OsFamily,
+    ) -> TaskNetwork {
         TaskNetwork {
             subnets: vec!["subnet-a".into()],
             security_groups: vec![],
@@ -235,45 +246,117 @@ mod tests {
 
     #[test]
     fn public_ip_by_launch_type() {
-        let fargate = task(LaunchType::Fargate, AssignPublicIp::Enabled, None, OsFamily::Linux);
+        let fargate = task(
+            LaunchType::Fargate,
+            AssignPublicIp::Enabled,
+            None,
+            OsFamily::Linux,
+        );
         assert_eq!(fargate.public_ip(), PublicIp::Assigned);
-        let ec2 = task(LaunchType::Ec2, AssignPublicIp::Enabled, None, OsFamily::Linux);
-        assert_eq!(ec2.public_ip(), PublicIp::NotAssigned(NoPublicIp::Ec2LaunchType));
-        let disabled = task(LaunchType::Unknown, AssignPublicIp::Disabled, None, OsFamily::Linux);
-        assert_eq!(disabled.public_ip(), PublicIp::NotAssigned(NoPublicIp::AssignPublicIpDisabled));
-        let unknown = task(LaunchType::Unknown, AssignPublicIp::Enabled, None, OsFamily::Linux);
+        let ec2 = task(
+            LaunchType::Ec2,
+            AssignPublicIp::Enabled,
+            None,
+            OsFamily::Linux,
+        );
+        assert_eq!(
+            ec2.public_ip(),
+            PublicIp::NotAssigned(NoPublicIp::Ec2LaunchType)
+        );
+        let disabled = task(
+            LaunchType::Unknown,
+            AssignPublicIp::Disabled,
+            None,
+            OsFamily::Linux,
+        );
+        assert_eq!(
+            disabled.public_ip(),
+            PublicIp::NotAssigned(NoPublicIp::AssignPublicIpDisabled)
+        );
+        let unknown = task(
+            LaunchType::Unknown,
+            AssignPublicIp::Enabled,
+            None,
+            OsFamily::Linux,
+        );
         assert!(matches!(unknown.public_ip(), PublicIp::Unknown(_)));
         assert_eq!(AssignPublicIp::from_aws(None), AssignPublicIp::Disabled);
-        assert_eq!(AssignPublicIp::from_aws(Some("enabled")), AssignPublicIp::Enabled);
-        assert_eq!(AssignPublicIp::from_aws(Some("${var}")), AssignPublicIp::Unknown);
+        assert_eq!(
+            AssignPublicIp::from_aws(Some("enabled")),
+            AssignPublicIp::Enabled
+        );
+        assert_eq!(
+            AssignPublicIp::from_aws(Some("${var}")),
+            AssignPublicIp::Unknown
+        );
     }
 
     #[test]
     fn platform_versions() {
-        let model = |v: Option<&str>, os| task(LaunchType::Fargate, AssignPublicIp::Disabled, v, os).eni_model();
+        let model = |v: Option<&str>, os| {
+            task(LaunchType::Fargate, AssignPublicIp::Disabled, v, os).eni_model()
+        };
         assert_eq!(model(None, OsFamily::Linux), EniModel::TaskEni);
         assert_eq!(model(Some("LATEST"), OsFamily::Unknown), EniModel::TaskEni);
         assert_eq!(model(Some("1.4.0"), OsFamily::Linux), EniModel::TaskEni);
-        assert_eq!(model(Some("1.3.0"), OsFamily::Linux), EniModel::FargateSplit);
+        assert_eq!(
+            model(Some("1.3.0"), OsFamily::Linux),
+            EniModel::FargateSplit
+        );
         assert_eq!(model(Some("1.0.0"), OsFamily::Windows), EniModel::TaskEni);
-        assert_eq!(model(Some("1.0.0"), OsFamily::Linux), EniModel::FargateSplit);
-        assert!(matches!(model(Some("1.0.0"), OsFamily::Unknown), EniModel::Unknown(_)));
-        assert!(matches!(model(Some("one"), OsFamily::Linux), EniModel::Unknown(_)));
+        assert_eq!(
+            model(Some("1.0.0"), OsFamily::Linux),
+            EniModel::FargateSplit
+        );
+        assert!(matches!(
+            model(Some("1.0.0"), OsFamily::Unknown),
+            EniModel::Unknown(_)
+        ));
+        assert!(matches!(
+            model(Some("one"), OsFamily::Linux),
+            EniModel::Unknown(_)
+        ));
         let split = EniModel::FargateSplit;
-        assert_eq!(split.carried_by_task_subnets(ServiceKind::EcrApi), Ok(false));
+        assert_eq!(
+            split.carried_by_task_subnets(ServiceKind::EcrApi),
+            Ok(false)
+        );
         assert_eq!(split.carried_by_task_subnets(ServiceKind::EcrDkr), Ok(true));
         assert_eq!(split.carried_by_task_subnets(ServiceKind::S3), Ok(true));
-        assert!(EniModel::Unknown("x".into()).carried_by_task_subnets(ServiceKind::Ssm).is_err());
-        assert_eq!(EniModel::External.carried_by_task_subnets(ServiceKind::S3), Ok(false));
+        assert!(
+            EniModel::Unknown("x".into())
+                .carried_by_task_subnets(ServiceKind::Ssm)
+                .is_err()
+        );
+        assert_eq!(
+            EniModel::External.carried_by_task_subnets(ServiceKind::S3),
+            Ok(false)
+        );
     }
 
     #[test]
     fn launch_type_from_capacity_providers() {
-        let item = |name: &str| CapacityProviderStrategyItem { capacity_provider: Some(name.into()), weight: None, base: None };
-        assert_eq!(LaunchType::from_capacity_providers(&[item("FARGATE"), item("FARGATE_SPOT")]), LaunchType::Fargate);
-        assert_eq!(LaunchType::from_capacity_providers(&[item("my-asg")]), LaunchType::Ec2);
-        assert_eq!(LaunchType::from_capacity_providers(&[item("my-asg"), item("FARGATE")]), LaunchType::Unknown);
-        assert_eq!(LaunchType::from_capacity_providers(&[]), LaunchType::Unknown);
+        let item = |name: &str| CapacityProviderStrategyItem {
+            capacity_provider: Some(name.into()),
+            weight: None,
+            base: None,
+        };
+        assert_eq!(
+            LaunchType::from_capacity_providers(&[item("FARGATE"), item("FARGATE_SPOT")]),
+            LaunchType::Fargate
+        );
+        assert_eq!(
+            LaunchType::from_capacity_providers(&[item("my-asg")]),
+            LaunchType::Ec2
+        );
+        assert_eq!(
+            LaunchType::from_capacity_providers(&[item("my-asg"), item("FARGATE")]),
+            LaunchType::Unknown
+        );
+        assert_eq!(
+            LaunchType::from_capacity_providers(&[]),
+            LaunchType::Unknown
+        );
     }
 
     #[test]

@@ -105,7 +105,11 @@ impl RouteTableAssociation {
     /// False only when the state says the association is not in effect (`disassociated`,
     /// `failed`, …); an association without a state is taken as it is listed.
     pub fn is_in_effect(&self) -> bool {
-        match self.association_state.as_ref().and_then(|s| s.state.as_deref()) {
+        match self
+            .association_state
+            .as_ref()
+            .and_then(|s| s.state.as_deref())
+        {
             None => true,
             Some(state) => state.eq_ignore_ascii_case("associated"),
         }
@@ -145,7 +149,9 @@ impl Route {
     /// `State: blackhole` means the target is gone. A route without a state (a hand-written or
     /// template-derived snapshot) is taken as active: that is how a route is created.
     pub fn is_blackhole(&self) -> bool {
-        self.state.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("blackhole"))
+        self.state
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("blackhole"))
     }
 }
 
@@ -275,7 +281,9 @@ impl PrefixList {
         if let Some(entries) = &self.entries {
             return Some(entries.iter().filter_map(|e| e.cidr.as_deref()).collect());
         }
-        self.cidrs.as_ref().map(|c| c.iter().map(String::as_str).collect())
+        self.cidrs
+            .as_ref()
+            .map(|c| c.iter().map(String::as_str).collect())
     }
 }
 
@@ -331,7 +339,10 @@ impl<'a> Ec2Index<'a> {
     /// Indexes a state. Items without an id are not indexed; of two items with the same id
     /// the first wins.
     pub fn new(state: &'a Ec2State) -> Ec2Index<'a> {
-        let mut index = Ec2Index { state: Some(state), ..Ec2Index::default() };
+        let mut index = Ec2Index {
+            state: Some(state),
+            ..Ec2Index::default()
+        };
         for vpc in state.vpcs.iter().flatten() {
             if let Some(id) = vpc.vpc_id.as_deref() {
                 index.vpcs.entry(id).or_insert(vpc);
@@ -350,14 +361,20 @@ impl<'a> Ec2Index<'a> {
                 index.endpoints.entry(id).or_insert(endpoint);
             }
             if let Some(vpc) = endpoint.vpc_id.as_deref() {
-                index.endpoints_by_vpc.entry(vpc).or_default().push(endpoint);
+                index
+                    .endpoints_by_vpc
+                    .entry(vpc)
+                    .or_default()
+                    .push(endpoint);
             }
         }
         for group in state.security_groups.iter().flatten() {
             if let Some(id) = group.group_id.as_deref() {
                 index.security_groups.entry(id).or_insert(group);
             }
-            if let (Some(vpc), Some("default")) = (group.vpc_id.as_deref(), group.group_name.as_deref()) {
+            if let (Some(vpc), Some("default")) =
+                (group.vpc_id.as_deref(), group.group_name.as_deref())
+            {
                 index.default_security_group.entry(vpc).or_insert(group);
             }
         }
@@ -375,11 +392,17 @@ impl<'a> Ec2Index<'a> {
             }
         }
         for attribute in state.vpc_attributes.iter().flatten() {
-            let Some(vpc) = attribute.vpc_id.as_deref() else { continue };
+            let Some(vpc) = attribute.vpc_id.as_deref() else {
+                continue;
+            };
             if let Some(value) = attribute.enable_dns_support.as_ref().and_then(|v| v.value) {
                 index.dns_support.entry(vpc).or_insert(value);
             }
-            if let Some(value) = attribute.enable_dns_hostnames.as_ref().and_then(|v| v.value) {
+            if let Some(value) = attribute
+                .enable_dns_hostnames
+                .as_ref()
+                .and_then(|v| v.value)
+            {
                 index.dns_hostnames.entry(vpc).or_insert(value);
             }
         }
@@ -418,32 +441,67 @@ impl<'a> Ec2Index<'a> {
     }
 
     pub fn subnet(&self, id: &str) -> Lookup<&'a Subnet> {
-        find(self.section(|s| s.subnets.is_some()), &self.subnets, id, "Subnets")
+        find(
+            self.section(|s| s.subnets.is_some()),
+            &self.subnets,
+            id,
+            "Subnets",
+        )
     }
 
     pub fn route_table(&self, id: &str) -> Lookup<&'a RouteTable> {
-        find(self.section(|s| s.route_tables.is_some()), &self.route_tables, id, "RouteTables")
+        find(
+            self.section(|s| s.route_tables.is_some()),
+            &self.route_tables,
+            id,
+            "RouteTables",
+        )
     }
 
     pub fn vpc_endpoint(&self, id: &str) -> Lookup<&'a VpcEndpoint> {
-        find(self.section(|s| s.vpc_endpoints.is_some()), &self.endpoints, id, "VpcEndpoints")
+        find(
+            self.section(|s| s.vpc_endpoints.is_some()),
+            &self.endpoints,
+            id,
+            "VpcEndpoints",
+        )
     }
 
     pub fn security_group(&self, id: &str) -> Lookup<&'a SecurityGroup> {
-        find(self.section(|s| s.security_groups.is_some()), &self.security_groups, id, "SecurityGroups")
+        find(
+            self.section(|s| s.security_groups.is_some()),
+            &self.security_groups,
+            id,
+            "SecurityGroups",
+        )
     }
 
     pub fn nat_gateway(&self, id: &str) -> Lookup<&'a NatGateway> {
-        find(self.section(|s| s.nat_gateways.is_some()), &self.nat_gateways, id, "NatGateways")
+        find(
+            self.section(|s| s.nat_gateways.is_some()),
+            &self.nat_gateways,
+            id,
+            "NatGateways",
+        )
     }
 
     pub fn prefix_list(&self, id: &str) -> Lookup<&'a PrefixList> {
-        find(self.section(|s| s.prefix_lists.is_some()), &self.prefix_lists, id, "PrefixLists")
+        find(
+            self.section(|s| s.prefix_lists.is_some()),
+            &self.prefix_lists,
+            id,
+            "PrefixLists",
+        )
     }
 
     /// A prefix list by name, e.g. `com.amazonaws.us-east-1.s3`.
     pub fn prefix_list_named(&self, name: &str) -> Lookup<&'a PrefixList> {
-        find(self.section(|s| s.prefix_lists.is_some()), &self.prefix_lists_by_name, name, "PrefixLists")
+        find(
+            self.section(|s| s.prefix_lists.is_some()),
+            &self.prefix_lists_by_name,
+            name,
+            "PrefixLists",
+        )
     }
 
     /// Every endpoint of a VPC (an empty list when the section is known and has none).
@@ -451,7 +509,12 @@ impl<'a> Ec2Index<'a> {
         if !self.section(|s| s.vpc_endpoints.is_some()) {
             return Lookup::unknown("the state has no ec2.VpcEndpoints");
         }
-        Lookup::Found(self.endpoints_by_vpc.get(vpc_id).map(Vec::as_slice).unwrap_or(&[]))
+        Lookup::Found(
+            self.endpoints_by_vpc
+                .get(vpc_id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+        )
     }
 
     /// The VPC's security group named `default` (used when a task names no security group).
@@ -462,7 +525,9 @@ impl<'a> Ec2Index<'a> {
         match self.default_security_group.get(vpc_id) {
             Some(group) => Lookup::Found(group),
             // Every VPC has one: not finding it means the state is partial.
-            None => Lookup::unknown(format!("the default security group of {vpc_id} is not in ec2.SecurityGroups")),
+            None => Lookup::unknown(format!(
+                "the default security group of {vpc_id} is not in ec2.SecurityGroups"
+            )),
         }
     }
 
@@ -473,7 +538,10 @@ impl<'a> Ec2Index<'a> {
             return Lookup::unknown("the state has no ec2.RouteTables");
         }
         if let Some(table) = self.explicit_route_table.get(subnet_id) {
-            return Lookup::Found(SubnetRouteTable { table, explicit: true });
+            return Lookup::Found(SubnetRouteTable {
+                table,
+                explicit: true,
+            });
         }
         let vpc_id = match self.subnet(subnet_id) {
             Lookup::Found(subnet) => match subnet.vpc_id.as_deref() {
@@ -497,7 +565,10 @@ impl<'a> Ec2Index<'a> {
             ));
         }
         match self.main_route_table.get(vpc_id) {
-            Some(table) => Lookup::Found(SubnetRouteTable { table, explicit: false }),
+            Some(table) => Lookup::Found(SubnetRouteTable {
+                table,
+                explicit: false,
+            }),
             // Every VPC has a main route table: not finding it means the state is partial.
             None => Lookup::unknown(format!(
                 "{subnet_id} has no explicit route table association and the main route table of {vpc_id} is not in ec2.RouteTables"
@@ -515,7 +586,12 @@ impl<'a> Ec2Index<'a> {
         self.dns_attribute(&self.dns_hostnames, vpc_id, "enableDnsHostnames")
     }
 
-    fn dns_attribute(&self, map: &HashMap<&'a str, bool>, vpc_id: &str, name: &str) -> Lookup<bool> {
+    fn dns_attribute(
+        &self,
+        map: &HashMap<&'a str, bool>,
+        vpc_id: &str,
+        name: &str,
+    ) -> Lookup<bool> {
         if !self.section(|s| s.vpc_attributes.is_some()) {
             return Lookup::unknown("the state has no ec2.VpcAttributes");
         }
@@ -531,7 +607,12 @@ impl<'a> Ec2Index<'a> {
     }
 }
 
-fn find<'a, T>(section_present: bool, map: &HashMap<&'a str, &'a T>, id: &str, section: &str) -> Lookup<&'a T> {
+fn find<'a, T>(
+    section_present: bool,
+    map: &HashMap<&'a str, &'a T>,
+    id: &str,
+    section: &str,
+) -> Lookup<&'a T> {
     if !section_present {
         return Lookup::unknown(format!("the state has no ec2.{section}"));
     }
@@ -585,15 +666,34 @@ mod tests {
     fn reads_cli_field_names() {
         let state = sample();
         let tables = state.route_tables.as_ref().unwrap();
-        assert_eq!(tables[1].routes.as_ref().unwrap()[0].nat_gateway_id.as_deref(), Some("nat-1"));
+        assert_eq!(
+            tables[1].routes.as_ref().unwrap()[0]
+                .nat_gateway_id
+                .as_deref(),
+            Some("nat-1")
+        );
         let endpoint = &state.vpc_endpoints.as_ref().unwrap()[0];
-        assert_eq!(endpoint.route_table_ids.as_deref(), Some(&["rtb-a".to_string()][..]));
-        assert_eq!(endpoint.policy_document.as_deref(), Some("{\"Statement\":[]}"));
+        assert_eq!(
+            endpoint.route_table_ids.as_deref(),
+            Some(&["rtb-a".to_string()][..])
+        );
+        assert_eq!(
+            endpoint.policy_document.as_deref(),
+            Some("{\"Statement\":[]}")
+        );
         let group = &state.security_groups.as_ref().unwrap()[0];
         let egress = &group.ip_permissions_egress.as_ref().unwrap()[0];
         assert_eq!((egress.from_port, egress.to_port), (Some(443), Some(443)));
-        assert!(egress.prefix_list_ids.is_empty(), "null list reads as empty");
-        assert_eq!(state.nat_gateways.as_ref().unwrap()[0].connectivity_type.as_deref(), Some("public"));
+        assert!(
+            egress.prefix_list_ids.is_empty(),
+            "null list reads as empty"
+        );
+        assert_eq!(
+            state.nat_gateways.as_ref().unwrap()[0]
+                .connectivity_type
+                .as_deref(),
+            Some("public")
+        );
     }
 
     #[test]
@@ -605,7 +705,10 @@ mod tests {
         assert!(index.vpc_endpoints_in("vpc-1").is_unknown());
         let known_none: Ec2State = serde_json::from_str(r#"{"VpcEndpoints": []}"#).unwrap();
         let index = Ec2Index::new(&known_none);
-        assert_eq!(index.vpc_endpoints_in("vpc-1").found().map(|e| e.len()), Some(0));
+        assert_eq!(
+            index.vpc_endpoints_in("vpc-1").found().map(|e| e.len()),
+            Some(0)
+        );
     }
 
     #[test]
@@ -613,9 +716,15 @@ mod tests {
         let state = sample();
         let index = Ec2Index::new(&state);
         let a = index.route_table_for_subnet("subnet-a").found().unwrap();
-        assert_eq!((a.table.route_table_id.as_deref(), a.explicit), (Some("rtb-a"), true));
+        assert_eq!(
+            (a.table.route_table_id.as_deref(), a.explicit),
+            (Some("rtb-a"), true)
+        );
         let b = index.route_table_for_subnet("subnet-b").found().unwrap();
-        assert_eq!((b.table.route_table_id.as_deref(), b.explicit), (Some("rtb-main"), false));
+        assert_eq!(
+            (b.table.route_table_id.as_deref(), b.explicit),
+            (Some("rtb-main"), false)
+        );
         // Not in Subnets and no explicit association: its VPC (and main table) cannot be known.
         assert!(index.route_table_for_subnet("subnet-zzz").is_unknown());
     }
@@ -624,8 +733,9 @@ mod tests {
     fn disassociated_association_is_ignored() {
         let mut state = sample();
         let tables = state.route_tables.as_mut().unwrap();
-        tables[1].associations.as_mut().unwrap()[0].association_state =
-            Some(AssociationState { state: Some("disassociated".into()) });
+        tables[1].associations.as_mut().unwrap()[0].association_state = Some(AssociationState {
+            state: Some("disassociated".into()),
+        });
         let index = Ec2Index::new(&state);
         let a = index.route_table_for_subnet("subnet-a").found().unwrap();
         assert_eq!(a.table.route_table_id.as_deref(), Some("rtb-main"));
@@ -661,15 +771,34 @@ mod tests {
         assert!(index.nat_gateway("nat-2").is_absent());
         assert!(index.default_security_group("vpc-1").is_found());
         assert!(index.default_security_group("vpc-2").is_unknown());
-        assert!(index.prefix_list_named("com.amazonaws.us-east-1.s3").is_found());
-        assert!(index.prefix_list("pl-63a5400a").found().unwrap().known_cidrs().is_none());
+        assert!(
+            index
+                .prefix_list_named("com.amazonaws.us-east-1.s3")
+                .is_found()
+        );
+        assert!(
+            index
+                .prefix_list("pl-63a5400a")
+                .found()
+                .unwrap()
+                .known_cidrs()
+                .is_none()
+        );
         assert!(index.vpc("vpc-1").is_found());
-        assert_eq!(index.vpc_endpoints_in("vpc-1").found().map(|e| e.len()), Some(1));
+        assert_eq!(
+            index.vpc_endpoints_in("vpc-1").found().map(|e| e.len()),
+            Some(1)
+        );
     }
 
     #[test]
     fn wrong_types_are_an_error_not_a_panic() {
         assert!(serde_json::from_str::<Ec2State>(r#"{"Subnets": {"SubnetId": 1}}"#).is_err());
-        assert!(serde_json::from_str::<Ec2State>(r#"{"SecurityGroups": [{"IpPermissions": [{"FromPort": "x"}]}]}"#).is_err());
+        assert!(
+            serde_json::from_str::<Ec2State>(
+                r#"{"SecurityGroups": [{"IpPermissions": [{"FromPort": "x"}]}]}"#
+            )
+            .is_err()
+        );
     }
 }

@@ -24,7 +24,11 @@ impl EcsState {
             .iter()
             .filter(|service| service.task_definition_family() == Some(family))
             .collect();
-        if matching.is_empty() { Lookup::Absent } else { Lookup::Found(matching) }
+        if matching.is_empty() {
+            Lookup::Absent
+        } else {
+            Lookup::Found(matching)
+        }
     }
 }
 
@@ -88,10 +92,11 @@ pub struct AwsVpcConfiguration {
 impl EcsService {
     /// The `PRIMARY` deployment, when `deployments` lists one.
     pub fn primary_deployment(&self) -> Option<&Deployment> {
-        self.deployments
-            .as_ref()?
-            .iter()
-            .find(|d| d.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("PRIMARY")))
+        self.deployments.as_ref()?.iter().find(|d| {
+            d.status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("PRIMARY"))
+        })
     }
 
     /// The network configuration new tasks get: the `PRIMARY` deployment's when there is one
@@ -105,7 +110,9 @@ impl EcsService {
 
     /// The effective `awsvpcConfiguration` (see [`Self::effective_network_configuration`]).
     pub fn effective_awsvpc_configuration(&self) -> Option<&AwsVpcConfiguration> {
-        self.effective_network_configuration()?.awsvpc_configuration.as_ref()
+        self.effective_network_configuration()?
+            .awsvpc_configuration
+            .as_ref()
     }
 
     /// The launch type of new tasks: the `PRIMARY` deployment's, else the service's.
@@ -131,7 +138,9 @@ impl EcsService {
 
     /// The family of the service's task definition.
     pub fn task_definition_family(&self) -> Option<&str> {
-        self.task_definition.as_deref().and_then(task_definition_family)
+        self.task_definition
+            .as_deref()
+            .and_then(task_definition_family)
     }
 }
 
@@ -144,11 +153,19 @@ pub fn task_definition_family(reference: &str) -> Option<&str> {
         None => reference,
     };
     let family = match name.rsplit_once(':') {
-        Some((family, revision)) if !revision.is_empty() && revision.bytes().all(|b| b.is_ascii_digit()) => family,
+        Some((family, revision))
+            if !revision.is_empty() && revision.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            family
+        }
         Some(_) => return None,
         None => name,
     };
-    if family.is_empty() { None } else { Some(family) }
+    if family.is_empty() {
+        None
+    } else {
+        Some(family)
+    }
 }
 
 #[cfg(test)]
@@ -181,10 +198,17 @@ mod tests {
         let state = state();
         let web = &state.services.as_ref().unwrap()[0];
         let config = web.effective_awsvpc_configuration().unwrap();
-        assert_eq!(config.subnets.as_deref(), Some(&["subnet-new".to_string()][..]));
+        assert_eq!(
+            config.subnets.as_deref(),
+            Some(&["subnet-new".to_string()][..])
+        );
         assert_eq!(config.assign_public_ip.as_deref(), Some("ENABLED"));
         assert_eq!(web.effective_platform_version(), Some("1.4.0"));
-        assert_eq!(web.effective_launch_type(), Some("FARGATE"), "falls back to the service's");
+        assert_eq!(
+            web.effective_launch_type(),
+            Some("FARGATE"),
+            "falls back to the service's"
+        );
     }
 
     #[test]
@@ -192,9 +216,15 @@ mod tests {
         let state = state();
         let worker = &state.services.as_ref().unwrap()[1];
         let config = worker.effective_awsvpc_configuration().unwrap();
-        assert_eq!(config.subnets.as_deref(), Some(&["subnet-w".to_string()][..]));
+        assert_eq!(
+            config.subnets.as_deref(),
+            Some(&["subnet-w".to_string()][..])
+        );
         let strategy = worker.effective_capacity_provider_strategy().unwrap();
-        assert_eq!(strategy[0].capacity_provider.as_deref(), Some("FARGATE_SPOT"));
+        assert_eq!(
+            strategy[0].capacity_provider.as_deref(),
+            Some("FARGATE_SPOT")
+        );
         assert_eq!(worker.effective_launch_type(), None);
     }
 
@@ -209,11 +239,20 @@ mod tests {
 
     #[test]
     fn family_from_references() {
-        assert_eq!(task_definition_family("arn:aws:ecs:us-east-1:1:task-definition/web:7"), Some("web"));
-        assert_eq!(task_definition_family("arn:aws-cn:ecs:cn-north-1:1:task-definition/a-b_c:12"), Some("a-b_c"));
+        assert_eq!(
+            task_definition_family("arn:aws:ecs:us-east-1:1:task-definition/web:7"),
+            Some("web")
+        );
+        assert_eq!(
+            task_definition_family("arn:aws-cn:ecs:cn-north-1:1:task-definition/a-b_c:12"),
+            Some("a-b_c")
+        );
         assert_eq!(task_definition_family("web:3"), Some("web"));
         assert_eq!(task_definition_family("web"), Some("web"));
-        assert_eq!(task_definition_family("arn:aws:ecs:us-east-1:1:service/web"), None);
+        assert_eq!(
+            task_definition_family("arn:aws:ecs:us-east-1:1:service/web"),
+            None
+        );
         assert_eq!(task_definition_family("web:latest"), None);
         assert_eq!(task_definition_family(":3"), None);
         assert_eq!(task_definition_family(""), None);

@@ -22,12 +22,12 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         match &facts.image {
             ImageFact::Invalid { node, error } => {
                 let label_span = part_span(cx.file, node, Some(error.part.clone()));
-                found.push((name, node.span, label_span, error.message.clone()));
+                found.push((name, node.span, label_span, error.message.clone(), GRAMMAR_HELP));
             }
             ImageFact::Parsed { node, image } => {
                 if let Some(error) = image.ecr_repository_name_error() {
                     let label_span = part_span(cx.file, node, Some(error.part.clone()));
-                    found.push((name, node.span, label_span, error.message.clone()));
+                    found.push((name, node.span, label_span, error.message.clone(), ECR_NAME_HELP));
                 } else if image.registry == Registry::DockerHub && looks_like_ecr_host_without_slash(node.as_str().unwrap_or("")) {
                     found.push((
                         name,
@@ -36,24 +36,31 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
                         "this looks like an ECR registry host, but no `/` separates it from the repository name, \
                          so it would be looked up on Docker Hub"
                             .to_string(),
+                        HOST_HELP,
                     ));
                 }
             }
             _ => {}
         }
     }
-    for (name, span, label_span, message) in found {
+    for (name, span, label_span, message, help) in found {
         let d = cx.report(&RULE, span, format!("invalid image for container `{name}`: {message}"));
-        d.container(name).help(
-            "an image is `[registry/]repository[:tag][@sha256:digest]`, repository in lowercase, \
-             e.g. `111122223333.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2`; the pull would fail with \
-             `invalid reference format`",
-        );
+        d.container(name).help(help);
         if label_span != span {
             d.label_here(label_span, "here");
         }
     }
 }
+
+const GRAMMAR_HELP: &str = "an image is `[registry/]repository[:tag][@sha256:digest]`, repository in lowercase, \
+     e.g. `111122223333.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2`; the pull would fail with \
+     `invalid reference format`";
+
+const ECR_NAME_HELP: &str = "ECR repository names are 2 to 256 characters: lowercase letters and digits, \
+     separated by single `.`, `_`, `-` or `/`; no ECR repository can have this name, so the pull would fail";
+
+const HOST_HELP: &str = "put a `/` between the registry host and the repository name: \
+     `<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>`";
 
 /// `111122223333.dkr.ecr.us-east-1.amazonaws.com.app:1` — a `.` typed for the `/`.
 fn looks_like_ecr_host_without_slash(image: &str) -> bool {
