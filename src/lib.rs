@@ -18,3 +18,6 @@ pub mod render;
 pub mod pages;
 pub mod cli;
 pub mod app;
+pub mod ecr;
+pub mod iam;
+pub mod net;
