@@ -18,7 +18,9 @@ fn main() {
         })
         .unwrap_or_default();
     pages.sort();
-    let mut out = String::from("/// (file stem `CODE-name`, Markdown text) of every page in rules/.\npub static PAGES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// (file stem `CODE-name`, Markdown text) of every page in rules/.\npub static PAGES: &[(&str, &str)] = &[\n",
+    );
     for (stem, path) in pages {
         writeln!(out, "    ({stem:?}, include_str!({path:?})),").unwrap();
     }

@@ -45,8 +45,14 @@ fn usage_error(message: &str) -> i32 {
 
 pub fn rules_table() -> String {
     let mut out = String::new();
-    for r in ALL {
-        out.push_str(&format!("{:<8} {:<32} {:<8} {}\n", r.code, r.name, r.severity.as_str(), r.summary));
+    for r in ALL.iter() {
+        out.push_str(&format!(
+            "{:<8} {:<32} {:<8} {}\n",
+            r.code,
+            r.name,
+            r.severity.as_str(),
+            r.summary
+        ));
     }
     out
 }
@@ -65,14 +71,20 @@ fn explain(query: &str) -> i32 {
 }
 
 fn check(args: CheckArgs) -> i32 {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     for p in &paths {
         if !p.exists() {
             return usage_error(&format!("`{}`: no such file or folder", p.display()));
         }
     }
     if args.aws {
-        return usage_error("`--aws` is not available yet in this version; pass state files with --state");
+        return usage_error(
+            "`--aws` is not available yet in this version; pass state files with --state",
+        );
     }
     let loaded = match load_config(&args, &paths[0]) {
         Ok(c) => c,
@@ -82,7 +94,10 @@ fn check(args: CheckArgs) -> i32 {
         Ok(o) => o,
         Err(message) => return usage_error(&message),
     };
-    let fail_on = match (args.fail_on, loaded.as_ref().and_then(|c| c.config.fail_on.as_ref())) {
+    let fail_on = match (
+        args.fail_on,
+        loaded.as_ref().and_then(|c| c.config.fail_on.as_ref()),
+    ) {
         (Some(f), _) => f,
         (None, Some(f)) => match f.get_ref().as_str() {
             "warning" => FailOn::Warning,
@@ -124,12 +139,18 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
         FailOn::Note => Severity::Note,
         FailOn::Never => return EXIT_OK,
     };
-    if report.diagnostics.iter().any(|d| d.severity >= threshold) { EXIT_FINDINGS } else { EXIT_OK }
+    if report.diagnostics.iter().any(|d| d.severity >= threshold) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
 }
 
 fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
     match path {
-        Some(p) => std::fs::write(p, text).map_err(|e| format!("cannot write `{}`: {e}", p.display())),
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| format!("cannot write `{}`: {e}", p.display()))
+        }
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.
@@ -144,7 +165,10 @@ fn load_config(args: &CheckArgs, first_path: &Path) -> Result<Option<LoadedConfi
     let path = match &args.config {
         Some(p) => {
             if !p.is_file() {
-                return Err(usage_error(&format!("config file `{}` not found", p.display())));
+                return Err(usage_error(&format!(
+                    "config file `{}` not found",
+                    p.display()
+                )));
             }
             Some(p.clone())
         }
@@ -154,7 +178,10 @@ fn load_config(args: &CheckArgs, first_path: &Path) -> Result<Option<LoadedConfi
     match config::load(&path, check::display_name(&path)) {
         Ok(c) => Ok(Some(c)),
         Err(e) => {
-            eprint!("{}", render::human::render_error(&e.source, e.span, &e.message, stderr_color()));
+            eprint!(
+                "{}",
+                render::human::render_error(&e.source, e.span, &e.message, stderr_color())
+            );
             Err(EXIT_ERROR)
         }
     }
@@ -172,15 +199,24 @@ fn selectors(list: &[String]) -> Result<Vec<&'static rules::Rule>, String> {
     Ok(out)
 }
 
-fn run_options(args: &CheckArgs, paths: Vec<PathBuf>, loaded: Option<&LoadedConfig>) -> Result<RunOptions, String> {
+fn run_options(
+    args: &CheckArgs,
+    paths: Vec<PathBuf>,
+    loaded: Option<&LoadedConfig>,
+) -> Result<RunOptions, String> {
     let cfg = loaded.map(|l| &l.config);
     // --select replaces the config's select; --ignore adds to the config's ignore.
     let select: Vec<String> = if !args.select.is_empty() {
         args.select.clone()
     } else {
-        cfg.and_then(|c| c.select.as_ref()).map(|v| v.iter().map(|s| s.get_ref().clone()).collect()).unwrap_or_default()
+        cfg.and_then(|c| c.select.as_ref())
+            .map(|v| v.iter().map(|s| s.get_ref().clone()).collect())
+            .unwrap_or_default()
     };
-    let mut ignore: Vec<String> = cfg.and_then(|c| c.ignore.as_ref()).map(|v| v.iter().map(|s| s.get_ref().clone()).collect()).unwrap_or_default();
+    let mut ignore: Vec<String> = cfg
+        .and_then(|c| c.ignore.as_ref())
+        .map(|v| v.iter().map(|s| s.get_ref().clone()).collect())
+        .unwrap_or_default();
     ignore.extend(args.ignore.iter().cloned());
     let mut enabled: HashSet<&'static str> = if select.is_empty() {
         ALL.iter().map(|r| r.code).collect()
@@ -202,33 +238,64 @@ fn run_options(args: &CheckArgs, paths: Vec<PathBuf>, loaded: Option<&LoadedConf
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
     let mut per_file_ignores = Vec::new();
-    for pfi in cfg.and_then(|c| c.per_file_ignores.as_ref()).into_iter().flatten() {
-        let glob = globset::Glob::new(pfi.path.get_ref()).map_err(|e| format!("invalid per-file-ignores path: {e}"))?;
-        let codes: HashSet<&'static str> = selectors(&pfi.ignore.iter().map(|s| s.get_ref().clone()).collect::<Vec<_>>())?
-            .into_iter()
-            .map(|r| r.code)
-            .collect();
+    for pfi in cfg
+        .and_then(|c| c.per_file_ignores.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        let glob = globset::Glob::new(pfi.path.get_ref())
+            .map_err(|e| format!("invalid per-file-ignores path: {e}"))?;
+        let codes: HashSet<&'static str> = selectors(
+            &pfi.ignore
+                .iter()
+                .map(|s| s.get_ref().clone())
+                .collect::<Vec<_>>(),
+        )?
+        .into_iter()
+        .map(|r| r.code)
+        .collect();
         per_file_ignores.push((glob.compile_matcher(), codes));
     }
     if let Some(account) = &args.account {
         if !config::is_account_id(account) {
-            return Err(format!("--account `{account}` is not an AWS account ID (12 digits)"));
+            return Err(format!(
+                "--account `{account}` is not an AWS account ID (12 digits)"
+            ));
         }
     }
     let (region, region_source) = match (&args.region, cfg.and_then(|c| c.region.clone())) {
         (Some(r), _) => (Some(r.clone()), Some("--region".to_string())),
         (None, Some(r)) => (Some(r), Some(format!("`region` in {}", config::FILE_NAME))),
-        (None, None) => match std::env::var("AWS_REGION").or_else(|_| std::env::var("AWS_DEFAULT_REGION")) {
-            Ok(r) if !r.is_empty() => (Some(r), Some("AWS_REGION".to_string())),
-            _ => (None, None),
-        },
+        (None, None) => (None, None),
     };
-    let account = args.account.clone().or_else(|| cfg.and_then(|c| c.account.as_ref()).map(|a| a.get_ref().clone()));
+    let env_region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .ok()
+        .filter(|r| !r.is_empty());
+    // --state files, then the config's (relative to the config file).
+    let mut state_files = args.state.clone();
+    if let (Some(l), Some(list)) = (loaded, cfg.and_then(|c| c.state.as_ref())) {
+        let base = l.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        state_files.extend(list.iter().map(|p| base.join(p.get_ref())));
+    }
+    let account = args.account.clone().or_else(|| {
+        cfg.and_then(|c| c.account.as_ref())
+            .map(|a| a.get_ref().clone())
+    });
     let settings = Settings {
         region,
         region_source,
         account,
         require_digest: cfg.and_then(|c| c.require_digest).unwrap_or(false),
     };
-    Ok(RunOptions { paths, settings, enabled, severity_overrides, per_file_ignores, ignore_base })
+    Ok(RunOptions {
+        paths,
+        state_files,
+        env_region,
+        settings,
+        enabled,
+        severity_overrides,
+        per_file_ignores,
+        ignore_base,
+    })
 }

@@ -9,13 +9,20 @@ use rayon::prelude::*;
 use crate::diag::{Diagnostic, FileId, Severity, Skip};
 use crate::model::Document;
 use crate::model::recognize::{self, Recognized, ResolveSettings};
-use crate::rules::{self, Context, Rule, Settings};
+use crate::rules::{self, CURRENT_FILE, Context, Rule, Settings};
 use crate::source::SourceFile;
 use crate::span::Span;
+use crate::state::template::TemplateState;
+use crate::state::{AccountState, snapshot};
 
 /// Everything a run needs, already validated.
 pub struct RunOptions {
     pub paths: Vec<PathBuf>,
+    /// State snapshot files (`--state` and the config's `state`).
+    pub state_files: Vec<PathBuf>,
+    /// The region from `AWS_REGION`/`AWS_DEFAULT_REGION`: the last fallback, after the region of
+    /// the only state file.
+    pub env_region: Option<String>,
     pub settings: Settings,
     pub enabled: HashSet<&'static str>,
     pub severity_overrides: HashMap<&'static str, Severity>,
@@ -38,7 +45,10 @@ pub struct Report {
 
 impl Report {
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 }
 
@@ -59,27 +69,35 @@ struct FileResult {
 }
 
 pub fn run(options: &RunOptions) -> Report {
-    let candidates = find_candidates(&options.paths);
-    let results: Vec<FileResult> = candidates.par_iter().map(|c| check_file(c, options)).collect();
     let mut report = Report::default();
+    let state = load_state(&options.state_files, &mut report);
+    let settings = finish_settings(&options.settings, &state, options.env_region.as_deref());
+    let candidates = find_candidates(&options.paths);
+    let results: Vec<FileResult> = candidates
+        .par_iter()
+        .map(|c| check_file(c, options, &settings, &state))
+        .collect();
     for result in results {
         let Some(file) = result.file else { continue };
         let id = report.files.len();
+        let renumber = |f: &mut FileId| {
+            if *f == CURRENT_FILE {
+                *f = id;
+            }
+        };
         report.checked_files += usize::from(result.is_input);
         report.task_definitions += result.task_definitions;
         report.input_errors |= result.input_error;
-        report.diagnostics.extend(result.diagnostics.into_iter().map(|mut d| {
-            d.file = id;
-            for l in &mut d.labels {
-                l.file = id;
-            }
-            if let Some(fix) = &mut d.fix {
-                for e in &mut fix.edits {
-                    e.file = id;
+        report
+            .diagnostics
+            .extend(result.diagnostics.into_iter().map(|mut d| {
+                renumber(&mut d.file);
+                d.labels.iter_mut().for_each(|l| renumber(&mut l.file));
+                if let Some(fix) = &mut d.fix {
+                    fix.edits.iter_mut().for_each(|e| renumber(&mut e.file));
                 }
-            }
-            d
-        }));
+                d
+            }));
         report.skipped.extend(result.skipped);
         report.files.push(file);
     }
@@ -88,16 +106,83 @@ pub fn run(options: &RunOptions) -> Report {
     report
 }
 
+/// Reads the state files into the report's first file slots; a bad one is an IN003 error and
+/// contributes nothing (its checks become unknown).
+fn load_state(paths: &[PathBuf], report: &mut Report) -> AccountState {
+    let mut snapshots = Vec::new();
+    for path in paths {
+        let id = report.files.len();
+        let name = display_name(path);
+        let rule = &rules::input::invalid_state::RULE;
+        match SourceFile::read(path, name.clone()) {
+            Ok(file) => {
+                match snapshot::load(&file, id) {
+                    Ok(s) => snapshots.push(s),
+                    Err(e) => {
+                        let mut d = input_diagnostic(
+                            rule,
+                            e.span,
+                            format!("invalid state file: {}", e.message),
+                        );
+                        d.file = id;
+                        report.diagnostics.push(d);
+                        report.input_errors = true;
+                    }
+                }
+                report.files.push(file);
+            }
+            Err(e) => {
+                let mut d = input_diagnostic(
+                    rule,
+                    Span::default(),
+                    format!("cannot read state file `{name}`: {}", e.message),
+                );
+                d.file = id;
+                report.diagnostics.push(d);
+                report.input_errors = true;
+                report
+                    .files
+                    .push(SourceFile::new(path.clone(), name, String::new()));
+            }
+        }
+    }
+    AccountState::new(snapshots)
+}
+
+/// Region and account fallbacks that need the state: the only state file's, then (region)
+/// the environment's.
+fn finish_settings(
+    settings: &Settings,
+    state: &AccountState,
+    env_region: Option<&str>,
+) -> Settings {
+    let mut s = settings.clone();
+    if s.region.is_none() {
+        if let Some(r) = state.only_region() {
+            s.region = Some(r.to_string());
+            s.region_source = Some("the region of the state file".to_string());
+        } else if let Some(r) = env_region {
+            s.region = Some(r.to_string());
+            s.region_source = Some("AWS_REGION".to_string());
+        }
+    }
+    if s.account.is_none() {
+        s.account = state.only_account().map(str::to_string);
+    }
+    s
+}
+
 fn sort_diagnostics(report: &mut Report) {
     let files = &report.files;
-    let mut keyed: Vec<((String, usize, usize, &'static str), Diagnostic)> = std::mem::take(&mut report.diagnostics)
-        .into_iter()
-        .map(|d| {
-            let f = &files[d.file];
-            let (line, col) = f.line_col(d.span.start);
-            ((f.name.clone(), line, col, d.code), d)
-        })
-        .collect();
+    let mut keyed: Vec<((String, usize, usize, &'static str), Diagnostic)> =
+        std::mem::take(&mut report.diagnostics)
+            .into_iter()
+            .map(|d| {
+                let f = &files[d.file];
+                let (line, col) = f.line_col(d.span.start);
+                ((f.name.clone(), line, col, d.code), d)
+            })
+            .collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
     report.diagnostics = keyed.into_iter().map(|(_, d)| d).collect();
 }
@@ -111,7 +196,13 @@ fn merge_skips(skips: Vec<Skip>) -> Vec<Skip> {
             None => by_reason.push((s.reason, s.rules.into_iter().collect())),
         }
     }
-    let mut out: Vec<Skip> = by_reason.into_iter().map(|(reason, rules)| Skip { rules: rules.into_iter().collect(), reason }).collect();
+    let mut out: Vec<Skip> = by_reason
+        .into_iter()
+        .map(|(reason, rules)| Skip {
+            rules: rules.into_iter().collect(),
+            reason,
+        })
+        .collect();
     out.sort();
     out
 }
@@ -136,7 +227,11 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
                     continue;
                 }
                 let p = entry.into_path();
-                let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+                let ext = p
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
                 if WALK_EXTENSIONS.contains(&ext.as_str()) {
                     found.push(p);
                 }
@@ -144,11 +239,17 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
             found.sort();
             for p in found {
                 if seen.insert(p.clone()) {
-                    out.push(Candidate { path: p, named: false });
+                    out.push(Candidate {
+                        path: p,
+                        named: false,
+                    });
                 }
             }
         } else if seen.insert(path.clone()) {
-            out.push(Candidate { path: path.clone(), named: true });
+            out.push(Candidate {
+                path: path.clone(),
+                named: true,
+            });
         }
     }
     out
@@ -157,23 +258,45 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
 /// How a path is shown: relative to the working directory when it is inside it.
 pub fn display_name(path: &Path) -> String {
     let shown = match std::env::current_dir() {
-        Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf()),
+        Ok(cwd) if path.is_absolute() => path
+            .strip_prefix(&cwd)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| path.to_path_buf()),
         _ => path.to_path_buf(),
     };
     let s = shown.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
-fn check_file(candidate: &Candidate, options: &RunOptions) -> FileResult {
+fn check_file(
+    candidate: &Candidate,
+    options: &RunOptions,
+    settings: &Settings,
+    state: &AccountState,
+) -> FileResult {
     let name = display_name(&candidate.path);
-    let mut result = FileResult { file: None, is_input: false, task_definitions: 0, diagnostics: Vec::new(), skipped: Vec::new(), input_error: false };
+    let mut result = FileResult {
+        file: None,
+        is_input: false,
+        task_definitions: 0,
+        diagnostics: Vec::new(),
+        skipped: Vec::new(),
+        input_error: false,
+    };
     let file = match SourceFile::read(&candidate.path, name.clone()) {
         Ok(f) => f,
         Err(e) => {
             if candidate.named {
-                let at = e.position.map(|(l, c)| format!(" (line {l}, column {c})")).unwrap_or_default();
+                let at = e
+                    .position
+                    .map(|(l, c)| format!(" (line {l}, column {c})"))
+                    .unwrap_or_default();
                 let file = SourceFile::new(candidate.path.clone(), name, String::new());
-                result.diagnostics.push(input_diagnostic(&rules::input::unreadable_input::RULE, Span::default(), format!("cannot read `{}`: {}{at}", file.name, e.message)));
+                result.diagnostics.push(input_diagnostic(
+                    &rules::input::unreadable_input::RULE,
+                    Span::default(),
+                    format!("cannot read `{}`: {}{at}", file.name, e.message),
+                ));
                 result.file = Some(file);
                 result.is_input = true;
                 result.input_error = true;
@@ -184,24 +307,35 @@ fn check_file(candidate: &Candidate, options: &RunOptions) -> FileResult {
     if !candidate.named && !recognize::may_be_input(&file.text) {
         return result;
     }
-    let resolve = ResolveSettings { account: options.settings.account.clone(), region: options.settings.region.clone() };
+    let resolve = ResolveSettings {
+        account: settings.account.clone(),
+        region: settings.region.clone(),
+    };
     match recognize::read_document(&file, &resolve) {
         Recognized::Syntax(e) => {
             // A broken file found by walking is reported only if it looked like an ECS input.
-            result.diagnostics.push(input_diagnostic(&rules::input::syntax_error::RULE, e.span, e.message));
+            result.diagnostics.push(input_diagnostic(
+                &rules::input::syntax_error::RULE,
+                e.span,
+                e.message,
+            ));
             result.is_input = true;
             result.input_error = true;
         }
         Recognized::NotAnInput(reason) => {
             if candidate.named {
-                result.diagnostics.push(input_diagnostic(&rules::input::unreadable_input::RULE, Span::default(), format!("`{}` is {reason}", file.name)));
+                result.diagnostics.push(input_diagnostic(
+                    &rules::input::unreadable_input::RULE,
+                    Span::default(),
+                    format!("`{}` is {reason}", file.name),
+                ));
                 result.is_input = true;
                 result.input_error = true;
             }
         }
         Recognized::Document(doc) => {
             result.is_input = true;
-            check_document(&doc, &file, options, &mut result);
+            check_document(&doc, &file, options, settings, state, &mut result);
         }
     }
     apply_file_policy(&file, options, &mut result.diagnostics);
@@ -215,7 +349,7 @@ fn input_diagnostic(rule: &'static Rule, span: Span, message: String) -> Diagnos
         name: rule.name,
         severity: rule.severity,
         message,
-        file: 0,
+        file: CURRENT_FILE,
         span,
         label: None,
         labels: Vec::new(),
@@ -226,18 +360,49 @@ fn input_diagnostic(rule: &'static Rule, span: Span, message: String) -> Diagnos
     }
 }
 
-fn check_document(doc: &Document, file: &SourceFile, options: &RunOptions, result: &mut FileResult) {
+fn check_document(
+    doc: &Document,
+    file: &SourceFile,
+    options: &RunOptions,
+    settings: &Settings,
+    state: &AccountState,
+    result: &mut FileResult,
+) {
     for problem in &doc.problems {
-        result.diagnostics.push(input_diagnostic(&rules::input::syntax_error::RULE, problem.span, problem.message.clone()));
+        result.diagnostics.push(input_diagnostic(
+            &rules::input::syntax_error::RULE,
+            problem.span,
+            problem.message.clone(),
+        ));
         result.input_error = true;
     }
+    if doc.task_definitions.is_empty() {
+        return;
+    }
+    let template = TemplateState::from_document(doc, settings);
     for task in &doc.task_definitions {
         result.task_definitions += 1;
-        let mut cx = Context::new(0, file, &options.settings, task, &options.enabled);
+        let mut cx = Context::new(
+            file,
+            settings,
+            state,
+            doc,
+            &template,
+            task,
+            &options.enabled,
+        );
         if let Some(why) = &task.containers_unknown {
+            let rules: Vec<&Rule> = rules::ALL
+                .iter()
+                .copied()
+                .filter(|r| r.needs != rules::Needs::Input && r.code != "TD001")
+                .collect();
             cx.skip(
-                &rules::ALL.iter().copied().filter(|r| r.needs != rules::Needs::Input && r.code != "TD001").collect::<Vec<_>>(),
-                format!("the container definitions of {} cannot be known before deploy: {why}", task.label),
+                &rules,
+                format!(
+                    "the container definitions of {} cannot be known before deploy: {why}",
+                    task.label
+                ),
             );
         }
         rules::check_task_definition(task, &mut cx);
@@ -250,7 +415,11 @@ fn check_document(doc: &Document, file: &SourceFile, options: &RunOptions, resul
 fn apply_file_policy(file: &SourceFile, options: &RunOptions, diagnostics: &mut Vec<Diagnostic>) {
     let relative = std::path::absolute(&file.path)
         .ok()
-        .and_then(|p| p.strip_prefix(&options.ignore_base).ok().map(Path::to_path_buf))
+        .and_then(|p| {
+            p.strip_prefix(&options.ignore_base)
+                .ok()
+                .map(Path::to_path_buf)
+        })
         .unwrap_or_else(|| file.path.clone());
     let ignored: HashSet<&str> = options
         .per_file_ignores
@@ -258,14 +427,12 @@ fn apply_file_policy(file: &SourceFile, options: &RunOptions, diagnostics: &mut 
         .filter(|(glob, _)| glob.is_match(&relative))
         .flat_map(|(_, codes)| codes.iter().copied())
         .collect();
-    diagnostics.retain(|d| !ignored.contains(d.code) && (options.enabled.contains(d.code) || d.code.starts_with("IN")));
+    diagnostics.retain(|d| {
+        !ignored.contains(d.code) && (options.enabled.contains(d.code) || d.code.starts_with("IN"))
+    });
     for d in diagnostics.iter_mut() {
         if let Some(sev) = options.severity_overrides.get(d.code) {
             d.severity = *sev;
         }
     }
-}
-
-pub fn file_id_of(report: &Report, name: &str) -> Option<FileId> {
-    report.files.iter().position(|f| f.name == name)
 }

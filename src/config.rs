@@ -61,10 +61,21 @@ pub struct ConfigError {
 
 /// The nearest `ecs-preflight.toml` from `start` upward.
 pub fn discover(start: &Path) -> Option<PathBuf> {
-    let start = if start.is_file() { start.parent()?.to_path_buf() } else { start.to_path_buf() };
-    let start = if start.as_os_str().is_empty() { PathBuf::from(".") } else { start };
+    let start = if start.is_file() {
+        start.parent()?.to_path_buf()
+    } else {
+        start.to_path_buf()
+    };
+    let start = if start.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        start
+    };
     let start = std::path::absolute(&start).ok()?;
-    start.ancestors().map(|dir| dir.join(FILE_NAME)).find(|p| p.is_file())
+    start
+        .ancestors()
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|p| p.is_file())
 }
 
 pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<ConfigError>> {
@@ -72,19 +83,34 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
         Ok(s) => s,
         Err(e) => {
             let source = SourceFile::new(path.to_path_buf(), display_name, String::new());
-            return Err(Box::new(ConfigError { source, span: Span::default(), message: format!("cannot read the config file: {}", e.message) }));
+            return Err(Box::new(ConfigError {
+                source,
+                span: Span::default(),
+                message: format!("cannot read the config file: {}", e.message),
+            }));
         }
     };
     let config: Config = match toml::from_str(&source.text) {
         Ok(c) => c,
         Err(e) => {
-            let span = e.span().map(|r| Span::new(r.start, r.end)).unwrap_or_default();
+            let span = e
+                .span()
+                .map(|r| Span::new(r.start, r.end))
+                .unwrap_or_default();
             let message = e.message().to_string();
-            return Err(Box::new(ConfigError { source, span, message }));
+            return Err(Box::new(ConfigError {
+                source,
+                span,
+                message,
+            }));
         }
     };
     let fail = |span: std::ops::Range<usize>, message: String, source: SourceFile| {
-        Box::new(ConfigError { source, span: Span::new(span.start, span.end), message })
+        Box::new(ConfigError {
+            source,
+            span: Span::new(span.start, span.end),
+            message,
+        })
     };
     // Every rule code, name or prefix must mean something.
     let mut selectors: Vec<&Spanned<String>> = Vec::new();
@@ -106,32 +132,75 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
             return Err(fail(level.span(), message, source));
         }
         if Severity::parse(level.get_ref()).is_none() {
-            return Err(fail(level.span(), format!("unknown severity `{}`: use error, warning or note", level.get_ref()), source));
+            return Err(fail(
+                level.span(),
+                format!(
+                    "unknown severity `{}`: use error, warning or note",
+                    level.get_ref()
+                ),
+                source,
+            ));
         }
     }
     if let Some(f) = &config.fail_on {
         if !["error", "warning", "note", "never"].contains(&f.get_ref().as_str()) {
-            return Err(fail(f.span(), format!("unknown fail-on level `{}`: use error, warning, note or never", f.get_ref()), source));
+            return Err(fail(
+                f.span(),
+                format!(
+                    "unknown fail-on level `{}`: use error, warning, note or never",
+                    f.get_ref()
+                ),
+                source,
+            ));
         }
     }
     if let Some(a) = &config.account {
         if !is_account_id(a.get_ref()) {
-            return Err(fail(a.span(), format!("`{}` is not an AWS account ID (12 digits)", a.get_ref()), source));
+            return Err(fail(
+                a.span(),
+                format!("`{}` is not an AWS account ID (12 digits)", a.get_ref()),
+                source,
+            ));
         }
     }
     for pfi in config.per_file_ignores.iter().flatten() {
         if let Err(e) = globset::Glob::new(pfi.path.get_ref()) {
-            return Err(fail(pfi.path.span(), format!("invalid path pattern: {e}"), source));
+            return Err(fail(
+                pfi.path.span(),
+                format!("invalid path pattern: {e}"),
+                source,
+            ));
         }
     }
     if let Some(v) = &config.vulnerabilities {
         for level in [&v.error_on, &v.warn_on].into_iter().flatten() {
-            if !["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED", "NONE"].contains(&level.get_ref().as_str()) {
-                return Err(fail(level.span(), format!("unknown severity `{}`: use CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL or NONE", level.get_ref()), source));
+            if ![
+                "CRITICAL",
+                "HIGH",
+                "MEDIUM",
+                "LOW",
+                "INFORMATIONAL",
+                "UNDEFINED",
+                "NONE",
+            ]
+            .contains(&level.get_ref().as_str())
+            {
+                return Err(fail(
+                    level.span(),
+                    format!(
+                        "unknown severity `{}`: use CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL or NONE",
+                        level.get_ref()
+                    ),
+                    source,
+                ));
             }
         }
     }
-    Ok(LoadedConfig { path: path.to_path_buf(), source, config })
+    Ok(LoadedConfig {
+        path: path.to_path_buf(),
+        source,
+        config,
+    })
 }
 
 /// Rule families are valid selectors even while a family has no rule in this build, so that
@@ -139,7 +208,8 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
 pub const FAMILIES: [&str; 6] = ["IN", "TD", "IMG", "ROLE", "NET", "ECR"];
 
 pub fn is_known_selector(selector: &str) -> bool {
-    !resolve_selector(selector).is_empty() || FAMILIES.contains(&selector.trim().to_ascii_uppercase().as_str())
+    !resolve_selector(selector).is_empty()
+        || FAMILIES.contains(&selector.trim().to_ascii_uppercase().as_str())
 }
 
 pub fn is_account_id(s: &str) -> bool {
@@ -160,7 +230,10 @@ pub fn resolve_selector(selector: &str) -> Vec<&'static Rule> {
     if upper.is_empty() || !upper.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Vec::new();
     }
-    ALL.iter().copied().filter(|r| r.code.starts_with(&upper) && family(r.code).len() <= upper.len()).collect()
+    ALL.iter()
+        .copied()
+        .filter(|r| r.code.starts_with(&upper) && family(r.code).len() <= upper.len())
+        .collect()
 }
 
 fn family(code: &str) -> &str {
@@ -169,7 +242,10 @@ fn family(code: &str) -> &str {
 
 pub fn unknown_selector_message(selector: &str) -> String {
     let known_family = ["IN", "TD", "IMG", "ROLE", "NET", "ECR"];
-    let hint = if known_family.iter().any(|f| selector.to_ascii_uppercase().starts_with(f)) {
+    let hint = if known_family
+        .iter()
+        .any(|f| selector.to_ascii_uppercase().starts_with(f))
+    {
         " (run `ecs-preflight rules` for the list)"
     } else {
         " (codes start with IN, TD, IMG, ROLE, NET or ECR; run `ecs-preflight rules` for the list)"

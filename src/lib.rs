@@ -5,19 +5,19 @@
 //! `model` reads task definitions out of them, `state` holds what is known of the account,
 //! `rules` are pure functions from model and state to diagnostics, `render` prints them.
 
+pub mod app;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod ecr;
+pub mod iam;
+pub mod model;
+pub mod net;
+pub mod pages;
 pub mod parse;
+pub mod render;
+pub mod rules;
 pub mod source;
 pub mod span;
 pub mod state;
-pub mod model;
-pub mod diag;
-pub mod rules;
-pub mod config;
-pub mod check;
-pub mod render;
-pub mod pages;
-pub mod cli;
-pub mod app;
-pub mod ecr;
-pub mod iam;
-pub mod net;

@@ -36,7 +36,14 @@ impl SourceFile {
     pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
         let line_starts = line_starts(&text);
         let ascii = text.is_ascii();
-        SourceFile { path, name, text, transcoded: false, line_starts, ascii }
+        SourceFile {
+            path,
+            name,
+            text,
+            transcoded: false,
+            line_starts,
+            ascii,
+        }
     }
 
     /// Reads a file as text: UTF-8 (with or without a byte order mark), or UTF-16 with a byte
@@ -44,7 +51,10 @@ impl SourceFile {
     pub fn read(path: &Path, name: String) -> Result<SourceFile, ReadError> {
         let meta = std::fs::metadata(path).map_err(|e| io_error(&e))?;
         if meta.is_dir() {
-            return Err(ReadError { message: "is a directory".into(), position: None });
+            return Err(ReadError {
+                message: "is a directory".into(),
+                position: None,
+            });
         }
         if meta.len() > MAX_FILE_BYTES {
             return Err(ReadError {
@@ -95,7 +105,10 @@ impl SourceFile {
         let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
             return "";
         };
-        let end = self.line_starts.get(line).map_or(self.text.len(), |&e| e as usize);
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&e| e as usize);
         self.text[start as usize..end].trim_end_matches(['\n', '\r'])
     }
 
@@ -106,7 +119,12 @@ impl SourceFile {
 
 fn line_starts(text: &str) -> Vec<u32> {
     let mut starts = vec![0];
-    starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1));
+    starts.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i as u32 + 1),
+    );
     starts
 }
 
@@ -116,7 +134,10 @@ fn io_error(e: &std::io::Error) -> ReadError {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ => e.to_string(),
     };
-    ReadError { message, position: None }
+    ReadError {
+        message,
+        position: None,
+    }
 }
 
 fn decode(bytes: Vec<u8>) -> Result<(String, bool), ReadError> {
@@ -154,10 +175,15 @@ fn decode(bytes: Vec<u8>) -> Result<(String, bool), ReadError> {
 }
 
 fn decode_utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> Result<String, ReadError> {
-    let units = bytes.chunks(2).map(|c| word([c[0], *c.get(1).unwrap_or(&0)]));
+    let units = bytes
+        .chunks(2)
+        .map(|c| word([c[0], *c.get(1).unwrap_or(&0)]));
     char::decode_utf16(units)
         .collect::<Result<String, _>>()
-        .map_err(|_| ReadError { message: "invalid UTF-16 text".into(), position: None })
+        .map_err(|_| ReadError {
+            message: "invalid UTF-16 text".into(),
+            position: None,
+        })
 }
 
 fn position_of(text: &str, offset: usize) -> (usize, usize) {
@@ -190,7 +216,10 @@ mod tests {
         assert!(err.message.contains("not UTF-8"));
         let err = decode(b"ab\0".to_vec()).unwrap_err();
         assert!(err.message.contains("binary"));
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("{}".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("{}".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
         assert_eq!(decode(utf16).unwrap(), ("{}".to_string(), true));
     }
 }

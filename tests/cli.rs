@@ -9,7 +9,9 @@ use serde_json::Value;
 fn cmd() -> Command {
     let mut c = Command::cargo_bin("ecs-preflight").unwrap();
     // The environment must not change what the tests see.
-    c.env_remove("AWS_REGION").env_remove("AWS_DEFAULT_REGION").env("NO_COLOR", "1");
+    c.env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("NO_COLOR", "1");
     c
 }
 
@@ -39,11 +41,17 @@ const BAD_CPU: &str = r#"{"family": "web", "networkMode": "awsvpc", "requiresCom
   "containerDefinitions": [{"name": "web", "image": "public.ecr.aws/nginx/nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}]}"#;
 
 fn json_report(output: &[u8]) -> Value {
-    serde_json::from_slice(output).unwrap_or_else(|e| panic!("not JSON: {e}\n{}", String::from_utf8_lossy(output)))
+    serde_json::from_slice(output)
+        .unwrap_or_else(|e| panic!("not JSON: {e}\n{}", String::from_utf8_lossy(output)))
 }
 
 fn codes(report: &Value) -> Vec<String> {
-    report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -56,21 +64,45 @@ fn exit_codes_follow_fail_on() {
     cmd().arg("check").arg(&bad).assert().code(1);
     // A warning fails only at --fail-on warning or lower.
     cmd().arg("check").arg(&latest).assert().code(0);
-    cmd().args(["check", "--fail-on", "warning"]).arg(&latest).assert().code(1);
-    cmd().args(["check", "--fail-on", "never"]).arg(&bad).assert().code(0);
+    cmd()
+        .args(["check", "--fail-on", "warning"])
+        .arg(&latest)
+        .assert()
+        .code(1);
+    cmd()
+        .args(["check", "--fail-on", "never"])
+        .arg(&bad)
+        .assert()
+        .code(0);
 }
 
 #[test]
 fn a_broken_file_is_reported_and_the_others_are_still_checked() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "a-broken.json", "{\"family\": \"web\", \"containerDefinitions\": [}\n");
+    write(
+        dir.path(),
+        "a-broken.json",
+        "{\"family\": \"web\", \"containerDefinitions\": [}\n",
+    );
     write(dir.path(), "b-bad.json", BAD_CPU);
-    let out = cmd().args(["check", "--format", "json"]).arg(dir.path()).assert().code(2).get_output().stdout.clone();
+    let out = cmd()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
     let report = json_report(&out);
     let codes = codes(&report);
     assert!(codes.contains(&"IN002".to_string()), "{codes:?}");
     assert!(codes.contains(&"TD002".to_string()), "{codes:?}");
-    let in002 = report["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "IN002").unwrap();
+    let in002 = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "IN002")
+        .unwrap();
     assert_eq!(in002["line"], 1);
     assert_eq!(in002["column"], 44);
 }
@@ -79,7 +111,14 @@ fn a_broken_file_is_reported_and_the_others_are_still_checked() {
 fn json_output_has_the_documented_shape() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "latest.json", LATEST);
-    let out = cmd().current_dir(dir.path()).args(["check", "--format", "json", "latest.json"]).assert().code(0).get_output().stdout.clone();
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json", "latest.json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
     let report = json_report(&out);
     assert_eq!(report["version"], 1);
     assert_eq!(report["tool"]["name"], "ecs-preflight");
@@ -88,14 +127,29 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(d["name"], "latest-tag");
     assert_eq!(d["severity"], "warning");
     assert_eq!(d["file"], "latest.json");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(1), Some(69)));
-    assert_eq!(d["endColumn"].as_u64(), Some(69 + "\"public.ecr.aws/nginx/nginx:latest\"".len() as u64));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(1), Some(69))
+    );
+    assert_eq!(
+        d["endColumn"].as_u64(),
+        Some(69 + "\"public.ecr.aws/nginx/nginx:latest\"".len() as u64)
+    );
     assert_eq!(d["taskDefinition"], "web");
     assert_eq!(d["container"], "web");
     assert!(d["help"].as_str().unwrap().contains("digest"));
     let summary = &report["summary"];
-    assert_eq!((summary["files"].as_u64(), summary["taskDefinitions"].as_u64()), (Some(1), Some(1)));
-    assert_eq!((summary["errors"].as_u64(), summary["warnings"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(
+        (
+            summary["files"].as_u64(),
+            summary["taskDefinitions"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        (summary["errors"].as_u64(), summary["warnings"].as_u64()),
+        (Some(0), Some(1))
+    );
     assert!(summary["skipped"].is_array());
 }
 
@@ -103,42 +157,79 @@ fn json_output_has_the_documented_shape() {
 fn github_annotations() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "bad.json", BAD_CPU);
-    let out = cmd().current_dir(dir.path()).args(["check", "--format", "github", "bad.json"]).assert().code(1).get_output().stdout.clone();
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "--format", "github", "bad.json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
     let line = text.lines().next().unwrap();
-    assert!(line.starts_with("::error file=bad.json,line=1,col="), "{line}");
-    assert!(line.contains(",title=TD002 fargate-cpu-memory::Fargate does not offer 4096 MiB"), "{line}");
+    assert!(
+        line.starts_with("::error file=bad.json,line=1,col="),
+        "{line}"
+    );
+    assert!(
+        line.contains(",title=TD002 fargate-cpu-memory::Fargate does not offer 4096 MiB"),
+        "{line}"
+    );
     assert!(line.contains("%0Ahelp: "), "{line}");
 }
 
-
 #[test]
 fn sarif_output_validates_against_the_official_schema() {
-    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-test/share/sarif/sarif-schema-2.1.0.json");
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv-test/share/sarif/sarif-schema-2.1.0.json");
     let schema_text = std::fs::read_to_string(&schema_path).unwrap_or_else(|_| {
-        panic!("the SARIF 2.1.0 schema is not installed at {}: run scripts/install-test-deps", schema_path.display())
+        panic!(
+            "the SARIF 2.1.0 schema is not installed at {}: run scripts/install-test-deps",
+            schema_path.display()
+        )
     });
     let schema: Value = serde_json::from_str(&schema_text).unwrap();
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
     compiler.enable_format_assertions();
-    compiler.add_resource("sarif-schema-2.1.0.json", schema).unwrap();
-    let index = compiler.compile("sarif-schema-2.1.0.json", &mut schemas).unwrap();
+    compiler
+        .add_resource("sarif-schema-2.1.0.json", schema)
+        .unwrap();
+    let index = compiler
+        .compile("sarif-schema-2.1.0.json", &mut schemas)
+        .unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "task defs/bad.json", BAD_CPU);
     write(dir.path(), "task defs/latest.json", LATEST);
     write(dir.path(), "broken.json", "{\"containerDefinitions\": [");
-    let out = cmd().current_dir(dir.path()).args(["check", "--format", "sarif", "."]).assert().code(2).get_output().stdout.clone();
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "--format", "sarif", "."])
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
     let log: Value = json_report(&out);
     if let Err(e) = schemas.validate(&log, index) {
-        panic!("SARIF output does not validate: {e:#}\n{}", serde_json::to_string_pretty(&log).unwrap());
+        panic!(
+            "SARIF output does not validate: {e:#}\n{}",
+            serde_json::to_string_pretty(&log).unwrap()
+        );
     }
     let run = &log["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), ecs_preflight::rules::ALL.len());
     let results = run["results"].as_array().unwrap();
-    let uris: Vec<&str> = results.iter().map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap()).collect();
+    let uris: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
     assert!(uris.contains(&"task%20defs/bad.json"), "{uris:?}");
     for r in results {
         let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
@@ -156,7 +247,14 @@ fn select_and_ignore_by_code_prefix_and_name() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "latest.json", LATEST);
     let run = |args: &[&str]| {
-        let out = cmd().arg("check").args(args).arg("--format").arg("json").arg(&f).output().unwrap();
+        let out = cmd()
+            .arg("check")
+            .args(args)
+            .arg("--format")
+            .arg("json")
+            .arg(&f)
+            .output()
+            .unwrap();
         codes(&json_report(&out.stdout))
     };
     assert_eq!(run(&[]), vec!["IMG002"]);
@@ -164,34 +262,79 @@ fn select_and_ignore_by_code_prefix_and_name() {
     assert!(run(&["--ignore", "IMG"]).is_empty());
     assert!(run(&["--select", "TD"]).is_empty());
     assert_eq!(run(&["--select", "TD,IMG002"]), vec!["IMG002"]);
-    cmd().args(["check", "--select", "IMG999"]).arg(&f).assert().code(2).stderr(predicates::str::contains("unknown rule code or name `IMG999`"));
+    cmd()
+        .args(["check", "--select", "IMG999"])
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "unknown rule code or name `IMG999`",
+        ));
 }
 
 #[test]
 fn config_file_is_found_upward_and_applied() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "ecs-preflight.toml", "fail-on = \"warning\"\n[severity]\nIMG002 = \"error\"\n[[per-file-ignores]]\npath = \"legacy/**\"\nignore = [\"IMG\"]\n");
+    write(
+        dir.path(),
+        "ecs-preflight.toml",
+        "fail-on = \"warning\"\n[severity]\nIMG002 = \"error\"\n[[per-file-ignores]]\npath = \"legacy/**\"\nignore = [\"IMG\"]\n",
+    );
     write(dir.path(), "services/web/latest.json", LATEST);
     write(dir.path(), "legacy/old.json", LATEST);
-    let out = cmd().current_dir(dir.path()).args(["check", "--format", "json", "services/web"]).assert().code(1).get_output().stdout.clone();
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json", "services/web"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
     let report = json_report(&out);
     assert_eq!(report["diagnostics"][0]["severity"], "error");
-    let out = cmd().current_dir(dir.path()).args(["check", "--format", "json", "legacy"]).assert().code(0).get_output().stdout.clone();
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json", "legacy"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
     assert!(codes(&json_report(&out)).is_empty());
 }
 
 #[test]
 fn config_errors_point_at_their_line() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "ecs-preflight.toml", "region = \"us-east-1\"\nselect = [\"TD\"]\nrequire_digest = true\n");
+    write(
+        dir.path(),
+        "ecs-preflight.toml",
+        "region = \"us-east-1\"\nselect = [\"TD\"]\nrequire_digest = true\n",
+    );
     write(dir.path(), "latest.json", LATEST);
-    cmd().current_dir(dir.path()).args(["check", "latest.json"]).assert().code(2).stderr(
-        predicates::str::contains("unknown field `require_digest`").and(predicates::str::contains("ecs-preflight.toml:3:1")),
+    cmd()
+        .current_dir(dir.path())
+        .args(["check", "latest.json"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicates::str::contains("unknown field `require_digest`")
+                .and(predicates::str::contains("ecs-preflight.toml:3:1")),
+        );
+    write(
+        dir.path(),
+        "ecs-preflight.toml",
+        "ignore = [\n  \"IMG002\",\n  \"NOPE01\",\n]\n",
     );
-    write(dir.path(), "ecs-preflight.toml", "ignore = [\n  \"IMG002\",\n  \"NOPE01\",\n]\n");
-    cmd().current_dir(dir.path()).args(["check", "latest.json"]).assert().code(2).stderr(
-        predicates::str::contains("NOPE01").and(predicates::str::contains("ecs-preflight.toml:3:3")),
-    );
+    cmd()
+        .current_dir(dir.path())
+        .args(["check", "latest.json"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicates::str::contains("NOPE01")
+                .and(predicates::str::contains("ecs-preflight.toml:3:3")),
+        );
 }
 
 use predicates::prelude::PredicateBooleanExt;
@@ -201,13 +344,33 @@ fn walking_honours_gitignore_and_skips_other_files() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), ".gitignore", "build/\n");
     write(dir.path(), "build/latest.json", LATEST);
-    write(dir.path(), "package.json", "{\"name\": \"app\", \"version\": \"1.0.0\"}");
-    write(dir.path(), "tsconfig.json", "{ // comments are not JSON\n \"compilerOptions\": {} }");
+    write(
+        dir.path(),
+        "package.json",
+        "{\"name\": \"app\", \"version\": \"1.0.0\"}",
+    );
+    write(
+        dir.path(),
+        "tsconfig.json",
+        "{ // comments are not JSON\n \"compilerOptions\": {} }",
+    );
     write(dir.path(), "docs/notes.yaml", "title: [unclosed\n");
     write(dir.path(), ".aws/task-definition.json", LATEST);
-    let out = cmd().current_dir(dir.path()).args(["check", "--format", "json"]).assert().code(0).get_output().stdout.clone();
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
     let report = json_report(&out);
-    let files: Vec<&str> = report["diagnostics"].as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
+    let files: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
     assert_eq!(files, vec![".aws/task-definition.json"]);
     assert_eq!(report["summary"]["files"], 1);
 }
@@ -216,17 +379,40 @@ fn walking_honours_gitignore_and_skips_other_files() {
 fn a_named_file_that_is_not_an_input_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let pkg = write(dir.path(), "package.json", "{\"name\": \"app\"}");
-    let tf = write(dir.path(), "main.tf", "resource \"aws_ecs_task_definition\" \"x\" {}\n");
-    cmd().arg("check").arg(&pkg).assert().code(2).stdout(predicates::str::contains("IN001"));
-    cmd().arg("check").arg(&tf).assert().code(2).stdout(predicates::str::contains("terraform show -json"));
-    cmd().args(["check", "no/such/file.json"]).assert().code(2).stderr(predicates::str::contains("no such file"));
+    let tf = write(
+        dir.path(),
+        "main.tf",
+        "resource \"aws_ecs_task_definition\" \"x\" {}\n",
+    );
+    cmd()
+        .arg("check")
+        .arg(&pkg)
+        .assert()
+        .code(2)
+        .stdout(predicates::str::contains("IN001"));
+    cmd()
+        .arg("check")
+        .arg(&tf)
+        .assert()
+        .code(2)
+        .stdout(predicates::str::contains("terraform show -json"));
+    cmd()
+        .args(["check", "no/such/file.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no such file"));
 }
 
 fn check_bad_input(name: &str, bytes: &[u8]) -> (i32, Value) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
-    let out = cmd().args(["check", "--format", "json"]).arg(&path).timeout(std::time::Duration::from_secs(60)).output().unwrap();
+    let out = cmd()
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
     let code = out.status.code().unwrap_or(-1);
     (code, json_report(&out.stdout))
 }
@@ -242,16 +428,27 @@ fn malformed_json_and_yaml_get_a_located_syntax_error() {
     let (code, report) = check_bad_input("td.json", b"{\n  \"family\": \"web\",\n  \"containerDefinitions\": [\n    {\"name\": \"web\" \"image\": \"x\"}\n  ]\n}\n");
     assert_eq!(code, 2);
     let d = only_diagnostic(&report);
-    assert_eq!((d["code"].as_str(), d["line"].as_u64(), d["column"].as_u64()), (Some("IN002"), Some(4), Some(20)));
-    let (code, report) = check_bad_input("template.yaml", b"Resources:\n  Task:\n    Type: AWS::ECS::TaskDefinition\n    Properties: {Family: [x}\n");
+    assert_eq!(
+        (d["code"].as_str(), d["line"].as_u64(), d["column"].as_u64()),
+        (Some("IN002"), Some(4), Some(20))
+    );
+    let (code, report) = check_bad_input(
+        "template.yaml",
+        b"Resources:\n  Task:\n    Type: AWS::ECS::TaskDefinition\n    Properties: {Family: [x}\n",
+    );
     assert_eq!(code, 2);
     let d = only_diagnostic(&report);
-    assert_eq!((d["code"].as_str(), d["line"].as_u64()), (Some("IN002"), Some(4)));
+    assert_eq!(
+        (d["code"].as_str(), d["line"].as_u64()),
+        (Some("IN002"), Some(4))
+    );
 }
 
 #[test]
 fn binary_junk_and_non_utf8_text_are_unreadable_input() {
-    let junk: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     let (code, report) = check_bad_input("junk.json", &junk);
     assert_eq!(code, 2);
     assert_eq!(only_diagnostic(&report)["code"], "IN001");
@@ -259,13 +456,23 @@ fn binary_junk_and_non_utf8_text_are_unreadable_input() {
     assert_eq!(code, 2);
     let d = only_diagnostic(&report);
     assert_eq!(d["code"], "IN001");
-    assert!(d["message"].as_str().unwrap().contains("not UTF-8 text"), "{d}");
-    assert!(d["message"].as_str().unwrap().contains("line 1, column 16"), "{d}");
+    assert!(
+        d["message"].as_str().unwrap().contains("not UTF-8 text"),
+        "{d}"
+    );
+    assert!(
+        d["message"].as_str().unwrap().contains("line 1, column 16"),
+        "{d}"
+    );
 }
 
 #[test]
 fn deep_nesting_is_refused_without_a_crash() {
-    let deep = format!("{{\"family\": \"x\", \"containerDefinitions\": {}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+    let deep = format!(
+        "{{\"family\": \"x\", \"containerDefinitions\": {}{}}}",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
     let (code, report) = check_bad_input("deep.json", deep.as_bytes());
     assert_eq!(code, 2);
     let d = only_diagnostic(&report);
@@ -296,7 +503,10 @@ fn a_50_mb_file_is_checked() {
     text.push(']');
     let (code, report) = check_bad_input("big.json", text.as_bytes());
     assert_eq!(code, 0, "{}", report["summary"]);
-    assert_eq!(report["summary"]["taskDefinitions"].as_u64(), Some(count as u64));
+    assert_eq!(
+        report["summary"]["taskDefinitions"].as_u64(),
+        Some(count as u64)
+    );
 }
 
 #[test]
@@ -317,11 +527,26 @@ fn a_template_with_10000_resources_is_checked() {
     text.push_str("}}");
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "big.template.json", &text);
-    let out = cmd().args(["check", "--format", "json", "--region", "us-east-1", "--account", "111122223333"]).arg(&path).output().unwrap();
+    let out = cmd()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--region",
+            "us-east-1",
+            "--account",
+            "111122223333",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let report = json_report(&out.stdout);
     assert_eq!(report["summary"]["taskDefinitions"], 100);
-    assert_eq!(codes(&report).iter().filter(|c| *c == "IMG002").count(), 100);
+    assert_eq!(
+        codes(&report).iter().filter(|c| *c == "IMG002").count(),
+        100
+    );
 }
 
 #[test]
@@ -329,20 +554,44 @@ fn report_can_go_to_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "bad.json", BAD_CPU);
     let out = dir.path().join("report.sarif");
-    cmd().args(["check", "--format", "sarif", "--output"]).arg(&out).arg(&f).assert().code(1).stdout("");
+    cmd()
+        .args(["check", "--format", "sarif", "--output"])
+        .arg(&out)
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stdout("");
     let log: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(log["version"], "2.1.0");
 }
 
 #[test]
 fn rules_and_explain() {
-    let out = cmd().arg("rules").assert().code(0).get_output().stdout.clone();
+    let out = cmd()
+        .arg("rules")
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
-    for rule in ecs_preflight::rules::ALL {
-        assert!(text.contains(rule.code) && text.contains(rule.name), "{}", rule.code);
+    for rule in ecs_preflight::rules::ALL.iter() {
+        assert!(
+            text.contains(rule.code) && text.contains(rule.name),
+            "{}",
+            rule.code
+        );
     }
-    cmd().args(["explain", "IMG002"]).assert().code(0).stdout(predicates::str::starts_with("# IMG002 latest-tag"));
-    cmd().args(["explain", "latest-tag"]).assert().code(0).stdout(predicates::str::contains("## How to fix"));
+    cmd()
+        .args(["explain", "IMG002"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with("# IMG002 latest-tag"));
+    cmd()
+        .args(["explain", "latest-tag"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("## How to fix"));
     cmd().args(["explain", "NOPE"]).assert().code(2);
 }
 
@@ -354,8 +603,17 @@ fn region_from_the_environment_resolves_templates() {
         "t.yaml",
         "Resources:\n  T:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n        - Name: a\n          Image: !Sub \"111122223333.dkr.ecr.${AWS::Region}.amazonaws.com/app:latest\"\n          Memory: 128\n",
     );
-    let out = cmd().env("AWS_REGION", "eu-west-1").args(["check", "--format", "json"]).arg(&f).output().unwrap();
+    let out = cmd()
+        .env("AWS_REGION", "eu-west-1")
+        .args(["check", "--format", "json"])
+        .arg(&f)
+        .output()
+        .unwrap();
     assert_eq!(codes(&json_report(&out.stdout)), vec!["IMG002"]);
-    let out = cmd().args(["check", "--format", "json"]).arg(&f).output().unwrap();
+    let out = cmd()
+        .args(["check", "--format", "json"])
+        .arg(&f)
+        .output()
+        .unwrap();
     assert_eq!(codes(&json_report(&out.stdout)), vec!["IMG008"]);
 }

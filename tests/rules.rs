@@ -15,6 +15,8 @@ fn fixture_dir() -> PathBuf {
 fn run(path: &Path, code: &'static str) -> Report {
     let options = RunOptions {
         paths: vec![path.to_path_buf()],
+        state_files: Vec::new(),
+        env_region: None,
         settings: Settings {
             region: Some("us-east-1".into()),
             region_source: Some("--region".into()),
@@ -40,9 +42,20 @@ fn files(code: &str) -> Vec<PathBuf> {
 #[test]
 fn every_rule_has_failing_and_passing_fixtures() {
     for rule in ALL.iter().filter(|r| r.needs != Needs::Input) {
-        let names: Vec<String> = files(rule.code).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-        assert!(names.iter().any(|n| n.starts_with("fail")), "{} has no failing fixture", rule.code);
-        assert!(names.iter().any(|n| n.starts_with("pass")), "{} has no passing fixture", rule.code);
+        let names: Vec<String> = files(rule.code)
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().any(|n| n.starts_with("fail")),
+            "{} has no failing fixture",
+            rule.code
+        );
+        assert!(
+            names.iter().any(|n| n.starts_with("pass")),
+            "{} has no passing fixture",
+            rule.code
+        );
     }
 }
 
@@ -52,13 +65,40 @@ fn fixtures_fire_or_stay_silent_as_named() {
         for path in files(rule.code) {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             let report = run(&path, rule.code);
-            assert!(!report.input_errors, "{}: input error: {:?}", path.display(), report.diagnostics);
-            let mine: Vec<_> = report.diagnostics.iter().filter(|d| d.code == rule.code).collect();
+            assert!(
+                !report.input_errors,
+                "{}: input error: {:?}",
+                path.display(),
+                report.diagnostics
+            );
+            let mine: Vec<_> = report
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == rule.code)
+                .collect();
             if name.starts_with("pass") {
-                assert!(mine.is_empty(), "{}: expected no {}, got {:#?}", path.display(), rule.code, mine);
+                assert!(
+                    mine.is_empty(),
+                    "{}: expected no {}, got {:#?}",
+                    path.display(),
+                    rule.code,
+                    mine
+                );
             } else {
-                assert!(!mine.is_empty(), "{}: expected {}", path.display(), rule.code);
-                let text = render::render(&report, OutputFormat::Human, RenderOptions { color: false, width: Some(100) });
+                assert!(
+                    !mine.is_empty(),
+                    "{}: expected {}",
+                    path.display(),
+                    rule.code
+                );
+                let text = render::render(
+                    &report,
+                    OutputFormat::Human,
+                    RenderOptions {
+                        color: false,
+                        width: Some(100),
+                    },
+                );
                 let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
                 insta::assert_snapshot!(format!("{}__{}", rule.code, stem), text);
             }

@@ -92,7 +92,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn label(&mut self, file: FileId, span: Span, message: impl Into<String>) -> &mut Self {
-        self.labels.push(Label { file, span, message: message.into() });
+        self.labels.push(Label {
+            file,
+            span,
+            message: message.into(),
+        });
         self
     }
 

@@ -12,7 +12,12 @@ pub fn read(root: &Node, settings: &ResolveSettings) -> Document {
     let mut task_definitions = Vec::new();
     let mut resources = Vec::new();
     for member in root.get("Resources").map(Node::members).unwrap_or(&[]) {
-        let kind = member.value.get("Type").and_then(Node::as_str).unwrap_or("").to_string();
+        let kind = member
+            .value
+            .get("Type")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_string();
         let empty = Node::new(NodeKind::Object(Vec::new()), member.value.span);
         let raw = member.value.get("Properties").unwrap_or(&empty);
         let properties = resolver.resolve(raw).unwrap_or(empty.clone());
@@ -27,7 +32,9 @@ pub fn read(root: &Node, settings: &ResolveSettings) -> Document {
             };
             task_definitions.push(TaskDefinition {
                 label,
-                origin: Origin::CloudFormation { logical_id: member.key.clone() },
+                origin: Origin::CloudFormation {
+                    logical_id: member.key.clone(),
+                },
                 style: KeyStyle::Pascal,
                 container_style: KeyStyle::Pascal,
                 props: properties.clone(),
@@ -35,7 +42,17 @@ pub fn read(root: &Node, settings: &ResolveSettings) -> Document {
                 containers_unknown,
             });
         }
-        resources.push(Resource { id: member.key.clone(), kind, id_span: member.key_span, properties });
+        resources.push(Resource {
+            id: member.key.clone(),
+            kind,
+            id_span: member.key_span,
+            properties,
+        });
     }
-    Document { format: Format::CloudFormation, task_definitions, resources, problems: Vec::new() }
+    Document {
+        format: Format::CloudFormation,
+        task_definitions,
+        resources,
+        problems: Vec::new(),
+    }
 }

@@ -24,7 +24,10 @@ pub fn read(root: &Node, file: &SourceFile) -> Document {
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            let props = item.get("taskDefinition").filter(|n| n.is_object()).unwrap_or(item);
+            let props = item
+                .get("taskDefinition")
+                .filter(|n| n.is_object())
+                .unwrap_or(item);
             let family = props.get("family");
             let label = match family.and_then(Node::as_str) {
                 Some(f) if !f.is_empty() => f.to_string(),
@@ -35,7 +38,10 @@ pub fn read(root: &Node, file: &SourceFile) -> Document {
             let anchor = family
                 .filter(|f| !f.is_null())
                 .map(|f| f.span)
-                .unwrap_or(Span { start: props.span.start, end: props.span.start + 1 });
+                .unwrap_or(Span {
+                    start: props.span.start,
+                    end: props.span.start + 1,
+                });
             TaskDefinition {
                 label,
                 origin: Origin::Native,
@@ -47,9 +53,18 @@ pub fn read(root: &Node, file: &SourceFile) -> Document {
             }
         })
         .collect();
-    Document { format: Format::TaskDefinitionJson, task_definitions, resources: Vec::new(), problems: Vec::new() }
+    Document {
+        format: Format::TaskDefinitionJson,
+        task_definitions,
+        resources: Vec::new(),
+        problems: Vec::new(),
+    }
 }
 
 fn file_stem(file: &SourceFile) -> String {
-    file.path.file_stem().and_then(|s| s.to_str()).unwrap_or("task definition").to_string()
+    file.path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("task definition")
+        .to_string()
 }

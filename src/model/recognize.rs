@@ -66,8 +66,18 @@ pub fn read_document(file: &SourceFile, settings: &ResolveSettings) -> Recognize
 }
 
 fn parse_text(file: &SourceFile) -> Result<Node, ParseError> {
-    let ext = file.path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let first = file.text.trim_start_matches('\u{feff}').trim_start().chars().next();
+    let ext = file
+        .path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let first = file
+        .text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .chars()
+        .next();
     let is_yaml_name = ext == "yaml" || ext == "yml";
     if !is_yaml_name && matches!(first, Some('{') | Some('[')) {
         parse::json::parse(&file.text)
@@ -79,17 +89,23 @@ fn parse_text(file: &SourceFile) -> Result<Node, ParseError> {
 fn classify(root: &Node) -> Option<Format> {
     match &root.kind {
         NodeKind::Object(_) => {
-            if root.get("Resources").is_some_and(Node::is_object) || root.get("AWSTemplateFormatVersion").is_some() {
+            if root.get("Resources").is_some_and(Node::is_object)
+                || root.get("AWSTemplateFormatVersion").is_some()
+            {
                 return Some(Format::CloudFormation);
             }
             if root.get("format_version").is_some()
-                && (root.get("planned_values").is_some() || root.get("values").is_some() || root.get("resource_changes").is_some())
+                && (root.get("planned_values").is_some()
+                    || root.get("values").is_some()
+                    || root.get("resource_changes").is_some())
             {
                 return Some(Format::TerraformPlan);
             }
             native::is_task_definition(root).then_some(Format::TaskDefinitionJson)
         }
-        NodeKind::Array(items) if !items.is_empty() && items.iter().all(native::is_task_definition) => {
+        NodeKind::Array(items)
+            if !items.is_empty() && items.iter().all(native::is_task_definition) =>
+        {
             Some(Format::TaskDefinitionJson)
         }
         _ => None,

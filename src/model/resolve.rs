@@ -25,17 +25,31 @@ pub struct Resolver<'t> {
 const MAX_CONDITION_DEPTH: usize = 32;
 
 impl<'t> Resolver<'t> {
-    pub fn new(template: &'t Node, account: Option<String>, region: Option<String>) -> Resolver<'t> {
+    pub fn new(
+        template: &'t Node,
+        account: Option<String>,
+        region: Option<String>,
+    ) -> Resolver<'t> {
         let parameters = template
             .get("Parameters")
-            .map(|p| p.members().iter().map(|m| (m.key.as_str(), &m.value)).collect())
+            .map(|p| {
+                p.members()
+                    .iter()
+                    .map(|m| (m.key.as_str(), &m.value))
+                    .collect()
+            })
             .unwrap_or_default();
         let resources = template
             .get("Resources")
             .map(|r| {
                 r.members()
                     .iter()
-                    .map(|m| (m.key.as_str(), m.value.get("Type").and_then(Node::as_str).unwrap_or("")))
+                    .map(|m| {
+                        (
+                            m.key.as_str(),
+                            m.value.get("Type").and_then(Node::as_str).unwrap_or(""),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -64,7 +78,11 @@ impl<'t> Resolver<'t> {
                     .iter()
                     .filter_map(|m| {
                         let value = self.resolve(&m.value)?;
-                        Some(Member { key: m.key.clone(), key_span: m.key_span, value })
+                        Some(Member {
+                            key: m.key.clone(),
+                            key_span: m.key_span,
+                            value,
+                        })
                     })
                     .collect();
                 Some(Node::new(NodeKind::Object(members), node.span))
@@ -91,7 +109,9 @@ impl<'t> Resolver<'t> {
                         None => (s.clone(), String::new()),
                     },
                     NodeKind::Array(items) if items.len() == 2 => {
-                        let attr = self.resolve(&items[1]).and_then(|n| n.as_str().map(str::to_string));
+                        let attr = self
+                            .resolve(&items[1])
+                            .and_then(|n| n.as_str().map(str::to_string));
                         match (items[0].as_str(), attr) {
                             (Some(id), Some(attr)) => (id.to_string(), attr),
                             _ => return unresolved("`Fn::GetAtt` with a computed argument".into()),
@@ -100,9 +120,17 @@ impl<'t> Resolver<'t> {
                     _ => return unresolved("malformed `Fn::GetAtt`".into()),
                 };
                 if self.resources.contains_key(id.as_str()) {
-                    Some(Node::new(NodeKind::ResourceRef { id, attribute: Some(attribute) }, span))
+                    Some(Node::new(
+                        NodeKind::ResourceRef {
+                            id,
+                            attribute: Some(attribute),
+                        },
+                        span,
+                    ))
                 } else {
-                    unresolved(format!("`Fn::GetAtt` of `{id}`, which is not a resource of this template"))
+                    unresolved(format!(
+                        "`Fn::GetAtt` of `{id}`, which is not a resource of this template"
+                    ))
                 }
             }
             "Fn::Sub" => self.sub(arg, span),
@@ -111,7 +139,9 @@ impl<'t> Resolver<'t> {
             "Fn::Split" => self.split(arg, span),
             "Fn::FindInMap" => self.find_in_map(arg, span),
             "Fn::If" => self.if_(arg, span),
-            "Fn::ImportValue" => unresolved("imported from another stack (`Fn::ImportValue`)".into()),
+            "Fn::ImportValue" => {
+                unresolved("imported from another stack (`Fn::ImportValue`)".into())
+            }
             "Fn::GetAZs" => unresolved("the region's availability zones (`Fn::GetAZs`)".into()),
             other => unresolved(format!("computed by `{other}`")),
         }
@@ -124,30 +154,48 @@ impl<'t> Resolver<'t> {
             "AWS::NoValue" => None,
             "AWS::Region" => match &self.region {
                 Some(r) => string(r.clone()),
-                None => unresolved("`AWS::Region` (the deployment region is not known: pass --region)".into()),
+                None => unresolved(
+                    "`AWS::Region` (the deployment region is not known: pass --region)".into(),
+                ),
             },
             "AWS::AccountId" => match &self.account {
                 Some(a) => string(a.clone()),
-                None => unresolved("`AWS::AccountId` (the deployment account is not known: pass --account)".into()),
+                None => unresolved(
+                    "`AWS::AccountId` (the deployment account is not known: pass --account)".into(),
+                ),
             },
             "AWS::Partition" => match &self.region {
                 Some(r) => string(partition_of_region(r).to_string()),
-                None => unresolved("`AWS::Partition` (the deployment region is not known: pass --region)".into()),
+                None => unresolved(
+                    "`AWS::Partition` (the deployment region is not known: pass --region)".into(),
+                ),
             },
             "AWS::URLSuffix" => match &self.region {
                 Some(r) if r.starts_with("cn-") => string("amazonaws.com.cn".into()),
                 Some(_) => string("amazonaws.com".into()),
-                None => unresolved("`AWS::URLSuffix` (the deployment region is not known: pass --region)".into()),
+                None => unresolved(
+                    "`AWS::URLSuffix` (the deployment region is not known: pass --region)".into(),
+                ),
             },
-            _ if target.starts_with("AWS::") => unresolved(format!("`{target}` is known only at deploy time")),
+            _ if target.starts_with("AWS::") => {
+                unresolved(format!("`{target}` is known only at deploy time"))
+            }
             _ => {
                 if let Some(param) = self.parameters.get(target) {
                     return Some(self.parameter_value(target, param, span));
                 }
                 if self.resources.contains_key(target) {
-                    return Some(Node::new(NodeKind::ResourceRef { id: target.to_string(), attribute: None }, span));
+                    return Some(Node::new(
+                        NodeKind::ResourceRef {
+                            id: target.to_string(),
+                            attribute: None,
+                        },
+                        span,
+                    ));
                 }
-                unresolved(format!("`Ref` to `{target}`, which this template does not define"))
+                unresolved(format!(
+                    "`Ref` to `{target}`, which this template does not define"
+                ))
             }
         }
     }
@@ -156,15 +204,26 @@ impl<'t> Resolver<'t> {
     fn parameter_value(&self, name: &str, param: &Node, span: Span) -> Node {
         let kind = param.get("Type").and_then(Node::as_str).unwrap_or("String");
         if kind.starts_with("AWS::SSM::Parameter::Value") {
-            return Node::new(NodeKind::Unresolved(format!("parameter `{name}` is read from SSM at deploy time")), span);
+            return Node::new(
+                NodeKind::Unresolved(format!(
+                    "parameter `{name}` is read from SSM at deploy time"
+                )),
+                span,
+            );
         }
         let Some(default) = param.get("Default") else {
-            return Node::new(NodeKind::Unresolved(format!("parameter `{name}` has no default value")), span);
+            return Node::new(
+                NodeKind::Unresolved(format!("parameter `{name}` has no default value")),
+                span,
+            );
         };
         let is_list = kind == "CommaDelimitedList" || kind.starts_with("List<");
         match (&default.kind, is_list) {
             (NodeKind::String(s), true) => {
-                let items = s.split(',').map(|p| Node::new(NodeKind::String(p.trim().to_string()), default.span)).collect();
+                let items = s
+                    .split(',')
+                    .map(|p| Node::new(NodeKind::String(p.trim().to_string()), default.span))
+                    .collect();
                 Node::new(NodeKind::Array(items), default.span)
             }
             _ => default.clone(),
@@ -200,7 +259,10 @@ impl<'t> Resolver<'t> {
                 None if name.contains('.') => {
                     let (id, attr) = name.split_once('.').unwrap_or((name, ""));
                     Some(Node::new(
-                        NodeKind::ResourceRef { id: id.to_string(), attribute: Some(attr.to_string()) },
+                        NodeKind::ResourceRef {
+                            id: id.to_string(),
+                            attribute: Some(attr.to_string()),
+                        },
                         span,
                     ))
                 }
@@ -210,9 +272,17 @@ impl<'t> Resolver<'t> {
                 Some(NodeKind::String(s)) | Some(NodeKind::Number(s)) => out.push_str(s),
                 Some(NodeKind::Unresolved(why)) => return unresolved_at(span, why),
                 Some(NodeKind::ResourceRef { id, .. }) => {
-                    return unresolved_at(span, &format!("`Fn::Sub` uses the resource `{id}`, known only at deploy time"));
+                    return unresolved_at(
+                        span,
+                        &format!("`Fn::Sub` uses the resource `{id}`, known only at deploy time"),
+                    );
                 }
-                _ => return unresolved_at(span, &format!("`Fn::Sub` variable `{name}` is not a string")),
+                _ => {
+                    return unresolved_at(
+                        span,
+                        &format!("`Fn::Sub` variable `{name}` is not a string"),
+                    );
+                }
             }
             rest = &after[end + 1..];
         }
@@ -222,7 +292,8 @@ impl<'t> Resolver<'t> {
 
     fn join(&self, arg: &Node, span: Span) -> Option<Node> {
         let items = arg.items();
-        let (Some(delimiter), Some(list)) = (items.first().and_then(Node::as_str), items.get(1)) else {
+        let (Some(delimiter), Some(list)) = (items.first().and_then(Node::as_str), items.get(1))
+        else {
             return unresolved_at(span, "malformed `Fn::Join`");
         };
         let list = self.resolve(list)?;
@@ -232,7 +303,10 @@ impl<'t> Resolver<'t> {
                 NodeKind::String(s) | NodeKind::Number(s) => parts.push(s.clone()),
                 NodeKind::Unresolved(why) => return unresolved_at(span, why),
                 NodeKind::ResourceRef { id, .. } => {
-                    return unresolved_at(span, &format!("`Fn::Join` uses the resource `{id}`, known only at deploy time"));
+                    return unresolved_at(
+                        span,
+                        &format!("`Fn::Join` uses the resource `{id}`, known only at deploy time"),
+                    );
                 }
                 _ => return unresolved_at(span, "`Fn::Join` of a value that is not a string"),
             }
@@ -246,7 +320,8 @@ impl<'t> Resolver<'t> {
 
     fn select(&self, arg: &Node, span: Span) -> Option<Node> {
         let items = arg.items();
-        let (Some(index), Some(list)) = (items.first().and_then(|i| self.resolve(i)), items.get(1)) else {
+        let (Some(index), Some(list)) = (items.first().and_then(|i| self.resolve(i)), items.get(1))
+        else {
             return unresolved_at(span, "malformed `Fn::Select`");
         };
         let Some(index) = index.scalar_text().and_then(|t| t.parse::<usize>().ok()) else {
@@ -265,13 +340,17 @@ impl<'t> Resolver<'t> {
 
     fn split(&self, arg: &Node, span: Span) -> Option<Node> {
         let items = arg.items();
-        let (Some(delimiter), Some(source)) = (items.first().and_then(Node::as_str), items.get(1)) else {
+        let (Some(delimiter), Some(source)) = (items.first().and_then(Node::as_str), items.get(1))
+        else {
             return unresolved_at(span, "malformed `Fn::Split`");
         };
         let source = self.resolve(source)?;
         match &source.kind {
             NodeKind::String(s) => {
-                let parts = s.split(delimiter).map(|p| Node::new(NodeKind::String(p.to_string()), span)).collect();
+                let parts = s
+                    .split(delimiter)
+                    .map(|p| Node::new(NodeKind::String(p.to_string()), span))
+                    .collect();
                 Some(Node::new(NodeKind::Array(parts), span))
             }
             NodeKind::Unresolved(why) => unresolved_at(span, why),
@@ -289,7 +368,12 @@ impl<'t> Resolver<'t> {
             match self.resolve(item).map(|n| n.kind.clone()) {
                 Some(NodeKind::String(s)) | Some(NodeKind::Number(s)) => keys.push(s),
                 Some(NodeKind::Unresolved(why)) => return unresolved_at(span, &why),
-                _ => return unresolved_at(span, "`Fn::FindInMap` with a key known only at deploy time"),
+                _ => {
+                    return unresolved_at(
+                        span,
+                        "`Fn::FindInMap` with a key known only at deploy time",
+                    );
+                }
             }
         }
         let found = self
@@ -299,13 +383,23 @@ impl<'t> Resolver<'t> {
             .and_then(|m| m.get(&keys[2]));
         match found {
             Some(value) => self.resolve(value),
-            None => unresolved_at(span, &format!("`Fn::FindInMap` entry {}/{}/{} is not in the template", keys[0], keys[1], keys[2])),
+            None => unresolved_at(
+                span,
+                &format!(
+                    "`Fn::FindInMap` entry {}/{}/{} is not in the template",
+                    keys[0], keys[1], keys[2]
+                ),
+            ),
         }
     }
 
     fn if_(&self, arg: &Node, span: Span) -> Option<Node> {
         let items = arg.items();
-        let (Some(name), Some(yes), Some(no)) = (items.first().and_then(Node::as_str), items.get(1), items.get(2)) else {
+        let (Some(name), Some(yes), Some(no)) = (
+            items.first().and_then(Node::as_str),
+            items.get(1),
+            items.get(2),
+        ) else {
             return unresolved_at(span, "malformed `Fn::If`");
         };
         match self.condition(name, 0) {
@@ -341,8 +435,12 @@ impl<'t> Resolver<'t> {
                 Some(a.scalar_text()? == b.scalar_text()?)
             }
             "Fn::Not" if args.len() == 1 => self.condition_expr(&args[0], depth + 1).map(|b| !b),
-            "Fn::And" => args.iter().try_fold(true, |acc, a| Some(acc & self.condition_expr(a, depth + 1)?)),
-            "Fn::Or" => args.iter().try_fold(false, |acc, a| Some(acc | self.condition_expr(a, depth + 1)?)),
+            "Fn::And" => args.iter().try_fold(true, |acc, a| {
+                Some(acc & self.condition_expr(a, depth + 1)?)
+            }),
+            "Fn::Or" => args.iter().try_fold(false, |acc, a| {
+                Some(acc | self.condition_expr(a, depth + 1)?)
+            }),
             _ => None,
         }
     }
@@ -380,9 +478,18 @@ mod tests {
     use super::*;
     use crate::parse::yaml;
 
-    fn resolve_in(template: &str, path: &[&str], account: Option<&str>, region: Option<&str>) -> Option<Node> {
+    fn resolve_in(
+        template: &str,
+        path: &[&str],
+        account: Option<&str>,
+        region: Option<&str>,
+    ) -> Option<Node> {
         let root = yaml::parse(template).unwrap();
-        let r = Resolver::new(&root, account.map(str::to_string), region.map(str::to_string));
+        let r = Resolver::new(
+            &root,
+            account.map(str::to_string),
+            region.map(str::to_string),
+        );
         let mut node = &root;
         for p in path {
             node = node.get(p).unwrap();
@@ -420,7 +527,12 @@ Resources:
 "#;
 
     fn prop(name: &str, account: Option<&str>, region: Option<&str>) -> Option<Node> {
-        resolve_in(TEMPLATE, &["Resources", "Td", "Properties", name], account, region)
+        resolve_in(
+            TEMPLATE,
+            &["Resources", "Td", "Properties", name],
+            account,
+            region,
+        )
     }
 
     #[test]
@@ -433,7 +545,10 @@ Resources:
         );
         assert_eq!(prop("F", a, r).unwrap().as_str(), Some("us-east-1-x"));
         assert_eq!(prop("G", a, r).unwrap().as_str(), Some("subnet-b"));
-        assert_eq!(prop("H", a, r).unwrap().as_str(), Some("111122223333.dkr.ecr.us-east-1.amazonaws.com/app"));
+        assert_eq!(
+            prop("H", a, r).unwrap().as_str(),
+            Some("111122223333.dkr.ecr.us-east-1.amazonaws.com/app")
+        );
         assert_eq!(prop("I", a, r).unwrap().as_str(), Some("big"));
         assert_eq!(prop("K", a, r).unwrap().as_str(), Some("prod-${Y}"));
         assert!(prop("E", a, r).is_none());
@@ -456,6 +571,12 @@ Resources:
     #[test]
     fn resource_references_are_links() {
         let d = prop("D", None, None).unwrap();
-        assert_eq!(d.kind, NodeKind::ResourceRef { id: "Role".into(), attribute: Some("Arn".into()) });
+        assert_eq!(
+            d.kind,
+            NodeKind::ResourceRef {
+                id: "Role".into(),
+                attribute: Some("Arn".into())
+            }
+        );
     }
 }

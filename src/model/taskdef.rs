@@ -113,7 +113,8 @@ impl TaskDefinition {
 
     /// `requiresCompatibilities` contains FARGATE (None: cannot tell).
     pub fn requires_fargate(&self) -> Option<bool> {
-        self.compatibilities().map(|c| c.iter().any(|s| s == "FARGATE"))
+        self.compatibilities()
+            .map(|c| c.iter().any(|s| s == "FARGATE"))
     }
 
     /// The network mode: the value, "bridge" (the Linux default) when absent, None when unknown.
@@ -152,7 +153,8 @@ impl<'a> ContainerView<'a> {
     }
 
     pub fn log_driver(&self) -> Option<&'a Node> {
-        self.get("logConfiguration").and_then(|lc| field(lc, self.style, "logDriver"))
+        self.get("logConfiguration")
+            .and_then(|lc| field(lc, self.style, "logDriver"))
     }
 
     /// Whether the container is essential: Some(true) unless `essential` is literally false

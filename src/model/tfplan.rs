@@ -13,7 +13,12 @@ use crate::span::Span;
 use super::{Document, Format, KeyStyle, Origin, Problem, Resource, TaskDefinition};
 
 pub fn read(root: &Node, text: &str) -> Document {
-    let mut doc = Document { format: Format::TerraformPlan, task_definitions: Vec::new(), resources: Vec::new(), problems: Vec::new() };
+    let mut doc = Document {
+        format: Format::TerraformPlan,
+        task_definitions: Vec::new(),
+        resources: Vec::new(),
+        problems: Vec::new(),
+    };
     let unknowns = after_unknown_by_address(root);
     let expressions = configuration_expressions(root);
     let module = root
@@ -25,8 +30,12 @@ pub fn read(root: &Node, text: &str) -> Document {
         collect_resources(module, &mut resources);
     }
     for res in resources {
-        let Some(address) = res.get("address").and_then(Node::as_str) else { continue };
-        let Some(kind) = res.get("type").and_then(Node::as_str) else { continue };
+        let Some(address) = res.get("address").and_then(Node::as_str) else {
+            continue;
+        };
+        let Some(kind) = res.get("type").and_then(Node::as_str) else {
+            continue;
+        };
         let address_span = res.get("address").map(|n| n.span).unwrap_or(res.span);
         let empty = Node::new(NodeKind::Object(Vec::new()), res.span);
         let values = res.get("values").unwrap_or(&empty);
@@ -34,9 +43,20 @@ pub fn read(root: &Node, text: &str) -> Document {
         let exprs = expressions.get(&config_address(address)).copied();
         let values = with_unknowns(values, unknown, exprs, module_prefix(address), address_span);
         if kind == "aws_ecs_task_definition" {
-            doc.task_definitions.push(task_definition(address, address_span, &values, text, &mut doc.problems));
+            doc.task_definitions.push(task_definition(
+                address,
+                address_span,
+                &values,
+                text,
+                &mut doc.problems,
+            ));
         }
-        doc.resources.push(Resource { id: address.to_string(), kind: kind.to_string(), id_span: address_span, properties: values });
+        doc.resources.push(Resource {
+            id: address.to_string(),
+            kind: kind.to_string(),
+            id_span: address_span,
+            properties: values,
+        });
     }
     doc
 }
@@ -75,18 +95,31 @@ fn configuration_expressions(root: &Node) -> HashMap<String, &Node> {
     map
 }
 
-fn collect_expressions<'a>(module: &'a Node, prefix: &str, map: &mut HashMap<String, &'a Node>, depth: usize) {
+fn collect_expressions<'a>(
+    module: &'a Node,
+    prefix: &str,
+    map: &mut HashMap<String, &'a Node>,
+    depth: usize,
+) {
     if depth > 32 {
         return;
     }
     for r in module.get("resources").map(Node::items).unwrap_or(&[]) {
-        if let (Some(address), Some(exprs)) = (r.get("address").and_then(Node::as_str), r.get("expressions")) {
+        if let (Some(address), Some(exprs)) = (
+            r.get("address").and_then(Node::as_str),
+            r.get("expressions"),
+        ) {
             map.insert(format!("{prefix}{address}"), exprs);
         }
     }
     for call in module.get("module_calls").map(Node::members).unwrap_or(&[]) {
         if let Some(inner) = call.value.get("module") {
-            collect_expressions(inner, &format!("{prefix}module.{}.", call.key), map, depth + 1);
+            collect_expressions(
+                inner,
+                &format!("{prefix}module.{}.", call.key),
+                map,
+                depth + 1,
+            );
         }
     }
 }
@@ -121,34 +154,69 @@ fn module_prefix(address: &str) -> String {
 
 /// Adds, for top-level attributes unknown until apply, an `Unresolved` value (or a link to the
 /// resource the configuration takes it from).
-fn with_unknowns(values: &Node, unknown: Option<&Node>, exprs: Option<&Node>, prefix: String, at: Span) -> Node {
-    let mut members: Vec<Member> = values.members().iter().filter(|m| !m.value.is_null()).cloned().collect();
+fn with_unknowns(
+    values: &Node,
+    unknown: Option<&Node>,
+    exprs: Option<&Node>,
+    prefix: String,
+    at: Span,
+) -> Node {
+    let mut members: Vec<Member> = values
+        .members()
+        .iter()
+        .filter(|m| !m.value.is_null())
+        .cloned()
+        .collect();
     for m in unknown.map(Node::members).unwrap_or(&[]) {
         if m.value.kind != NodeKind::Bool(true) || members.iter().any(|v| v.key == m.key) {
             continue;
         }
-        let link = exprs.and_then(|e| e.get(&m.key)).and_then(|e| e.get("references")).and_then(|refs| {
-            // ["aws_iam_role.exec.arn", "aws_iam_role.exec"]: the first names the attribute.
-            let first = refs.items().first()?.as_str()?;
-            let parts: Vec<&str> = first.split('.').collect();
-            if parts.len() < 2 || parts[0] == "var" || parts[0] == "local" || parts[0] == "data" || parts[0] == "module" {
-                return None;
-            }
-            let id = format!("{prefix}{}.{}", parts[0], parts[1]);
-            let attribute = parts.get(2).map(|s| s.to_string());
-            Some(NodeKind::ResourceRef { id, attribute })
+        let link = exprs
+            .and_then(|e| e.get(&m.key))
+            .and_then(|e| e.get("references"))
+            .and_then(|refs| {
+                // ["aws_iam_role.exec.arn", "aws_iam_role.exec"]: the first names the attribute.
+                let first = refs.items().first()?.as_str()?;
+                let parts: Vec<&str> = first.split('.').collect();
+                if parts.len() < 2
+                    || parts[0] == "var"
+                    || parts[0] == "local"
+                    || parts[0] == "data"
+                    || parts[0] == "module"
+                {
+                    return None;
+                }
+                let id = format!("{prefix}{}.{}", parts[0], parts[1]);
+                let attribute = parts.get(2).map(|s| s.to_string());
+                Some(NodeKind::ResourceRef { id, attribute })
+            });
+        let kind = link.unwrap_or_else(|| {
+            NodeKind::Unresolved(format!("`{}` is known only after apply", m.key))
         });
-        let kind = link.unwrap_or_else(|| NodeKind::Unresolved(format!("`{}` is known only after apply", m.key)));
-        members.push(Member { key: m.key.clone(), key_span: at, value: Node::new(kind, at) });
+        members.push(Member {
+            key: m.key.clone(),
+            key_span: at,
+            value: Node::new(kind, at),
+        });
     }
     Node::new(NodeKind::Object(members), values.span)
 }
 
-fn task_definition(address: &str, address_span: Span, values: &Node, text: &str, problems: &mut Vec<Problem>) -> TaskDefinition {
+fn task_definition(
+    address: &str,
+    address_span: Span,
+    values: &Node,
+    text: &str,
+    problems: &mut Vec<Problem>,
+) -> TaskDefinition {
     let mut props = Vec::new();
     let mut containers_unknown = None;
     let mut put = |key: &str, value: Node, key_span: Span| {
-        props.push(Member { key: key.to_string(), key_span, value });
+        props.push(Member {
+            key: key.to_string(),
+            key_span,
+            value,
+        });
     };
     for m in values.members() {
         let camel = match m.key.as_str() {
@@ -178,22 +246,29 @@ fn task_definition(address: &str, address_span: Span, values: &Node, text: &str,
                             value: f.value.clone(),
                         })
                         .collect();
-                    put("runtimePlatform", Node::new(NodeKind::Object(renamed), block.span), m.key_span);
+                    put(
+                        "runtimePlatform",
+                        Node::new(NodeKind::Object(renamed), block.span),
+                        m.key_span,
+                    );
                 }
                 continue;
             }
             "container_definitions" => {
                 match &m.value.kind {
-                    NodeKind::String(_) => match embedded::parse_json_string_literal(text, m.value.span) {
-                        Ok(parsed) => put("containerDefinitions", parsed, m.key_span),
-                        Err(e) => {
-                            problems.push(Problem {
+                    NodeKind::String(_) => {
+                        match embedded::parse_json_string_literal(text, m.value.span) {
+                            Ok(parsed) => put("containerDefinitions", parsed, m.key_span),
+                            Err(e) => {
+                                problems.push(Problem {
                                 span: e.span,
                                 message: format!("`container_definitions` of {address} is not valid JSON: {}", e.message),
                             });
-                            containers_unknown = Some("`container_definitions` is not valid JSON".to_string());
+                                containers_unknown =
+                                    Some("`container_definitions` is not valid JSON".to_string());
+                            }
                         }
-                    },
+                    }
                     NodeKind::Unresolved(why) => containers_unknown = Some(why.clone()),
                     _ => put("containerDefinitions", m.value.clone(), m.key_span),
                 }
@@ -210,7 +285,9 @@ fn task_definition(address: &str, address_span: Span, values: &Node, text: &str,
     };
     TaskDefinition {
         label,
-        origin: Origin::TerraformPlan { address: address.to_string() },
+        origin: Origin::TerraformPlan {
+            address: address.to_string(),
+        },
         style: KeyStyle::Camel,
         container_style: KeyStyle::Camel,
         props,
@@ -261,14 +338,33 @@ mod tests {
         assert_eq!(&PLAN[image.span.range()], r#"\"nginx:latest\""#);
         assert_eq!(
             app.get("executionRoleArn").unwrap().kind,
-            NodeKind::ResourceRef { id: "aws_iam_role.exec".into(), attribute: Some("arn".into()) }
+            NodeKind::ResourceRef {
+                id: "aws_iam_role.exec".into(),
+                attribute: Some("arn".into())
+            }
         );
-        assert_eq!(app.get("runtimePlatform").unwrap().get("cpuArchitecture").unwrap().as_str(), Some("ARM64"));
+        assert_eq!(
+            app.get("runtimePlatform")
+                .unwrap()
+                .get("cpuArchitecture")
+                .unwrap()
+                .as_str(),
+            Some("ARM64")
+        );
         let other = &doc.task_definitions[1];
-        assert!(other.containers_unknown.as_deref().unwrap().contains("after apply"));
+        assert!(
+            other
+                .containers_unknown
+                .as_deref()
+                .unwrap()
+                .contains("after apply")
+        );
         assert_eq!(
             other.get("taskRoleArn").unwrap().kind,
-            NodeKind::ResourceRef { id: "module.m.aws_iam_role.task".into(), attribute: Some("arn".into()) }
+            NodeKind::ResourceRef {
+                id: "module.m.aws_iam_role.task".into(),
+                attribute: Some("arn".into())
+            }
         );
         assert_eq!(doc.resources.len(), 2);
     }

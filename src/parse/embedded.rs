@@ -25,7 +25,10 @@ pub fn parse_json_string_literal(file_text: &str, literal: Span) -> Result<Node,
 /// Decodes a JSON string literal (with its quotes) and returns, for every byte of the decoded
 /// text and one past its end, the file offset of the raw text it came from.
 fn decode_with_offsets(raw: &str, base: usize) -> (String, Vec<u32>) {
-    let inner = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(raw);
+    let inner = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(raw);
     let inner_base = base + (raw.len() - inner.len()).min(1);
     let mut decoded = String::with_capacity(inner.len());
     let mut map = Vec::with_capacity(inner.len() + 1);
@@ -71,7 +74,10 @@ fn decode_escape(s: &str) -> (char, usize) {
     if let Some(c) = simple {
         return (c, 2);
     }
-    let hex = |from: usize| s.get(from..from + 4).and_then(|h| u32::from_str_radix(h, 16).ok());
+    let hex = |from: usize| {
+        s.get(from..from + 4)
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+    };
     match hex(2) {
         Some(hi @ 0xD800..=0xDBFF) if s.get(6..8) == Some("\\u") => match hex(8) {
             Some(lo @ 0xDC00..=0xDFFF) => {
@@ -119,7 +125,8 @@ mod tests {
 
     #[test]
     fn spans_point_into_the_outer_file() {
-        let file = r#"{"container_definitions": "[{\"name\":\"web\",\"image\":\"nginx:latest\"}]"}"#;
+        let file =
+            r#"{"container_definitions": "[{\"name\":\"web\",\"image\":\"nginx:latest\"}]"}"#;
         let outer = json::parse(file).unwrap();
         let literal = outer.get("container_definitions").unwrap().span;
         let inner = parse_json_string_literal(file, literal).unwrap();

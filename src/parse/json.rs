@@ -7,7 +7,11 @@ use super::{MAX_DEPTH, Member, Node, NodeKind, ParseError};
 use crate::span::Span;
 
 pub fn parse(text: &str) -> Result<Node, ParseError> {
-    let mut p = Parser { text, bytes: text.as_bytes(), pos: 0 };
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
     // A UTF-8 byte order mark is not JSON, but editors on Windows write one.
     if text.starts_with('\u{feff}') {
         p.pos = 3;
@@ -69,19 +73,29 @@ impl Parser<'_> {
                 let s = self.string()?;
                 Ok(Node::new(NodeKind::String(s), Span::new(start, self.pos)))
             }
-            Some(b't') => self.literal("true", NodeKind::Bool(true)).map_err(|e| self.bare_word(start).unwrap_or(e)),
-            Some(b'f') => self.literal("false", NodeKind::Bool(false)).map_err(|e| self.bare_word(start).unwrap_or(e)),
-            Some(b'n') => self.literal("null", NodeKind::Null).map_err(|e| self.bare_word(start).unwrap_or(e)),
+            Some(b't') => self
+                .literal("true", NodeKind::Bool(true))
+                .map_err(|e| self.bare_word(start).unwrap_or(e)),
+            Some(b'f') => self
+                .literal("false", NodeKind::Bool(false))
+                .map_err(|e| self.bare_word(start).unwrap_or(e)),
+            Some(b'n') => self
+                .literal("null", NodeKind::Null)
+                .map_err(|e| self.bare_word(start).unwrap_or(e)),
             Some(b'-' | b'0'..=b'9') => {
-                let number = self.number().map_err(|e| self.bare_word(start).unwrap_or(e))?;
+                let number = self
+                    .number()
+                    .map_err(|e| self.bare_word(start).unwrap_or(e))?;
                 match self.peek() {
-                    Some(c) if c.is_ascii_alphanumeric() || c == b'.' || c == b':' => {
-                        Err(self.bare_word(start).unwrap_or_else(|| self.unexpected("`,` or the end of the value")))
-                    }
+                    Some(c) if c.is_ascii_alphanumeric() || c == b'.' || c == b':' => Err(self
+                        .bare_word(start)
+                        .unwrap_or_else(|| self.unexpected("`,` or the end of the value"))),
                     _ => Ok(number),
                 }
             }
-            _ => Err(self.bare_word(start).unwrap_or_else(|| self.unexpected("a value"))),
+            _ => Err(self
+                .bare_word(start)
+                .unwrap_or_else(|| self.unexpected("a value"))),
         }
     }
 
@@ -89,7 +103,9 @@ impl Parser<'_> {
     /// message, spanning the whole word.
     fn bare_word(&self, start: usize) -> Option<ParseError> {
         let rest = &self.text[start..];
-        let len = rest.find(|c: char| c.is_whitespace() || matches!(c, ',' | '}' | ']' | '"')).unwrap_or(rest.len());
+        let len = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, ',' | '}' | ']' | '"'))
+            .unwrap_or(rest.len());
         let word = &rest[..len];
         let is_literal = ["true", "false", "null"].contains(&word);
         let has_letters = word.chars().any(|c| c.is_alphabetic());
@@ -145,7 +161,10 @@ impl Parser<'_> {
             self.digits();
         }
         let text = self.text[start..self.pos].to_string();
-        Ok(Node::new(NodeKind::Number(text), Span::new(start, self.pos)))
+        Ok(Node::new(
+            NodeKind::Number(text),
+            Span::new(start, self.pos),
+        ))
     }
 
     fn digits(&mut self) {
@@ -239,7 +258,11 @@ impl Parser<'_> {
             }
             _ => {
                 let end = (self.pos + 1).min(self.bytes.len());
-                let end = if self.text.is_char_boundary(end) { end } else { self.pos };
+                let end = if self.text.is_char_boundary(end) {
+                    end
+                } else {
+                    self.pos
+                };
                 return Err(ParseError::new(
                     "invalid escape in string (valid: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
                     Span::new(start, end),
@@ -275,7 +298,10 @@ impl Parser<'_> {
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Node::new(NodeKind::Array(items), Span::new(start, self.pos)));
+            return Ok(Node::new(
+                NodeKind::Array(items),
+                Span::new(start, self.pos),
+            ));
         }
         loop {
             self.skip_ws();
@@ -295,7 +321,10 @@ impl Parser<'_> {
                 }
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Node::new(NodeKind::Array(items), Span::new(start, self.pos)));
+                    return Ok(Node::new(
+                        NodeKind::Array(items),
+                        Span::new(start, self.pos),
+                    ));
                 }
                 _ => return Err(self.unexpected("`,` or `]`")),
             }
@@ -309,7 +338,10 @@ impl Parser<'_> {
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Node::new(NodeKind::Object(members), Span::new(start, self.pos)));
+            return Ok(Node::new(
+                NodeKind::Object(members),
+                Span::new(start, self.pos),
+            ));
         }
         loop {
             self.skip_ws();
@@ -326,7 +358,11 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws();
             let value = self.value(depth + 1)?;
-            members.push(Member { key, key_span, value });
+            members.push(Member {
+                key,
+                key_span,
+                value,
+            });
             self.skip_ws();
             match self.peek() {
                 Some(b',') => {
@@ -342,7 +378,10 @@ impl Parser<'_> {
                 }
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Node::new(NodeKind::Object(members), Span::new(start, self.pos)));
+                    return Ok(Node::new(
+                        NodeKind::Object(members),
+                        Span::new(start, self.pos),
+                    ));
                 }
                 _ => return Err(self.unexpected("`,` or `}`")),
             }
@@ -373,10 +412,19 @@ mod tests {
         let family = root.get("family").unwrap();
         assert_eq!(family.as_str(), Some("web"));
         assert_eq!(span_text(text, family.span), "\"web\"");
-        assert_eq!(root.member("cpu").map(|m| span_text(text, m.key_span)), Some("\"cpu\""));
-        assert_eq!(root.get("cpu").unwrap().kind, NodeKind::Number("256".into()));
+        assert_eq!(
+            root.member("cpu").map(|m| span_text(text, m.key_span)),
+            Some("\"cpu\"")
+        );
+        assert_eq!(
+            root.get("cpu").unwrap().kind,
+            NodeKind::Number("256".into())
+        );
         assert_eq!(root.get("tags").unwrap().items().len(), 2);
-        assert_eq!(span_text(text, root.get("x").unwrap().get("é").unwrap().span), "\"ü\"");
+        assert_eq!(
+            span_text(text, root.get("x").unwrap().get("é").unwrap().span),
+            "\"ü\""
+        );
         assert_eq!(span_text(text, root.span), text);
     }
 

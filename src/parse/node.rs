@@ -24,7 +24,10 @@ pub enum NodeKind {
     /// a Terraform value known only after apply). The string says why, for the run summary.
     Unresolved(String),
     /// `Ref` / `Fn::GetAtt` to a resource of the same template (or a Terraform resource address).
-    ResourceRef { id: String, attribute: Option<String> },
+    ResourceRef {
+        id: String,
+        attribute: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -99,7 +102,10 @@ impl Node {
     /// Unresolved values and resource links are not wrong, only unknown: rules must not judge
     /// them.
     pub fn is_unknown(&self) -> bool {
-        matches!(self.kind, NodeKind::Unresolved(_) | NodeKind::ResourceRef { .. })
+        matches!(
+            self.kind,
+            NodeKind::Unresolved(_) | NodeKind::ResourceRef { .. }
+        )
     }
 
     /// A word for the value's type, for messages ("expected a string, found an object").
@@ -129,7 +135,10 @@ impl Node {
             NodeKind::String(s) => Value::String(s.clone()),
             NodeKind::Array(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             NodeKind::Object(members) => Value::Object(
-                members.iter().map(|m| (m.key.clone(), m.value.to_json())).collect(),
+                members
+                    .iter()
+                    .map(|m| (m.key.clone(), m.value.to_json()))
+                    .collect(),
             ),
         }
     }

@@ -21,17 +21,20 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
     for _ in 0..1000 {
         let current = patched.as_deref().unwrap_or(text);
         match parse_once(current) {
-            Err(e) if e.message.ends_with("invalid indentation") => match unindented_closing_bracket(current, e.span.start as usize) {
-                Some(newline) => {
-                    let mut bytes = current.as_bytes().to_vec();
-                    bytes[newline] = b' ';
-                    if newline > 0 && bytes[newline - 1] == b'\r' {
-                        bytes[newline - 1] = b' ';
+            Err(e) if e.message.ends_with("invalid indentation") => {
+                match unindented_closing_bracket(current, e.span.start as usize) {
+                    Some(newline) => {
+                        let mut bytes = current.as_bytes().to_vec();
+                        bytes[newline] = b' ';
+                        if newline > 0 && bytes[newline - 1] == b'\r' {
+                            bytes[newline - 1] = b' ';
+                        }
+                        patched =
+                            Some(String::from_utf8(bytes).unwrap_or_else(|_| current.to_string()));
                     }
-                    patched = Some(String::from_utf8(bytes).unwrap_or_else(|_| current.to_string()));
+                    None => return Err(e),
                 }
-                None => return Err(e),
-            },
+            }
             other => return other,
         }
     }
@@ -61,17 +64,30 @@ fn unindented_closing_bracket(text: &str, at: usize) -> Option<usize> {
 
 fn parse_once(text: &str) -> Result<Node, ParseError> {
     let offsets = CharOffsets::new(text);
-    let mut builder = Builder { text, offsets: &offsets, stack: Vec::new(), anchors: HashMap::new(), nodes: 0, root: None };
+    let mut builder = Builder {
+        text,
+        offsets: &offsets,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        root: None,
+    };
     for event in Parser::new_from_str(text) {
         let (event, span) = match event {
             Ok(ev) => ev,
             Err(err) => {
                 let at = offsets.byte(err.marker().index());
                 let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
-                return Err(ParseError::new(yaml_message(err.info()), Span::new(at, end)));
+                return Err(ParseError::new(
+                    yaml_message(err.info()),
+                    Span::new(at, end),
+                ));
             }
         };
-        let span = Span::new(offsets.byte(span.start.index()), offsets.byte(span.end.index()));
+        let span = Span::new(
+            offsets.byte(span.start.index()),
+            offsets.byte(span.end.index()),
+        );
         match event {
             // Only the first document is read: a CloudFormation template is one document.
             Event::DocumentEnd if builder.root.is_some() => break,
@@ -79,9 +95,12 @@ fn parse_once(text: &str) -> Result<Node, ParseError> {
                 let node = builder.scalar(&value, style, tag.as_deref(), span)?;
                 builder.finish(node, anchor)?;
             }
-            Event::SequenceStart(anchor, tag) => {
-                builder.open(Frame::Seq(Vec::new()), span, anchor, tag.map(|t| t.into_owned()))?
-            }
+            Event::SequenceStart(anchor, tag) => builder.open(
+                Frame::Seq(Vec::new()),
+                span,
+                anchor,
+                tag.map(|t| t.into_owned()),
+            )?,
             Event::MappingStart(anchor, tag) => builder.open(
                 Frame::Map(Vec::new(), None),
                 span,
@@ -99,7 +118,9 @@ fn parse_once(text: &str) -> Result<Node, ParseError> {
             _ => {}
         }
     }
-    Ok(builder.root.unwrap_or_else(|| Node::new(NodeKind::Null, Span::new(0, 0))))
+    Ok(builder
+        .root
+        .unwrap_or_else(|| Node::new(NodeKind::Null, Span::new(0, 0))))
 }
 
 fn yaml_message(info: &str) -> String {
@@ -133,14 +154,25 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn open(&mut self, frame: Frame, span: Span, anchor: usize, tag: Option<Tag>) -> Result<(), ParseError> {
+    fn open(
+        &mut self,
+        frame: Frame,
+        span: Span,
+        anchor: usize,
+        tag: Option<Tag>,
+    ) -> Result<(), ParseError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(ParseError::new(
                 format!("the document is nested more than {MAX_DEPTH} levels deep"),
                 span,
             ));
         }
-        self.stack.push(Open { frame, start: span, anchor, tag });
+        self.stack.push(Open {
+            frame,
+            start: span,
+            anchor,
+            tag,
+        });
         Ok(())
     }
 
@@ -148,7 +180,10 @@ impl Builder<'_> {
         let Some(open) = self.stack.pop() else {
             return Ok(());
         };
-        let span = Span { start: open.start.start, end: end.end.max(open.start.end) };
+        let span = Span {
+            start: open.start.start,
+            end: end.end.max(open.start.end),
+        };
         let kind = match open.frame {
             Frame::Seq(items) => NodeKind::Array(items),
             Frame::Map(members, _) => NodeKind::Object(members),
@@ -178,7 +213,10 @@ impl Builder<'_> {
     fn finish(&mut self, node: Node, anchor: usize) -> Result<(), ParseError> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
-            return Err(ParseError::new("the document has more than 5,000,000 values", node.span));
+            return Err(ParseError::new(
+                "the document has more than 5,000,000 values",
+                node.span,
+            ));
         }
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
@@ -189,8 +227,14 @@ impl Builder<'_> {
                     self.root = Some(node);
                 }
             }
-            Some(Open { frame: Frame::Seq(items), .. }) => items.push(node),
-            Some(Open { frame: Frame::Map(members, pending), .. }) => match pending.take() {
+            Some(Open {
+                frame: Frame::Seq(items),
+                ..
+            }) => items.push(node),
+            Some(Open {
+                frame: Frame::Map(members, pending),
+                ..
+            }) => match pending.take() {
                 None => {
                     let key = match node.scalar_text() {
                         Some(k) => k.into_owned(),
@@ -204,13 +248,23 @@ impl Builder<'_> {
                     };
                     *pending = Some((key, node.span));
                 }
-                Some((key, key_span)) => members.push(Member { key, key_span, value: node }),
+                Some((key, key_span)) => members.push(Member {
+                    key,
+                    key_span,
+                    value: node,
+                }),
             },
         }
         Ok(())
     }
 
-    fn scalar(&self, value: &str, style: ScalarStyle, tag: Option<&Tag>, span: Span) -> Result<Node, ParseError> {
+    fn scalar(
+        &self,
+        value: &str,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        span: Span,
+    ) -> Result<Node, ParseError> {
         let plain = matches!(style, ScalarStyle::Plain);
         let kind = match tag {
             Some(t) if is_core(t, "str") => NodeKind::String(value.to_string()),
@@ -218,8 +272,14 @@ impl Builder<'_> {
             _ => NodeKind::String(value.to_string()),
         };
         // A scalar's span can run on over the whitespace before the next token.
-        let trimmed = self.text.get(span.range()).map_or(0, |t| t.len() - t.trim_end().len());
-        let span = Span { start: span.start, end: span.end - trimmed as u32 };
+        let trimmed = self
+            .text
+            .get(span.range())
+            .map_or(0, |t| t.len() - t.trim_end().len());
+        let span = Span {
+            start: span.start,
+            end: span.end - trimmed as u32,
+        };
         let node = Node::new(kind, span);
         match tag {
             Some(t) if !is_core_tag(t) => self.apply_tag(t, node),
@@ -233,9 +293,15 @@ impl Builder<'_> {
         let name = &tag.suffix;
         let tag_start = self.tag_start(value.span.start as usize, &tag.handle, name);
         let tag_span = Span::new(tag_start, tag_start + tag.handle.len() + name.len());
-        let span = Span { start: tag_span.start, end: value.span.end.max(tag_span.end) };
+        let span = Span {
+            start: tag_span.start,
+            end: value.span.end.max(tag_span.end),
+        };
         if tag.handle != "!" {
-            return Err(ParseError::new(format!("unsupported YAML tag `{}{}`", tag.handle, name), tag_span));
+            return Err(ParseError::new(
+                format!("unsupported YAML tag `{}{}`", tag.handle, name),
+                tag_span,
+            ));
         }
         let key = match name.as_str() {
             "Ref" | "Condition" => name.clone(),
@@ -245,11 +311,21 @@ impl Builder<'_> {
             ("GetAtt", NodeKind::String(s)) => {
                 let (resource, attribute) = s.split_once('.').unwrap_or((s.as_str(), ""));
                 let part = |text: &str| Node::new(NodeKind::String(text.to_string()), value.span);
-                Node::new(NodeKind::Array(vec![part(resource), part(attribute)]), value.span)
+                Node::new(
+                    NodeKind::Array(vec![part(resource), part(attribute)]),
+                    value.span,
+                )
             }
             _ => value,
         };
-        Ok(Node::new(NodeKind::Object(vec![Member { key, key_span: tag_span, value }]), span))
+        Ok(Node::new(
+            NodeKind::Object(vec![Member {
+                key,
+                key_span: tag_span,
+                value,
+            }]),
+            span,
+        ))
     }
 
     /// saphyr reports a tagged node's span without its tag: find the tag text just before it.
@@ -331,7 +407,10 @@ impl CharOffsets {
             t.push(text.len() as u32);
             Some(t)
         };
-        CharOffsets { table, len: text.len() }
+        CharOffsets {
+            table,
+            len: text.len(),
+        }
     }
 
     fn byte(&self, char_index: usize) -> usize {
@@ -361,21 +440,37 @@ mod tests {
         let b = res.get("B").unwrap().get("Fn::GetAtt").unwrap();
         let parts: Vec<_> = b.items().iter().map(|n| n.as_str().unwrap()).collect();
         assert_eq!(parts, ["Role", "Arn"]);
-        assert_eq!(res.get("C").unwrap().get("Fn::Sub").unwrap().as_str(), Some("${AWS::Region}"));
+        assert_eq!(
+            res.get("C").unwrap().get("Fn::Sub").unwrap().as_str(),
+            Some("${AWS::Region}")
+        );
         let join = res.get("D").unwrap().get("Fn::Join").unwrap();
-        assert_eq!(text_of(text, res.get("D").unwrap()), "!Join ['', [a, !Ref X]]");
-        assert_eq!(join.items()[1].items()[1].get("Ref").unwrap().as_str(), Some("X"));
+        assert_eq!(
+            text_of(text, res.get("D").unwrap()),
+            "!Join ['', [a, !Ref X]]"
+        );
+        assert_eq!(
+            join.items()[1].items()[1].get("Ref").unwrap().as_str(),
+            Some("X")
+        );
     }
 
     #[test]
     fn plain_scalars_are_typed() {
-        let root = parse("a: 256\nb: true\nc: ~\nd: '256'\ne: 2012-10-17\nf: 1.5e3\ng: abc\n").unwrap();
+        let root =
+            parse("a: 256\nb: true\nc: ~\nd: '256'\ne: 2012-10-17\nf: 1.5e3\ng: abc\n").unwrap();
         assert_eq!(root.get("a").unwrap().kind, NodeKind::Number("256".into()));
         assert_eq!(root.get("b").unwrap().kind, NodeKind::Bool(true));
         assert!(root.get("c").unwrap().is_null());
         assert_eq!(root.get("d").unwrap().kind, NodeKind::String("256".into()));
-        assert_eq!(root.get("e").unwrap().kind, NodeKind::String("2012-10-17".into()));
-        assert_eq!(root.get("f").unwrap().kind, NodeKind::Number("1.5e3".into()));
+        assert_eq!(
+            root.get("e").unwrap().kind,
+            NodeKind::String("2012-10-17".into())
+        );
+        assert_eq!(
+            root.get("f").unwrap().kind,
+            NodeKind::Number("1.5e3".into())
+        );
         assert_eq!(root.get("g").unwrap().as_str(), Some("abc"));
     }
 
@@ -400,7 +495,11 @@ mod tests {
     fn syntax_errors_have_positions() {
         let text = "a: [1, 2\nb: c\n";
         let err = parse(text).unwrap_err();
-        assert!(err.message.starts_with("YAML syntax error"), "{}", err.message);
+        assert!(
+            err.message.starts_with("YAML syntax error"),
+            "{}",
+            err.message
+        );
         let text = "a:\n  b: 1\n c: 2\n";
         assert!(parse(text).is_err());
     }
@@ -410,7 +509,9 @@ mod tests {
         let text = format!("a: {}{}", "[".repeat(10_000), "]".repeat(10_000));
         let err = parse(&text).unwrap_err();
         assert!(err.message.contains("nested"), "{}", err.message);
-        let block: String = (0..5000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let block: String = (0..5000)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .collect();
         assert!(parse(&block).is_err());
     }
 
@@ -421,7 +522,10 @@ mod tests {
         let action = root.get("A").unwrap().get("Action").unwrap();
         assert_eq!(action.items().len(), 2);
         assert_eq!(text_of(text, &action.items()[1]), "\"b\"");
-        assert_eq!(text_of(text, root.get("A").unwrap().get("Resource").unwrap()), "x");
+        assert_eq!(
+            text_of(text, root.get("A").unwrap().get("Resource").unwrap()),
+            "x"
+        );
     }
 
     #[test]

@@ -31,7 +31,9 @@ pub fn render(report: &Report) -> String {
 
 /// As @actions/core escapes command data.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// As @actions/core escapes command properties.

@@ -4,8 +4,8 @@
 use std::fmt;
 
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
-    SpanContents,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
 };
 
 use super::RenderOptions;
@@ -14,14 +14,22 @@ use crate::diag::{Diagnostic, Severity};
 use crate::source::SourceFile;
 
 pub fn render(report: &Report, options: RenderOptions) -> String {
-    let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_width(options.width.unwrap_or(100))
         .with_context_lines(1);
     let mut out = String::new();
     for d in &report.diagnostics {
-        let view = View { d, report, file: &report.files[d.file] };
+        let view = View {
+            d,
+            report,
+            file: &report.files[d.file],
+        };
         let mut text = String::new();
         if handler.render_report(&mut text, &view).is_err() {
             // A span that miette cannot place must not lose the finding.
@@ -36,9 +44,17 @@ pub fn render(report: &Report, options: RenderOptions) -> String {
 
 pub fn summary(report: &Report) -> String {
     let mut out = String::new();
-    let (e, w, n) = (report.count(Severity::Error), report.count(Severity::Warning), report.count(Severity::Note));
+    let (e, w, n) = (
+        report.count(Severity::Error),
+        report.count(Severity::Warning),
+        report.count(Severity::Note),
+    );
     let files = plural(report.checked_files, "file", "files");
-    let tds = plural(report.task_definitions, "task definition", "task definitions");
+    let tds = plural(
+        report.task_definitions,
+        "task definition",
+        "task definitions",
+    );
     if e + w + n == 0 {
         out.push_str(&format!("No problems found in {files} ({tds}).\n"));
     } else {
@@ -55,7 +71,9 @@ pub fn summary(report: &Report) -> String {
         out.push_str(&format!("Found {} in {files} ({tds}).\n", join_and(&parts)));
     }
     if report.checked_files == 0 {
-        out.push_str("No ECS task definitions, CloudFormation templates or Terraform plans were found.\n");
+        out.push_str(
+            "No ECS task definitions, CloudFormation templates or Terraform plans were found.\n",
+        );
     }
     if !report.skipped.is_empty() {
         out.push_str("Not checked:\n");
@@ -131,7 +149,10 @@ impl miette::Diagnostic for View<'_> {
                 crate::diag::Applicability::Safe => "fix (applied by --fix)",
                 crate::diag::Applicability::DisplayOnly => "suggested change",
             };
-            lines.push(format!("{how}: {}", super::describe_edits(self.report, fix)));
+            lines.push(format!(
+                "{how}: {}",
+                super::describe_edits(self.report, fix)
+            ));
         }
         (!lines.is_empty()).then(|| Box::new(lines.join("\n")) as Box<dyn fmt::Display>)
     }
@@ -144,9 +165,15 @@ impl miette::Diagnostic for View<'_> {
         if self.file.text.is_empty() {
             return None;
         }
-        let mut labels = vec![LabeledSpan::new_primary_with_span(self.d.label.clone(), span(self.d.span))];
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            self.d.label.clone(),
+            span(self.d.span),
+        )];
         for l in self.d.labels.iter().filter(|l| l.file == self.d.file) {
-            labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), span(l.span)));
+            labels.push(LabeledSpan::new_with_span(
+                Some(l.message.clone()),
+                span(l.span),
+            ));
         }
         Some(Box::new(labels.into_iter()))
     }
@@ -163,7 +190,11 @@ impl SourceCode for View<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self.file.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
+        let inner =
+            self.file
+                .text
+                .as_str()
+                .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.file.name.clone(),
             inner.data(),
@@ -176,13 +207,27 @@ impl SourceCode for View<'_> {
 }
 
 /// An error outside any rule (a bad config file), with a snippet of its file.
-pub fn render_error(file: &SourceFile, span: crate::span::Span, message: &str, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100);
+pub fn render_error(
+    file: &SourceFile,
+    span: crate::span::Span,
+    message: &str,
+    color: bool,
+) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100);
     let diagnostic = miette::MietteDiagnostic::new(message.to_string())
         .with_severity(miette::Severity::Error)
         .with_label(LabeledSpan::new_primary_with_span(None, span_of(span)));
-    let report = miette::Report::new(diagnostic).with_source_code(miette::NamedSource::new(file.name.clone(), file.text.clone()));
+    let report = miette::Report::new(diagnostic).with_source_code(miette::NamedSource::new(
+        file.name.clone(),
+        file.text.clone(),
+    ));
     let mut out = String::new();
     if file.text.is_empty() || handler.render_report(&mut out, report.as_ref()).is_err() {
         return format!("error: {}: {message}\n", file.name);

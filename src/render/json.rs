@@ -116,7 +116,14 @@ pub fn render(report: &Report) -> String {
                     .map(|l| {
                         let f = &report.files[l.file];
                         let (line, column, end_line, end_column) = f.range(l.span);
-                        JsonLabel { message: &l.message, file: &f.name, line, column, end_line, end_column }
+                        JsonLabel {
+                            message: &l.message,
+                            file: &f.name,
+                            line,
+                            column,
+                            end_line,
+                            end_column,
+                        }
                     })
                     .collect(),
                 fix: d.fix.as_ref().map(|fix| JsonFix {
@@ -130,7 +137,14 @@ pub fn render(report: &Report) -> String {
                             let (line, column, end_line, end_column) = f.range(e.span);
                             // Edits in the diagnostic's own file omit the file, as in the contract.
                             let other = (e.file != d.file).then_some(f.name.as_str());
-                            JsonEdit { file: other, line, column, end_line, end_column, content: &e.content }
+                            JsonEdit {
+                                file: other,
+                                line,
+                                column,
+                                end_line,
+                                end_column,
+                                content: &e.content,
+                            }
                         })
                         .collect(),
                 }),
@@ -139,7 +153,10 @@ pub fn render(report: &Report) -> String {
         .collect();
     let output = Output {
         version: 1,
-        tool: Tool { name: "ecs-preflight", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "ecs-preflight",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         diagnostics,
         summary: Summary {
             files: report.checked_files,
@@ -147,10 +164,18 @@ pub fn render(report: &Report) -> String {
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
-            skipped: report.skipped.iter().map(|s| JsonSkip { rules: &s.rules, reason: &s.reason }).collect(),
+            skipped: report
+                .skipped
+                .iter()
+                .map(|s| JsonSkip {
+                    rules: &s.rules,
+                    reason: &s.reason,
+                })
+                .collect(),
         },
     };
-    let mut text = serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text =
+        serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }

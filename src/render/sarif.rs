@@ -13,7 +13,10 @@ pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// Where the rule pages live, for `helpUri`.
 pub fn rule_page_url(code: &str, name: &str) -> String {
-    format!("{}/blob/main/rules/{code}-{name}.md", env!("CARGO_PKG_REPOSITORY"))
+    format!(
+        "{}/blob/main/rules/{code}-{name}.md",
+        env!("CARGO_PKG_REPOSITORY")
+    )
 }
 
 #[derive(Serialize)]
@@ -159,14 +162,27 @@ pub fn render(report: &Report) -> String {
         .map(|r| ReportingDescriptor {
             id: r.code,
             name: r.name,
-            short_description: Text { text: r.summary.to_string() },
-            full_description: Text { text: format!("{}. Run `ecs-preflight explain {}` for the full page.", r.summary, r.code) },
+            short_description: Text {
+                text: r.summary.to_string(),
+            },
+            full_description: Text {
+                text: format!(
+                    "{}. Run `ecs-preflight explain {}` for the full page.",
+                    r.summary, r.code
+                ),
+            },
             help_uri: rule_page_url(r.code, r.name),
-            default_configuration: Configuration { level: level(r.severity) },
+            default_configuration: Configuration {
+                level: level(r.severity),
+            },
         })
         .collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let results = report.diagnostics.iter().map(|d| result(report, d, &mut seen)).collect();
+    let results = report
+        .diagnostics
+        .iter()
+        .map(|d| result(report, d, &mut seen))
+        .collect();
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -190,14 +206,27 @@ pub fn render(report: &Report) -> String {
 
 fn region(report: &Report, file: usize, span: crate::span::Span) -> Region {
     let (start_line, start_column, end_line, end_column) = report.files[file].range(span);
-    Region { start_line, start_column, end_line, end_column }
+    Region {
+        start_line,
+        start_column,
+        end_line,
+        end_column,
+    }
 }
 
-fn location(report: &Report, file: usize, span: crate::span::Span, id: Option<usize>, message: Option<String>) -> Location {
+fn location(
+    report: &Report,
+    file: usize,
+    span: crate::span::Span,
+    id: Option<usize>,
+    message: Option<String>,
+) -> Location {
     Location {
         id,
         physical_location: PhysicalLocation {
-            artifact_location: ArtifactLocation { uri: uri(&report.files[file].name) },
+            artifact_location: ArtifactLocation {
+                uri: uri(&report.files[file].name),
+            },
             region: region(report, file, span),
         },
         message: message.map(|text| Text { text }),
@@ -223,20 +252,42 @@ fn result(report: &Report, d: &Diagnostic, seen: &mut HashMap<String, usize>) ->
         .map(|fix| {
             let mut changes: Vec<ArtifactChange> = Vec::new();
             for e in &fix.edits {
-                let replacement = Replacement { deleted_region: region(report, e.file, e.span), inserted_content: Text { text: e.content.clone() } };
+                let replacement = Replacement {
+                    deleted_region: region(report, e.file, e.span),
+                    inserted_content: Text {
+                        text: e.content.clone(),
+                    },
+                };
                 let file_uri = uri(&report.files[e.file].name);
-                match changes.iter_mut().find(|c| c.artifact_location.uri == file_uri) {
+                match changes
+                    .iter_mut()
+                    .find(|c| c.artifact_location.uri == file_uri)
+                {
                     Some(c) => c.replacements.push(replacement),
-                    None => changes.push(ArtifactChange { artifact_location: ArtifactLocation { uri: file_uri }, replacements: vec![replacement] }),
+                    None => changes.push(ArtifactChange {
+                        artifact_location: ArtifactLocation { uri: file_uri },
+                        replacements: vec![replacement],
+                    }),
                 }
             }
-            SarifFix { description: Text { text: fix.description.clone() }, artifact_changes: changes }
+            SarifFix {
+                description: Text {
+                    text: fix.description.clone(),
+                },
+                artifact_changes: changes,
+            }
         })
         .collect();
     // Stable across runs and unaffected by lines moving: the rule, the file and the flagged
     // text, with a counter for repeats.
     let file = &report.files[d.file];
-    let key = format!("{}\u{0}{}\u{0}{}\u{0}{}", d.code, file.name, file.slice(d.span), d.container.as_deref().unwrap_or(""));
+    let key = format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}",
+        d.code,
+        file.name,
+        file.slice(d.span),
+        d.container.as_deref().unwrap_or("")
+    );
     let n = seen.entry(key.clone()).or_insert(0);
     *n += 1;
     let fingerprint = format!("{:016x}:{}", fnv1a(key.as_bytes()), n);
@@ -253,5 +304,7 @@ fn result(report: &Report, d: &Diagnostic, seen: &mut HashMap<String, usize>) ->
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100000001b3))
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    })
 }

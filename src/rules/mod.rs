@@ -1,18 +1,23 @@
 //! The rule registry and the context rules run in. Rules are pure functions from a task
 //! definition (plus, for some families, the account state) to diagnostics: no IO.
 
+pub mod ecr;
 pub mod img;
 pub mod input;
+pub mod net;
+pub mod role;
 pub mod td;
 
 use std::collections::HashSet;
 
 use crate::diag::{Diagnostic, FileId, Severity, Skip};
 use crate::model::image_ref::{self, ImageRef, ImageRefError};
-use crate::model::{ContainerView, TaskDefinition};
+use crate::model::{ContainerView, Document, TaskDefinition};
 use crate::parse::{Node, NodeKind};
 use crate::source::SourceFile;
 use crate::span::Span;
+use crate::state::AccountState;
+use crate::state::template::TemplateState;
 
 /// What a rule reads besides the file itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,30 +60,29 @@ impl std::fmt::Debug for Rule {
     }
 }
 
-/// Every rule, in code order. Codes and names are public and never change meaning.
-pub static ALL: &[&Rule] = &[
-    &input::unreadable_input::RULE,
-    &input::syntax_error::RULE,
-    &input::invalid_state::RULE,
-    &td::invalid_task_definition::RULE,
-    &td::fargate_cpu_memory::RULE,
-    &td::fargate_network_mode::RULE,
-    &td::awslogs_options::RULE,
-    &td::no_essential_container::RULE,
-    &img::invalid_image_reference::RULE,
-    &img::latest_tag::RULE,
-    &img::implicit_latest_tag::RULE,
-    &img::unpinned_image::RULE,
-    &img::tag_with_digest::RULE,
-    &img::cross_region_image::RULE,
-    &img::public_registry_image::RULE,
-    &img::unresolved_image::RULE,
-    &img::credentials_on_ecr_image::RULE,
-];
+/// Every rule, in code order. Codes and names are public and never change meaning. Each family
+/// lists its own rules; this joins them.
+pub static ALL: std::sync::LazyLock<Vec<&'static Rule>> = std::sync::LazyLock::new(|| {
+    [
+        input::RULES,
+        td::RULES,
+        img::RULES,
+        role::RULES,
+        net::RULES,
+        ecr::RULES,
+    ]
+    .concat()
+});
 
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
-    ALL.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+    ALL.iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
 }
+
+/// The file id a rule uses for the file it checks; the driver replaces it with the file's
+/// number in the report. Labels that point into state files use those files' own ids.
+pub const CURRENT_FILE: FileId = FileId::MAX;
 
 /// Settings rules read: where the deployment goes and the user's policy choices.
 #[derive(Clone, Debug, Default)]
@@ -95,9 +99,18 @@ pub enum ImageFact<'a> {
     /// No `image`, or not a string (TD001 reports it).
     Missing,
     /// A template expression or placeholder that cannot be known before deploy.
-    Unresolved { node: &'a Node, reason: String },
-    Invalid { node: &'a Node, error: ImageRefError },
-    Parsed { node: &'a Node, image: ImageRef },
+    Unresolved {
+        node: &'a Node,
+        reason: String,
+    },
+    Invalid {
+        node: &'a Node,
+        error: ImageRefError,
+    },
+    Parsed {
+        node: &'a Node,
+        image: ImageRef,
+    },
 }
 
 pub struct ContainerFacts<'a> {
@@ -107,9 +120,15 @@ pub struct ContainerFacts<'a> {
 
 /// The context of one task definition's check: inputs for the rules, and what they report.
 pub struct Context<'a> {
+    /// The file being checked: `CURRENT_FILE` until the driver numbers the files.
     pub file_id: FileId,
     pub file: &'a SourceFile,
     pub settings: &'a Settings,
+    /// The state files (and, later, the live account).
+    pub state: &'a AccountState,
+    /// The document the task definition is in, and the state its own resources define.
+    pub document: &'a Document,
+    pub template: &'a TemplateState,
     pub containers: Vec<ContainerFacts<'a>>,
     task_label: String,
     enabled: &'a HashSet<&'static str>,
@@ -118,18 +137,30 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
-        file_id: FileId,
         file: &'a SourceFile,
         settings: &'a Settings,
+        state: &'a AccountState,
+        document: &'a Document,
+        template: &'a TemplateState,
         task: &'a TaskDefinition,
         enabled: &'a HashSet<&'static str>,
     ) -> Context<'a> {
-        let containers = task.containers().map(|c| ContainerFacts { image: image_fact(c), container: c }).collect();
+        let containers = task
+            .containers()
+            .map(|c| ContainerFacts {
+                image: image_fact(c),
+                container: c,
+            })
+            .collect();
         Context {
-            file_id,
+            file_id: CURRENT_FILE,
             file,
             settings,
+            state,
+            document,
+            template,
             containers,
             task_label: task.label.clone(),
             enabled,
@@ -143,7 +174,12 @@ impl<'a> Context<'a> {
     }
 
     /// Reports a finding of `rule` at `span` of the file being checked.
-    pub fn report(&mut self, rule: &'static Rule, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+    pub fn report(
+        &mut self,
+        rule: &'static Rule,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.diagnostics.push(Diagnostic {
             code: rule.code,
             name: rule.name,
@@ -164,9 +200,16 @@ impl<'a> Context<'a> {
 
     /// Records that `rules` could not be checked, and why.
     pub fn skip(&mut self, rules: &[&'static Rule], reason: impl Into<String>) {
-        let rules: Vec<&'static str> = rules.iter().filter(|r| self.is_enabled(r)).map(|r| r.code).collect();
+        let rules: Vec<&'static str> = rules
+            .iter()
+            .filter(|r| self.is_enabled(r))
+            .map(|r| r.code)
+            .collect();
         if !rules.is_empty() {
-            self.skipped.push(Skip { rules, reason: reason.into() });
+            self.skipped.push(Skip {
+                rules,
+                reason: reason.into(),
+            });
         }
     }
 
@@ -176,9 +219,14 @@ impl<'a> Context<'a> {
 }
 
 fn image_fact(container: ContainerView<'_>) -> ImageFact<'_> {
-    let Some(node) = container.get("image") else { return ImageFact::Missing };
+    let Some(node) = container.get("image") else {
+        return ImageFact::Missing;
+    };
     match &node.kind {
-        NodeKind::Unresolved(why) => ImageFact::Unresolved { node, reason: why.clone() },
+        NodeKind::Unresolved(why) => ImageFact::Unresolved {
+            node,
+            reason: why.clone(),
+        },
         NodeKind::ResourceRef { id, .. } => ImageFact::Unresolved {
             node,
             reason: format!("it comes from the resource `{id}`, known only at deploy time"),
@@ -199,7 +247,11 @@ fn image_fact(container: ContainerView<'_>) -> ImageFact<'_> {
 /// unknown, not invalid.
 pub fn placeholder(s: &str) -> Option<String> {
     let between = |open: &str, close: &str| {
-        s.find(open).and_then(|i| s[i + open.len()..].find(close).map(|j| &s[i..i + open.len() + j + close.len()]))
+        s.find(open).and_then(|i| {
+            s[i + open.len()..]
+                .find(close)
+                .map(|j| &s[i..i + open.len() + j + close.len()])
+        })
     };
     if let Some(p) = between("{{", "}}") {
         return Some(format!("it contains the template placeholder `{p}`"));
@@ -208,7 +260,11 @@ pub fn placeholder(s: &str) -> Option<String> {
         return Some(format!("it contains the variable `{p}`"));
     }
     if let Some(p) = between("<", ">") {
-        if p.len() > 2 && p[1..p.len() - 1].chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        if p.len() > 2
+            && p[1..p.len() - 1]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
             return Some(format!("it contains the placeholder `{p}`"));
         }
     }
@@ -217,7 +273,7 @@ pub fn placeholder(s: &str) -> Option<String> {
 
 /// Runs the enabled rules on one task definition.
 pub fn check_task_definition(task: &TaskDefinition, cx: &mut Context) {
-    for rule in ALL {
+    for rule in ALL.iter() {
         if let Some(check) = rule.check {
             if cx.is_enabled(rule) {
                 check(task, cx);
@@ -234,13 +290,23 @@ mod tests {
     fn codes_and_names_are_unique_and_well_formed() {
         let mut codes = HashSet::new();
         let mut names = HashSet::new();
-        for rule in ALL {
+        for rule in ALL.iter() {
             assert!(codes.insert(rule.code), "duplicate code {}", rule.code);
             assert!(names.insert(rule.name), "duplicate name {}", rule.name);
             let family = rule.code.trim_end_matches(|c: char| c.is_ascii_digit());
-            assert!(["IN", "TD", "IMG", "ROLE", "NET", "ECR"].contains(&family), "{}", rule.code);
+            assert!(
+                ["IN", "TD", "IMG", "ROLE", "NET", "ECR"].contains(&family),
+                "{}",
+                rule.code
+            );
             assert_eq!(rule.code.len() - family.len(), 3, "{}", rule.code);
-            assert!(rule.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", rule.name);
+            assert!(
+                rule.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                rule.name
+            );
         }
     }
 
@@ -248,7 +314,10 @@ mod tests {
     fn rules_are_listed_in_code_order() {
         let order = |code: &str| {
             let family = code.trim_end_matches(|c: char| c.is_ascii_digit());
-            let rank = ["IN", "TD", "IMG", "ROLE", "NET", "ECR"].iter().position(|f| *f == family).unwrap();
+            let rank = ["IN", "TD", "IMG", "ROLE", "NET", "ECR"]
+                .iter()
+                .position(|f| *f == family)
+                .unwrap();
             (rank, code[family.len()..].to_string())
         };
         let keys: Vec<_> = ALL.iter().map(|r| order(r.code)).collect();
@@ -260,7 +329,7 @@ mod tests {
     #[test]
     fn every_rule_has_a_page() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
-        for rule in ALL {
+        for rule in ALL.iter() {
             let page = dir.join(format!("{}-{}.md", rule.code, rule.name));
             assert!(page.exists(), "missing page {}", page.display());
         }

@@ -1,10 +1,67 @@
 //! What is known of the AWS account: from state snapshot files, from resources defined in the
-//! same template, or (later) from the live account. Rules cannot tell the sources apart.
+//! same template, or from the live account. Rules cannot tell the sources apart.
+//!
+//! Lookups are three-valued (`Lookup`): found, known absent, or unknown with the reason. An
+//! absent section of a state file is unknown; an empty list is known-empty.
 
 pub mod ec2;
 pub mod ecr;
 pub mod ecs;
+pub mod iam;
 pub mod lookup;
 pub mod managed_policies;
+pub mod snapshot;
+pub mod template;
 
 pub use lookup::{Lookup, Tri};
+pub use snapshot::Snapshot;
+
+use ecr::{EcrIndex, EcrState};
+
+/// Everything the state files say, for one run.
+#[derive(Debug, Default)]
+pub struct AccountState {
+    pub snapshots: Vec<Snapshot>,
+    pub ecr: EcrIndex,
+}
+
+impl AccountState {
+    pub fn new(snapshots: Vec<Snapshot>) -> AccountState {
+        let ecr_states = snapshots
+            .iter()
+            .filter_map(|s| {
+                s.ecr.clone().map(|section| EcrState {
+                    account_id: s.account_id.clone(),
+                    region: s.region.clone(),
+                    section,
+                })
+            })
+            .collect();
+        AccountState {
+            ecr: EcrIndex::new(ecr_states),
+            snapshots,
+        }
+    }
+
+    /// The snapshot for an account and region, if one was loaded.
+    pub fn snapshot(&self, account: &str, region: &str) -> Option<&Snapshot> {
+        self.snapshots
+            .iter()
+            .find(|s| s.account_id == account && s.region == region)
+    }
+
+    /// The region of the only state file (the deployment region's fallback).
+    pub fn only_region(&self) -> Option<&str> {
+        match self.snapshots.as_slice() {
+            [only] => Some(&only.region),
+            _ => None,
+        }
+    }
+
+    pub fn only_account(&self) -> Option<&str> {
+        match self.snapshots.as_slice() {
+            [only] => Some(&only.account_id),
+            _ => None,
+        }
+    }
+}

@@ -19,8 +19,16 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
     let mut found = Vec::new();
     for facts in &cx.containers {
         if let ImageFact::Parsed { node, image } = &facts.image {
-            if let (Registry::Ecr { .. }, Some(creds)) = (&image.registry, facts.container.get("repositoryCredentials")) {
-                found.push((facts.container.label(), creds.span, node.span, spell("repositoryCredentials", facts.container.style).into_owned()));
+            if let (Registry::Ecr { .. }, Some(creds)) = (
+                &image.registry,
+                facts.container.get("repositoryCredentials"),
+            ) {
+                found.push((
+                    facts.container.label(),
+                    creds.span,
+                    node.span,
+                    spell("repositoryCredentials", facts.container.style).into_owned(),
+                ));
             }
         }
     }

@@ -26,16 +26,32 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
     let mut found = Vec::new();
     for facts in &cx.containers {
         if let ImageFact::Parsed { node, image } = &facts.image {
-            if let Registry::Ecr { region: registry_region, account, .. } = &image.registry {
+            if let Registry::Ecr {
+                region: registry_region,
+                account,
+                ..
+            } = &image.registry
+            {
                 if *registry_region != region {
                     let host = part_span(cx.file, node, image.spans.domain.clone());
                     let repo = image.ecr_repository_name().unwrap_or_default().to_string();
-                    found.push((facts.container.label(), node.span, host, registry_region.clone(), account.clone(), repo));
+                    found.push((
+                        facts.container.label(),
+                        node.span,
+                        host,
+                        registry_region.clone(),
+                        account.clone(),
+                        repo,
+                    ));
                 }
             }
         }
     }
-    let source = cx.settings.region_source.clone().unwrap_or_else(|| "the deployment region".into());
+    let source = cx
+        .settings
+        .region_source
+        .clone()
+        .unwrap_or_else(|| "the deployment region".into());
     for (name, span, host, registry_region, account, repo) in found {
         cx.report(&RULE, span, format!("container `{name}` pulls from ECR in {registry_region}, but the task runs in {region} ({source})"))
             .container(name)

@@ -18,14 +18,24 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
     for facts in &cx.containers {
         if let ImageFact::Parsed { node, image } = &facts.image {
             if image.has_no_tag_or_digest() {
-                found.push((facts.container.label(), node.span, image.name_as_written().to_string()));
+                found.push((
+                    facts.container.label(),
+                    node.span,
+                    image.name_as_written().to_string(),
+                ));
             }
         }
     }
     for (name, span, repo) in found {
-        cx.report(&RULE, span, format!("container `{name}` has no tag, so the mutable `latest` tag is pulled"))
-            .container(name)
-            .primary_label("no tag: means `:latest`")
-            .help(format!("add a version tag and, better, a digest: `{repo}:<version>@sha256:…`"));
+        cx.report(
+            &RULE,
+            span,
+            format!("container `{name}` has no tag, so the mutable `latest` tag is pulled"),
+        )
+        .container(name)
+        .primary_label("no tag: means `:latest`")
+        .help(format!(
+            "add a version tag and, better, a digest: `{repo}:<version>@sha256:…`"
+        ));
     }
 }

@@ -22,13 +22,27 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         match &facts.image {
             ImageFact::Invalid { node, error } => {
                 let label_span = part_span(cx.file, node, Some(error.part.clone()));
-                found.push((name, node.span, label_span, error.message.clone(), GRAMMAR_HELP));
+                found.push((
+                    name,
+                    node.span,
+                    label_span,
+                    error.message.clone(),
+                    GRAMMAR_HELP,
+                ));
             }
             ImageFact::Parsed { node, image } => {
                 if let Some(error) = image.ecr_repository_name_error() {
                     let label_span = part_span(cx.file, node, Some(error.part.clone()));
-                    found.push((name, node.span, label_span, error.message.clone(), ECR_NAME_HELP));
-                } else if image.registry == Registry::DockerHub && looks_like_ecr_host_without_slash(node.as_str().unwrap_or("")) {
+                    found.push((
+                        name,
+                        node.span,
+                        label_span,
+                        error.message.clone(),
+                        ECR_NAME_HELP,
+                    ));
+                } else if image.registry == Registry::DockerHub
+                    && looks_like_ecr_host_without_slash(node.as_str().unwrap_or(""))
+                {
                     found.push((
                         name,
                         node.span,
@@ -44,7 +58,11 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         }
     }
     for (name, span, label_span, message, help) in found {
-        let d = cx.report(&RULE, span, format!("invalid image for container `{name}`: {message}"));
+        let d = cx.report(
+            &RULE,
+            span,
+            format!("invalid image for container `{name}`: {message}"),
+        );
         d.container(name).help(help);
         if label_span != span {
             d.label_here(label_span, "here");
@@ -69,6 +87,8 @@ fn looks_like_ecr_host_without_slash(image: &str) -> bool {
         return false;
     }
     let mut parts = name.split('.');
-    let account_like = parts.next().is_some_and(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
+    let account_like = parts
+        .next()
+        .is_some_and(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
     account_like && name.contains(".dkr.ecr")
 }

@@ -20,7 +20,12 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         if let ImageFact::Parsed { node, image } = &facts.image {
             if image.is_explicit_latest() {
                 let tag = part_span(cx.file, node, image.spans.tag.clone());
-                found.push((facts.container.label(), node.span, tag, image.name_as_written().to_string()));
+                found.push((
+                    facts.container.label(),
+                    node.span,
+                    tag,
+                    image.name_as_written().to_string(),
+                ));
             }
         }
     }

@@ -12,6 +12,21 @@ pub mod unresolved_image;
 
 use std::ops::Range;
 
+use crate::rules::Rule;
+
+/// This family's rules, in code order.
+pub static RULES: &[&Rule] = &[
+    &invalid_image_reference::RULE,
+    &latest_tag::RULE,
+    &implicit_latest_tag::RULE,
+    &unpinned_image::RULE,
+    &tag_with_digest::RULE,
+    &cross_region_image::RULE,
+    &public_registry_image::RULE,
+    &unresolved_image::RULE,
+    &credentials_on_ecr_image::RULE,
+];
+
 use crate::parse::Node;
 use crate::source::SourceFile;
 use crate::span::Span;
@@ -19,7 +34,9 @@ use crate::span::Span;
 /// The span, in the file, of `part` (a byte range of the decoded string `node`). Strings
 /// written with escapes fall back to the whole value.
 pub fn part_span(file: &SourceFile, node: &Node, part: Option<Range<usize>>) -> Span {
-    let (Some(part), Some(value)) = (part, node.as_str()) else { return node.span };
+    let (Some(part), Some(value)) = (part, node.as_str()) else {
+        return node.span;
+    };
     let raw = file.slice(node.span);
     match raw.find(value) {
         Some(offset) if part.end <= value.len() => {

@@ -18,15 +18,24 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
     let mut found = Vec::new();
     for facts in &cx.containers {
         if let ImageFact::Parsed { node, image } = &facts.image {
-            if image.registry == Registry::DockerHub && facts.container.get("repositoryCredentials").is_none() {
-                found.push((facts.container.label(), node.span, image.path.clone(), image.tag.clone()));
+            if image.registry == Registry::DockerHub
+                && facts.container.get("repositoryCredentials").is_none()
+            {
+                found.push((
+                    facts.container.label(),
+                    node.span,
+                    image.path.clone(),
+                    image.tag.clone(),
+                ));
             }
         }
     }
     for (name, span, path, tag) in found {
         let tag = tag.map(|t| format!(":{t}")).unwrap_or_default();
         let mirror = match path.strip_prefix("library/") {
-            Some(official) => format!(" or the ECR Public mirror of official images, `public.ecr.aws/docker/library/{official}{tag}`"),
+            Some(official) => format!(
+                " or the ECR Public mirror of official images, `public.ecr.aws/docker/library/{official}{tag}`"
+            ),
             None => String::new(),
         };
         cx.report(&RULE, span, format!("container `{name}` pulls `{path}` from Docker Hub anonymously, so Docker Hub's pull rate limits apply"))

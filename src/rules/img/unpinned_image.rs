@@ -21,14 +21,24 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
             if let (Some(tag), None) = (&image.tag, &image.digest) {
                 if tag != "latest" {
                     let tag_span = part_span(cx.file, node, image.spans.tag.clone());
-                    found.push((facts.container.label(), node.span, tag_span, tag.clone(), image.name_as_written().to_string()));
+                    found.push((
+                        facts.container.label(),
+                        node.span,
+                        tag_span,
+                        tag.clone(),
+                        image.name_as_written().to_string(),
+                    ));
                 }
             }
         }
     }
     let require_digest = cx.settings.require_digest;
     for (name, span, tag_span, tag, repo) in found {
-        let d = cx.report(&RULE, span, format!("container `{name}` uses the tag `{tag}` without a digest"));
+        let d = cx.report(
+            &RULE,
+            span,
+            format!("container `{name}` uses the tag `{tag}` without a digest"),
+        );
         if require_digest {
             d.severity = Severity::Error;
         }

@@ -3,3 +3,12 @@
 pub mod invalid_state;
 pub mod syntax_error;
 pub mod unreadable_input;
+
+use crate::rules::Rule;
+
+/// This family's rules, in code order.
+pub static RULES: &[&Rule] = &[
+    &unreadable_input::RULE,
+    &syntax_error::RULE,
+    &invalid_state::RULE,
+];

@@ -29,7 +29,12 @@ const COMBINATIONS: &[(u32, &[(u32, u32, u32)])] = &[
 
 pub fn memory_options(cpu: u32) -> Option<Vec<u32>> {
     let ranges = COMBINATIONS.iter().find(|(c, _)| *c == cpu)?.1;
-    Some(ranges.iter().flat_map(|&(from, to, step)| (from..=to).step_by(step as usize)).collect())
+    Some(
+        ranges
+            .iter()
+            .flat_map(|&(from, to, step)| (from..=to).step_by(step as usize))
+            .collect(),
+    )
 }
 
 fn check(task: &TaskDefinition, cx: &mut Context) {
@@ -48,7 +53,9 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             .help(format!("add e.g. `\"{cpu_name}\": \"256\", \"{memory_name}\": \"512\"` (the smallest Fargate size)"));
         return;
     }
-    let (Some(cpu), Some(memory)) = (cpu, memory) else { return };
+    let (Some(cpu), Some(memory)) = (cpu, memory) else {
+        return;
+    };
     if cpu.is_unknown() || memory.is_unknown() {
         return;
     }
@@ -64,25 +71,47 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
     };
     let Some(options) = memory_options(cpu_units) else {
         let valid: Vec<String> = COMBINATIONS.iter().map(|(c, _)| c.to_string()).collect();
-        cx.report(&RULE, cpu.span, format!("Fargate does not offer {cpu_units} CPU units"))
-            .primary_label("not a Fargate CPU size")
-            .help(format!("use one of {} CPU units (0.25 to 16 vCPU)", valid.join(", ")));
+        cx.report(
+            &RULE,
+            cpu.span,
+            format!("Fargate does not offer {cpu_units} CPU units"),
+        )
+        .primary_label("not a Fargate CPU size")
+        .help(format!(
+            "use one of {} CPU units (0.25 to 16 vCPU)",
+            valid.join(", ")
+        ));
         return;
     };
     if !options.contains(&memory_mib) {
-        cx.report(&RULE, memory.span, format!("Fargate does not offer {memory_mib} MiB of memory with {cpu_units} CPU units"))
-            .primary_label("not offered with this CPU size")
-            .label_here(cpu.span, format!("{cpu_units} CPU units"))
-            .help(format!("with {cpu_units} CPU units, memory must be one of: {}", describe_options(&options)));
+        cx.report(
+            &RULE,
+            memory.span,
+            format!("Fargate does not offer {memory_mib} MiB of memory with {cpu_units} CPU units"),
+        )
+        .primary_label("not offered with this CPU size")
+        .label_here(cpu.span, format!("{cpu_units} CPU units"))
+        .help(format!(
+            "with {cpu_units} CPU units, memory must be one of: {}",
+            describe_options(&options)
+        ));
     }
 }
 
 fn describe_options(options: &[u32]) -> String {
     if options.len() <= 4 {
-        return options.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ");
+        return options
+            .iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
     }
     let step = options[1] - options[0];
-    format!("{} to {} in steps of {step} (MiB)", options[0], options[options.len() - 1])
+    format!(
+        "{} to {} in steps of {step} (MiB)",
+        options[0],
+        options[options.len() - 1]
+    )
 }
 
 /// "1024", "1 vCPU", "0.25 vcpu" → CPU units.
@@ -110,7 +139,6 @@ pub fn parse_memory(text: &str) -> Option<u32> {
     let mib = gb * 1024.0;
     (mib.fract() == 0.0 && mib > 0.0 && mib < 1e9).then_some(mib as u32)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -20,7 +20,14 @@ pub static RULE: Rule = Rule {
 
 fn check(task: &TaskDefinition, cx: &mut Context) {
     if !task.props.is_object() {
-        cx.report(&RULE, task.anchor, format!("a task definition must be an object, found {}", task.props.type_name()));
+        cx.report(
+            &RULE,
+            task.anchor,
+            format!(
+                "a task definition must be an object, found {}",
+                task.props.type_name()
+            ),
+        );
         return;
     }
     // In CloudFormation, a number where the API wants a string (and the other way round) is
@@ -36,13 +43,21 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
     let family = task.get("family");
     match family {
         None if task.origin == Origin::Native => {
-            cx.report(&RULE, task.anchor, "missing `family`: register-task-definition requires it")
-                .help("add `\"family\": \"<name>\"`; revisions of the same family share it");
+            cx.report(
+                &RULE,
+                task.anchor,
+                "missing `family`: register-task-definition requires it",
+            )
+            .help("add `\"family\": \"<name>\"`; revisions of the same family share it");
         }
         Some(f) => {
             if let Some(name) = f.as_str() {
                 if !valid_name(name) {
-                    cx.report(&RULE, f.span, format!("invalid family `{name}`: up to 255 letters, digits, `-` and `_`"));
+                    cx.report(
+                        &RULE,
+                        f.span,
+                        format!("invalid family `{name}`: up to 255 letters, digits, `-` and `_`"),
+                    );
                 }
             }
         }
@@ -54,17 +69,42 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         }
     }
     if let Some(platform) = task.get("runtimePlatform") {
-        check_type_of(cx, platform, task.style, "cpuArchitecture", Ty::Enum(schema::CPU_ARCHITECTURES), strict);
-        check_type_of(cx, platform, task.style, "operatingSystemFamily", Ty::Enum(schema::OS_FAMILIES), strict);
+        check_type_of(
+            cx,
+            platform,
+            task.style,
+            "cpuArchitecture",
+            Ty::Enum(schema::CPU_ARCHITECTURES),
+            strict,
+        );
+        check_type_of(
+            cx,
+            platform,
+            task.style,
+            "operatingSystemFamily",
+            Ty::Enum(schema::OS_FAMILIES),
+            strict,
+        );
     }
     let Some(list) = task.get("containerDefinitions") else {
         if task.containers_unknown.is_none() {
-            cx.report(&RULE, task.anchor, format!("missing `{}`: a task definition needs at least one container", spell("containerDefinitions", task.style)));
+            cx.report(
+                &RULE,
+                task.anchor,
+                format!(
+                    "missing `{}`: a task definition needs at least one container",
+                    spell("containerDefinitions", task.style)
+                ),
+            );
         }
         return;
     };
     if list.is_array() && list.items().is_empty() {
-        cx.report(&RULE, list.span, "`containerDefinitions` is empty: a task definition needs at least one container");
+        cx.report(
+            &RULE,
+            list.span,
+            "`containerDefinitions` is empty: a task definition needs at least one container",
+        );
     }
     let mut names: HashMap<String, crate::span::Span> = HashMap::new();
     let container_strict = task.container_style == KeyStyle::Camel;
@@ -74,15 +114,33 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         let style = container.style;
         if !node.is_object() {
             if !node.is_unknown() {
-                cx.report(&RULE, node.span, format!("a container definition must be an object, found {}", node.type_name()));
+                cx.report(
+                    &RULE,
+                    node.span,
+                    format!(
+                        "a container definition must be an object, found {}",
+                        node.type_name()
+                    ),
+                );
             }
             continue;
         }
         misspelled_fields(cx, node, style, &known);
-        let opening = crate::span::Span { start: node.span.start, end: node.span.start + 1 };
+        let opening = crate::span::Span {
+            start: node.span.start,
+            end: node.span.start + 1,
+        };
         match container.get("name") {
             None => {
-                cx.report(&RULE, opening, format!("container #{} has no `{}`", container.index + 1, spell("name", style)));
+                cx.report(
+                    &RULE,
+                    opening,
+                    format!(
+                        "container #{} has no `{}`",
+                        container.index + 1,
+                        spell("name", style)
+                    ),
+                );
             }
             Some(n) => {
                 if let Some(name) = n.as_str() {
@@ -96,8 +154,16 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             }
         }
         if container.get("image").is_none() {
-            cx.report(&RULE, opening, format!("container `{}` has no `{}`", container.label(), spell("image", style)))
-                .container(container.label());
+            cx.report(
+                &RULE,
+                opening,
+                format!(
+                    "container `{}` has no `{}`",
+                    container.label(),
+                    spell("image", style)
+                ),
+            )
+            .container(container.label());
         }
         for (name, ty) in CONTAINER_FIELDS {
             if let Some(value) = container.get(name) {
@@ -107,14 +173,37 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         if let Some(lc) = container.get("logConfiguration").filter(|n| n.is_object()) {
             match field(lc, style, "logDriver") {
                 None => {
-                    cx.report(&RULE, lc.span, format!("`{}` needs a `{}`", spell("logConfiguration", style), spell("logDriver", style)));
+                    cx.report(
+                        &RULE,
+                        lc.span,
+                        format!(
+                            "`{}` needs a `{}`",
+                            spell("logConfiguration", style),
+                            spell("logDriver", style)
+                        ),
+                    );
                 }
-                Some(driver) => check_type(cx, driver, &spell("logDriver", style), Ty::Enum(LOG_DRIVERS), container_strict),
+                Some(driver) => check_type(
+                    cx,
+                    driver,
+                    &spell("logDriver", style),
+                    Ty::Enum(LOG_DRIVERS),
+                    container_strict,
+                ),
             }
             if let Some(options) = field(lc, style, "options") {
-                check_type(cx, options, &spell("options", style), Ty::StrMap, container_strict);
+                check_type(
+                    cx,
+                    options,
+                    &spell("options", style),
+                    Ty::StrMap,
+                    container_strict,
+                );
             }
-            for item in field(lc, style, "secretOptions").map(Node::items).unwrap_or(&[]) {
+            for item in field(lc, style, "secretOptions")
+                .map(Node::items)
+                .unwrap_or(&[])
+            {
                 name_value_pair(cx, item, style, "valueFrom", container_strict);
             }
         }
@@ -127,12 +216,29 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 check_type_of(cx, item, style, "value", Ty::Str, container_strict);
             }
         }
-        if let Some(creds) = container.get("repositoryCredentials").filter(|n| n.is_object()) {
+        if let Some(creds) = container
+            .get("repositoryCredentials")
+            .filter(|n| n.is_object())
+        {
             match field(creds, style, "credentialsParameter") {
                 None => {
-                    cx.report(&RULE, creds.span, format!("`{}` needs a `{}`", spell("repositoryCredentials", style), spell("credentialsParameter", style)));
+                    cx.report(
+                        &RULE,
+                        creds.span,
+                        format!(
+                            "`{}` needs a `{}`",
+                            spell("repositoryCredentials", style),
+                            spell("credentialsParameter", style)
+                        ),
+                    );
                 }
-                Some(p) => check_type(cx, p, &spell("credentialsParameter", style), Ty::Str, container_strict),
+                Some(p) => check_type(
+                    cx,
+                    p,
+                    &spell("credentialsParameter", style),
+                    Ty::Str,
+                    container_strict,
+                ),
             }
         }
     }
@@ -150,14 +256,25 @@ fn name_value_pair(cx: &mut Context, item: &Node, style: KeyStyle, value_key: &s
     for key in ["name", value_key] {
         match field(item, style, key) {
             None => {
-                cx.report(&RULE, item.span, format!("{what} needs a `{}`", spell(key, style)));
+                cx.report(
+                    &RULE,
+                    item.span,
+                    format!("{what} needs a `{}`", spell(key, style)),
+                );
             }
             Some(v) => check_type(cx, v, &spell(key, style), Ty::Str, strict),
         }
     }
 }
 
-fn check_type_of(cx: &mut Context, parent: &Node, style: KeyStyle, name: &str, ty: Ty, strict: bool) {
+fn check_type_of(
+    cx: &mut Context,
+    parent: &Node,
+    style: KeyStyle,
+    name: &str,
+    ty: Ty,
+    strict: bool,
+) {
     if let Some(value) = field(parent, style, name) {
         check_type(cx, value, &spell(name, style), ty, strict);
     }
@@ -170,8 +287,14 @@ fn misspelled_fields(cx: &mut Context, node: &Node, style: KeyStyle, known: &[&s
             continue;
         }
         if let Some(meant) = schema::did_you_mean(&m.key, spelled.iter().map(String::as_str)) {
-            cx.report(&RULE, m.key_span, format!("unknown field `{}`; did you mean `{meant}`?", m.key))
-                .help(format!("ECS rejects unknown fields; rename it to `{meant}`"));
+            cx.report(
+                &RULE,
+                m.key_span,
+                format!("unknown field `{}`; did you mean `{meant}`?", m.key),
+            )
+            .help(format!(
+                "ECS rejects unknown fields; rename it to `{meant}`"
+            ));
         }
     }
 }
@@ -191,14 +314,26 @@ fn check_type(cx: &mut Context, node: &Node, name: &str, ty: Ty, strict: bool) {
                     continue;
                 }
                 if let Some(problem) = type_problem(item, *inner, strict) {
-                    cx.report(&RULE, item.span, format!("each item of `{name}` must be {problem}"));
+                    cx.report(
+                        &RULE,
+                        item.span,
+                        format!("each item of `{name}` must be {problem}"),
+                    );
                 }
             }
         }
         Ty::StrMap => {
             for m in node.members() {
                 if !m.value.is_unknown() && type_problem(&m.value, Ty::Str, strict).is_some() {
-                    cx.report(&RULE, m.value.span, format!("the value of `{}` in `{name}` must be a string, found {}", m.key, m.value.type_name()));
+                    cx.report(
+                        &RULE,
+                        m.value.span,
+                        format!(
+                            "the value of `{}` in `{name}` must be a string, found {}",
+                            m.key,
+                            m.value.type_name()
+                        ),
+                    );
                 }
             }
         }
@@ -222,7 +357,11 @@ fn type_problem(node: &Node, ty: Ty, strict: bool) -> Option<String> {
             return match node.scalar_text() {
                 Some(v) if values.contains(&v.as_ref()) => None,
                 Some(v) if matches!(node.kind, NodeKind::String(_)) || !strict => {
-                    let hint = values.iter().find(|k| k.eq_ignore_ascii_case(&v)).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default();
+                    let hint = values
+                        .iter()
+                        .find(|k| k.eq_ignore_ascii_case(&v))
+                        .map(|k| format!(" (did you mean `{k}`?)"))
+                        .unwrap_or_default();
                     Some(format!("{}, found `{v}`{hint}", schema::describe(ty)))
                 }
                 _ => Some(format!("{}, found {}", schema::describe(ty), found())),
@@ -242,10 +381,16 @@ fn type_problem(node: &Node, ty: Ty, strict: bool) -> Option<String> {
     let example = match (ty, &node.kind) {
         (Ty::Str, NodeKind::Number(n)) => format!(" (write it in quotes: \"{n}\")"),
         (Ty::Int, NodeKind::String(s)) if is_integer(s) => " (write it without quotes)".to_string(),
-        (Ty::Bool, NodeKind::String(s)) if s == "true" || s == "false" => " (write it without quotes)".to_string(),
+        (Ty::Bool, NodeKind::String(s)) if s == "true" || s == "false" => {
+            " (write it without quotes)".to_string()
+        }
         _ => String::new(),
     };
-    Some(format!("{}, found {}{example}", schema::describe(ty), found()))
+    Some(format!(
+        "{}, found {}{example}",
+        schema::describe(ty),
+        found()
+    ))
 }
 
 fn is_integer(text: &str) -> bool {
@@ -254,5 +399,9 @@ fn is_integer(text: &str) -> bool {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 255 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !name.is_empty()
+        && name.len() <= 255
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

@@ -6,3 +6,14 @@ pub mod fargate_network_mode;
 pub mod invalid_task_definition;
 pub mod no_essential_container;
 mod schema;
+
+use crate::rules::Rule;
+
+/// This family's rules, in code order.
+pub static RULES: &[&Rule] = &[
+    &invalid_task_definition::RULE,
+    &fargate_cpu_memory::RULE,
+    &fargate_network_mode::RULE,
+    &awslogs_options::RULE,
+    &no_essential_container::RULE,
+];

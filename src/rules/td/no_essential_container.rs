@@ -25,7 +25,11 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
     if flags.is_empty() {
         return;
     }
-    let d = cx.report(&RULE, task.anchor, "no container in this task definition is essential; ECS requires at least one");
+    let d = cx.report(
+        &RULE,
+        task.anchor,
+        "no container in this task definition is essential; ECS requires at least one",
+    );
     d.help("set `\"essential\": true` on the main container (or remove `\"essential\": false`, as it defaults to true)");
     for (name, span) in flags {
         if let Some(span) = span {

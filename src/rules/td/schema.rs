@@ -16,7 +16,16 @@ pub enum Ty {
 
 pub const NETWORK_MODES: &[&str] = &["bridge", "host", "awsvpc", "none"];
 pub const COMPATIBILITIES: &[&str] = &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"];
-pub const LOG_DRIVERS: &[&str] = &["json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens"];
+pub const LOG_DRIVERS: &[&str] = &[
+    "json-file",
+    "syslog",
+    "journald",
+    "gelf",
+    "fluentd",
+    "awslogs",
+    "splunk",
+    "awsfirelens",
+];
 pub const CPU_ARCHITECTURES: &[&str] = &["X86_64", "ARM64"];
 pub const OS_FAMILIES: &[&str] = &[
     "LINUX",
@@ -122,7 +131,14 @@ pub fn describe(ty: Ty) -> String {
         Ty::Obj => "an object".into(),
         Ty::StrMap => "an object of strings".into(),
         Ty::Arr(inner) => format!("an array of {}", plural(*inner)),
-        Ty::Enum(values) => format!("one of {}", values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")),
+        Ty::Enum(values) => format!(
+            "one of {}",
+            values
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -133,7 +149,11 @@ fn plural(ty: Ty) -> String {
         Ty::Bool => "booleans".into(),
         Ty::Obj | Ty::StrMap => "objects".into(),
         Ty::Arr(_) => "arrays".into(),
-        Ty::Enum(values) => values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "),
+        Ty::Enum(values) => values
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
@@ -157,7 +177,11 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 pub fn did_you_mean<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(&str, usize)> = None;
     for k in known {
-        let d = if k.eq_ignore_ascii_case(key) { 0 } else { edit_distance(&key.to_ascii_lowercase(), &k.to_ascii_lowercase()) };
+        let d = if k.eq_ignore_ascii_case(key) {
+            0
+        } else {
+            edit_distance(&key.to_ascii_lowercase(), &k.to_ascii_lowercase())
+        };
         if (d == 0 || (d <= 2 && key.len() >= 6)) && best.is_none_or(|(_, bd)| d < bd) {
             best = Some((k, d));
         }

@@ -1,0 +1,277 @@
+//! State snapshot files (`--state`): one JSON object per account and region, each section
+//! exactly what the named AWS CLI command prints (interface.md). A malformed file is an IN003
+//! error that points at the place in it.
+
+use serde::de::DeserializeOwned;
+
+use super::ec2::Ec2State;
+use super::ecr::EcrSection;
+use super::ecs::EcsState;
+use super::iam::IamSection;
+use crate::diag::FileId;
+use crate::parse::{self, Node, NodeKind};
+use crate::source::SourceFile;
+use crate::span::Span;
+
+/// The format version this build reads.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// One state file, read.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The file's id in the report (state files come first).
+    pub file: FileId,
+    pub account_id: String,
+    pub region: String,
+    /// The parsed file, for pointing at policy statements in it.
+    pub root: Node,
+    /// None: the section is absent, so unknown.
+    pub iam: Option<IamSection>,
+    pub ecr: Option<EcrSection>,
+    pub ec2: Option<Ec2State>,
+    pub ecs: Option<EcsState>,
+}
+
+/// A problem in a state file, at a place in it.
+#[derive(Debug)]
+pub struct StateError {
+    pub span: Span,
+    pub message: String,
+}
+
+pub fn load(file: &SourceFile, id: FileId) -> Result<Snapshot, StateError> {
+    let root = parse::json::parse(&file.text).map_err(|e| StateError {
+        span: e.span,
+        message: e.message,
+    })?;
+    let top = Span {
+        start: root.span.start,
+        end: root.span.start + 1,
+    };
+    if !root.is_object() {
+        return Err(StateError {
+            span: root.span,
+            message: "a state file is a JSON object (see the README for the format)".into(),
+        });
+    }
+    match root.get("ecsPreflightState") {
+        None => {
+            return Err(StateError {
+                span: top,
+                message: "not an ecs-preflight state file: `\"ecsPreflightState\": 1` is missing"
+                    .into(),
+            });
+        }
+        Some(v) if v.kind != NodeKind::Number(FORMAT_VERSION.to_string()) => {
+            return Err(StateError {
+                span: v.span,
+                message: format!(
+                    "unknown state format version {}; this version of ecs-preflight reads version {FORMAT_VERSION}",
+                    v.scalar_text().unwrap_or_default()
+                ),
+            });
+        }
+        Some(_) => {}
+    }
+    let account_id = match root.get("accountId") {
+        Some(n) => match n.as_str() {
+            Some(a) if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) => a.to_string(),
+            _ => {
+                return Err(StateError {
+                    span: n.span,
+                    message: "`accountId` must be a 12-digit account ID in a string".into(),
+                });
+            }
+        },
+        None => {
+            return Err(StateError {
+                span: top,
+                message: "`accountId` is missing".into(),
+            });
+        }
+    };
+    let region = match root.get("region") {
+        Some(n) => match n.as_str() {
+            Some(r) if !r.is_empty() => r.to_string(),
+            _ => {
+                return Err(StateError {
+                    span: n.span,
+                    message: "`region` must be a region name in a string, e.g. \"us-east-1\""
+                        .into(),
+                });
+            }
+        },
+        None => {
+            return Err(StateError {
+                span: top,
+                message: "`region` is missing".into(),
+            });
+        }
+    };
+    for m in root.members() {
+        if ![
+            "ecsPreflightState",
+            "accountId",
+            "region",
+            "iam",
+            "ecr",
+            "ec2",
+            "ecs",
+        ]
+        .contains(&m.key.as_str())
+        {
+            return Err(StateError {
+                span: m.key_span,
+                message: format!(
+                    "unknown key `{}` (a state file has ecsPreflightState, accountId, region, iam, ecr, ec2 and ecs)",
+                    m.key
+                ),
+            });
+        }
+    }
+    let iam = section::<IamSection>(&root, "iam")?;
+    let ec2 = section::<Ec2State>(&root, "ec2")?;
+    let ecs = section::<EcsState>(&root, "ecs")?;
+    let ecr = match root.get("ecr").filter(|n| !n.is_null()) {
+        None => None,
+        Some(node) => match EcrSection::from_value(&node.to_json(), "ecr") {
+            Ok(s) => Some(s),
+            Err(errors) => {
+                let first = errors.into_iter().next();
+                let (path, message) = first.map(|e| (e.path, e.message)).unwrap_or_default();
+                return Err(StateError {
+                    span: span_at(&root, &path),
+                    message: format!("{path}: {message}"),
+                });
+            }
+        },
+    };
+    Ok(Snapshot {
+        file: id,
+        account_id,
+        region,
+        root,
+        iam,
+        ecr,
+        ec2,
+        ecs,
+    })
+}
+
+/// A section read with serde; a type error points at the value by its path.
+fn section<T: DeserializeOwned>(root: &Node, key: &str) -> Result<Option<T>, StateError> {
+    let Some(node) = root.get(key).filter(|n| !n.is_null()) else {
+        return Ok(None);
+    };
+    if !node.is_object() {
+        return Err(StateError {
+            span: node.span,
+            message: format!("`{key}` must be an object, found {}", node.type_name()),
+        });
+    }
+    let value = node.to_json();
+    serde_path_to_error::deserialize::<_, T>(&value)
+        .map(Some)
+        .map_err(|e| {
+            let path = format!("{key}.{}", e.path());
+            StateError {
+                span: span_at(root, &path),
+                message: format!("{path}: {}", e.inner()),
+            }
+        })
+}
+
+/// The span of the value at a path like `ecr.imageDetails[3].imagePushedAt` (as far as it
+/// exists).
+pub fn span_at(root: &Node, path: &str) -> Span {
+    let mut node = root;
+    for part in path.split('.') {
+        let (key, indexes) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            match node.get(key) {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        for index in indexes.split('[').filter(|s| !s.is_empty()) {
+            match index
+                .trim_end_matches(']')
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| node.items().get(i))
+            {
+                Some(n) => node = n,
+                None => return node.span,
+            }
+        }
+    }
+    node.span
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Snapshot, (String, String)> {
+        let file = SourceFile::new("state.json".into(), "state.json".into(), text.to_string());
+        load(&file, 0).map_err(|e| (file.slice(e.span).to_string(), e.message))
+    }
+
+    #[test]
+    fn reads_sections_and_keeps_absent_apart_from_empty() {
+        let s = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "iam": {"RoleDetailList": []}, "ec2": {"Subnets": []}}"#,
+        )
+        .unwrap();
+        assert_eq!(s.account_id, "111122223333");
+        assert!(
+            s.iam
+                .as_ref()
+                .unwrap()
+                .role_detail_list
+                .as_ref()
+                .unwrap()
+                .is_empty()
+        );
+        assert!(s.iam.as_ref().unwrap().policies.is_none());
+        assert!(s.ecr.is_none());
+        assert!(s.ec2.as_ref().unwrap().vpcs.is_none());
+    }
+
+    #[test]
+    fn errors_point_into_the_file() {
+        let (at, msg) = load_text(
+            r#"{"ecsPreflightState": 2, "accountId": "111122223333", "region": "us-east-1"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(at, "2");
+        assert!(msg.contains("version"));
+        let (at, msg) = load_text(r#"{"accountId": "111122223333"}"#).unwrap_err();
+        assert_eq!(at, "{");
+        assert!(msg.contains("ecsPreflightState"));
+        let (at, _) =
+            load_text(r#"{"ecsPreflightState": 1, "accountId": "1111", "region": "us-east-1"}"#)
+                .unwrap_err();
+        assert_eq!(at, "\"1111\"");
+        let (at, msg) = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "ec2": {"Subnets": [{"SubnetId": "subnet-1"}, {"SubnetId": 7}]}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(at, "7", "{msg}");
+        assert!(msg.starts_with("ec2.Subnets[1].SubnetId"), "{msg}");
+        let (at, _) = load_text(r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "ecr": {"imageDetails": [{"repositoryName": "web", "imageDigest": "sha256:00", "imagePushedAt": "yesterday"}]}}"#)
+        .unwrap_err();
+        assert_eq!(at, "\"yesterday\"");
+        let (at, msg) = load_text(r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1", "eks": {}}"#).unwrap_err();
+        assert_eq!(at, "\"eks\"");
+        assert!(msg.contains("unknown key"));
+        let (_, msg) = load_text("{\"ecsPreflightState\": 1,").unwrap_err();
+        assert!(msg.contains("end of file"));
+    }
+}
