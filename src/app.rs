@@ -5,11 +5,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::check::{self, Report, RunOptions};
-use crate::cli::{CheckArgs, Cli, Command, FailOn, Format};
+use crate::cli::{AssignPublicIp, CheckArgs, Cli, Command, FailOn, Format, LaunchType};
 use crate::config::{self, LoadedConfig};
 use crate::diag::Severity;
 use crate::render::{self, OutputFormat, RenderOptions};
-use crate::rules::{self, ALL, Settings};
+use crate::rules::{self, ALL, NetworkFlags, Settings};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
@@ -282,16 +282,48 @@ fn run_options(
         cfg.and_then(|c| c.account.as_ref())
             .map(|a| a.get_ref().clone())
     });
+    let vulnerabilities = cfg.and_then(|c| c.vulnerabilities.as_ref());
     let settings = Settings {
         region,
         region_source,
         account,
         require_digest: cfg.and_then(|c| c.require_digest).unwrap_or(false),
+        network: NetworkFlags {
+            subnets: args
+                .subnets
+                .iter()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .collect(),
+            security_groups: args
+                .security_groups
+                .iter()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .collect(),
+            assign_public_ip: args.assign_public_ip.map(|a| a == AssignPublicIp::Enabled),
+            launch_type: args.launch_type.map(|l| match l {
+                LaunchType::Fargate => "FARGATE".to_string(),
+                LaunchType::Ec2 => "EC2".to_string(),
+            }),
+        },
+        vulnerabilities_error_on: vulnerabilities
+            .and_then(|v| v.error_on.as_ref())
+            .map(|s| s.get_ref().clone()),
+        vulnerabilities_warn_on: vulnerabilities
+            .and_then(|v| v.warn_on.as_ref())
+            .map(|s| s.get_ref().clone()),
     };
+    if let Some(service) = &args.service {
+        if !service.is_file() {
+            return Err(format!("--service `{}`: no such file", service.display()));
+        }
+    }
     Ok(RunOptions {
         paths,
         state_files,
         env_region,
+        service_file: args.service.clone(),
         settings,
         enabled,
         severity_overrides,

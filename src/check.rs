@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::diag::{Diagnostic, FileId, Severity, Skip};
 use crate::model::Document;
 use crate::model::recognize::{self, Recognized, ResolveSettings};
-use crate::rules::{self, CURRENT_FILE, Context, Rule, Settings};
+use crate::rules::{self, CURRENT_FILE, Context, Rule, ServiceFile, Settings};
 use crate::source::SourceFile;
 use crate::span::Span;
 use crate::state::template::TemplateState;
@@ -23,6 +23,8 @@ pub struct RunOptions {
     /// The region from `AWS_REGION`/`AWS_DEFAULT_REGION`: the last fallback, after the region of
     /// the only state file.
     pub env_region: Option<String>,
+    /// `--service FILE`.
+    pub service_file: Option<PathBuf>,
     pub settings: Settings,
     pub enabled: HashSet<&'static str>,
     pub severity_overrides: HashMap<&'static str, Severity>,
@@ -71,11 +73,21 @@ struct FileResult {
 pub fn run(options: &RunOptions) -> Report {
     let mut report = Report::default();
     let state = load_state(&options.state_files, &mut report);
+    let service = options
+        .service_file
+        .as_ref()
+        .and_then(|p| load_service(p, &mut report));
     let settings = finish_settings(&options.settings, &state, options.env_region.as_deref());
     let candidates = find_candidates(&options.paths);
+    let shared = Shared {
+        options,
+        settings: &settings,
+        state: &state,
+        service: service.as_ref(),
+    };
     let results: Vec<FileResult> = candidates
         .par_iter()
-        .map(|c| check_file(c, options, &settings, &state))
+        .map(|c| check_file(c, &shared))
         .collect();
     for result in results {
         let Some(file) = result.file else { continue };
@@ -147,6 +159,49 @@ fn load_state(paths: &[PathBuf], report: &mut Report) -> AccountState {
         }
     }
     AccountState::new(snapshots)
+}
+
+/// A `--service` file, read and parsed into the report's files. A bad one is an IN002 error.
+fn load_service(path: &Path, report: &mut Report) -> Option<ServiceFile> {
+    let id = report.files.len();
+    let name = display_name(path);
+    let file = match SourceFile::read(path, name.clone()) {
+        Ok(f) => f,
+        Err(e) => {
+            let mut d = input_diagnostic(
+                &rules::input::unreadable_input::RULE,
+                Span::default(),
+                format!("cannot read service file `{name}`: {}", e.message),
+            );
+            d.file = id;
+            report.diagnostics.push(d);
+            report.input_errors = true;
+            report
+                .files
+                .push(SourceFile::new(path.to_path_buf(), name, String::new()));
+            return None;
+        }
+    };
+    let parsed = crate::parse::json::parse(&file.text);
+    report.files.push(file);
+    match parsed {
+        Ok(root) => Some(ServiceFile { file: id, root }),
+        Err(e) => {
+            let mut d = input_diagnostic(&rules::input::syntax_error::RULE, e.span, e.message);
+            d.file = id;
+            report.diagnostics.push(d);
+            report.input_errors = true;
+            None
+        }
+    }
+}
+
+/// What every file's check reads.
+struct Shared<'a> {
+    options: &'a RunOptions,
+    settings: &'a Settings,
+    state: &'a AccountState,
+    service: Option<&'a ServiceFile>,
 }
 
 /// Region and account fallbacks that need the state: the only state file's, then (region)
@@ -268,12 +323,8 @@ pub fn display_name(path: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
-fn check_file(
-    candidate: &Candidate,
-    options: &RunOptions,
-    settings: &Settings,
-    state: &AccountState,
-) -> FileResult {
+fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
+    let (options, settings) = (shared.options, shared.settings);
     let name = display_name(&candidate.path);
     let mut result = FileResult {
         file: None,
@@ -335,7 +386,7 @@ fn check_file(
         }
         Recognized::Document(doc) => {
             result.is_input = true;
-            check_document(&doc, &file, options, settings, state, &mut result);
+            check_document(&doc, &file, shared, &mut result);
         }
     }
     apply_file_policy(&file, options, &mut result.diagnostics);
@@ -360,14 +411,8 @@ fn input_diagnostic(rule: &'static Rule, span: Span, message: String) -> Diagnos
     }
 }
 
-fn check_document(
-    doc: &Document,
-    file: &SourceFile,
-    options: &RunOptions,
-    settings: &Settings,
-    state: &AccountState,
-    result: &mut FileResult,
-) {
+fn check_document(doc: &Document, file: &SourceFile, shared: &Shared, result: &mut FileResult) {
+    let (options, settings, state) = (shared.options, shared.settings, shared.state);
     for problem in &doc.problems {
         result.diagnostics.push(input_diagnostic(
             &rules::input::syntax_error::RULE,
@@ -391,6 +436,7 @@ fn check_document(
             task,
             &options.enabled,
         );
+        cx.service_file = shared.service;
         if let Some(why) = &task.containers_unknown {
             let rules: Vec<&Rule> = rules::ALL
                 .iter()

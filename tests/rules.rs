@@ -12,17 +12,52 @@ fn fixture_dir() -> PathBuf {
     Path::new("tests").join("fixtures")
 }
 
+/// A fixture `NAME.EXT` may come with companions in the same folder:
+/// `NAME.state.json` / `NAME.state-2.json` (state files), `NAME.service.json` (`--service`),
+/// and `NAME.args` (`key = value` lines: region, account, subnets, security-groups,
+/// assign-public-ip, launch-type, require-digest).
 fn run(path: &Path, code: &'static str) -> Report {
+    let stem = path.file_name().unwrap().to_string_lossy().split('.').next().unwrap().to_string();
+    let dir = path.parent().unwrap();
+    let companion = |suffix: &str| dir.join(format!("{stem}{suffix}"));
+    let mut state_files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with(&format!("{stem}.state")) && name.ends_with(".json")
+        })
+        .collect();
+    state_files.sort();
+    let mut settings = Settings {
+        region: Some("us-east-1".into()),
+        region_source: Some("--region".into()),
+        ..Settings::default()
+    };
+    if let Ok(args) = std::fs::read_to_string(companion(".args")) {
+        for line in args.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+            let (key, value) = line.split_once('=').expect("key = value");
+            let (key, value) = (key.trim(), value.trim().to_string());
+            match key {
+                "region" => settings.region = (!value.is_empty()).then_some(value),
+                "account" => settings.account = Some(value),
+                "subnets" => settings.network.subnets = value.split(',').map(str::to_string).collect(),
+                "security-groups" => settings.network.security_groups = value.split(',').map(str::to_string).collect(),
+                "assign-public-ip" => settings.network.assign_public_ip = Some(value == "ENABLED"),
+                "launch-type" => settings.network.launch_type = Some(value),
+                "require-digest" => settings.require_digest = value == "true",
+                other => panic!("unknown key {other} in {}", companion(".args").display()),
+            }
+        }
+    }
+    let service = companion(".service.json");
     let options = RunOptions {
         paths: vec![path.to_path_buf()],
-        state_files: Vec::new(),
+        state_files,
         env_region: None,
-        settings: Settings {
-            region: Some("us-east-1".into()),
-            region_source: Some("--region".into()),
-            account: None,
-            require_digest: false,
-        },
+        service_file: service.exists().then_some(service),
+        settings,
         enabled: HashSet::from([code]),
         severity_overrides: HashMap::new(),
         per_file_ignores: Vec::new(),
@@ -31,9 +66,15 @@ fn run(path: &Path, code: &'static str) -> Report {
     check::run(&options)
 }
 
+/// Companion files are not fixtures themselves.
+fn is_companion(path: &Path) -> bool {
+    let name = path.file_name().unwrap().to_string_lossy();
+    name.contains(".state") || name.contains(".service.") || name.ends_with(".args")
+}
+
 fn files(code: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(fixture_dir().join(code))
-        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| !is_companion(p)).collect())
         .unwrap_or_default();
     files.sort();
     files

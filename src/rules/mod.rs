@@ -92,6 +92,31 @@ pub struct Settings {
     pub region_source: Option<String>,
     pub account: Option<String>,
     pub require_digest: bool,
+    /// Where the task runs, from the command line (these override every file).
+    pub network: NetworkFlags,
+    /// `[vulnerabilities]` thresholds for ECR005: finding severities (CRITICAL, HIGH, …) at or
+    /// above which the rule reports an error / a warning.
+    pub vulnerabilities_error_on: Option<String>,
+    pub vulnerabilities_warn_on: Option<String>,
+}
+
+/// `--subnets`, `--security-groups`, `--assign-public-ip`, `--launch-type`.
+#[derive(Clone, Debug, Default)]
+pub struct NetworkFlags {
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    /// Some(true) for ENABLED.
+    pub assign_public_ip: Option<bool>,
+    /// "FARGATE" or "EC2".
+    pub launch_type: Option<String>,
+}
+
+/// A `--service` file: an ECS service definition (create-service input or describe-services
+/// output), parsed, with its id in the report so diagnostics can point into it.
+#[derive(Debug)]
+pub struct ServiceFile {
+    pub file: FileId,
+    pub root: Node,
 }
 
 /// What one container's `image` is, worked out once for all IMG rules.
@@ -129,6 +154,8 @@ pub struct Context<'a> {
     /// The document the task definition is in, and the state its own resources define.
     pub document: &'a Document,
     pub template: &'a TemplateState,
+    /// The `--service` file, when one was given.
+    pub service_file: Option<&'a ServiceFile>,
     pub containers: Vec<ContainerFacts<'a>>,
     task_label: String,
     enabled: &'a HashSet<&'static str>,
@@ -161,6 +188,7 @@ impl<'a> Context<'a> {
             state,
             document,
             template,
+            service_file: None,
             containers,
             task_label: task.label.clone(),
             enabled,
