@@ -23,15 +23,18 @@ pub fn main(cli: Cli) -> i32 {
             EXIT_OK
         }
         Command::Explain { rule } => explain(&rule),
-        Command::Snapshot(_) => {
-            eprintln!(
-                "error: `snapshot` reads the live account and is not available yet in this version; \
-                 assemble a state file with the AWS CLI as described in the README"
-            );
-            EXIT_ERROR
-        }
+        #[cfg(feature = "aws")]
+        Command::Snapshot(args) => crate::aws::run::snapshot(&args),
+        #[cfg(not(feature = "aws"))]
+        Command::Snapshot(_) => usage_error(NO_AWS_SUPPORT),
     }
 }
+
+/// `check --aws` and `snapshot` in a build without the `aws` feature.
+#[cfg(not(feature = "aws"))]
+const NO_AWS_SUPPORT: &str = "this build of ecs-preflight has no AWS support (it was built \
+     without the `aws` feature), so it cannot read the live account; pass state files with \
+     --state, or build with the default features";
 
 fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -81,16 +84,19 @@ fn check(args: CheckArgs) -> i32 {
             return usage_error(&format!("`{}`: no such file or folder", p.display()));
         }
     }
+    if !args.aws && (args.cluster.is_some() || args.profile.is_some()) {
+        return usage_error("--cluster and --profile read the live account: add --aws");
+    }
+    #[cfg(not(feature = "aws"))]
     if args.aws {
-        return usage_error(
-            "`--aws` is not available yet in this version; pass state files with --state",
-        );
+        return usage_error(NO_AWS_SUPPORT);
     }
     let loaded = match load_config(&args, &paths[0]) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let options = match run_options(&args, paths, loaded.as_ref()) {
+    #[allow(unused_mut)]
+    let mut options = match run_options(&args, paths, loaded.as_ref()) {
         Ok(o) => o,
         Err(message) => return usage_error(&message),
     };
@@ -107,6 +113,16 @@ fn check(args: CheckArgs) -> i32 {
         },
         (None, None) => FailOn::Error,
     };
+    #[cfg(feature = "aws")]
+    let report = if args.aws {
+        match live_state(&args, &mut options) {
+            Ok(live) => check::run_with_live_state(&options, &live.files, live.skips),
+            Err(message) => return usage_error(&message),
+        }
+    } else {
+        check::run(&options)
+    };
+    #[cfg(not(feature = "aws"))]
     let report = check::run(&options);
     let format = match args.format {
         Format::Human => OutputFormat::Human,
@@ -330,4 +346,28 @@ fn run_options(
         per_file_ignores,
         ignore_base,
     })
+}
+
+/// `check --aws`: reads the account for what the inputs reference. The region read becomes the
+/// deployment region when neither `--region` nor the config gives one.
+#[cfg(feature = "aws")]
+fn live_state(
+    args: &CheckArgs,
+    options: &mut RunOptions,
+) -> Result<crate::aws::run::LiveState, String> {
+    let inputs = crate::aws::run::Inputs {
+        paths: &options.paths,
+        region: options.settings.region.clone(),
+        account: options.settings.account.clone(),
+        profile: args.profile.clone(),
+        cluster: args.cluster.clone(),
+        network: &options.settings.network,
+        service_file: options.service_file.as_deref(),
+    };
+    let live = crate::aws::run::for_check(&inputs, &options.enabled)?;
+    if options.settings.region.is_none() {
+        options.settings.region = Some(live.region.clone());
+        options.settings.region_source = Some("the AWS configuration".to_string());
+    }
+    Ok(live)
 }

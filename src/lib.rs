@@ -6,6 +6,8 @@
 //! `rules` are pure functions from model and state to diagnostics, `render` prints them.
 
 pub mod app;
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod check;
 pub mod cli;
 pub mod config;
