@@ -35,6 +35,8 @@ pub fn write(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_width(options.width.unwrap_or(100))
+        // Commands, ARNs and JSON in messages must survive copy and paste.
+        .with_wrap_lines(false)
         .with_context_lines(1);
     for chunk in report.diagnostics.chunks(256) {
         let rendered: Vec<String> = chunk
