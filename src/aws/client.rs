@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ecr::config::interceptors::BeforeSerializationInterceptorContextRef;
-use aws_sdk_ecr::config::{ConfigBag, Intercept};
+use aws_sdk_ecr::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ecr::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// At most this many API calls are in flight at once: fast, and far below the API rate limits.
@@ -61,7 +61,9 @@ fn iam_prefix(service: &str) -> String {
     service.to_ascii_lowercase()
 }
 
-/// Records each operation once per execution (retries are not new operations).
+/// Records each operation once per execution (retries are not new operations). The operation's
+/// name is in the config only once the operation's configuration is applied, so this reads it
+/// before serialization (once per execution), not before execution.
 #[derive(Debug)]
 struct Recorder(Arc<CallLog>);
 
@@ -70,13 +72,15 @@ impl Intercept for Recorder {
         "ecs-preflight call log"
     }
 
-    fn read_before_execution(
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if let Some(m) = cfg.load::<Metadata>() {
-            self.0.record(m.service(), m.name());
+        match cfg.load::<Metadata>() {
+            Some(m) => self.0.record(m.service(), m.name()),
+            None => self.0.record("unknown", "UnknownOperation"),
         }
         Ok(())
     }
@@ -213,15 +217,15 @@ pub fn is<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>, codes: &[&str]) -> b
 
 /// A one-line reason for the run summary: the operation, the AWS error code and message, or
 /// the transport failure (timeout, no connection). Never credentials.
-pub fn describe<E, R>(operation: &str, err: &SdkError<E, R>) -> String
+pub fn describe<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
 {
     match err {
-        SdkError::ServiceError(e) => {
-            let e = e.err();
-            let code = e.code().unwrap_or("an error");
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let status = format!("HTTP {}", service.raw().status().as_u16());
+            let code = e.code().unwrap_or(&status);
             match e.message() {
                 Some(m) if !m.is_empty() => format!("{operation} failed: {code}: {m}"),
                 _ => format!("{operation} failed: {code}"),

@@ -251,7 +251,7 @@ async fn image_details(aws: &Aws, client: &aws_sdk_ecr::Client, account: &str, n
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
         match page {
-            Ok(p) => out.extend(p.image_details().iter().map(image_detail)),
+            Ok(p) => out.extend(p.image_details().iter().map(|d| image_detail(d, account))),
             // Deleted since DescribeRepositories: it has no images.
             Err(e) if is(&e, &["RepositoryNotFoundException"]) => return Ok(Vec::new()),
             Err(e) => return Err(describe(&format!("ecr:DescribeImages({name})"), &e)),
@@ -315,7 +315,8 @@ async fn manifests(
                         .and_then(|i| i.image_digest())
                         .unwrap_or_default()
                         .to_string();
-                    out.entry(key).or_insert_with(|| image_json(image));
+                    out.entry(key)
+                        .or_insert_with(|| image_json(image, account));
                 }
             }
             Err(e) if is(&e, &["RepositoryNotFoundException"]) => return Ok(Vec::new()),
@@ -341,7 +342,7 @@ async fn repository_policy(
     {
         Ok(out) => Ok(vec![
             Obj::new()
-                .str("registryId", out.registry_id().or(Some(account)))
+                .str("registryId", Some(account))
                 .str("repositoryName", out.repository_name().or(Some(name)))
                 .str("policyText", out.policy_text())
                 .build(),
@@ -377,7 +378,7 @@ async fn lifecycle_policy(
     {
         Ok(out) => Ok(vec![
             Obj::new()
-                .str("registryId", out.registry_id().or(Some(account)))
+                .str("registryId", Some(account))
                 .str("repositoryName", out.repository_name().or(Some(name)))
                 .str("lifecyclePolicyText", out.lifecycle_policy_text())
                 .time("lastEvaluatedAt", out.last_evaluated_at())
@@ -503,9 +504,11 @@ fn repository(r: &Repository) -> Value {
     .build()
 }
 
-fn image_detail(d: &ImageDetail) -> Value {
+/// Items are written with the registry they were read from: the API names the same one (moto
+/// names the caller's account for a repository created for another registry).
+fn image_detail(d: &ImageDetail, registry: &str) -> Value {
     Obj::new()
-        .str("registryId", d.registry_id())
+        .str("registryId", Some(registry))
         .str("repositoryName", d.repository_name())
         .str("imageDigest", d.image_digest())
         .strings_if_any("imageTags", d.image_tags())
@@ -552,9 +555,9 @@ fn image_detail(d: &ImageDetail) -> Value {
         .build()
 }
 
-fn image_json(i: &Image) -> Value {
+fn image_json(i: &Image, registry: &str) -> Value {
     Obj::new()
-        .str("registryId", i.registry_id())
+        .str("registryId", Some(registry))
         .str("repositoryName", i.repository_name())
         .value(
             "imageId",
