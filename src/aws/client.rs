@@ -116,8 +116,17 @@ impl fmt::Debug for Aws {
 }
 
 impl Aws {
-    /// Loads the standard AWS configuration. Fails only when no region can be found.
-    pub async fn connect(target: &Target) -> Result<Aws, String> {
+    /// Loads the standard AWS configuration (or takes `config` as it is: tests point it at a
+    /// local stand-in). Fails only when no region can be found.
+    pub async fn connect(target: &Target, config: Option<SdkConfig>) -> Result<Aws, String> {
+        let sdk = match config {
+            Some(c) => c,
+            None => Self::load(target).await,
+        };
+        Self::from_config(sdk)
+    }
+
+    async fn load(target: &Target) -> SdkConfig {
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
@@ -131,7 +140,10 @@ impl Aws {
         if let Some(r) = &target.region {
             loader = loader.region(Region::new(r.clone()));
         }
-        let sdk = loader.load().await;
+        loader.load().await
+    }
+
+    fn from_config(sdk: SdkConfig) -> Result<Aws, String> {
         let Some(region) = sdk.region().map(|r| r.as_ref().to_string()) else {
             return Err(
                 "no AWS region: pass --region, set AWS_REGION, or set `region` in the AWS profile"

@@ -315,8 +315,7 @@ async fn manifests(
                         .and_then(|i| i.image_digest())
                         .unwrap_or_default()
                         .to_string();
-                    out.entry(key)
-                        .or_insert_with(|| image_json(image, account));
+                    out.entry(key).or_insert_with(|| image_json(image, account));
                 }
             }
             Err(e) if is(&e, &["RepositoryNotFoundException"]) => return Ok(Vec::new()),

@@ -130,6 +130,8 @@ pub struct Request {
     pub cluster: Option<String>,
     /// Show a progress line on stderr (only when it is a terminal).
     pub progress: bool,
+    /// An AWS configuration to use instead of loading the standard one (tests).
+    pub config: Option<aws_config::SdkConfig>,
 }
 
 /// Reads the account. `references` is called once the caller's account and the region are
@@ -151,7 +153,7 @@ async fn collect_async(
     references: impl FnOnce(&str, &str) -> References,
 ) -> Result<Collected, String> {
     let started = Instant::now();
-    let aws = Aws::connect(&request.target).await?;
+    let aws = Aws::connect(&request.target, request.config).await?;
     let progress = request.progress.then(|| progress(aws.clone()));
     let result = read(&aws, request.cluster.as_deref(), references).await;
     if let Some(p) = progress {

@@ -44,6 +44,7 @@ pub fn collect_inputs(inputs: &Inputs) -> Result<Collected, String> {
         },
         cluster: inputs.cluster.clone(),
         progress: std::io::stderr().is_terminal(),
+        config: None,
     };
     collect(request, |caller, region| {
         let resolve = ResolveSettings {

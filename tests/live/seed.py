@@ -15,6 +15,7 @@ pushed untagged; gateway endpoints report PrivateDnsEnabled: true.
 
 import json
 import sys
+import time
 
 import boto3
 
@@ -140,6 +141,8 @@ def world(c):
     out["api_2_0"] = push(ecr, "api", 4, "2.0")
     ecr.create_repository(repositoryName="old")
     out["old_v1"] = push(ecr, "old", 5, "v1")
+    # moto keeps push times to the second: v2 must be newer for the count rule to be decided.
+    time.sleep(1.1)
     out["old_v2"] = push(ecr, "old", 6, "v2")
     ecr.put_lifecycle_policy(
         repositoryName="old",
