@@ -92,7 +92,7 @@ mod live {
             let log = log_dir.join(format!("live-{port}.log"));
             let mut child = Command::new("sh")
                 .arg("-c")
-                .arg(r#""$0" -H 127.0.0.1 -p "$1" >"$2" 2>&1 & pid=$!; cat >/dev/null; kill $pid"#)
+                .arg(r#""$0" -H 127.0.0.1 -p "$1" >"$2" 2>&1 & pid=$!; cat >/dev/null; kill $pid; wait $pid"#)
                 .arg(&server)
                 .arg(port.to_string())
                 .arg(&log)

@@ -44,7 +44,8 @@ const IMAGE_IDS_PER_CALL: usize = 100;
 /// are missing.
 pub struct Collected {
     pub section: Option<Value>,
-    pub unknown: Vec<String>,
+    /// (the list, or "" for the whole section; why).
+    pub unknown: Vec<(&'static str, String)>,
 }
 
 type Part = Result<Vec<Value>, String>;
@@ -63,7 +64,7 @@ pub async fn collect(
         Err(reason) => {
             return Collected {
                 section: None,
-                unknown: vec![format!("ECR state of {where_} not read: {reason}")],
+                unknown: vec![("", format!("ECR state of {where_} not read: {reason}"))],
             };
         }
     };
@@ -84,7 +85,7 @@ pub async fn collect(
         Err(reason) => {
             return Collected {
                 section: None,
-                unknown: vec![format!("ECR state of {where_} not read: {reason}")],
+                unknown: vec![("", format!("ECR state of {where_} not read: {reason}"))],
             };
         }
     };
@@ -112,7 +113,7 @@ pub async fn collect(
             Ok(items) => {
                 section.insert(key.into(), Value::Array(items));
             }
-            Err(reason) => unknown.push(format!("ecr.{key} of {where_} unknown: {reason}")),
+            Err(reason) => unknown.push((key, format!("ecr.{key} of {where_} unknown: {reason}"))),
         }
     }
     if own_registry {
@@ -121,8 +122,9 @@ pub async fn collect(
                 section.insert("pullThroughCacheRules".into(), Value::Array(rules));
             }
             Err(reason) => {
-                unknown.push(format!(
-                    "ecr.pullThroughCacheRules of {where_} unknown: {reason}"
+                unknown.push((
+                    "pullThroughCacheRules",
+                    format!("ecr.pullThroughCacheRules of {where_} unknown: {reason}"),
                 ));
             }
         }
@@ -131,15 +133,19 @@ pub async fn collect(
                 section.insert("registryPolicy".into(), policy);
             }
             Err(reason) => {
-                unknown.push(format!("ecr.registryPolicy of {where_} unknown: {reason}"));
+                unknown.push((
+                    "registryPolicy",
+                    format!("ecr.registryPolicy of {where_} unknown: {reason}"),
+                ));
             }
         }
         match registry_scanning_configuration(aws, &client).await {
             Ok(config) => {
                 section.insert("registryScanningConfiguration".into(), config);
             }
-            Err(reason) => unknown.push(format!(
-                "ecr.registryScanningConfiguration of {where_} unknown: {reason}"
+            Err(reason) => unknown.push((
+                "registryScanningConfiguration",
+                format!("ecr.registryScanningConfiguration of {where_} unknown: {reason}"),
             )),
         }
     }

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use super::{Collected, Part, References, Request, Target, collect};
+use super::{Collected, References, Request, Target, collect};
 use crate::check::{self, LiveStateFile};
 use crate::cli::SnapshotArgs;
 use crate::diag::Skip;
@@ -84,23 +84,31 @@ pub fn for_check(
     })
 }
 
-/// Each part that could not be read, as a run-summary entry for the rules that read it.
+/// Each part that could not be read, as a run-summary entry for the enabled rules that read
+/// it. A build without those rules names the family instead (`ECR`), so the reason is still
+/// shown.
 fn skips(collected: &Collected, enabled: &std::collections::HashSet<&'static str>) -> Vec<Skip> {
     collected
         .unknown
         .iter()
         .filter_map(|u| {
-            let prefixes = u.part.rule_prefixes();
-            let family: Vec<&'static str> = ALL
+            let known: Vec<&'static str> = u
+                .part
+                .rules()
                 .iter()
-                .filter(|r| prefixes.iter().any(|p| family_of(r.code) == *p))
-                .map(|r| r.code)
+                .filter_map(|code| ALL.iter().find(|r| r.code == *code).map(|r| r.code))
                 .collect();
-            let rules: Vec<&'static str> = if family.is_empty() {
-                // No rule of the family in this build: name the family.
-                prefixes.to_vec()
+            let rules: Vec<&'static str> = if known.is_empty() {
+                let mut families: Vec<&'static str> = u
+                    .part
+                    .rules()
+                    .iter()
+                    .map(|c| c.trim_end_matches(|ch: char| ch.is_ascii_digit()))
+                    .collect();
+                families.dedup();
+                families
             } else {
-                family.into_iter().filter(|c| enabled.contains(c)).collect()
+                known.into_iter().filter(|c| enabled.contains(c)).collect()
             };
             (!rules.is_empty()).then(|| Skip {
                 rules,
@@ -108,10 +116,6 @@ fn skips(collected: &Collected, enabled: &std::collections::HashSet<&'static str
             })
         })
         .collect()
-}
-
-fn family_of(code: &str) -> &str {
-    code.trim_end_matches(|c: char| c.is_ascii_digit())
 }
 
 fn summary_line(c: &Collected) -> String {
@@ -228,13 +232,7 @@ pub fn snapshot(args: &SnapshotArgs) -> i32 {
         eprintln!("check with: ecs-preflight check {}", list.join(" "));
     }
     for u in &collected.unknown {
-        let part = match u.part {
-            Part::Iam => "iam",
-            Part::Ecr => "ecr",
-            Part::Ec2 => "ec2",
-            Part::Ecs => "ecs",
-        };
-        eprintln!("warning: not captured ({part}): {}", u.reason);
+        eprintln!("warning: not captured ({}): {}", u.part.section(), u.reason);
     }
     crate::app::EXIT_OK
 }
