@@ -69,7 +69,10 @@ mod live {
             .get_or_init(|| Mutex::new(start_moto()))
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let answer = http(guard.port, "POST", "/moto-api/reset");
+        // A test that failed while moto enforced IAM leaves it on: turn it off first.
+        let answer = http(guard.port, "POST", "/moto-api/reset-auth", "inf");
+        assert!(answer.starts_with("HTTP/1.1 200"), "reset-auth: {answer}");
+        let answer = http(guard.port, "POST", "/moto-api/reset", "");
         assert!(answer.starts_with("HTTP/1.1 200"), "reset: {answer}");
         guard
     }
@@ -104,7 +107,7 @@ mod live {
             let started = Instant::now();
             while started.elapsed() < Duration::from_secs(60) {
                 if TcpStream::connect(("127.0.0.1", port)).is_ok()
-                    && http(port, "GET", "/moto-api/data.json").starts_with("HTTP/1.1")
+                    && http(port, "GET", "/moto-api/data.json", "").starts_with("HTTP/1.1")
                 {
                     return Moto {
                         port,
@@ -125,13 +128,14 @@ mod live {
     }
 
     /// A bare HTTP/1.1 request to moto; the whole answer as text ("" when it does not answer).
-    fn http(port: u16, method: &str, path: &str) -> String {
+    fn http(port: u16, method: &str, path: &str, body: &str) -> String {
         let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
             return String::new();
         };
         let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
         let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
         );
         if s.write_all(request.as_bytes()).is_err() {
             return String::new();
@@ -802,6 +806,79 @@ mod live {
                 "{action} is in the policy but never called"
             );
         }
+    }
+
+    /// With moto enforcing IAM, a user with exactly the shipped read-only policy reads every
+    /// part; a user without two of its actions gets those two parts unknown, with the reason,
+    /// and everything else still read.
+    #[test]
+    fn the_read_only_policy_is_enough_where_iam_is_enforced() {
+        let moto = moto();
+        let w = seed(&moto, &["world+readers"]);
+        let dir = tempfile::tempdir().unwrap();
+        world_inputs(dir.path(), &w);
+        let subnets = w["subnet_endpoints"].as_str().unwrap().to_string();
+        /// Turns enforcement off again when the test ends, even by a panic.
+        struct Enforced(u16);
+        impl Drop for Enforced {
+            fn drop(&mut self) {
+                http(self.0, "POST", "/moto-api/reset-auth", "inf");
+            }
+        }
+        let answer = http(moto.port, "POST", "/moto-api/reset-auth", "0");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        let _enforced = Enforced(moto.port);
+        let run = |user: &str| {
+            let key = &w["readers"][user];
+            let out = tool(&moto, dir.path())
+                .args(["snapshot", "--out", &format!("{user}.json"), "."])
+                .args(["--subnets", &subnets, "--cluster", "prod"])
+                .env("AWS_ACCESS_KEY_ID", key["id"].as_str().unwrap())
+                .env("AWS_SECRET_ACCESS_KEY", key["secret"].as_str().unwrap())
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert_eq!(out.status.code(), Some(0), "{user}: {stderr}");
+            assert!(!stderr.contains(key["secret"].as_str().unwrap()));
+            let state: Value = serde_json::from_str(
+                &std::fs::read_to_string(dir.path().join(format!("{user}.json"))).unwrap(),
+            )
+            .unwrap();
+            (stderr, state)
+        };
+        let (stderr, state) = run("reader");
+        let warnings: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("warning:") && !l.contains("role `arn:aws:iam::999988887777"))
+            .collect();
+        // Only what moto does not implement is missing (and the other account's role).
+        assert_eq!(warnings.len(), 1, "{stderr}");
+        assert!(
+            warnings[0].contains("DescribePullThroughCacheRules"),
+            "{stderr}"
+        );
+        for section in ["iam", "ecr", "ec2", "ecs"] {
+            assert!(state.get(section).is_some(), "{section}: {stderr}");
+        }
+        assert_eq!(
+            state["ecr"]["lifecyclePolicies"].as_array().unwrap().len(),
+            1
+        );
+
+        let (stderr, state) = run("partial");
+        assert!(
+            stderr.contains("not captured (iam): IAM state of account 123456789012 not read: iam:ListAttachedRolePolicies"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("ecr.lifecyclePolicies of account 123456789012 region us-east-1 unknown: ecr:GetLifecyclePolicy"),
+            "{stderr}"
+        );
+        // Unknown is absent, not empty; the rest is read.
+        assert!(state.get("iam").is_none());
+        assert!(state["ecr"].get("lifecyclePolicies").is_none());
+        assert_eq!(state["ecr"]["repositories"].as_array().unwrap().len(), 3);
+        assert!(state.get("ec2").is_some() && state.get("ecs").is_some());
     }
 
     /// The benchmark of the brief: 50 task definitions referencing 20 roles, 30 repositories

@@ -236,7 +236,14 @@ where
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            let status = format!("HTTP {}", service.raw().status().as_u16());
+            // A status without an AWS error code (a proxy, or a stand-in) still says what
+            // happened.
+            let status = match service.raw().status().as_u16() {
+                403 => "access denied (HTTP 403)".to_string(),
+                429 => "throttled (HTTP 429)".to_string(),
+                n if n >= 500 => format!("server error (HTTP {n})"),
+                n => format!("HTTP {n}"),
+            };
             let code = e.code().unwrap_or(&status);
             match e.message() {
                 Some(m) if !m.is_empty() => format!("{operation} failed: {code}: {m}"),

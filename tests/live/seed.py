@@ -14,6 +14,7 @@ pushed untagged; gateway endpoints report PrivateDnsEnabled: true.
 """
 
 import json
+import os
 import sys
 import time
 
@@ -320,11 +321,38 @@ def bench(c, roles):
     return out
 
 
+def readers(c):
+    """IAM users for the collector, once moto enforces IAM (POST /moto-api/reset-auth 0):
+    `reader` has exactly the shipped read-only policy; `partial` lacks two of its actions."""
+    iam = c["iam"]
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "examples", "aws", "read-only-policy.json")) as f:
+        policy = json.load(f)
+    out = {}
+    for user, drop in (
+        ("reader", set()),
+        ("partial", {"ecr:GetLifecyclePolicy", "iam:ListAttachedRolePolicies"}),
+    ):
+        document = json.loads(json.dumps(policy))
+        for statement in document["Statement"]:
+            statement["Action"] = [a for a in statement["Action"] if a not in drop]
+        iam.create_user(UserName=user)
+        iam.put_user_policy(
+            UserName=user, PolicyName="ecs-preflight", PolicyDocument=json.dumps(document)
+        )
+        key = iam.create_access_key(UserName=user)["AccessKey"]
+        out[user] = {"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+    return out
+
+
 def main():
     endpoint, scenario = sys.argv[1], sys.argv[2]
     c = clients(endpoint)
     if scenario == "world":
         out = world(c)
+    elif scenario == "world+readers":
+        out = world(c)
+        out["readers"] = readers(c)
     elif scenario == "bench":
         out = bench(c, int(sys.argv[3]))
     else:
