@@ -107,7 +107,20 @@ fn check(args: CheckArgs) -> i32 {
         },
         (None, None) => FailOn::Error,
     };
-    let report = check::run(&options);
+    let mut report = check::run(&options);
+    // --fix: apply the safe fixes, then check again and report what remains.
+    let mut fixed = None;
+    if args.fix {
+        let resolve = crate::model::recognize::ResolveSettings {
+            account: options.settings.account.clone(),
+            region: options.settings.region.clone(),
+        };
+        let outcome = crate::fix::apply(&report, &resolve);
+        if outcome.files_written > 0 {
+            report = check::run(&options);
+        }
+        fixed = Some(outcome);
+    }
     let format = match args.format {
         Format::Human => OutputFormat::Human,
         Format::Json => OutputFormat::Json,
@@ -121,6 +134,9 @@ fn check(args: CheckArgs) -> i32 {
     let text = render::render(&report, format, RenderOptions { color, width: None });
     if let Err(message) = write_output(args.output.as_deref(), &text) {
         return usage_error(&message);
+    }
+    if let (Some(outcome), OutputFormat::Human) = (&fixed, format) {
+        eprint!("{}", crate::fix::describe(outcome));
     }
     if format == OutputFormat::Human && args.output.is_some() {
         // The report went to a file; still say in the terminal how it ended.
@@ -313,6 +329,7 @@ fn run_options(
         vulnerabilities_warn_on: vulnerabilities
             .and_then(|v| v.warn_on.as_ref())
             .map(|s| s.get_ref().clone()),
+        now: None,
     };
     if let Some(service) = &args.service {
         if !service.is_file() {
