@@ -174,15 +174,20 @@ pub fn edited_text(text: &str, edits: &[&Edit]) -> Option<String> {
 fn rewrite(file: &SourceFile, edits: &[&Edit], resolve: &ResolveSettings) -> Result<(), String> {
     let new_text = edited_text(&file.text, edits)
         .ok_or_else(|| "internal error: an edit is outside the file".to_string())?;
-    // The edited file must still be the same kind of input, with the same task definitions.
-    let before = count_task_definitions(file, resolve);
+    // The edited file must still be the same kind of input, with the same task definitions,
+    // and every container image must read as before or as one of the new values: an edit of a
+    // literal that feeds more than one place (one branch of an `Fn::If` whose condition is not
+    // known) would otherwise change what the template means.
+    let before = images_of(file, resolve);
     let edited = SourceFile::new(file.path.clone(), file.name.clone(), new_text);
     match recognize::read_document(&edited, resolve) {
         Recognized::Document(doc) if doc.problems.is_empty() => {
-            if Some(doc.task_definitions.len()) != before {
-                return Err(
-                    "after the edits the file no longer reads the same; nothing was written".into(),
-                );
+            let after = images(&doc);
+            let Some(before) = before else {
+                return Err("internal error: the file no longer reads as it did".into());
+            };
+            if let Some(why) = unexpected_change(&before, &after, edits) {
+                return Err(format!("after the edits {why}; nothing was written"));
             }
         }
         Recognized::Document(doc) => {
@@ -208,7 +213,9 @@ fn rewrite(file: &SourceFile, edits: &[&Edit], resolve: &ResolveSettings) -> Res
     match std::fs::read(&file.path) {
         Ok(bytes) if bytes == file.text.as_bytes() => {}
         Ok(_) => {
-            return Err("the file changed on disk while it was checked; nothing was written".into());
+            return Err(
+                "the file changed on disk while it was checked; nothing was written".into(),
+            );
         }
         Err(e) => return Err(format!("cannot read the file again: {e}")),
     }
@@ -216,11 +223,53 @@ fn rewrite(file: &SourceFile, edits: &[&Edit], resolve: &ResolveSettings) -> Res
         .map_err(|e| format!("cannot write the file: {e}"))
 }
 
-fn count_task_definitions(file: &SourceFile, resolve: &ResolveSettings) -> Option<usize> {
+/// Each task definition's label and its containers' images (`None`: not a literal string).
+type Images = Vec<(String, Vec<Option<String>>)>;
+
+fn images_of(file: &SourceFile, resolve: &ResolveSettings) -> Option<Images> {
     match recognize::read_document(file, resolve) {
-        Recognized::Document(doc) => Some(doc.task_definitions.len()),
+        Recognized::Document(doc) => Some(images(&doc)),
         _ => None,
     }
+}
+
+fn images(doc: &crate::model::Document) -> Images {
+    doc.task_definitions
+        .iter()
+        .map(|t| {
+            let list = t
+                .containers()
+                .map(|c| c.get_str("image").map(str::to_string))
+                .collect();
+            (t.label.clone(), list)
+        })
+        .collect()
+}
+
+/// What changed that the edits did not ask for, in words.
+fn unexpected_change(before: &Images, after: &Images, edits: &[&Edit]) -> Option<String> {
+    if before.len() != after.len() {
+        return Some("the file has a different number of task definitions".into());
+    }
+    for ((label, old), (_, new)) in before.iter().zip(after) {
+        if old.len() != new.len() {
+            return Some(format!("{label} has a different number of containers"));
+        }
+        for (i, (o, n)) in old.iter().zip(new).enumerate() {
+            let expected = o == n
+                || n.as_ref()
+                    .is_some_and(|n| edits.iter().any(|e| &e.content == n));
+            if !expected {
+                return Some(format!(
+                    "the image of container {} of {label} would read `{}` instead of `{}`",
+                    i + 1,
+                    n.as_deref().unwrap_or("(known only at deploy time)"),
+                    o.as_deref().unwrap_or("(known only at deploy time)")
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Writes `bytes` to a temporary file in the same folder, then renames it over `path`: a

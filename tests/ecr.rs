@@ -162,6 +162,7 @@ fn fixes_are_reported_before_fixing() {
         })
         .collect();
     assert_eq!(with_fixes.len(), 3);
+    validate_sarif(&sarif);
     let change = &with_fixes[0]["fixes"][0]["artifactChanges"][0];
     assert_eq!(change["artifactLocation"]["uri"], "taskdef.json");
     let replacement = &change["replacements"][0];
@@ -182,6 +183,32 @@ fn fixes_are_reported_before_fixing() {
         std::fs::read(dir.path().join("taskdef.json")).unwrap(),
         std::fs::read(fixture("taskdef.json")).unwrap()
     );
+}
+
+/// SARIF with fixes validates against the official schema (installed by
+/// scripts/install-test-deps, as for tests/cli.rs).
+fn validate_sarif(log: &Value) {
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv-test/share/sarif/sarif-schema-2.1.0.json");
+    let schema_text = std::fs::read_to_string(&schema_path).unwrap_or_else(|_| {
+        panic!(
+            "the SARIF 2.1.0 schema is not installed at {}: run scripts/install-test-deps",
+            schema_path.display()
+        )
+    });
+    let schema: Value = serde_json::from_str(&schema_text).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.enable_format_assertions();
+    compiler
+        .add_resource("sarif-schema-2.1.0.json", schema)
+        .unwrap();
+    let index = compiler
+        .compile("sarif-schema-2.1.0.json", &mut schemas)
+        .unwrap();
+    if let Err(e) = schemas.validate(log, index) {
+        panic!("SARIF output does not validate: {e:#}");
+    }
 }
 
 #[test]
@@ -415,4 +442,24 @@ fn a_repository_of_100000_images() {
 
 fn codes_of(report: &Value) -> Vec<String> {
     codes(report)
+}
+
+#[test]
+fn fix_refuses_an_edit_that_would_change_what_the_template_means() {
+    // Both branches of an `Fn::If` with a condition that cannot be decided are the same image,
+    // so the image is known; pinning the one literal the value was read from would make the
+    // branches differ. The file is left alone and IMG002 stays.
+    let dir = copy(&["state.json"]);
+    let text = "Parameters:\n  Env:\n    Type: String\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\nResources:\n  Task:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      Family: web\n      ContainerDefinitions:\n        - Name: web\n          Image: !If [IsProd, 111122223333.dkr.ecr.us-east-1.amazonaws.com/web:latest, 111122223333.dkr.ecr.us-east-1.amazonaws.com/web:latest]\n          Memory: 256\n";
+    std::fs::write(dir.path().join("t.yaml"), text).unwrap();
+    let out = check(dir.path(), "t.yaml", &["--fix"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("t.yaml")).unwrap(),
+        text
+    );
+    let said = stderr(&out);
+    assert!(
+        said.contains("t.yaml left unchanged") && said.contains("known only at deploy time"),
+        "{said}"
+    );
 }

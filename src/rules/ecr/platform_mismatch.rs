@@ -163,12 +163,16 @@ fn on_fargate(task: &TaskDefinition, cx: &Context) -> Tri {
 /// to check (the image is not there: ECR001/ECR002).
 fn manifest<'a>(cx: &Context<'a>, t: &Target) -> Result<&'a Image, Option<String>> {
     let ecr = &cx.state.ecr;
+    let mut unknown = None;
     let digest = match t.reference() {
         Reference::Digest(d) => Some(d.to_string()),
         Reference::Tag(tag) => match find_image(cx, t, Reference::Tag(tag)) {
             ImageLookup::Found(d) => d.image_digest.clone(),
             ImageLookup::Missing | ImageLookup::NoRepository => return Err(None),
-            ImageLookup::Unknown(_) => None,
+            ImageLookup::Unknown(why) => {
+                unknown = Some(why);
+                None
+            }
         },
     };
     if let Some(digest) = &digest {
@@ -198,8 +202,10 @@ fn manifest<'a>(cx: &Context<'a>, t: &Target) -> Result<&'a Image, Option<String
             }
         }
     }
-    Err(Some(format!(
-        "the state has no manifest for {} (neither `ecr.imageDetails` nor `ecr.images` names the tag)",
-        t.short()
-    )))
+    Err(Some(unknown.unwrap_or_else(|| {
+        format!(
+            "the state has no manifest for {} (neither `ecr.imageDetails` nor `ecr.images` names the tag)",
+            t.short()
+        )
+    })))
 }
