@@ -68,8 +68,8 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
                         cx.skip(
                             &[&RULE],
                             format!(
-                                "{} has no imageScanStatus; under {other} scanning the state does not tell whether it was scanned",
-                                t.short()
+                                "images without imageScanStatus in account {} region {} cannot be judged: under {other} scanning the state does not tell whether they were scanned",
+                                t.account, t.region
                             ),
                         );
                         continue;
@@ -77,7 +77,7 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
                     (None, Lookup::Unknown(why)) => {
                         cx.skip(
                             &[&RULE],
-                            format!("{} has no imageScanStatus, and {why}", t.short()),
+                            format!("images without imageScanStatus cannot be judged: {why}"),
                         );
                         continue;
                     }
@@ -85,8 +85,8 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
                         cx.skip(
                             &[&RULE],
                             format!(
-                                "{} has no imageScanStatus, and the registry scanning configuration names no scanType",
-                                t.short()
+                                "images without imageScanStatus in account {} region {} cannot be judged: the registry scanning configuration names no scanType",
+                                t.account, t.region
                             ),
                         );
                         continue;

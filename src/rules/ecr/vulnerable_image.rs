@@ -40,6 +40,8 @@ fn threshold(setting: Option<&str>, default: &str) -> Option<usize> {
 fn check(_task: &TaskDefinition, cx: &mut Context) {
     let error_on = threshold(cx.settings.vulnerabilities_error_on.as_deref(), "CRITICAL");
     let warn_on = threshold(cx.settings.vulnerabilities_warn_on.as_deref(), "HIGH");
+    // Images without scan findings, listed once per task definition in the run summary.
+    let mut no_findings: Vec<String> = Vec::new();
     for t in targets(cx) {
         let image = match find_image(cx, &t, t.reference()) {
             ImageLookup::Found(d) => d,
@@ -51,13 +53,7 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         };
         let Some(summary) = &image.image_scan_findings_summary else {
             // No scan result: ECR006 says why when it can.
-            cx.skip(
-                &[&RULE],
-                format!(
-                    "the state has no scan findings for {} (imageScanFindingsSummary)",
-                    t.short()
-                ),
-            );
+            no_findings.push(t.short());
             continue;
         };
         // Missing keys, and a missing map, mean 0 (API reference, ImageScanFindingsSummary).
@@ -110,6 +106,16 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
             ));
         d.severity = severity;
         add_label(d, place, "the scan findings");
+    }
+    if !no_findings.is_empty() {
+        no_findings.dedup();
+        cx.skip(
+            &[&RULE],
+            format!(
+                "the state has no scan findings (imageScanFindingsSummary) for {}",
+                no_findings.join(", ")
+            ),
+        );
     }
 }
 
