@@ -113,17 +113,37 @@ fn check(args: CheckArgs) -> i32 {
         },
         (None, None) => FailOn::Error,
     };
+    // --aws reads the account once; the check after --fix reuses what was read.
     #[cfg(feature = "aws")]
-    let report = if args.aws {
+    let live = if args.aws {
         match live_state(&args, &mut options) {
-            Ok(live) => check::run_with_live_state(&options, &live.files, live.skips),
+            Ok(live) => Some(live),
             Err(message) => return usage_error(&message),
         }
     } else {
-        check::run(&options)
+        None
     };
-    #[cfg(not(feature = "aws"))]
-    let report = check::run(&options);
+    let run = |options: &RunOptions| -> Report {
+        #[cfg(feature = "aws")]
+        if let Some(live) = &live {
+            return check::run_with_live_state(options, &live.files, live.skips.clone());
+        }
+        check::run(options)
+    };
+    let mut report = run(&options);
+    // --fix: apply the safe fixes, then check again and report what remains.
+    let mut fixed = None;
+    if args.fix {
+        let resolve = crate::model::recognize::ResolveSettings {
+            account: options.settings.account.clone(),
+            region: options.settings.region.clone(),
+        };
+        let outcome = crate::fix::apply(&report, &resolve);
+        if outcome.files_written > 0 {
+            report = run(&options);
+        }
+        fixed = Some(outcome);
+    }
     let format = match args.format {
         Format::Human => OutputFormat::Human,
         Format::Json => OutputFormat::Json,
@@ -137,6 +157,9 @@ fn check(args: CheckArgs) -> i32 {
     let options = RenderOptions { color, width: None };
     if let Err(message) = write_report(&report, format, options, args.output.as_deref()) {
         return usage_error(&message);
+    }
+    if let (Some(outcome), OutputFormat::Human) = (&fixed, format) {
+        eprint!("{}", crate::fix::describe(outcome));
     }
     if format == OutputFormat::Human && args.output.is_some() {
         // The report went to a file; still say in the terminal how it ended.
@@ -340,6 +363,7 @@ fn run_options(
         vulnerabilities_warn_on: vulnerabilities
             .and_then(|v| v.warn_on.as_ref())
             .map(|s| s.get_ref().clone()),
+        now: None,
     };
     if let Some(service) = &args.service {
         if !service.is_file() {
