@@ -652,8 +652,37 @@ mod live {
                         .or_insert(0) += 1;
                     m
                 });
-        assert_eq!(codes.get("IMG002"), Some(&1), "web:latest: {codes:?}");
-        assert!(codes.get("IMG004").is_some_and(|n| *n >= 8), "{codes:?}");
+        let find = |code: &str, container: &str| {
+            live_diagnostics
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["code"] == code && d["container"] == container)
+                .cloned()
+                .unwrap_or_else(|| panic!("no {code} for {container}: {codes:?}"))
+        };
+        // web:latest: pinned by the fix to the digest moto holds.
+        assert_eq!(codes.get("IMG002"), Some(&1), "{codes:?}");
+        let fix = find("IMG002", "web")["fix"]["edits"][0]["content"].clone();
+        assert!(
+            fix.as_str()
+                .unwrap()
+                .ends_with(&format!("web:latest@{}", w["web_latest"].as_str().unwrap())),
+            "{fix}"
+        );
+        // old:v1: its repository's lifecycle policy expires it now; v2 is next in line.
+        assert_eq!(codes.get("ECR004"), Some(&1), "{codes:?}");
+        find("ECR004", "expired");
+        find("ECR010", "kept");
+        // api:2.0 is in an IMMUTABLE repository: neither ECR003 nor IMG004.
+        assert!(
+            !live_diagnostics.as_array().unwrap().iter().any(
+                |d| d["container"] == "api" && (d["code"] == "ECR003" || d["code"] == "IMG004")
+            ),
+            "{codes:?}"
+        );
+        // The cross-account image is found in the other account's snapshot.
+        find("ECR003", "base");
         // What could not be read is in the run summary of the live check.
         let skipped = serde_json::to_string(&live["summary"]["skipped"]).unwrap();
         assert!(
@@ -661,6 +690,17 @@ mod live {
             "{skipped}"
         );
         assert!(skipped.contains("999988887777"), "{skipped}");
+        // moto has no pull-through cache rules API, so a repository or tag that is not there
+        // might still come through one: ECR001/ECR002 are skipped (unknown), not reported.
+        assert!(
+            !codes.contains_key("ECR001") && !codes.contains_key("ECR002"),
+            "{codes:?}"
+        );
+        let stored_skipped = serde_json::to_string(&stored["summary"]["skipped"]).unwrap();
+        assert!(
+            stored_skipped.contains("whether a pull-through cache rule covers `nope` is not known"),
+            "{stored_skipped}"
+        );
     }
 
     #[test]
