@@ -141,6 +141,7 @@ fn tasks() -> Vec<(TaskNetwork, Needs)> {
                         format!("sg-{v}-{}", (i * 7) % groups_per_vpc),
                     ]
                 },
+                security_groups_unknown: None,
                 assign_public_ip: if i % 3 == 0 {
                     AssignPublicIp::Enabled
                 } else {
