@@ -1,6 +1,866 @@
 //! NET: can the task reach the registry, S3, CloudWatch Logs and Secrets Manager from its subnets (network state).
+//!
+//! The analysis is done once per document (the first NET rule that runs computes it for every
+//! task definition of the document, with one network index; see [`analysis`]), and each rule
+//! reports the findings of its code:
+//!
+//! - where the task runs: `net::placement` (command line, `--service`, the template's service,
+//!   the state's services);
+//! - what it must reach: private ECR images (`ecr.api`, `ecr.dkr`, S3 in the registry's
+//!   region), awslogs (`logs` in `awslogs-region`), `secrets`/`secretOptions` (Secrets Manager
+//!   or SSM by `valueFrom`), `repositoryCredentials` (Secrets Manager), other registries (the
+//!   internet);
+//! - the network: the template's own VPC resources layered over the state file of the
+//!   deployment account and region; `net::analyze` decides.
+//!
+//! Launch types: on Fargate everything is evaluated on the task's subnets (the platform
+//! version decides which interface carries what). On EC2 the container instance pulls the
+//! image, fetches secrets and ships logs (aws-reference §3.1 [INF]), and its network is not in
+//! the state: `bridge`/`host`/`none` tasks are not evaluated; for `awsvpc` tasks only NET002
+//! (the task's interface never gets a public IP, rules.md) is reported, and the rest goes to
+//! the run summary.
 
-use crate::rules::Rule;
+pub mod cross_region_over_endpoints;
+pub mod ecr_api_unreachable;
+pub mod ecr_dkr_unreachable;
+pub mod egress_unverifiable;
+pub mod endpoint_policy_denies;
+pub mod endpoint_private_dns_disabled;
+pub mod endpoint_sg_blocks_https;
+pub mod logs_unreachable;
+pub mod network_unknown;
+pub mod public_ip_disabled;
+pub mod public_registry_unreachable;
+pub mod s3_layers_unreachable;
+pub mod secrets_unreachable;
+pub mod task_egress_blocks_https;
+pub mod vpc_dns_disabled;
+
+use crate::diag::Diagnostic;
+use crate::model::image_ref::{self, Registry};
+use crate::model::{Document, Origin, TaskDefinition};
+use crate::net::help::{self, Fix};
+use crate::net::placement::{
+    self, Analysed, DocumentAnalysis, Place, Placement, ServiceConfig, TaskAnalysis,
+};
+use crate::net::report::{Finding, InternetPath, InternetVerdict, Problem};
+use crate::net::services::ServiceKind;
+use crate::net::task::{LaunchType, NoPublicIp, OsFamily};
+use crate::net::{Needs, NetIndex, Request};
+use crate::parse::{Node, NodeKind};
+use crate::rules::{CURRENT_FILE, Context, Rule, ServiceFile, Settings, placeholder};
+use crate::span::Span;
+use crate::state::template::template_net::TemplateNet;
+use crate::state::{AccountState, Snapshot};
 
 /// This family's rules, in code order.
-pub static RULES: &[&Rule] = &[];
+pub static RULES: &[&Rule] = &[
+    &network_unknown::RULE,
+    &public_ip_disabled::RULE,
+    &ecr_api_unreachable::RULE,
+    &ecr_dkr_unreachable::RULE,
+    &s3_layers_unreachable::RULE,
+    &logs_unreachable::RULE,
+    &secrets_unreachable::RULE,
+    &endpoint_private_dns_disabled::RULE,
+    &endpoint_sg_blocks_https::RULE,
+    &task_egress_blocks_https::RULE,
+    &endpoint_policy_denies::RULE,
+    &public_registry_unreachable::RULE,
+    &cross_region_over_endpoints::RULE,
+    &egress_unverifiable::RULE,
+    &vpc_dns_disabled::RULE,
+];
+
+/// The analysis of `task`, computed for the whole document on first use.
+pub fn analysis<'a>(task: &TaskDefinition, cx: &Context<'a>) -> Option<&'a TaskAnalysis> {
+    let template: &'a TemplateNet = &cx.template.net;
+    let document: &'a Document = cx.document;
+    let all = template.analysis.get_or_init(|| {
+        analyse_document(document, cx.settings, cx.state, cx.service_file, template)
+    });
+    let position = document
+        .task_definitions
+        .iter()
+        .position(|t| std::ptr::eq(t, task))?;
+    all.tasks.get(position)
+}
+
+/// The findings of one code for a task, or the reason the check was not made (already
+/// recorded as skipped).
+pub fn findings_for<'a>(
+    rule: &'static Rule,
+    task: &TaskDefinition,
+    cx: &mut Context<'a>,
+) -> Option<(&'a Analysed, Vec<&'a (Finding, Option<Fix>)>)> {
+    let analysis = analysis(task, cx)?;
+    let analysed = match analysis {
+        TaskAnalysis::NotEvaluated { reason, .. } => {
+            if rule.code != "NET001" {
+                cx.skip(&[rule], reason.clone());
+            }
+            return None;
+        }
+        TaskAnalysis::Analysed(analysed) => analysed.as_ref(),
+    };
+    for unknown in &analysed.report.unknowns {
+        if unknown.subject.codes().contains(&rule.code) {
+            cx.skip(
+                &[rule],
+                format!(
+                    "{}: {} (subnets {})",
+                    task.label,
+                    unknown.reason,
+                    unknown.subnets.join(", ")
+                ),
+            );
+        }
+    }
+    for note in &analysed.notes {
+        if rule.code != "NET002" {
+            cx.skip(&[rule], note.clone());
+        }
+    }
+    let mine = analysed
+        .findings
+        .iter()
+        .filter(|(f, _)| f.problem.code() == rule.code)
+        .collect();
+    Some((analysed, mine))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The document analysis
+
+fn analyse_document(
+    doc: &Document,
+    settings: &Settings,
+    state: &AccountState,
+    service_file: Option<&ServiceFile>,
+    template: &TemplateNet,
+) -> DocumentAnalysis {
+    let region = settings.region.clone();
+    let snapshot = region
+        .as_deref()
+        .and_then(|r| deployment_snapshot(state, settings.account.as_deref(), r));
+    let ec2 = snapshot.and_then(|s| s.ec2.as_ref());
+    let template_ec2 = template.has_network.then_some(&template.ec2);
+    let index = region
+        .as_deref()
+        .map(|r| NetIndex::with_template(template_ec2, ec2, r));
+    let services = service_file
+        .map(|f| placement::service_file_configs(&f.root, f.file, "the --service file"))
+        .unwrap_or_default();
+    let tasks = doc
+        .task_definitions
+        .iter()
+        .map(|task| {
+            let config = service_config(task, &services, template, snapshot);
+            analyse_task(
+                task,
+                settings,
+                config,
+                index.as_ref(),
+                snapshot,
+                template_ec2.is_some(),
+            )
+        })
+        .collect();
+    DocumentAnalysis { tasks }
+}
+
+/// The state file of the deployment region (and account, when known).
+fn deployment_snapshot<'s>(
+    state: &'s AccountState,
+    account: Option<&str>,
+    region: &str,
+) -> Option<&'s Snapshot> {
+    if let Some(account) = account {
+        return state.snapshot(account, region);
+    }
+    let mut in_region = state.snapshots.iter().filter(|s| s.region == region);
+    match (in_region.next(), in_region.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
+}
+
+/// The first service configuration that applies to the task (after the command line).
+fn service_config(
+    task: &TaskDefinition,
+    service_file: &[(Option<String>, ServiceConfig)],
+    template: &TemplateNet,
+    snapshot: Option<&Snapshot>,
+) -> Option<ServiceConfig> {
+    let family = task.get_str("family").unwrap_or(&task.label);
+    if let Some((_, config)) = service_file
+        .iter()
+        .find(|(f, _)| f.as_deref().is_none_or(|f| f == family))
+    {
+        return Some(config.clone());
+    }
+    let own_id = match &task.origin {
+        Origin::CloudFormation { logical_id } => Some(logical_id.as_str()),
+        Origin::TerraformPlan { address } => Some(address.as_str()),
+        Origin::Native => None,
+    };
+    for service in &template.services {
+        let runs_it = match &service.task_definition {
+            crate::state::template::template_net::Value::Known(id) => {
+                Some(id.as_str()) == own_id
+                    || crate::state::ecs::task_definition_family(id) == Some(family)
+            }
+            _ => false,
+        };
+        if runs_it {
+            return Some(placement::template_service_config(service, CURRENT_FILE));
+        }
+    }
+    let snapshot = snapshot?;
+    let ecs = snapshot.ecs.as_ref()?;
+    placement::state_service_config(ecs, family, snapshot.file, "the state file", &snapshot.root)
+}
+
+fn os_family(task: &TaskDefinition) -> OsFamily {
+    let value = task
+        .get("runtimePlatform")
+        .and_then(|p| crate::model::taskdef::field(p, task.style, "operatingSystemFamily"));
+    match value.map(|n| &n.kind) {
+        None => OsFamily::Linux,
+        Some(NodeKind::String(s)) if s.eq_ignore_ascii_case("LINUX") => OsFamily::Linux,
+        Some(NodeKind::String(s)) if s.to_ascii_uppercase().starts_with("WINDOWS") => {
+            OsFamily::Windows
+        }
+        _ => OsFamily::Unknown,
+    }
+}
+
+fn analyse_task(
+    task: &TaskDefinition,
+    settings: &Settings,
+    config: Option<ServiceConfig>,
+    index: Option<&NetIndex>,
+    snapshot: Option<&Snapshot>,
+    template_network: bool,
+) -> TaskAnalysis {
+    let label = &task.label;
+    let compatibilities = task.compatibilities();
+    let placement = placement::resolve(
+        &settings.network,
+        config,
+        compatibilities.as_deref(),
+        os_family(task),
+    );
+    let not_evaluated =
+        |reason: String, network_unknown: bool, placement: Placement| TaskAnalysis::NotEvaluated {
+            reason,
+            network_unknown,
+            placement: Some(Box::new(placement)),
+        };
+    let mode = task.network_mode();
+    let launch = placement.network.launch_type;
+    match mode {
+        Some("awsvpc") => {}
+        Some(mode) => {
+            return not_evaluated(
+                format!(
+                    "{label} uses network mode `{mode}`: on EC2 the container instance pulls the image, and its network is not in the state"
+                ),
+                false,
+                placement,
+            );
+        }
+        None if placement.network.subnets.is_empty() => {
+            return not_evaluated(
+                format!("the network mode of {label} is not known"),
+                false,
+                placement,
+            );
+        }
+        // An awsvpc configuration means an awsvpc task (ECS refuses it otherwise).
+        None => {}
+    }
+    if launch == LaunchType::External {
+        return not_evaluated(
+            format!("{label} runs on ECS Anywhere: the on-premises network is not evaluated"),
+            false,
+            placement,
+        );
+    }
+    if let Some(why) = &placement.subnets_unknown {
+        return not_evaluated(
+            format!("no subnets known for task definition {label}: {why}"),
+            true,
+            placement,
+        );
+    }
+    let (Some(index), Some(region)) = (index, settings.region.as_deref()) else {
+        return not_evaluated(
+            format!(
+                "the deployment region is not known, so the network of {label} cannot be checked (pass --region)"
+            ),
+            false,
+            placement,
+        );
+    };
+    if snapshot.and_then(|s| s.ec2.as_ref()).is_none() && !template_network {
+        return not_evaluated(
+            format!(
+                "no state file with an ec2 section for {region}{}, and the template defines no network: the network of {label} cannot be checked",
+                settings
+                    .account
+                    .as_deref()
+                    .map(|a| format!(" and account {a}"))
+                    .unwrap_or_default()
+            ),
+            false,
+            placement,
+        );
+    }
+    let (needs, unknown_needs) = needs_of(task, region);
+    let report = crate::net::analyze(index, &placement.network, &needs);
+    let mut notes = Vec::new();
+    let mut findings: Vec<(Finding, Option<Fix>)> = report
+        .findings_after_suppression()
+        .into_iter()
+        .map(|finding| {
+            let fix = match &finding.problem {
+                Problem::PublicIpDisabled {
+                    why: NoPublicIp::AssignPublicIpDisabled,
+                    ..
+                } => Some(help::enable_public_ip(
+                    placement.cluster.as_deref(),
+                    placement.service_name.as_deref(),
+                    &placement.network.subnets,
+                    &report.task_security_groups,
+                )),
+                _ => help::suggested_fix(index, &report, &finding),
+            };
+            (finding, fix)
+        })
+        .collect();
+    if launch == LaunchType::Ec2 {
+        findings.retain(|(f, _)| matches!(f.problem, Problem::PublicIpDisabled { .. }));
+        notes.push(format!(
+            "{label} runs on EC2: the container instance pulls the image, fetches secrets and sends logs, and its subnets are not in the state, so only the task's own subnets were checked (NET002)"
+        ));
+    }
+    for why in &unknown_needs {
+        notes.push(format!("{label}: {why}"));
+    }
+    TaskAnalysis::Analysed(Box::new(Analysed {
+        execution_role: task
+            .get_str("executionRoleArn")
+            .filter(|a| a.starts_with("arn:"))
+            .map(str::to_string),
+        placement,
+        report,
+        findings,
+        state_file: snapshot.filter(|s| s.ec2.is_some()).map(|s| s.file),
+        unknown_needs,
+        notes,
+    }))
+}
+
+/// What a task must reach while it starts, and what could not be worked out.
+pub fn needs_of(task: &TaskDefinition, region: &str) -> (Needs, Vec<String>) {
+    let mut needs = Needs::new();
+    let mut unknown = Vec::new();
+    for container in task.containers() {
+        let name = container.label();
+        match container.get("image").map(|n| &n.kind) {
+            Some(NodeKind::String(text)) => match placeholder(text) {
+                Some(why) => unknown.push(format!(
+                    "the image of container `{name}` is not known ({why}), so its registry path was not checked"
+                )),
+                None => match image_ref::parse(text) {
+                    Ok(image) => match &image.registry {
+                        Registry::Ecr {
+                            account,
+                            region: registry_region,
+                            dual_stack,
+                            ..
+                        } => {
+                            let repository = image.ecr_repository_name().unwrap_or_default();
+                            needs.add_private_ecr_image(
+                                registry_region,
+                                account,
+                                repository,
+                                *dual_stack,
+                            );
+                        }
+                        Registry::EcrPublic | Registry::DockerHub | Registry::Other => {
+                            let host = match image.registry {
+                                Registry::DockerHub => "registry-1.docker.io",
+                                _ => image.registry_host(),
+                            };
+                            needs.add_public_registry(host);
+                        }
+                    },
+                    // IMG001 reports it.
+                    Err(_) => {}
+                },
+            },
+            Some(NodeKind::Unresolved(why)) => unknown.push(format!(
+                "the image of container `{name}` is not known ({why}), so its registry path was not checked"
+            )),
+            Some(NodeKind::ResourceRef { id, .. }) => unknown.push(format!(
+                "the image of container `{name}` comes from `{id}` at deploy time, so its registry path was not checked"
+            )),
+            _ => {}
+        }
+        let awslogs = container
+            .log_driver()
+            .and_then(Node::as_str)
+            .is_some_and(|d| d == "awslogs");
+        if awslogs {
+            match container.log_option("awslogs-region").map(|n| &n.kind) {
+                Some(NodeKind::String(r)) if !r.is_empty() && placeholder(r).is_none() => {
+                    needs.add_service(ServiceKind::Logs, r, false, Vec::new())
+                }
+                // TD004 reports a missing region; an unresolved one is unknown.
+                None => {}
+                Some(_) => unknown.push(format!(
+                    "the awslogs-region of container `{name}` is not known, so its path to CloudWatch Logs was not checked"
+                )),
+            }
+        }
+        let mut secrets: Vec<&Node> = Vec::new();
+        for list in [
+            container.get("secrets"),
+            container
+                .get("logConfiguration")
+                .and_then(|lc| crate::model::taskdef::field(lc, container.style, "secretOptions")),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for item in list.items() {
+                if let Some(v) = crate::model::taskdef::field(item, container.style, "valueFrom") {
+                    secrets.push(v);
+                }
+            }
+        }
+        for value in secrets {
+            match secret_service(value, region) {
+                Ok((kind, secret_region)) => {
+                    needs.add_service(kind, &secret_region, false, Vec::new())
+                }
+                Err(why) => unknown.push(format!(
+                    "a secret of container `{name}` {why}, so its path was not checked"
+                )),
+            }
+        }
+        if let Some(parameter) = container.get("repositoryCredentials").and_then(|rc| {
+            crate::model::taskdef::field(rc, container.style, "credentialsParameter")
+        }) {
+            match secret_service(parameter, region) {
+                Ok((_, secret_region)) => needs.add_service(
+                    ServiceKind::SecretsManager,
+                    &secret_region,
+                    false,
+                    Vec::new(),
+                ),
+                Err(why) => unknown.push(format!(
+                    "the repository credentials of container `{name}` {why}, so their path was not checked"
+                )),
+            }
+        }
+    }
+    (needs, unknown)
+}
+
+/// The service and region a `valueFrom` is read from: a Secrets Manager or SSM ARN, or an SSM
+/// parameter name (in the task's region).
+fn secret_service(value: &Node, region: &str) -> Result<(ServiceKind, String), String> {
+    let text = match &value.kind {
+        NodeKind::String(s) if placeholder(s).is_none() => s.as_str(),
+        NodeKind::ResourceRef { id, .. } => {
+            // A secret or parameter of the same template: the deployment region.
+            let _ = id;
+            return Err(
+                "comes from a resource of the template whose service is not told here".into(),
+            );
+        }
+        _ => return Err("is not known before deploy".into()),
+    };
+    if let Some(rest) = text.strip_prefix("arn:") {
+        let parts: Vec<&str> = rest.splitn(5, ':').collect();
+        let (service, secret_region) = match parts.as_slice() {
+            [_, service, region, ..] => (*service, *region),
+            _ => return Err(format!("has the malformed ARN `{text}`")),
+        };
+        let secret_region = if secret_region.is_empty() {
+            region
+        } else {
+            secret_region
+        };
+        return match service {
+            "secretsmanager" => Ok((ServiceKind::SecretsManager, secret_region.to_string())),
+            "ssm" => Ok((ServiceKind::Ssm, secret_region.to_string())),
+            other => Err(format!(
+                "is read from `{other}`, which this check does not know"
+            )),
+        };
+    }
+    // A bare name is an SSM parameter of the task's region.
+    Ok((ServiceKind::Ssm, region.to_string()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting helpers shared by the rules
+
+/// Where a NET diagnostic points: the field that supplied the subnets (or the security groups,
+/// for the group rules) when it is in the file being checked; otherwise the task definition's
+/// `networkMode` (or `family`/logical ID), with a label into the `--service` file.
+pub fn primary_span(
+    task: &TaskDefinition,
+    placement: &Placement,
+    groups_first: bool,
+) -> (Span, Option<Place>) {
+    let at = if groups_first {
+        placement.security_groups_at.or(placement.subnets_at)
+    } else {
+        placement.subnets_at.or(placement.security_groups_at)
+    };
+    match at {
+        Some(place) if place.file == CURRENT_FILE => (place.span, None),
+        other => {
+            let span = task
+                .get("networkMode")
+                .map(|n| n.span)
+                .unwrap_or(task.anchor);
+            (span, other)
+        }
+    }
+}
+
+/// Reports a NET finding at its primary span, with the labels every NET diagnostic carries
+/// (the `--service` file field, the state file's service item).
+pub fn report<'d>(
+    rule: &'static Rule,
+    task: &TaskDefinition,
+    cx: &'d mut Context,
+    analysed: &Analysed,
+    groups_first: bool,
+    message: String,
+) -> &'d mut Diagnostic {
+    let (span, elsewhere) = primary_span(task, &analysed.placement, groups_first);
+    let placement = &analysed.placement;
+    let from = placement.subnets_from.clone();
+    let d = cx.report(rule, span, message);
+    if let Some(place) = elsewhere {
+        d.label(
+            place.file,
+            place.span,
+            "the subnets and security groups come from here",
+        );
+    } else if let Some(from) = from {
+        if from == "--subnets" {
+            d.primary_label("subnets from --subnets");
+        }
+    }
+    if let Some(place) = placement.state_item {
+        d.label(place.file, place.span, "the service in the state file");
+    }
+    d
+}
+
+/// Where a network resource is declared: in the template, or its item in the state file.
+pub fn resource_place(cx: &Context, analysed: &Analysed, id: &str) -> Option<Place> {
+    if let Some(span) = cx.template.net.span_of(id) {
+        return Some(Place {
+            file: CURRENT_FILE,
+            span,
+        });
+    }
+    let file = analysed.state_file?;
+    let snapshot = cx.state.snapshots.iter().find(|s| s.file == file)?;
+    let ec2 = snapshot.ec2.as_ref()?;
+    let position = |items: Option<Vec<Option<&str>>>| {
+        items.and_then(|list| list.iter().position(|i| *i == Some(id)))
+    };
+    let found = [
+        (
+            "VpcEndpoints",
+            position(
+                ec2.vpc_endpoints
+                    .as_ref()
+                    .map(|l| l.iter().map(|e| e.vpc_endpoint_id.as_deref()).collect()),
+            ),
+        ),
+        (
+            "SecurityGroups",
+            position(
+                ec2.security_groups
+                    .as_ref()
+                    .map(|l| l.iter().map(|e| e.group_id.as_deref()).collect()),
+            ),
+        ),
+        (
+            "RouteTables",
+            position(
+                ec2.route_tables
+                    .as_ref()
+                    .map(|l| l.iter().map(|e| e.route_table_id.as_deref()).collect()),
+            ),
+        ),
+        (
+            "Subnets",
+            position(
+                ec2.subnets
+                    .as_ref()
+                    .map(|l| l.iter().map(|e| e.subnet_id.as_deref()).collect()),
+            ),
+        ),
+        (
+            "Vpcs",
+            position(
+                ec2.vpcs
+                    .as_ref()
+                    .map(|l| l.iter().map(|e| e.vpc_id.as_deref()).collect()),
+            ),
+        ),
+    ];
+    let (section, i) = found.into_iter().find_map(|(s, i)| Some((s, i?)))?;
+    let span = crate::state::snapshot::span_at(&snapshot.root, &format!("ec2.{section}[{i}]"));
+    Some(Place { file, span })
+}
+
+/// "subnet-a (route table rtb-a: the route table has no 0.0.0.0/0 route), subnet-b (…)".
+pub fn subnets_with_reasons(analysed: &Analysed, finding: &Finding) -> String {
+    finding
+        .subnets
+        .iter()
+        .map(|s| {
+            let why = analysed
+                .report
+                .subnet(&s.subnet_id)
+                .map(|r| internet_words(&r.internet))
+                .unwrap_or_default();
+            let table = s
+                .route_table_id
+                .as_deref()
+                .map(|t| format!("route table {t}: "))
+                .unwrap_or_default();
+            if why.is_empty() {
+                format!("`{}`", s.subnet_id)
+            } else {
+                format!("`{}` ({table}{why})", s.subnet_id)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn subnet_list(finding: &Finding) -> String {
+    finding
+        .subnets
+        .iter()
+        .map(|s| format!("`{}`", s.subnet_id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn internet_words(verdict: &InternetVerdict) -> String {
+    match verdict {
+        InternetVerdict::Yes(InternetPath::InternetGateway {
+            internet_gateway_id,
+        }) => {
+            format!("internet through {internet_gateway_id}")
+        }
+        InternetVerdict::Yes(InternetPath::NatGateway { nat_gateway_id, .. }) => {
+            format!("internet through NAT gateway {nat_gateway_id}")
+        }
+        InternetVerdict::PublicIpMissing {
+            internet_gateway_id,
+            why: NoPublicIp::AssignPublicIpDisabled,
+        } => format!(
+            "routes to internet gateway {internet_gateway_id}, but assignPublicIp is DISABLED"
+        ),
+        InternetVerdict::PublicIpMissing {
+            internet_gateway_id,
+            why: NoPublicIp::Ec2LaunchType,
+        } => format!(
+            "routes to internet gateway {internet_gateway_id}, but EC2 task interfaces get no public IP"
+        ),
+        InternetVerdict::No(reason) => reason.to_string(),
+        InternetVerdict::Unverifiable { target, .. } => {
+            format!("the default route goes to {target}")
+        }
+        InternetVerdict::Unknown(reason) => reason.clone(),
+    }
+}
+
+/// The help text of a finding: the fix's summary, AWS CLI commands and CloudFormation snippet.
+pub fn fix_help(lead: &str, fix: Option<&Fix>) -> String {
+    match fix {
+        None => lead.to_string(),
+        Some(fix) => format!(
+            "{lead}: {}\nAWS CLI:\n{}CloudFormation:\n{}",
+            fix.summary,
+            indent(&fix.cli),
+            indent(&fix.cloudformation)
+        ),
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// The requests of a service need that the endpoint policy must allow (for NET011).
+pub fn requests_text(requests: &[Request]) -> String {
+    requests
+        .iter()
+        .map(|r| format!("{} on {}", r.action, r.resource))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How messages name what a service is for.
+pub fn service_words(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::EcrApi => "the ECR API (`ecr.api`, authentication)",
+        ServiceKind::EcrDkr => "the ECR registry (`ecr.dkr`, image manifests)",
+        ServiceKind::S3 => "S3, where ECR keeps the image layers,",
+        ServiceKind::Logs => "CloudWatch Logs (awslogs)",
+        ServiceKind::SecretsManager => "Secrets Manager (secrets, repository credentials)",
+        ServiceKind::Ssm => "SSM Parameter Store (secrets)",
+        ServiceKind::EcsAgent | ServiceKind::EcsTelemetry | ServiceKind::Ecs => {
+            "the ECS agent endpoints"
+        }
+    }
+}
+
+/// The hostname a service's default endpoint has (what private DNS makes resolve to the
+/// endpoint).
+pub fn default_hostname(kind: ServiceKind, region: &str) -> String {
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    match kind {
+        ServiceKind::EcrApi => format!("`api.ecr.{region}.{suffix}`"),
+        ServiceKind::EcrDkr => format!("`*.dkr.ecr.{region}.{suffix}`"),
+        ServiceKind::S3 => format!("`s3.{region}.{suffix}`"),
+        ServiceKind::Logs => format!("`logs.{region}.{suffix}`"),
+        ServiceKind::SecretsManager => format!("`secretsmanager.{region}.{suffix}`"),
+        ServiceKind::Ssm => format!("`ssm.{region}.{suffix}`"),
+        other => format!("`{}.{region}.{suffix}`", other.endpoint_suffix()),
+    }
+}
+
+/// The standard report of a "no internet path and no endpoint" finding (NET003–NET007).
+pub fn report_unreachable(
+    rule: &'static Rule,
+    task: &TaskDefinition,
+    cx: &mut Context,
+    _what: &str,
+) {
+    let Some((analysed, mine)) = findings_for(rule, task, cx) else {
+        return;
+    };
+    for (finding, fix) in mine {
+        let what = match &finding.problem {
+            Problem::EndpointMissing { service, .. }
+            | Problem::S3GatewayNotOnRouteTable { service, .. }
+            | Problem::EndpointNotAvailable { service, .. }
+            | Problem::NoEndpointPath { service, .. } => service_words(service.kind),
+            _ => continue,
+        };
+        let what = what.trim_end_matches(',');
+        let what = &format!("{what} for `{}`", task.label);
+        let (message, lead, endpoint) = match &finding.problem {
+            Problem::EndpointMissing { service, vpc_id } => {
+                let name =
+                    crate::net::services::endpoint_service_name(service.kind, &service.region);
+                let kind = if service.kind.uses_gateway_endpoint() {
+                    "gateway"
+                } else {
+                    "interface"
+                };
+                (
+                    format!(
+                        "{what} is unreachable from {}: no internet path and no `{name}` {kind} endpoint in {vpc_id}",
+                        subnets_with_reasons(analysed, finding)
+                    ),
+                    format!("create the {name} endpoint (or give the subnets a NAT gateway route)"),
+                    None,
+                )
+            }
+            Problem::S3GatewayNotOnRouteTable {
+                service,
+                vpc_id,
+                gateway_endpoint_ids,
+            } => (
+                format!(
+                    "{what} is unreachable from {}: no internet path, and the S3 gateway endpoint {} of {vpc_id} is not on {}",
+                    subnets_with_reasons(analysed, finding),
+                    gateway_endpoint_ids.join(", "),
+                    route_tables(finding),
+                ),
+                format!(
+                    "add the subnets' route tables to the S3 gateway endpoint (image layers come from S3 in {})",
+                    service.region
+                ),
+                gateway_endpoint_ids.first().cloned(),
+            ),
+            Problem::EndpointNotAvailable {
+                service,
+                endpoint_id,
+                state,
+            } => (
+                format!(
+                    "{what} is unreachable from {}: no internet path, and the {} endpoint {endpoint_id} is `{state}`, not `available`",
+                    subnets_with_reasons(analysed, finding),
+                    service.kind
+                ),
+                format!(
+                    "wait for {endpoint_id} to become available, or recreate it (`aws ec2 describe-vpc-endpoints --vpc-endpoint-ids {endpoint_id}` shows why)"
+                ),
+                Some(endpoint_id.clone()),
+            ),
+            Problem::NoEndpointPath {
+                service,
+                vpc_region,
+            } => (
+                format!(
+                    "{what} is unreachable from {}: it is in {}, and without an internet path only VPC endpoints of {vpc_region} are reachable",
+                    subnets_with_reasons(analysed, finding),
+                    service.region
+                ),
+                format!(
+                    "give the subnets a NAT gateway route, or use {} in {vpc_region}",
+                    service.kind
+                ),
+                None,
+            ),
+            _ => continue,
+        };
+        let help = fix_help(&lead, fix.as_ref());
+        let place = endpoint
+            .as_deref()
+            .and_then(|id| resource_place(cx, analysed, id).map(|p| (p, id.to_string())));
+        let d = report(rule, task, cx, analysed, false, message);
+        d.help(help);
+        if let Some((place, id)) = place {
+            d.label(place.file, place.span, format!("endpoint {id}"));
+        }
+    }
+}
+
+fn route_tables(finding: &Finding) -> String {
+    let mut tables: Vec<&str> = finding
+        .subnets
+        .iter()
+        .filter_map(|s| s.route_table_id.as_deref())
+        .collect();
+    tables.dedup();
+    if tables.is_empty() {
+        "their route tables".into()
+    } else {
+        format!("route table {}", tables.join(", "))
+    }
+}
