@@ -50,6 +50,10 @@ pub fn read(root: &Node, text: &str) -> Document {
         let unknown = unknowns.get(address).copied();
         let exprs = expressions.get(&config_address(address)).copied();
         let linker = Linker {
+            instance_key: address
+                .rfind('[')
+                .filter(|_| address.ends_with(']'))
+                .map(|i| address[i..].to_string()),
             prefix: module_prefix(address),
             at: address_span,
             addresses: &addresses,
@@ -169,6 +173,9 @@ fn module_prefix(address: &str) -> String {
 /// `network_configuration` or `route`), an `Unresolved` value or a link to the resources the
 /// configuration takes it from (`subnets = [aws_subnet.a.id, aws_subnet.b.id]` → two links).
 struct Linker<'a> {
+    /// `[0]` / `["a"]` of a resource made with `count` / `for_each`: `aws_subnet.x[count.index]`
+    /// in its configuration means the instance with the same key.
+    instance_key: Option<String>,
     prefix: String,
     at: Span,
     /// Every resource address of the plan, to expand `aws_subnet.private[*].id`.
@@ -215,7 +222,11 @@ impl Linker<'_> {
             if members.iter().any(|v| v.key == m.key) {
                 continue;
             }
-            let list = matches!(m.value.kind, NodeKind::Array(_));
+            // Planned values omit unknown attributes, so their shape is not told: list
+            // attributes are named in the plural (`subnets`, `security_group_ids`).
+            let list = matches!(m.value.kind, NodeKind::Array(_))
+                || m.key.ends_with('s')
+                || m.key.ends_with("_ids");
             let wholly_unknown = m.value.kind == NodeKind::Bool(true)
                 || m.value
                     .items()
@@ -249,7 +260,10 @@ impl Linker<'_> {
         let refs: Vec<&str> = refs.items().iter().filter_map(Node::as_str).collect();
         let mut links: Vec<(String, Option<String>)> = Vec::new();
         let mut bare: Vec<String> = Vec::new();
-        for r in &refs {
+        let indexed = refs
+            .iter()
+            .any(|r| matches!(*r, "count.index" | "each.key" | "each.value"));
+        for r in refs.iter().filter(|r| !matches!(**r, "count.index" | "each.key" | "each.value")) {
             let parts = split_reference(r);
             if parts.len() < 2
                 || matches!(
@@ -277,11 +291,18 @@ impl Linker<'_> {
             if covered {
                 continue;
             }
+            let same_key = match (&self.instance_key, indexed) {
+                (Some(key), true) => Some(format!("{id}{key}")),
+                _ => None,
+            };
             let instances: Vec<&str> = self
                 .addresses
                 .iter()
                 .copied()
-                .filter(|a| *a == id || a.starts_with(&format!("{id}[")))
+                .filter(|a| match &same_key {
+                    Some(wanted) => a == wanted,
+                    None => *a == id || a.starts_with(&format!("{id}[")),
+                })
                 .collect();
             if instances.is_empty() || (!list && instances.len() > 1) {
                 return unresolved(format!("`{key}` is known only after apply"));

@@ -170,7 +170,7 @@ pub enum NoInternet {
 impl fmt::Display for NoInternet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NoInternet::NoDefaultRoute => f.write_str("the route table has no 0.0.0.0/0 route"),
+            NoInternet::NoDefaultRoute => f.write_str("no 0.0.0.0/0 route"),
             NoInternet::Blackhole(target) => {
                 write!(f, "the 0.0.0.0/0 route to {target} is a blackhole")
             }

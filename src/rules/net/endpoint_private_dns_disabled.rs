@@ -36,7 +36,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             super::service_words(service.kind),
         );
         let place = super::resource_place(cx, analysed, endpoint_id);
-        let help = super::fix_help("turn on private DNS for the endpoint", fix.as_ref());
+        let help = super::fix_help(cx, "turn on private DNS for the endpoint", fix.as_ref());
         let d = super::report(&RULE, task, cx, analysed, false, message);
         d.help(help);
         if let Some(place) = place {

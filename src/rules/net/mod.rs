@@ -627,27 +627,33 @@ pub fn resource_place(cx: &Context, analysed: &Analysed, id: &str) -> Option<Pla
     Some(Place { file, span })
 }
 
-/// "subnet-a (route table rtb-a: the route table has no 0.0.0.0/0 route), subnet-b (…)".
+/// "`subnet-a`, `subnet-b` (route table rtb-a: no 0.0.0.0/0 route), `subnet-c` (…)": subnets
+/// that share a route table and a verdict are named together.
 pub fn subnets_with_reasons(analysed: &Analysed, finding: &Finding) -> String {
-    finding
-        .subnets
-        .iter()
-        .map(|s| {
-            let why = analysed
-                .report
-                .subnet(&s.subnet_id)
-                .map(|r| internet_words(&r.internet))
-                .unwrap_or_default();
-            let table = s
-                .route_table_id
-                .as_deref()
-                .map(|t| format!("route table {t}: "))
-                .unwrap_or_default();
-            if why.is_empty() {
-                format!("`{}`", s.subnet_id)
-            } else {
-                format!("`{}` ({table}{why})", s.subnet_id)
-            }
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for s in &finding.subnets {
+        let why = analysed
+            .report
+            .subnet(&s.subnet_id)
+            .map(|r| internet_words(&r.internet))
+            .unwrap_or_default();
+        let table = s
+            .route_table_id
+            .as_deref()
+            .map(|t| format!("route table {t}: "))
+            .unwrap_or_default();
+        let reason = if why.is_empty() { String::new() } else { format!("{table}{why}") };
+        let name = format!("`{}`", s.subnet_id);
+        match groups.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((reason, vec![name])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(reason, names)| {
+            let names = names.join(", ");
+            if reason.is_empty() { names } else { format!("{names} ({reason})") }
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -693,8 +699,8 @@ fn internet_words(verdict: &InternetVerdict) -> String {
 }
 
 /// The help text of a finding: the fix's summary, AWS CLI commands and CloudFormation snippet.
-pub fn fix_help(lead: &str, fix: Option<&Fix>) -> String {
-    match fix {
+pub fn fix_help(cx: &Context, lead: &str, fix: Option<&Fix>) -> String {
+    match fix.map(|f| template_fix(f, cx)) {
         None => lead.to_string(),
         Some(fix) => format!(
             "{lead}: {}\nAWS CLI:\n{}CloudFormation:\n{}",
@@ -703,6 +709,78 @@ pub fn fix_help(lead: &str, fix: Option<&Fix>) -> String {
             indent(&fix.cloudformation)
         ),
     }
+}
+
+/// A fix whose ids are a template's logical IDs or addresses: the CLI gets placeholders for
+/// their physical ids, and a CloudFormation snippet refers to them with `!Ref`.
+pub fn template_fix(fix: &Fix, cx: &Context) -> Fix {
+    let net = &cx.template.net;
+    if net.spans.is_empty() {
+        return fix.clone();
+    }
+    let mut ids: Vec<&str> = net.spans.keys().map(String::as_str).collect();
+    // Synthesized resources (`Vpc.DefaultSecurityGroup`) are attributes of their VPC.
+    let synthesized: Vec<String> = net
+        .ec2
+        .vpcs
+        .iter()
+        .flatten()
+        .filter_map(|v| v.vpc_id.clone())
+        .flat_map(|v| [format!("{v}.DefaultSecurityGroup"), format!("{v}.MainRouteTable")])
+        .collect();
+    ids.extend(synthesized.iter().map(String::as_str));
+    ids.sort_by_key(|id| std::cmp::Reverse(id.len()));
+    let cloudformation = cx.document.format == crate::model::Format::CloudFormation;
+    let cli = replace_ids(&fix.cli, &ids, |id| format!("<id of {id}>"), true);
+    let cfn = if cloudformation {
+        replace_ids(
+            &fix.cloudformation,
+            &ids,
+            |id| match id.split_once('.') {
+                Some((resource, attribute)) => format!("!GetAtt {resource}.{attribute}"),
+                None => format!("!Ref {id}"),
+            },
+            false,
+        )
+    } else {
+        fix.cloudformation.clone()
+    };
+    Fix {
+        summary: fix.summary.clone(),
+        cli,
+        cloudformation: cfn,
+    }
+}
+
+/// Replaces whole-word occurrences of `ids` (longest first). In YAML only values are replaced
+/// (after `: ` or `- `); on a command line, any word.
+fn replace_ids(text: &str, ids: &[&str], with: impl Fn(&str) -> String, anywhere: bool) -> String {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || "_.-[]\"".contains(c);
+    text.lines()
+        .map(|line| {
+            let mut out = String::new();
+            let mut rest = line;
+            'scan: while !rest.is_empty() {
+                for id in ids {
+                    if let Some(after) = rest.strip_prefix(id) {
+                        let before_ok = out.chars().last().is_none_or(|c| !is_word(c));
+                        let after_ok = after.chars().next().is_none_or(|c| !is_word(c));
+                        let value_ok = anywhere || out.trim_end().ends_with(':') || out.trim_end().ends_with('-');
+                        if before_ok && after_ok && value_ok {
+                            out.push_str(&with(id));
+                            rest = after;
+                            continue 'scan;
+                        }
+                    }
+                }
+                let c = rest.chars().next().unwrap_or(' ');
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+            out.push('\n');
+            out
+        })
+        .collect()
 }
 
 fn indent(text: &str) -> String {
@@ -723,7 +801,7 @@ pub fn service_words(kind: ServiceKind) -> &'static str {
     match kind {
         ServiceKind::EcrApi => "the ECR API (`ecr.api`, authentication)",
         ServiceKind::EcrDkr => "the ECR registry (`ecr.dkr`, image manifests)",
-        ServiceKind::S3 => "S3, where ECR keeps the image layers,",
+        ServiceKind::S3 => "S3 (the image layers)",
         ServiceKind::Logs => "CloudWatch Logs (awslogs)",
         ServiceKind::SecretsManager => "Secrets Manager (secrets, repository credentials)",
         ServiceKind::Ssm => "SSM Parameter Store (secrets)",
@@ -839,7 +917,7 @@ pub fn report_unreachable(
             ),
             _ => continue,
         };
-        let help = fix_help(&lead, fix.as_ref());
+        let help = fix_help(cx, &lead, fix.as_ref());
         let place = endpoint
             .as_deref()
             .and_then(|id| resource_place(cx, analysed, id).map(|p| (p, id.to_string())));

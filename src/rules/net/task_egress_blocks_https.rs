@@ -101,7 +101,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
     );
     let mut help = String::from("allow outbound HTTPS from the task's security group");
     for fix in &fixes {
-        help = super::fix_help(&help, Some(fix));
+        help = super::fix_help(cx, &help, Some(fix));
         help.push('\n');
     }
     let places: Vec<_> = groups

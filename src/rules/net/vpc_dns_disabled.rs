@@ -42,7 +42,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             super::subnet_list(finding),
         );
         let place = super::resource_place(cx, analysed, vpc_id);
-        let help = super::fix_help("turn the VPC's DNS attributes on", fix.as_ref());
+        let help = super::fix_help(cx, "turn the VPC's DNS attributes on", fix.as_ref());
         let d = super::report(&RULE, task, cx, analysed, false, message);
         d.help(help);
         if let Some(place) = place {
