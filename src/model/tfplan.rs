@@ -263,7 +263,10 @@ impl Linker<'_> {
         let indexed = refs
             .iter()
             .any(|r| matches!(*r, "count.index" | "each.key" | "each.value"));
-        for r in refs.iter().filter(|r| !matches!(**r, "count.index" | "each.key" | "each.value")) {
+        for r in refs
+            .iter()
+            .filter(|r| !matches!(**r, "count.index" | "each.key" | "each.value"))
+        {
             let parts = split_reference(r);
             if parts.len() < 2
                 || matches!(

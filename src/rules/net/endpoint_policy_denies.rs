@@ -145,9 +145,19 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 .join(", "),
         );
         let statement = allow_statement(&denied, check.service.kind, role);
-        let help = format!(
-            "add a statement that allows it to the endpoint policy:\n{statement}\nAWS CLI: aws ec2 modify-vpc-endpoint --vpc-endpoint-id {id} --policy-document file://policy.json (the whole policy, with this statement)"
-        );
+        let compact = serde_json::from_str::<serde_json::Value>(&statement)
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        let fix = crate::net::help::Fix {
+            summary: format!("add this statement to the policy of {id}:\n{statement}"),
+            cli: format!(
+                "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {id} --policy-document file://policy.json\n# policy.json: the endpoint's whole policy, with the statement above added\n"
+            ),
+            cloudformation: format!(
+                "# in PolicyDocument of the AWS::EC2::VPCEndpoint resource of {id}:\nStatement:\n  - {compact}\n"
+            ),
+        };
+        let help = super::fix_help(cx, "the endpoint policy must allow the pull", Some(&fix));
         let place = super::resource_place(cx, analysed, id);
         let d = super::report(&RULE, task, cx, analysed, false, message);
         d.help(help);

@@ -95,7 +95,8 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             .iter()
             .filter_map(|g| super::resource_place(cx, analysed, g).map(|p| (p, g.clone())))
             .collect();
-        let help = super::fix_help(cx, 
+        let help = super::fix_help(
+            cx,
             "allow inbound HTTPS from the task on the endpoint's security group",
             fix,
         );
