@@ -73,6 +73,7 @@ pub fn read(root: &Node, text: &str) -> Document {
             kind: kind.to_string(),
             id_span: address_span,
             properties: values,
+            condition: None,
         });
     }
     doc

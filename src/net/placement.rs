@@ -103,6 +103,8 @@ pub struct Analysed {
     /// Checks the launch type leaves out, for the run summary (EC2: the container instance's
     /// own network).
     pub notes: Vec<String>,
+    /// Codes whose verdict depends on template conditions that cannot be evaluated, with why.
+    pub undecided: Vec<(&'static str, String)>,
 }
 
 /// The analyses of a document's task definitions, in the order of `Document::task_definitions`.

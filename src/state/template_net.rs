@@ -93,13 +93,80 @@ pub struct TemplateNet {
     /// Where each resource is declared (logical ID or address), for secondary labels.
     pub spans: HashMap<String, Span>,
     pub services: Vec<TemplateService>,
+    /// Network resources whose CloudFormation `Condition` cannot be evaluated: `ec2` takes
+    /// them all as created; each variant is the network under other assumptions, so that a
+    /// verdict that differs between them is reported as unknown.
+    pub uncertain_conditions: Vec<String>,
+    pub variants: Vec<Variant>,
     /// The NET rules' analysis of this document's task definitions, computed once by the first
     /// NET rule that runs (see `rules::net`).
     pub analysis: OnceLock<crate::net::placement::DocumentAnalysis>,
 }
 
+/// The template's network under assumptions about conditions that cannot be evaluated.
+#[derive(Debug, Default)]
+pub struct Variant {
+    /// Condition name → assumed value.
+    pub assumptions: Vec<(String, bool)>,
+    pub ec2: Ec2State,
+}
+
+/// At most this many unknown conditions are combined exhaustively; beyond, only "all
+/// created" and "none created" are compared.
+const MAX_COMBINED_CONDITIONS: usize = 3;
+
+fn is_network(kind: &str) -> bool {
+    kind.starts_with("AWS::EC2::")
+}
+
 impl TemplateNet {
     pub fn from_document(doc: &Document, _settings: &Settings) -> TemplateNet {
+        let mut uncertain: Vec<String> = Vec::new();
+        for r in doc.resources.iter().filter(|r| is_network(&r.kind)) {
+            if let Some((name, None)) = &r.condition {
+                if !uncertain.contains(name) {
+                    uncertain.push(name.clone());
+                }
+            }
+        }
+        let all_true: Vec<(String, bool)> = uncertain.iter().map(|c| (c.clone(), true)).collect();
+        let mut net = TemplateNet::read(doc, &all_true);
+        let assumptions: Vec<Vec<(String, bool)>> = if uncertain.is_empty() {
+            Vec::new()
+        } else if uncertain.len() <= MAX_COMBINED_CONDITIONS {
+            (1..(1u32 << uncertain.len()))
+                .map(|bits| {
+                    uncertain
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| (c.clone(), bits & (1 << i) == 0))
+                        .collect()
+                })
+                .collect()
+        } else {
+            vec![uncertain.iter().map(|c| (c.clone(), false)).collect()]
+        };
+        net.variants = assumptions
+            .into_iter()
+            .map(|assumed| Variant {
+                ec2: TemplateNet::read(doc, &assumed).ec2,
+                assumptions: assumed,
+            })
+            .collect();
+        net.uncertain_conditions = uncertain;
+        net
+    }
+
+    /// Reads the template with these values for the conditions that cannot be evaluated.
+    fn read(doc: &Document, assumed: &[(String, bool)]) -> TemplateNet {
+        let exists = |r: &Resource| match &r.condition {
+            None => true,
+            Some((_, Some(value))) => *value,
+            Some((name, None)) => assumed
+                .iter()
+                .find(|(n, _)| n == name)
+                .is_none_or(|(_, v)| *v),
+        };
         let mut reader = Reader {
             types: doc
                 .resources
@@ -117,7 +184,7 @@ impl TemplateNet {
         };
         match doc.format {
             Format::CloudFormation => {
-                for r in &doc.resources {
+                for r in doc.resources.iter().filter(|r| exists(r)) {
                     reader.cfn(r);
                 }
             }

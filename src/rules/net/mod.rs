@@ -103,6 +103,10 @@ pub fn findings_for<'a>(
         }
         TaskAnalysis::Analysed(analysed) => analysed.as_ref(),
     };
+    if let Some((_, why)) = analysed.undecided.iter().find(|(c, _)| *c == rule.code) {
+        cx.skip(&[rule], why.clone());
+        return None;
+    }
     for unknown in &analysed.report.unknowns {
         if unknown.subject.codes().contains(&rule.code) {
             cx.skip(
@@ -144,29 +148,90 @@ fn analyse_document(
         .as_deref()
         .and_then(|r| deployment_snapshot(state, settings.account.as_deref(), r));
     let ec2 = snapshot.and_then(|s| s.ec2.as_ref());
-    let template_ec2 = template.has_network.then_some(&template.ec2);
-    let index = region
-        .as_deref()
-        .map(|r| NetIndex::with_template(template_ec2, ec2, r));
     let services = service_file
         .map(|f| placement::service_file_configs(&f.root, f.file, "the --service file"))
         .unwrap_or_default();
-    let tasks = doc
-        .task_definitions
-        .iter()
-        .map(|task| {
-            let config = service_config(task, &services, template, snapshot);
-            analyse_task(
-                task,
-                settings,
-                config,
-                index.as_ref(),
-                snapshot,
-                template_ec2.is_some(),
-            )
-        })
-        .collect();
+    let analyse_all = |template_ec2: Option<&crate::state::ec2::Ec2State>| -> Vec<TaskAnalysis> {
+        let index = region
+            .as_deref()
+            .map(|r| NetIndex::with_template(template_ec2, ec2, r));
+        doc.task_definitions
+            .iter()
+            .map(|task| {
+                let config = service_config(task, &services, template, snapshot);
+                analyse_task(
+                    task,
+                    settings,
+                    config,
+                    index.as_ref(),
+                    snapshot,
+                    template_ec2.is_some(),
+                )
+            })
+            .collect()
+    };
+    let mut tasks = analyse_all(template.has_network.then_some(&template.ec2));
+    // Conditions that cannot be evaluated: a verdict that changes with them is unknown.
+    for variant in &template.variants {
+        let other = analyse_all(Some(&variant.ec2));
+        for ((task, other), definition) in tasks.iter_mut().zip(other).zip(&doc.task_definitions) {
+            let (TaskAnalysis::Analysed(main), TaskAnalysis::Analysed(other)) = (task, other)
+            else {
+                continue;
+            };
+            let assumed = variant
+                .assumptions
+                .iter()
+                .map(|(c, v)| format!("`{c}` {v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            for rule in RULES {
+                let code = rule.code;
+                if main.undecided.iter().any(|(c, _)| *c == code) {
+                    continue;
+                }
+                if verdict_signature(main, code) != verdict_signature(&other, code) {
+                    main.undecided.push((
+                        code,
+                        format!(
+                            "{}: the verdict depends on template conditions that cannot be evaluated ({}; it differs with {assumed})",
+                            definition.label,
+                            template.uncertain_conditions.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for task in tasks.iter_mut() {
+        if let TaskAnalysis::Analysed(main) = task {
+            let undecided: Vec<&str> = main.undecided.iter().map(|(c, _)| *c).collect();
+            main.findings
+                .retain(|(f, _)| !undecided.contains(&f.problem.code()));
+        }
+    }
     DocumentAnalysis { tasks }
+}
+
+/// What a code's verdict is for a task: its findings, and for NET011 the endpoint policies.
+fn verdict_signature(analysed: &Analysed, code: &str) -> Vec<String> {
+    let mut out: Vec<String> = analysed
+        .findings
+        .iter()
+        .filter(|(f, _)| f.problem.code() == code)
+        .map(|(f, _)| format!("{f:?}"))
+        .collect();
+    if code == "NET011" {
+        out.extend(
+            analysed
+                .report
+                .policy_checks
+                .iter()
+                .map(|c| format!("{c:?}")),
+        );
+    }
+    out.sort();
+    out
 }
 
 /// The state file of the deployment region (and account, when known).
@@ -359,6 +424,7 @@ fn analyse_task(
         state_file: snapshot.filter(|s| s.ec2.is_some()).map(|s| s.file),
         unknown_needs,
         notes,
+        undecided: Vec::new(),
     }))
 }
 
