@@ -17,6 +17,8 @@
 //! and the security groups is kept when it is in a file the user gave (the `--service` file,
 //! the template), for the rules' primary span.
 
+use std::collections::HashMap;
+
 use crate::diag::FileId;
 use crate::net::help::Fix;
 use crate::net::report::{Finding, NetworkReport};
@@ -290,31 +292,40 @@ pub fn template_service_config(service: &TemplateService, file: FileId) -> Servi
     }
 }
 
-/// The state services of a family: the first whose effective configuration has awsvpc
-/// settings, else the first.
+/// The state service to take for each family: the first whose effective configuration has
+/// awsvpc settings, else the first (indices into `ecs.services`). Built once per state.
+pub fn state_services_by_family(ecs: &EcsState) -> HashMap<&str, usize> {
+    let mut chosen: HashMap<&str, (usize, bool)> = HashMap::new();
+    for (i, service) in ecs.services.iter().flatten().enumerate() {
+        let Some(family) = service.task_definition_family() else {
+            continue;
+        };
+        let awsvpc = service.effective_awsvpc_configuration().is_some();
+        match chosen.get(family) {
+            Some((_, true)) => {}
+            Some((_, false)) if !awsvpc => {}
+            _ => {
+                chosen.insert(family, (i, awsvpc));
+            }
+        }
+    }
+    chosen.into_iter().map(|(f, (i, _))| (f, i)).collect()
+}
+
+/// The configuration of the state service at `index` of `ecs.services`.
 pub fn state_service_config(
     ecs: &EcsState,
-    family: &str,
+    index: usize,
     file: FileId,
     file_name: &str,
     root: &Node,
 ) -> Option<ServiceConfig> {
-    let services = ecs.services.as_ref()?;
-    let matching: Vec<(usize, &crate::state::ecs::EcsService)> = services
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.task_definition_family() == Some(family))
-        .collect();
-    let (index, service) = matching
-        .iter()
-        .find(|(_, s)| s.effective_awsvpc_configuration().is_some())
-        .or(matching.first())
-        .copied()?;
+    let service = ecs.services.as_ref()?.get(index)?;
     let name = service.service_name.clone();
     let mut config = ServiceConfig {
         source: match &name {
-            Some(n) => format!("the service `{n}` in state file {file_name}"),
-            None => format!("a service in state file {file_name}"),
+            Some(n) => format!("the service `{n}` in {file_name}"),
+            None => format!("a service in {file_name}"),
         },
         service_name: name,
         cluster: service

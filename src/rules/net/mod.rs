@@ -151,6 +151,10 @@ fn analyse_document(
     let services = service_file
         .map(|f| placement::service_file_configs(&f.root, f.file, "the --service file"))
         .unwrap_or_default();
+    let by_family = snapshot
+        .and_then(|s| s.ecs.as_ref())
+        .map(placement::state_services_by_family)
+        .unwrap_or_default();
     let analyse_all = |template_ec2: Option<&crate::state::ec2::Ec2State>| -> Vec<TaskAnalysis> {
         let index = region
             .as_deref()
@@ -158,7 +162,7 @@ fn analyse_document(
         doc.task_definitions
             .iter()
             .map(|task| {
-                let config = service_config(task, &services, template, snapshot);
+                let config = service_config(task, &services, template, snapshot, &by_family);
                 analyse_task(
                     task,
                     settings,
@@ -256,6 +260,7 @@ fn service_config(
     service_file: &[(Option<String>, ServiceConfig)],
     template: &TemplateNet,
     snapshot: Option<&Snapshot>,
+    state_services: &std::collections::HashMap<&str, usize>,
 ) -> Option<ServiceConfig> {
     let family = task.get_str("family").unwrap_or(&task.label);
     if let Some((_, config)) = service_file
@@ -283,7 +288,7 @@ fn service_config(
     }
     let snapshot = snapshot?;
     let ecs = snapshot.ecs.as_ref()?;
-    placement::state_service_config(ecs, family, snapshot.file, "the state file", &snapshot.root)
+    placement::state_service_config(ecs, *state_services.get(family)?, snapshot.file, "the state file", &snapshot.root)
 }
 
 fn os_family(task: &TaskDefinition) -> OsFamily {
