@@ -85,6 +85,8 @@ pub enum TaskAnalysis {
         reason: String,
         network_unknown: bool,
         placement: Option<Box<Placement>>,
+        /// Whether the run summary has it already (the first NET rule that runs reports it).
+        reported: std::sync::atomic::AtomicBool,
     },
     Analysed(Box<Analysed>),
 }
@@ -107,12 +109,17 @@ pub struct Analysed {
     pub notes: Vec<String>,
     /// Codes whose verdict depends on template conditions that cannot be evaluated, with why.
     pub undecided: Vec<(&'static str, String)>,
+    /// Whether the run summary has the skips already (the first NET rule that runs reports
+    /// them for all).
+    pub skips_reported: std::sync::atomic::AtomicBool,
 }
 
 /// The analyses of a document's task definitions, in the order of `Document::task_definitions`.
 #[derive(Debug, Default)]
 pub struct DocumentAnalysis {
     pub tasks: Vec<TaskAnalysis>,
+    /// Spans of the state file's `ec2` items by id, for secondary labels.
+    pub state_places: HashMap<String, Span>,
 }
 
 /// Reads the services of a `--service` file: create-service input (the object itself),

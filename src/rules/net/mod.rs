@@ -79,10 +79,19 @@ pub fn analysis<'a>(task: &TaskDefinition, cx: &Context<'a>) -> Option<&'a TaskA
     let all = template.analysis.get_or_init(|| {
         analyse_document(document, cx.settings, cx.state, cx.service_file, template)
     });
-    let position = document
+    // The task's position from its address in the document's list (no search: 10,000 task
+    // definitions times 15 rules would make a linear search quadratic).
+    let size = std::mem::size_of::<TaskDefinition>().max(1);
+    let offset = (task as *const TaskDefinition as usize)
+        .checked_sub(document.task_definitions.as_ptr() as usize)?;
+    let position = offset / size;
+    let same = document
         .task_definitions
-        .iter()
-        .position(|t| std::ptr::eq(t, task))?;
+        .get(position)
+        .is_some_and(|t| std::ptr::eq(t, task));
+    if !same {
+        return None;
+    }
     all.tasks.get(position)
 }
 
@@ -94,36 +103,13 @@ pub fn findings_for<'a>(
     cx: &mut Context<'a>,
 ) -> Option<(&'a Analysed, Vec<&'a (Finding, Option<Fix>)>)> {
     let analysis = analysis(task, cx)?;
+    report_skips_once(task, analysis, cx);
     let analysed = match analysis {
-        TaskAnalysis::NotEvaluated { reason, .. } => {
-            if rule.code != "NET001" {
-                cx.skip(&[rule], reason.clone());
-            }
-            return None;
-        }
+        TaskAnalysis::NotEvaluated { .. } => return None,
         TaskAnalysis::Analysed(analysed) => analysed.as_ref(),
     };
-    if let Some((_, why)) = analysed.undecided.iter().find(|(c, _)| *c == rule.code) {
-        cx.skip(&[rule], why.clone());
+    if analysed.undecided.iter().any(|(c, _)| *c == rule.code) {
         return None;
-    }
-    for unknown in &analysed.report.unknowns {
-        if unknown.subject.codes().contains(&rule.code) {
-            cx.skip(
-                &[rule],
-                format!(
-                    "{}: {} (subnets {})",
-                    task.label,
-                    unknown.reason,
-                    unknown.subnets.join(", ")
-                ),
-            );
-        }
-    }
-    for note in &analysed.notes {
-        if rule.code != "NET002" {
-            cx.skip(&[rule], note.clone());
-        }
     }
     let mine = analysed
         .findings
@@ -131,6 +117,56 @@ pub fn findings_for<'a>(
         .filter(|(f, _)| f.problem.code() == rule.code)
         .collect();
     Some((analysed, mine))
+}
+
+/// Records in the run summary, once per task definition for all NET rules, what could not be
+/// checked and why (one entry per reason, naming every rule it leaves undecided).
+fn report_skips_once(task: &TaskDefinition, analysis: &TaskAnalysis, cx: &mut Context) {
+    let reported = match analysis {
+        TaskAnalysis::NotEvaluated { reported, .. } => reported,
+        TaskAnalysis::Analysed(a) => &a.skips_reported,
+    };
+    if reported.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let rules = |codes: &[&str]| -> Vec<&'static Rule> {
+        RULES
+            .iter()
+            .copied()
+            .filter(|r| codes.contains(&r.code))
+            .collect()
+    };
+    let all_but = |skip: &[&str]| -> Vec<&'static Rule> {
+        RULES
+            .iter()
+            .copied()
+            .filter(|r| !skip.contains(&r.code))
+            .collect()
+    };
+    match analysis {
+        TaskAnalysis::NotEvaluated { reason, .. } => {
+            cx.skip(&all_but(&["NET001"]), reason.clone());
+        }
+        TaskAnalysis::Analysed(analysed) => {
+            for (code, why) in &analysed.undecided {
+                cx.skip(&rules(&[code]), why.clone());
+            }
+            for unknown in &analysed.report.unknowns {
+                cx.skip(
+                    &rules(&unknown.subject.codes()),
+                    format!(
+                        "{}: {} (subnets {})",
+                        task.label,
+                        unknown.reason,
+                        unknown.subnets.join(", ")
+                    ),
+                );
+            }
+            for note in &analysed.notes {
+                cx.skip(&all_but(&["NET001", "NET002"]), note.clone());
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,7 +250,10 @@ fn analyse_document(
                 .retain(|(f, _)| !undecided.contains(&f.problem.code()));
         }
     }
-    DocumentAnalysis { tasks }
+    DocumentAnalysis {
+        tasks,
+        state_places: snapshot.map(state_places).unwrap_or_default(),
+    }
 }
 
 /// What a code's verdict is for a task: its findings, and for NET011 the endpoint policies.
@@ -288,7 +327,13 @@ fn service_config(
     }
     let snapshot = snapshot?;
     let ecs = snapshot.ecs.as_ref()?;
-    placement::state_service_config(ecs, *state_services.get(family)?, snapshot.file, "the state file", &snapshot.root)
+    placement::state_service_config(
+        ecs,
+        *state_services.get(family)?,
+        snapshot.file,
+        "the state file",
+        &snapshot.root,
+    )
 }
 
 fn os_family(task: &TaskDefinition) -> OsFamily {
@@ -326,6 +371,7 @@ fn analyse_task(
             reason,
             network_unknown,
             placement: Some(Box::new(placement)),
+            reported: Default::default(),
         };
     let mode = task.network_mode();
     let launch = placement.network.launch_type;
@@ -430,6 +476,7 @@ fn analyse_task(
         unknown_needs,
         notes,
         undecided: Vec::new(),
+        skips_reported: Default::default(),
     }))
 }
 
@@ -646,56 +693,32 @@ pub fn resource_place(cx: &Context, analysed: &Analysed, id: &str) -> Option<Pla
         });
     }
     let file = analysed.state_file?;
-    let snapshot = cx.state.snapshots.iter().find(|s| s.file == file)?;
-    let ec2 = snapshot.ec2.as_ref()?;
-    let position = |items: Option<Vec<Option<&str>>>| {
-        items.and_then(|list| list.iter().position(|i| *i == Some(id)))
+    let all = cx.template.net.analysis.get()?;
+    all.state_places.get(id).map(|&span| Place { file, span })
+}
+
+/// The items of a state file's `ec2` section by id, with their spans (built once per
+/// document, for secondary labels).
+fn state_places(snapshot: &Snapshot) -> std::collections::HashMap<String, Span> {
+    let mut places = std::collections::HashMap::new();
+    let Some(ec2) = snapshot.root.get("ec2") else {
+        return places;
     };
-    let found = [
-        (
-            "VpcEndpoints",
-            position(
-                ec2.vpc_endpoints
-                    .as_ref()
-                    .map(|l| l.iter().map(|e| e.vpc_endpoint_id.as_deref()).collect()),
-            ),
-        ),
-        (
-            "SecurityGroups",
-            position(
-                ec2.security_groups
-                    .as_ref()
-                    .map(|l| l.iter().map(|e| e.group_id.as_deref()).collect()),
-            ),
-        ),
-        (
-            "RouteTables",
-            position(
-                ec2.route_tables
-                    .as_ref()
-                    .map(|l| l.iter().map(|e| e.route_table_id.as_deref()).collect()),
-            ),
-        ),
-        (
-            "Subnets",
-            position(
-                ec2.subnets
-                    .as_ref()
-                    .map(|l| l.iter().map(|e| e.subnet_id.as_deref()).collect()),
-            ),
-        ),
-        (
-            "Vpcs",
-            position(
-                ec2.vpcs
-                    .as_ref()
-                    .map(|l| l.iter().map(|e| e.vpc_id.as_deref()).collect()),
-            ),
-        ),
-    ];
-    let (section, i) = found.into_iter().find_map(|(s, i)| Some((s, i?)))?;
-    let span = crate::state::snapshot::span_at(&snapshot.root, &format!("ec2.{section}[{i}]"));
-    Some(Place { file, span })
+    for (section, key) in [
+        ("VpcEndpoints", "VpcEndpointId"),
+        ("SecurityGroups", "GroupId"),
+        ("RouteTables", "RouteTableId"),
+        ("Subnets", "SubnetId"),
+        ("Vpcs", "VpcId"),
+        ("NatGateways", "NatGatewayId"),
+    ] {
+        for item in ec2.get(section).map(Node::items).unwrap_or(&[]) {
+            if let Some(id) = item.get(key).and_then(Node::as_str) {
+                places.entry(id.to_string()).or_insert(item.span);
+            }
+        }
+    }
+    places
 }
 
 /// "`subnet-a`, `subnet-b` (route table rtb-a: no 0.0.0.0/0 route), `subnet-c` (…)": subnets
