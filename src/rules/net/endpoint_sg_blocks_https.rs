@@ -20,13 +20,15 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         return;
     };
     // Endpoints that share the same groups are one cause.
-    let mut sets: Vec<(
+    // (endpoint groups, (endpoint, service) pairs, subnets, partial, the first fix)
+    type GroupSet<'f> = (
         Vec<String>,
         Vec<(String, String)>,
         Vec<String>,
         bool,
-        Option<&crate::net::help::Fix>,
-    )> = Vec::new();
+        Option<&'f crate::net::help::Fix>,
+    );
+    let mut sets: Vec<GroupSet> = Vec::new();
     for (finding, fix) in &mine {
         let Problem::EndpointIngressBlocked {
             service,

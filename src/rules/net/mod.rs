@@ -97,11 +97,14 @@ pub fn analysis<'a>(task: &TaskDefinition, cx: &Context<'a>) -> Option<&'a TaskA
 
 /// The findings of one code for a task, or the reason the check was not made (already
 /// recorded as skipped).
+/// A finding with its fix.
+pub type FindingWithFix = (Finding, Option<Fix>);
+
 pub fn findings_for<'a>(
     rule: &'static Rule,
     task: &TaskDefinition,
     cx: &mut Context<'a>,
-) -> Option<(&'a Analysed, Vec<&'a (Finding, Option<Fix>)>)> {
+) -> Option<(&'a Analysed, Vec<&'a FindingWithFix>)> {
     let analysis = analysis(task, cx)?;
     report_skips_once(task, analysis, cx);
     let analysed = match analysis {
@@ -491,33 +494,34 @@ pub fn needs_of(task: &TaskDefinition, region: &str) -> (Needs, Vec<String>) {
                 Some(why) => unknown.push(format!(
                     "the image of container `{name}` is not known ({why}), so its registry path was not checked"
                 )),
-                None => match image_ref::parse(text) {
-                    Ok(image) => match &image.registry {
-                        Registry::Ecr {
-                            account,
-                            region: registry_region,
-                            dual_stack,
-                            ..
-                        } => {
-                            let repository = image.ecr_repository_name().unwrap_or_default();
-                            needs.add_private_ecr_image(
-                                registry_region,
+                // An image that does not parse is IMG001's.
+                None => {
+                    if let Ok(image) = image_ref::parse(text) {
+                        match &image.registry {
+                            Registry::Ecr {
                                 account,
-                                repository,
-                                *dual_stack,
-                            );
+                                region: registry_region,
+                                dual_stack,
+                                ..
+                            } => {
+                                let repository = image.ecr_repository_name().unwrap_or_default();
+                                needs.add_private_ecr_image(
+                                    registry_region,
+                                    account,
+                                    repository,
+                                    *dual_stack,
+                                );
+                            }
+                            Registry::EcrPublic | Registry::DockerHub | Registry::Other => {
+                                let host = match image.registry {
+                                    Registry::DockerHub => "registry-1.docker.io",
+                                    _ => image.registry_host(),
+                                };
+                                needs.add_public_registry(host);
+                            }
                         }
-                        Registry::EcrPublic | Registry::DockerHub | Registry::Other => {
-                            let host = match image.registry {
-                                Registry::DockerHub => "registry-1.docker.io",
-                                _ => image.registry_host(),
-                            };
-                            needs.add_public_registry(host);
-                        }
-                    },
-                    // IMG001 reports it.
-                    Err(_) => {}
-                },
+                    }
+                }
             },
             Some(NodeKind::Unresolved(why)) => unknown.push(format!(
                 "the image of container `{name}` is not known ({why}), so its registry path was not checked"
