@@ -107,7 +107,20 @@ fn check(args: CheckArgs) -> i32 {
         },
         (None, None) => FailOn::Error,
     };
-    let report = check::run(&options);
+    let mut report = check::run(&options);
+    // --fix: apply the safe fixes, then check again and report what remains.
+    let mut fixed = None;
+    if args.fix {
+        let resolve = crate::model::recognize::ResolveSettings {
+            account: options.settings.account.clone(),
+            region: options.settings.region.clone(),
+        };
+        let outcome = crate::fix::apply(&report, &resolve);
+        if outcome.files_written > 0 {
+            report = check::run(&options);
+        }
+        fixed = Some(outcome);
+    }
     let format = match args.format {
         Format::Human => OutputFormat::Human,
         Format::Json => OutputFormat::Json,
@@ -118,9 +131,12 @@ fn check(args: CheckArgs) -> i32 {
         && args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let text = render::render(&report, format, RenderOptions { color, width: None });
-    if let Err(message) = write_output(args.output.as_deref(), &text) {
+    let options = RenderOptions { color, width: None };
+    if let Err(message) = write_report(&report, format, options, args.output.as_deref()) {
         return usage_error(&message);
+    }
+    if let (Some(outcome), OutputFormat::Human) = (&fixed, format) {
+        eprint!("{}", crate::fix::describe(outcome));
     }
     if format == OutputFormat::Human && args.output.is_some() {
         // The report went to a file; still say in the terminal how it ended.
@@ -146,18 +162,29 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
     }
 }
 
-fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
-    match path {
-        Some(p) => {
-            std::fs::write(p, text).map_err(|e| format!("cannot write `{}`: {e}", p.display()))
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-            Ok(())
-        }
+fn write_report(
+    report: &Report,
+    format: OutputFormat,
+    options: RenderOptions,
+    path: Option<&Path>,
+) -> Result<(), String> {
+    let mut sink: Box<dyn Write> = match path {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| format!("cannot write `{}`: {e}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let result = match format {
+        OutputFormat::Human => render::human::write(report, options, &mut sink),
+        _ => sink.write_all(render::render(report, format, options).as_bytes()),
+    };
+    let result = result.and_then(|_| sink.flush());
+    match (result, path) {
+        (Ok(()), _) => Ok(()),
+        // A closed pipe (`| head`) is not an error worth a message.
+        (Err(e), None) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        (Err(e), Some(p)) => Err(format!("cannot write `{}`: {e}", p.display())),
+        (Err(e), None) => Err(format!("cannot write the report: {e}")),
     }
 }
 
@@ -313,6 +340,7 @@ fn run_options(
         vulnerabilities_warn_on: vulnerabilities
             .and_then(|v| v.warn_on.as_ref())
             .map(|s| s.get_ref().clone()),
+        now: None,
     };
     if let Some(service) = &args.service {
         if !service.is_file() {

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod ecr;
+pub mod fix;
 pub mod iam;
 pub mod model;
 pub mod net;
