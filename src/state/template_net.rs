@@ -1024,6 +1024,11 @@ impl Reader<'_> {
                     .map(|rule| self.terraform_rule(rule, group, "security_groups"))
                     .collect(),
             ),
+            // Not in the configuration: Terraform creates the group without rules (it removes
+            // the default egress rule); separate rule resources add theirs.
+            NodeKind::Unresolved(why) if why.contains(crate::model::tfplan::NOT_CONFIGURED) => {
+                Value::Known(Vec::new())
+            }
             NodeKind::Unresolved(why) => Value::Unknown(why.clone()),
             NodeKind::Null => Value::Absent,
             _ => Value::Unknown(format!("the rules are {}, not a list", node.type_name())),
