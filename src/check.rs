@@ -301,10 +301,15 @@ fn sort_diagnostics(report: &mut Report) {
 /// The same reason for the same rules, from many task definitions, is listed once.
 fn merge_skips(skips: Vec<Skip>) -> Vec<Skip> {
     let mut by_reason: Vec<(String, BTreeSet<&'static str>)> = Vec::new();
+    // An index by reason: thousands of task definitions give thousands of reasons.
+    let mut index: HashMap<String, usize> = HashMap::new();
     for s in skips {
-        match by_reason.iter_mut().find(|(r, _)| *r == s.reason) {
-            Some((_, rules)) => rules.extend(s.rules),
-            None => by_reason.push((s.reason, s.rules.into_iter().collect())),
+        match index.get(&s.reason) {
+            Some(&i) => by_reason[i].1.extend(s.rules),
+            None => {
+                index.insert(s.reason.clone(), by_reason.len());
+                by_reason.push((s.reason, s.rules.into_iter().collect()));
+            }
         }
     }
     let mut out: Vec<Skip> = by_reason

@@ -464,6 +464,11 @@ impl<'t> Resolver<'t> {
     }
 
     /// Evaluates a named condition when every input is known.
+    /// The value of a named condition, when it can be evaluated.
+    pub fn condition_value(&self, name: &str) -> Option<bool> {
+        self.condition(name, 0)
+    }
+
     fn condition(&self, name: &str, depth: usize) -> Option<bool> {
         let node = self.conditions?.get(name)?;
         self.condition_expr(node, depth + 1)

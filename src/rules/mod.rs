@@ -334,7 +334,7 @@ mod tests {
             assert!(
                 rule.name
                     .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{}",
                 rule.name
             );
