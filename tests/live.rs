@@ -6,7 +6,7 @@
 //!
 //! Without the `aws` feature only the test that the build says it has no AWS support runs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
