@@ -34,6 +34,7 @@ fn without_the_aws_feature_the_live_commands_say_so() {
 #[cfg(feature = "aws")]
 mod live {
     use super::*;
+    use std::path::Path;
     use std::collections::{BTreeMap, BTreeSet};
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
