@@ -300,23 +300,40 @@ fn sort_diagnostics(report: &mut Report) {
 
 /// The same reason for the same rules, from many task definitions, is listed once.
 fn merge_skips(skips: Vec<Skip>) -> Vec<Skip> {
-    let mut by_reason: Vec<(String, BTreeSet<&'static str>)> = Vec::new();
-    // An index by reason: thousands of task definitions give thousands of reasons.
+    struct Merged {
+        rules: BTreeSet<&'static str>,
+        subjects: Vec<String>,
+        seen: HashSet<String>,
+    }
+    let mut by_reason: Vec<(String, Merged)> = Vec::new();
+    // An index by reason: thousands of task definitions share a handful of reasons.
     let mut index: HashMap<String, usize> = HashMap::new();
     for s in skips {
-        match index.get(&s.reason) {
-            Some(&i) => by_reason[i].1.extend(s.rules),
-            None => {
-                index.insert(s.reason.clone(), by_reason.len());
-                by_reason.push((s.reason, s.rules.into_iter().collect()));
+        let i = *index.entry(s.reason.clone()).or_insert_with(|| {
+            by_reason.push((
+                s.reason.clone(),
+                Merged {
+                    rules: BTreeSet::new(),
+                    subjects: Vec::new(),
+                    seen: HashSet::new(),
+                },
+            ));
+            by_reason.len() - 1
+        });
+        let merged = &mut by_reason[i].1;
+        merged.rules.extend(s.rules);
+        for subject in s.subjects {
+            if merged.seen.insert(subject.clone()) {
+                merged.subjects.push(subject);
             }
         }
     }
     let mut out: Vec<Skip> = by_reason
         .into_iter()
-        .map(|(reason, rules)| Skip {
-            rules: rules.into_iter().collect(),
+        .map(|(reason, m)| Skip {
+            rules: m.rules.into_iter().collect(),
             reason,
+            subjects: m.subjects,
         })
         .collect();
     out.sort();
@@ -506,10 +523,7 @@ fn check_document(doc: &Document, file: &SourceFile, shared: &Shared, result: &m
                 .collect();
             cx.skip(
                 &rules,
-                format!(
-                    "the container definitions of {} cannot be known before deploy: {why}",
-                    task.label
-                ),
+                format!("the container definitions cannot be known before deploy: {why}"),
             );
         }
         rules::check_task_definition(task, &mut cx);

@@ -34,10 +34,10 @@ fn without_the_aws_feature_the_live_commands_say_so() {
 #[cfg(feature = "aws")]
 mod live {
     use super::*;
-    use std::path::Path;
     use std::collections::{BTreeMap, BTreeSet};
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
+    use std::path::Path;
     use std::process::{Child, ChildStdin, Command, Stdio};
     use std::sync::{Mutex, MutexGuard, OnceLock};
     use std::time::{Duration, Instant};

@@ -113,6 +113,7 @@ fn skips(collected: &Collected, enabled: &std::collections::HashSet<&'static str
             (!rules.is_empty()).then(|| Skip {
                 rules,
                 reason: u.reason.clone(),
+                subjects: Vec::new(),
             })
         })
         .collect()

@@ -132,4 +132,6 @@ impl Diagnostic {
 pub struct Skip {
     pub rules: Vec<&'static str>,
     pub reason: String,
+    /// The task definitions the reason applies to (empty: the whole run).
+    pub subjects: Vec<String>,
 }

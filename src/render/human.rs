@@ -99,10 +99,50 @@ pub fn summary(report: &Report) -> String {
     if !report.skipped.is_empty() {
         out.push_str("Not checked:\n");
         for s in &report.skipped {
-            out.push_str(&format!("  - {}: {}\n", s.rules.join(", "), s.reason));
+            let who = match s.subjects.as_slice() {
+                [] => String::new(),
+                [one] => format!("{one}: "),
+                [a, b] => format!("{a}, {b}: "),
+                [a, b, c] => format!("{a}, {b}, {c}: "),
+                [a, b, rest @ ..] => format!("{a}, {b} and {} more task definitions: ", rest.len()),
+            };
+            out.push_str(&format!(
+                "  - {who}{} ({})\n",
+                s.reason,
+                code_ranges(&s.rules)
+            ));
         }
     }
     out
+}
+
+/// `NET002, NET003, NET004, NET007` → `NET002–NET004, NET007`.
+pub fn code_ranges(codes: &[&str]) -> String {
+    let split = |c: &str| {
+        let family = c
+            .trim_end_matches(|ch: char| ch.is_ascii_digit())
+            .to_string();
+        let number: u32 = c[family.len()..].parse().unwrap_or(0);
+        (family, number)
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < codes.len() {
+        let (family, start) = split(codes[i]);
+        let mut j = i;
+        while j + 1 < codes.len() && split(codes[j + 1]) == (family.clone(), split(codes[j]).1 + 1)
+        {
+            j += 1;
+        }
+        parts.push(if j > i + 1 {
+            format!("{}–{}", codes[i], codes[j])
+        } else {
+            codes[i..=j].join(", ")
+        });
+        let _ = start;
+        i = j + 1;
+    }
+    parts.join(", ")
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -258,4 +298,22 @@ pub fn render_error(
 
 fn span_of(s: crate::span::Span) -> SourceSpan {
     span(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_ranges;
+
+    #[test]
+    fn code_lists_collapse_into_ranges() {
+        assert_eq!(
+            code_ranges(&["NET002", "NET003", "NET004", "NET007"]),
+            "NET002–NET004, NET007"
+        );
+        assert_eq!(
+            code_ranges(&["ECR001", "ECR002", "IMG006"]),
+            "ECR001, ECR002, IMG006"
+        );
+        assert_eq!(code_ranges(&["IMG006"]), "IMG006");
+    }
 }

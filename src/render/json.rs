@@ -85,9 +85,12 @@ struct Summary<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct JsonSkip<'a> {
     rules: &'a [&'static str],
     reason: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    task_definitions: &'a [String],
 }
 
 pub fn render(report: &Report) -> String {
@@ -170,6 +173,7 @@ pub fn render(report: &Report) -> String {
                 .map(|s| JsonSkip {
                     rules: &s.rules,
                     reason: &s.reason,
+                    task_definitions: &s.subjects,
                 })
                 .collect(),
         },

@@ -240,6 +240,7 @@ impl<'a> Context<'a> {
             self.skipped.push(Skip {
                 rules,
                 reason: reason.into(),
+                subjects: vec![self.task_label.clone()],
             });
         }
     }

@@ -124,7 +124,7 @@ pub fn findings_for<'a>(
 
 /// Records in the run summary, once per task definition for all NET rules, what could not be
 /// checked and why (one entry per reason, naming every rule it leaves undecided).
-fn report_skips_once(task: &TaskDefinition, analysis: &TaskAnalysis, cx: &mut Context) {
+fn report_skips_once(_task: &TaskDefinition, analysis: &TaskAnalysis, cx: &mut Context) {
     let reported = match analysis {
         TaskAnalysis::NotEvaluated { reported, .. } => reported,
         TaskAnalysis::Analysed(a) => &a.skips_reported,
@@ -158,8 +158,7 @@ fn report_skips_once(task: &TaskDefinition, analysis: &TaskAnalysis, cx: &mut Co
                 cx.skip(
                     &rules(&unknown.subject.codes()),
                     format!(
-                        "{}: {} (subnets {})",
-                        task.label,
+                        "{} (subnets {})",
                         unknown.reason,
                         unknown.subnets.join(", ")
                     ),
@@ -361,7 +360,6 @@ fn analyse_task(
     snapshot: Option<&Snapshot>,
     template_network: bool,
 ) -> TaskAnalysis {
-    let label = &task.label;
     let compatibilities = task.compatibilities();
     let placement = placement::resolve(
         &settings.network,
@@ -383,7 +381,7 @@ fn analyse_task(
         Some(mode) => {
             return not_evaluated(
                 format!(
-                    "{label} uses network mode `{mode}`: on EC2 the container instance pulls the image, and its network is not in the state"
+                    "uses network mode `{mode}`: on EC2 the container instance pulls the image, and its network is not in the state"
                 ),
                 false,
                 placement,
@@ -391,7 +389,7 @@ fn analyse_task(
         }
         None if placement.network.subnets.is_empty() => {
             return not_evaluated(
-                format!("the network mode of {label} is not known"),
+                "the network mode is not known".to_string(),
                 false,
                 placement,
             );
@@ -401,22 +399,18 @@ fn analyse_task(
     }
     if launch == LaunchType::External {
         return not_evaluated(
-            format!("{label} runs on ECS Anywhere: the on-premises network is not evaluated"),
+            "runs on ECS Anywhere: the on-premises network is not evaluated".to_string(),
             false,
             placement,
         );
     }
     if let Some(why) = &placement.subnets_unknown {
-        return not_evaluated(
-            format!("no subnets known for task definition {label}: {why}"),
-            true,
-            placement,
-        );
+        return not_evaluated(format!("no subnets known: {why}"), true, placement);
     }
     let (Some(index), Some(region)) = (index, settings.region.as_deref()) else {
         return not_evaluated(
             format!(
-                "the deployment region is not known, so the network of {label} cannot be checked (pass --region)"
+                "the deployment region is not known, so the network cannot be checked (pass --region)"
             ),
             false,
             placement,
@@ -425,7 +419,7 @@ fn analyse_task(
     if snapshot.and_then(|s| s.ec2.as_ref()).is_none() && !template_network {
         return not_evaluated(
             format!(
-                "no state file with an ec2 section for {region}{}, and the template defines no network: the network of {label} cannot be checked",
+                "no state file with an ec2 section for {region}{}, and the template defines no network",
                 settings
                     .account
                     .as_deref()
@@ -461,11 +455,11 @@ fn analyse_task(
     if launch == LaunchType::Ec2 {
         findings.retain(|(f, _)| matches!(f.problem, Problem::PublicIpDisabled { .. }));
         notes.push(format!(
-            "{label} runs on EC2: the container instance pulls the image, fetches secrets and sends logs, and its subnets are not in the state, so only the task's own subnets were checked (NET002)"
+            "runs on EC2: the container instance pulls the image, fetches secrets and sends logs, and its subnets are not in the state, so only the task's own subnets were checked (NET002)"
         ));
     }
     for why in &unknown_needs {
-        notes.push(format!("{label}: {why}"));
+        notes.push(why.clone());
     }
     TaskAnalysis::Analysed(Box::new(Analysed {
         execution_role: task
