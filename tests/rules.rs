@@ -17,7 +17,14 @@ fn fixture_dir() -> PathBuf {
 /// and `NAME.args` (`key = value` lines: region, account, subnets, security-groups,
 /// assign-public-ip, launch-type, require-digest).
 fn run(path: &Path, code: &'static str) -> Report {
-    let stem = path.file_name().unwrap().to_string_lossy().split('.').next().unwrap().to_string();
+    let stem = path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .split('.')
+        .next()
+        .unwrap()
+        .to_string();
     let dir = path.parent().unwrap();
     let companion = |suffix: &str| dir.join(format!("{stem}{suffix}"));
     let mut state_files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -36,14 +43,22 @@ fn run(path: &Path, code: &'static str) -> Report {
         ..Settings::default()
     };
     if let Ok(args) = std::fs::read_to_string(companion(".args")) {
-        for line in args.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        for line in args
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        {
             let (key, value) = line.split_once('=').expect("key = value");
             let (key, value) = (key.trim(), value.trim().to_string());
             match key {
                 "region" => settings.region = (!value.is_empty()).then_some(value),
                 "account" => settings.account = Some(value),
-                "subnets" => settings.network.subnets = value.split(',').map(str::to_string).collect(),
-                "security-groups" => settings.network.security_groups = value.split(',').map(str::to_string).collect(),
+                "subnets" => {
+                    settings.network.subnets = value.split(',').map(str::to_string).collect()
+                }
+                "security-groups" => {
+                    settings.network.security_groups =
+                        value.split(',').map(str::to_string).collect()
+                }
                 "assign-public-ip" => settings.network.assign_public_ip = Some(value == "ENABLED"),
                 "launch-type" => settings.network.launch_type = Some(value),
                 "require-digest" => settings.require_digest = value == "true",
@@ -74,7 +89,12 @@ fn is_companion(path: &Path) -> bool {
 
 fn files(code: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(fixture_dir().join(code))
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| !is_companion(p)).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| !is_companion(p))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files

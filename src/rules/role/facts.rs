@@ -1,0 +1,415 @@
+//! What every ROLE rule needs to know about one task definition, worked out once: the
+//! deployment account, region and launch type, and the execution and task roles with their
+//! policies (from the template being checked, layered over the state files).
+
+use crate::diag::FileId;
+use crate::model::TaskDefinition;
+use crate::model::resolve::partition_of_region;
+use crate::net::task::LaunchType;
+use crate::parse::{Node, NodeKind};
+use crate::rules::{Context, placeholder};
+use crate::state::iam::{
+    LoadedPolicy, PolicyLink, RoleEntry, RoleLookup, RoleSource, arn_account, role_name_of,
+};
+use crate::state::template::template_iam::TemplateIamIndex;
+
+/// A policy of a role: a loaded document (which may itself be unreadable), or one that is
+/// known to be there but not what it says.
+#[derive(Clone, Debug)]
+pub enum Pol<'a> {
+    Loaded(&'a LoadedPolicy),
+    Unknown { name: String, reason: String },
+}
+
+impl<'a> Pol<'a> {
+    pub fn doc(&self) -> crate::iam::PolicyDoc<'a> {
+        match self {
+            Pol::Loaded(p) => p.doc(),
+            Pol::Unknown { name, reason } => crate::iam::PolicyDoc::Unknown {
+                name: name.clone(),
+                reason: reason.clone(),
+            },
+        }
+    }
+
+    pub fn loaded(&self) -> Option<&'a LoadedPolicy> {
+        match self {
+            Pol::Loaded(p) => Some(p),
+            Pol::Unknown { .. } => None,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Pol::Loaded(p) => &p.name,
+            Pol::Unknown { name, .. } => name,
+        }
+    }
+}
+
+/// A role with every policy that applies to it.
+#[derive(Debug)]
+pub struct RoleView<'a> {
+    pub entry: &'a RoleEntry,
+    /// The role's account.
+    pub account: String,
+    pub identity: Vec<Pol<'a>>,
+    pub boundary: Option<Pol<'a>>,
+}
+
+impl<'a> RoleView<'a> {
+    pub fn label(&self) -> &str {
+        &self.entry.label
+    }
+
+    pub fn policy_set(&self) -> crate::iam::PolicySet<'a> {
+        crate::iam::PolicySet {
+            identity: self.identity.iter().map(Pol::doc).collect(),
+            boundary: self.boundary.as_ref().map(Pol::doc),
+            resource: None,
+        }
+    }
+}
+
+/// What the role field of the task definition leads to.
+#[derive(Debug)]
+pub enum RoleRef<'a> {
+    /// The field is absent.
+    None,
+    Found(RoleView<'a>),
+    /// State for the role's account lists its roles, and this one is not there.
+    NotFound {
+        arn: String,
+        file: FileId,
+        same_name: Option<&'a RoleEntry>,
+    },
+    Unknown(String),
+}
+
+/// Everything the ROLE rules share about one task definition.
+pub struct Facts<'a> {
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub partition: String,
+    pub launch: LaunchType,
+    /// Where the launch type came from, for messages.
+    pub launch_source: String,
+    pub exec_node: Option<&'a Node>,
+    pub exec: RoleRef<'a>,
+    pub task_role: RoleRef<'a>,
+    pub template: &'a TemplateIamIndex,
+}
+
+impl<'a> Facts<'a> {
+    pub fn new(task: &'a TaskDefinition, cx: &Context<'a>) -> Facts<'a> {
+        let template = cx.template.iam.get(cx.document, cx.file, cx.settings);
+        let exec_node = task.get("executionRoleArn");
+        let task_node = task.get("taskRoleArn");
+        let account = task_account(cx, exec_node, task_node);
+        let region = cx.settings.region.clone();
+        let partition = partition_of_region(region.as_deref().unwrap_or("us-east-1")).to_string();
+        let (launch, launch_source) = launch_type(task, cx);
+        let exec = resolve_role(exec_node, cx, template, account.as_deref());
+        let task_role = resolve_role(task_node, cx, template, account.as_deref());
+        Facts {
+            account,
+            region,
+            partition,
+            launch,
+            launch_source,
+            exec_node,
+            exec,
+            task_role,
+            template,
+        }
+    }
+}
+
+/// The task's account: `--account` / config, else the account in the task definition's role
+/// ARNs, else the only state file's.
+fn task_account(cx: &Context, exec: Option<&Node>, task: Option<&Node>) -> Option<String> {
+    if cx.settings.account.is_some() && cx.settings.account_source.is_none() {
+        return cx.settings.account.clone();
+    }
+    [exec, task]
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str())
+        .find_map(|s| arn_account(s).map(str::to_string))
+        .or_else(|| cx.settings.account.clone())
+}
+
+fn resolve_role<'a>(
+    node: Option<&'a Node>,
+    cx: &Context<'a>,
+    template: &'a TemplateIamIndex,
+    account: Option<&str>,
+) -> RoleRef<'a> {
+    let Some(node) = node else {
+        return RoleRef::None;
+    };
+    let state = &cx.state.iam;
+    let found = |entry: &'a RoleEntry| RoleRef::Found(role_view(entry, cx, template, account));
+    match &node.kind {
+        NodeKind::ResourceRef { id, .. } => match template.role_by_id(id) {
+            Some(entry) => found(entry),
+            None => RoleRef::Unknown(format!(
+                "the role comes from `{id}`, which is not an IAM role of this template"
+            )),
+        },
+        NodeKind::Unresolved(why) => {
+            RoleRef::Unknown(format!("the role is known only at deploy time: {why}"))
+        }
+        NodeKind::String(s) => {
+            if let Some(why) = placeholder(s) {
+                return RoleRef::Unknown(format!("the role ARN is a placeholder: {why}"));
+            }
+            if s.starts_with("arn:") {
+                if role_name_of(s).is_none() || !s.contains(":iam::") {
+                    return RoleRef::Unknown(format!("`{s}` is not an IAM role ARN"));
+                }
+                if let Some(entry) = template.role_by_arn(s) {
+                    return found(entry);
+                }
+                match state.role_by_arn(s) {
+                    RoleLookup::Found(entry) => found(entry),
+                    RoleLookup::NotFound { file, same_name } => RoleRef::NotFound {
+                        arn: s.clone(),
+                        file,
+                        same_name,
+                    },
+                    RoleLookup::Unknown(why) => RoleRef::Unknown(why),
+                }
+            } else {
+                // A role name (taskRoleArn accepts one): the task's account.
+                if let Some(entry) = template.role_by_name(s) {
+                    return found(entry);
+                }
+                let Some(account) = account else {
+                    return RoleRef::Unknown(format!(
+                        "the role `{s}` is given by name and the deployment account is not known (pass --account)"
+                    ));
+                };
+                match state.role_by_name(account, s) {
+                    RoleLookup::Found(entry) => found(entry),
+                    RoleLookup::NotFound { file, .. } => RoleRef::NotFound {
+                        arn: s.clone(),
+                        file,
+                        same_name: None,
+                    },
+                    RoleLookup::Unknown(why) => RoleRef::Unknown(why),
+                }
+            }
+        }
+        _ => RoleRef::Unknown(format!("the role is {}, not an ARN", node.type_name())),
+    }
+}
+
+/// A role with its policies resolved: managed policies by ARN from the state, else the
+/// shipped AWS managed policies, else unknown; plus what the template attaches to it.
+fn role_view<'a>(
+    entry: &'a RoleEntry,
+    cx: &Context<'a>,
+    template: &'a TemplateIamIndex,
+    account: Option<&str>,
+) -> RoleView<'a> {
+    let resolve = |link: &'a PolicyLink| -> Pol<'a> {
+        match link {
+            PolicyLink::Arn(arn) => match cx.state.iam.managed_policy(arn) {
+                Some(p) => Pol::Loaded(p),
+                None => Pol::Unknown {
+                    name: arn.clone(),
+                    reason: "this attached managed policy is not in the state's `Policies` and is not one of the AWS managed policies shipped with ecs-preflight".into(),
+                },
+            },
+            PolicyLink::Template(i) => match template.managed.get(*i) {
+                Some(p) => Pol::Loaded(p),
+                None => Pol::Unknown {
+                    name: "managed policy".into(),
+                    reason: "internal error: template policy index".into(),
+                },
+            },
+            PolicyLink::Unknown { name, reason } => Pol::Unknown {
+                name: name.clone(),
+                reason: reason.clone(),
+            },
+        }
+    };
+    let mut identity: Vec<Pol<'a>> = entry.inline.iter().map(Pol::Loaded).collect();
+    if !entry.inline_known {
+        identity.push(Pol::Unknown {
+            name: format!("inline policies of `{}`", entry.label),
+            reason: "the state does not list them (`RolePolicyList` is missing)".into(),
+        });
+    }
+    identity.extend(entry.attached.iter().map(&resolve));
+    if !entry.attached_known {
+        identity.push(Pol::Unknown {
+            name: format!("attached policies of `{}`", entry.label),
+            reason: "the state does not list them (`AttachedManagedPolicies` is missing)".into(),
+        });
+    }
+    if entry.source == RoleSource::StateFile {
+        if let Some(name) = &entry.name {
+            identity.extend(template.extra_inline_for(name).iter().map(Pol::Loaded));
+            identity.extend(template.extra_attached_for(name).iter().map(&resolve));
+        }
+        for (policy, why) in &template.floating {
+            identity.push(Pol::Unknown {
+                name: policy.clone(),
+                reason: format!("the template attaches it to a role named at deploy time ({why})"),
+            });
+        }
+    }
+    let boundary = entry.boundary.as_ref().map(&resolve);
+    let role_account = entry
+        .account
+        .clone()
+        .or_else(|| account.map(str::to_string))
+        .unwrap_or_default();
+    RoleView {
+        entry,
+        account: role_account,
+        identity,
+        boundary,
+    }
+}
+
+/// The launch type: `--launch-type`, else the service's (a `--service` file, the template's
+/// service, the state's services of the same family), else the only entry of
+/// `requiresCompatibilities`, else unknown.
+fn launch_type(task: &TaskDefinition, cx: &Context) -> (LaunchType, String) {
+    if let Some(l) = &cx.settings.network.launch_type {
+        return (LaunchType::from_aws(Some(l)), "--launch-type".into());
+    }
+    let family = task.get_str("family");
+    if let Some(service) = cx.service_file {
+        let candidates: Vec<&Node> = match service.root.get("services") {
+            Some(list) => list.items().iter().collect(),
+            None => vec![&service.root],
+        };
+        let matching: Vec<&Node> = candidates
+            .iter()
+            .copied()
+            .filter(
+                |s| match (s.get("taskDefinition").and_then(Node::as_str), family) {
+                    (Some(td), Some(f)) => td_family(td) == f,
+                    _ => true,
+                },
+            )
+            .collect();
+        if let Some(l) = agree(matching.iter().map(|s| {
+            service_launch(
+                s,
+                "launchType",
+                "capacityProviderStrategy",
+                "capacityProvider",
+            )
+        })) {
+            return (l, "the --service file".into());
+        }
+    }
+    let own_id = match &task.origin {
+        crate::model::Origin::CloudFormation { logical_id } => Some(logical_id.as_str()),
+        crate::model::Origin::TerraformPlan { address } => Some(address.as_str()),
+        crate::model::Origin::Native => None,
+    };
+    let services: Vec<LaunchType> = cx
+        .document
+        .resources
+        .iter()
+        .filter_map(|r| {
+            let (td_key, lt, cps, cp) = match r.kind.as_str() {
+                "AWS::ECS::Service" => (
+                    "TaskDefinition",
+                    "LaunchType",
+                    "CapacityProviderStrategy",
+                    "CapacityProvider",
+                ),
+                "aws_ecs_service" => (
+                    "task_definition",
+                    "launch_type",
+                    "capacity_provider_strategy",
+                    "capacity_provider",
+                ),
+                _ => return None,
+            };
+            let td = r.properties.get(td_key)?;
+            let mine = match &td.kind {
+                NodeKind::ResourceRef { id, .. } => Some(id.as_str()) == own_id,
+                NodeKind::String(s) => family.is_some_and(|f| td_family(s) == f),
+                _ => false,
+            };
+            mine.then(|| service_launch(&r.properties, lt, cps, cp))
+        })
+        .collect();
+    if let Some(l) = agree(services.into_iter()) {
+        return (l, "the service in this template".into());
+    }
+    if let Some(f) = family {
+        let from_state: Vec<LaunchType> = cx
+            .state
+            .snapshots
+            .iter()
+            .filter_map(|s| s.ecs.as_ref())
+            .filter_map(|e| e.services_for_family(f).found())
+            .flatten()
+            .map(|s| match s.effective_launch_type() {
+                Some(l) => LaunchType::from_aws(Some(l)),
+                None => s
+                    .effective_capacity_provider_strategy()
+                    .map(LaunchType::from_capacity_providers)
+                    .unwrap_or(LaunchType::Unknown),
+            })
+            .collect();
+        if let Some(l) = agree(from_state.into_iter()) {
+            return (l, "the state's services of this family".into());
+        }
+    }
+    match task.compatibilities().as_deref() {
+        Some([only]) => {
+            let l = LaunchType::from_aws(Some(only));
+            (l, "requiresCompatibilities".into())
+        }
+        _ => (LaunchType::Unknown, String::new()),
+    }
+}
+
+/// The launch type all of these agree on (None when there are none, they disagree, or one is
+/// unknown).
+fn agree(mut it: impl Iterator<Item = LaunchType>) -> Option<LaunchType> {
+    let first = it.next()?;
+    if first == LaunchType::Unknown {
+        return None;
+    }
+    it.all(|l| l == first).then_some(first)
+}
+
+fn service_launch(s: &Node, lt: &str, cps: &str, cp: &str) -> LaunchType {
+    if let Some(l) = s.get(lt).and_then(Node::as_str) {
+        return LaunchType::from_aws(Some(l));
+    }
+    let Some(strategy) = s.get(cps).filter(|n| n.is_array()) else {
+        return LaunchType::Unknown;
+    };
+    let providers: Option<Vec<&str>> = strategy
+        .items()
+        .iter()
+        .map(|i| i.get(cp).and_then(Node::as_str))
+        .collect();
+    match providers {
+        Some(p) if !p.is_empty() && p.iter().all(|x| *x == "FARGATE" || *x == "FARGATE_SPOT") => {
+            LaunchType::Fargate
+        }
+        Some(p) if !p.is_empty() && !p.iter().any(|x| *x == "FARGATE" || *x == "FARGATE_SPOT") => {
+            LaunchType::Ec2
+        }
+        _ => LaunchType::Unknown,
+    }
+}
+
+/// The family of `arn:…:task-definition/family:rev`, `family:rev` or `family`.
+fn td_family(td: &str) -> &str {
+    let tail = td.rsplit('/').next().unwrap_or(td);
+    tail.split(':').next().unwrap_or(tail)
+}
