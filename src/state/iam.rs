@@ -696,8 +696,9 @@ pub struct IamIndex {
 struct AccountIam {
     /// A state file for this account has `iam.RoleDetailList`.
     roles_known: bool,
-    /// The first such state file (for messages).
+    /// The first such state file and its `RoleDetailList` (for labels).
     file: Option<FileId>,
+    list: Span,
     by_arn: HashMap<String, usize>,
     by_name: HashMap<String, usize>,
 }
@@ -709,7 +710,9 @@ pub enum RoleLookup<'a> {
     /// The state lists the account's roles and this one is not among them. `same_name` is a
     /// role of that name at another path.
     NotFound {
+        /// The state file that lists the account's roles, and its `RoleDetailList` key.
         file: FileId,
+        list: Span,
         same_name: Option<&'a RoleEntry>,
     },
     Unknown(String),
@@ -772,6 +775,10 @@ impl IamIndex {
         if iam.role_detail_list.is_some() && !account.roles_known {
             account.roles_known = true;
             account.file = Some(s.file);
+            account.list = iam_node
+                .and_then(|n| n.member("RoleDetailList"))
+                .map(|m| m.key_span)
+                .unwrap_or_default();
         }
         let role_nodes = iam_node
             .and_then(|n| n.get("RoleDetailList"))
@@ -862,6 +869,7 @@ impl IamIndex {
         match acc {
             Some(a) if a.roles_known => RoleLookup::NotFound {
                 file: a.file.unwrap_or_default(),
+                list: a.list,
                 same_name: role_name_of(arn)
                     .and_then(|n| a.by_name.get(n))
                     .map(|&i| &self.roles[i]),
@@ -879,6 +887,7 @@ impl IamIndex {
         match acc {
             Some(a) if a.roles_known => RoleLookup::NotFound {
                 file: a.file.unwrap_or_default(),
+                list: a.list,
                 same_name: None,
             },
             _ => RoleLookup::Unknown(no_iam_state(account)),

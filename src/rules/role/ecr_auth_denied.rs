@@ -131,24 +131,16 @@ pub(super) fn check(
                         }
                     }
                 }
-                let mut help = format!(
-                    "add to the execution role's identity policy (a repository policy cannot grant it): {}{}",
-                    statement_json("EcrAuthorizationToken", &[ACTION], &["*".to_string()]),
-                    eval::identity_hint(view)
-                );
-                if vpc_note {
-                    help.push_str("; remove the `aws:SourceVpc`/`aws:SourceVpce` condition from the statement that allows it");
-                }
-                if chosen.eval.decision == Decision::ExplicitDeny {
-                    help.push_str("; an explicit Deny wins over any Allow: narrow the statement that denies it");
-                } else if let (Some(b), crate::iam::Reason::BoundaryDoesNotAllow) =
-                    (&view.boundary, chosen.eval.reason)
-                {
-                    help.push_str(&format!(
-                        "; the permissions boundary `{}` must allow it as well",
-                        b.name()
-                    ));
-                }
+                let statement =
+                    statement_json("EcrAuthorizationToken", &[ACTION], &["*".to_string()]);
+                let mut help = if vpc_note {
+                    format!(
+                        "remove the `aws:SourceVpc`/`aws:SourceVpce` condition from the statement that allows `{ACTION}` (keep it on the pull actions if you want): {statement}"
+                    )
+                } else {
+                    eval::remedy_help(eval::Remedy::of(&chosen.eval), view, &statement)
+                };
+                help.push_str("; only identity policies can grant it, a repository policy cannot");
                 if task_role_allows(facts, &region) {
                     help.push_str("; the task role allows it, but images are pulled with the execution role: the permission is on the wrong role");
                 }

@@ -53,28 +53,16 @@ pub(super) fn report(cx: &mut Context, facts: &Facts, view: &RoleView, pulls: &[
             named.join(", "),
             reasons.join("; ")
         );
-        let mut help = format!(
-            "add to the execution role's identity policy: {}{}",
-            statement_json(
-                "EcrPull",
-                &crate::rules::role::pull::PULL_ACTIONS,
-                &[repo.arn.clone()]
-            ),
-            eval::identity_hint(view)
+        let statement = statement_json(
+            "EcrPull",
+            &crate::rules::role::pull::PULL_ACTIONS,
+            &[repo.arn.clone()],
         );
-        if p.caller.iter().any(|r| r.explicit) {
-            help.push_str(
-                "; an explicit Deny wins over any Allow: narrow the statement that denies it",
-            );
-        }
-        if let Some(b) = &view.boundary {
-            if reasons.iter().any(|r| r.contains("permissions boundary")) {
-                help.push_str(&format!(
-                    "; the permissions boundary `{}` must allow it as well",
-                    b.name()
-                ));
-            }
-        }
+        let mut help = eval::remedy_help(
+            eval::Remedy::worst(p.caller.iter().map(|r| r.remedy)),
+            view,
+            &statement,
+        );
         if p.cross {
             help.push_str(&format!(
                 "; the repository's policy in account {} must grant it too (ROLE006 checks that side)",

@@ -186,7 +186,7 @@ fn policy_word(layer: Layer, name: &str) -> String {
     match layer {
         Layer::Boundary => format!("the permissions boundary `{name}`"),
         // Resource policies are named "repository policy of `web`" already.
-        Layer::Resource => name.to_string(),
+        Layer::Resource => format!("the {name}"),
         _ => format!("policy `{name}`"),
     }
 }
@@ -227,9 +227,23 @@ pub fn denial(c: &Checked, what: &str) -> (String, Vec<Place>) {
                 .as_ref()
                 .map(|b| b.name().to_string())
                 .unwrap_or_default();
+            let places = c
+                .view
+                .boundary
+                .as_ref()
+                .and_then(Pol::loaded)
+                .and_then(|b| b.origin.as_ref())
+                .map(|o| {
+                    vec![Place {
+                        file: o.file,
+                        span: o.span,
+                        message: format!("this permissions boundary does not allow {what}"),
+                    }]
+                })
+                .unwrap_or_default();
             (
                 format!("not allowed by the permissions boundary `{name}`"),
-                Vec::new(),
+                places,
             )
         }
         Reason::ResourcePolicyDoesNotGrant => (
@@ -315,6 +329,33 @@ pub fn undecided(c: &Checked) -> (Vec<String>, Vec<Place>) {
         causes.push(text);
     }
     for p in &e.unknown_policies {
+        // A policy whose document cannot be read: point at it.
+        let loaded = match p.layer {
+            Layer::Identity => c
+                .view
+                .identity
+                .iter()
+                .filter_map(Pol::loaded)
+                .find(|l| l.name == p.name),
+            Layer::Boundary => c
+                .view
+                .boundary
+                .as_ref()
+                .and_then(Pol::loaded)
+                .filter(|l| l.name == p.name),
+            Layer::Resource => c.resource_policy.filter(|l| l.name == p.name),
+            _ => None,
+        };
+        if let Some(o) = loaded.and_then(|l| l.origin.as_ref()) {
+            let place = Place {
+                file: o.file,
+                span: o.span,
+                message: "this policy cannot be read".into(),
+            };
+            if !places.contains(&place) {
+                places.push(place);
+            }
+        }
         let what = match p.layer {
             Layer::Boundary => format!("the permissions boundary `{}`", p.name),
             Layer::Resource => p.name.clone(),
@@ -458,6 +499,76 @@ pub fn identity_hint(view: &RoleView) -> String {
         crate::state::iam::RoleSource::StateFile => format!(
             " (e.g. `aws iam put-role-policy --role-name {} --policy-name ecs-execution --policy-document file://policy.json`)",
             view.entry.name.as_deref().unwrap_or(view.label())
+        ),
+    }
+}
+
+/// What the fix is, from the reason of a refusal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Remedy {
+    /// Add an Allow to the role's identity policy.
+    AddAllow,
+    /// The identity policies allow it; the permissions boundary must too.
+    Boundary,
+    /// An explicit Deny decides; narrow it.
+    NarrowDeny,
+}
+
+impl Remedy {
+    pub fn of(e: &Evaluation) -> Remedy {
+        match e.reason {
+            Reason::ExplicitDeny(_) => Remedy::NarrowDeny,
+            Reason::BoundaryDoesNotAllow => Remedy::Boundary,
+            _ => Remedy::AddAllow,
+        }
+    }
+
+    /// The remedy for several refusals: a deny first (nothing else helps while it applies),
+    /// then a missing Allow, then the boundary.
+    pub fn worst(all: impl IntoIterator<Item = Remedy>) -> Remedy {
+        let all: Vec<Remedy> = all.into_iter().collect();
+        if all.contains(&Remedy::NarrowDeny) {
+            Remedy::NarrowDeny
+        } else if all.contains(&Remedy::AddAllow) {
+            Remedy::AddAllow
+        } else {
+            Remedy::Boundary
+        }
+    }
+}
+
+/// The help for a refused permission of the execution role, given the statement that would
+/// grant it.
+pub fn remedy_help(remedy: Remedy, view: &RoleView, statement: &str) -> String {
+    match remedy {
+        Remedy::NarrowDeny => format!(
+            "an explicit Deny wins over any Allow: change the statement that denies it so that it no longer matches this role and resource; the role must still be allowed it, e.g. by {statement}"
+        ),
+        Remedy::Boundary => {
+            let (name, arn) = match &view.entry.boundary {
+                Some(crate::state::iam::PolicyLink::Arn(a)) => (
+                    view.boundary
+                        .as_ref()
+                        .map(|b| b.name().to_string())
+                        .unwrap_or_default(),
+                    a.clone(),
+                ),
+                _ => (
+                    view.boundary
+                        .as_ref()
+                        .map(|b| b.name().to_string())
+                        .unwrap_or_default(),
+                    "<boundary policy ARN>".to_string(),
+                ),
+            };
+            format!(
+                "the role's identity policies allow it, but its permissions boundary `{name}` does not: add {statement} to the boundary policy \
+                 (`aws iam create-policy-version --policy-arn {arn} --policy-document file://boundary.json --set-as-default`)"
+            )
+        }
+        Remedy::AddAllow => format!(
+            "add to the execution role's identity policy: {statement}{}",
+            identity_hint(view)
         ),
     }
 }

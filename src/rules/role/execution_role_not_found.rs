@@ -24,6 +24,7 @@ pub(super) fn check(_task: &TaskDefinition, cx: &mut Context, facts: &Facts) {
         RoleRef::NotFound {
             arn,
             file,
+            list,
             same_name,
         },
         Some(node),
@@ -38,34 +39,29 @@ pub(super) fn check(_task: &TaskDefinition, cx: &mut Context, facts: &Facts) {
         .map(str::to_string)
         .or_else(|| facts.account.clone())
         .unwrap_or_default();
-    let state_name = cx
-        .state
-        .snapshots
-        .iter()
-        .find(|s| s.file == *file)
-        .map(|s| s.account_id.clone())
-        .unwrap_or_default();
-    let _ = state_name;
     let message = format!(
-        "execution role `{arn}` does not exist: the IAM state of account {account} does not list it"
+        "execution role `{arn}` does not exist in account {account}, according to its IAM state: ECS cannot start the task with it"
     );
     let help = match same_name {
         Some(role) => format!(
-            "a role named `{}` exists at path `{}`; its ARN is `{}`: role ARNs include the path, so use that ARN",
+            "a role named `{}` exists at path `{}`; role ARNs include the path, so use `{}`",
             role.name.as_deref().unwrap_or(""),
             role.path,
             role.arn.as_deref().unwrap_or("")
         ),
-        None => format!(
-            "create the role (trusting `ecs-tasks.amazonaws.com`, with `AmazonECSTaskExecutionRolePolicy`) or correct the ARN; \
-             if the state is older than the role, refresh it with `aws iam get-account-authorization-details`"
-        ),
+        None => "create the role (trusting `ecs-tasks.amazonaws.com`, with `AmazonECSTaskExecutionRolePolicy`) or correct the ARN; \
+                 if the state is older than the role, refresh it with `aws iam get-account-authorization-details`"
+            .to_string(),
     };
-    let span = node.span;
-    let d = cx.report(&RULE, span, message);
+    let d = cx.report(&RULE, node.span, message);
     d.primary_label("not in the IAM state");
-    if let Some((file, at)) = same_name.and_then(|r| r.place) {
-        d.label(file, at, "a role of the same name at another path");
+    match same_name.and_then(|r| r.place) {
+        Some((f, at)) => {
+            d.label(f, at, "a role of the same name at another path");
+        }
+        None => {
+            d.label(*file, *list, format!("the roles of account {account}"));
+        }
     }
     d.help(help);
 }

@@ -81,6 +81,7 @@ pub enum RoleRef<'a> {
     NotFound {
         arn: String,
         file: FileId,
+        list: crate::span::Span,
         same_name: Option<&'a RoleEntry>,
     },
     Unknown(String),
@@ -173,9 +174,14 @@ fn resolve_role<'a>(
                 }
                 match state.role_by_arn(s) {
                     RoleLookup::Found(entry) => found(entry),
-                    RoleLookup::NotFound { file, same_name } => RoleRef::NotFound {
+                    RoleLookup::NotFound {
+                        file,
+                        list,
+                        same_name,
+                    } => RoleRef::NotFound {
                         arn: s.clone(),
                         file,
+                        list,
                         same_name,
                     },
                     RoleLookup::Unknown(why) => RoleRef::Unknown(why),
@@ -192,9 +198,10 @@ fn resolve_role<'a>(
                 };
                 match state.role_by_name(account, s) {
                     RoleLookup::Found(entry) => found(entry),
-                    RoleLookup::NotFound { file, .. } => RoleRef::NotFound {
+                    RoleLookup::NotFound { file, list, .. } => RoleRef::NotFound {
                         arn: s.clone(),
                         file,
+                        list,
                         same_name: None,
                     },
                     RoleLookup::Unknown(why) => RoleRef::Unknown(why),

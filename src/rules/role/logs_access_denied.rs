@@ -194,26 +194,33 @@ fn check_group(
     for (_, _, c) in refused.iter().skip(1) {
         places.extend(denial(c, "it").1);
     }
-    let message = format!(
-        "execution role `{}` may not write the awslogs logs of container `{first_container}` to log group `{}` in {} ({} on `{}`): {why}",
-        view.label(),
-        g.name,
-        g.region,
-        names.join(", "),
-        refused[0].1
-    );
-    let mut help = format!(
-        "add to the execution role's identity policy: {}{}",
-        statement_json(
-            "WriteTaskLogs",
-            &["logs:CreateLogStream", "logs:PutLogEvents"],
-            &[format!("{group_arn}:log-stream:*")]
-        ),
-        eval::identity_hint(view)
+    let create_only = refused.iter().all(|(a, _, _)| *a == "logs:CreateLogGroup");
+    let message = if create_only {
+        format!(
+            "execution role `{}` may not create log group `{}` in {}, which `awslogs-create-group` asks for (`logs:CreateLogGroup` on `{}`): {why}",
+            view.label(),
+            g.name,
+            g.region,
+            refused[0].1
+        )
+    } else {
+        format!(
+            "execution role `{}` may not write the awslogs logs of container `{first_container}` to log group `{}` in {} ({} on `{}`): {why}",
+            view.label(),
+            g.name,
+            g.region,
+            names.join(", "),
+            refused[0].1
+        )
+    };
+    let mut statement = statement_json(
+        "WriteTaskLogs",
+        &["logs:CreateLogStream", "logs:PutLogEvents"],
+        &[format!("{group_arn}:log-stream:*")],
     );
     if g.create {
-        help.push_str(&format!(
-            ", and for `awslogs-create-group`: {}",
+        statement.push_str(&format!(
+            " and, for `awslogs-create-group`, {}",
             statement_json(
                 "CreateTaskLogGroup",
                 &["logs:CreateLogGroup"],
@@ -221,6 +228,8 @@ fn check_group(
             )
         ));
     }
+    let remedy = eval::Remedy::worst(refused.iter().map(|(_, _, c)| eval::Remedy::of(&c.eval)));
+    let mut help = eval::remedy_help(remedy, view, &statement);
     let names_group_only = view
         .identity
         .iter()
@@ -231,14 +240,6 @@ fn check_group(
         help.push_str(&format!(
             "; a statement whose Resource is `{group_arn}` covers the log group only, not the log streams in it (`{group_arn}:log-stream:…`)"
         ));
-    }
-    if refused
-        .iter()
-        .any(|(_, _, c)| c.eval.decision == Decision::ExplicitDeny)
-    {
-        help.push_str(
-            "; an explicit Deny wins over any Allow: narrow the statement that denies it",
-        );
     }
     places.extend(
         g.at.iter()

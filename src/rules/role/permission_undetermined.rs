@@ -29,10 +29,9 @@ pub(super) fn report(cx: &mut Context, view: &RoleView, und: Undetermined) {
     }
     for p in und.items {
         let message = format!(
-            "cannot decide whether execution role `{}` may do what {} needs — {}: {}",
+            "cannot decide whether execution role `{}` is allowed {}: {}",
             view.label(),
-            p.subject,
-            p.permissions.join(", "),
+            render_permissions(&p.permissions),
             p.causes.join("; ")
         );
         let mut help = Vec::new();
@@ -46,6 +45,9 @@ pub(super) fn report(cx: &mut Context, view: &RoleView, und: Undetermined) {
         if all.contains("repository policy is not known") {
             help.push("supply the repository account's ECR state (`--state` with `ecr.repositoryPolicies` for that account and region)");
         }
+        if all.contains("cannot be read") {
+            help.push("fix the policy document (the error above says where): IAM would refuse it as written");
+        }
         if all.contains("cannot be resolved statically") {
             help.push("make the condition decidable from static information (e.g. name the account or role instead of an organization ID), or verify the permission another way");
         }
@@ -54,11 +56,60 @@ pub(super) fn report(cx: &mut Context, view: &RoleView, und: Undetermined) {
         }
         help.push("if you have verified the permission another way, ignore ROLE011 for this file (`[[per-file-ignores]]`)");
         let d = cx.report(&RULE, p.span, message);
-        d.primary_label("this permission cannot be decided");
+        d.primary_label(format!("undecided for {}", p.subject));
         if let Some(c) = p.container {
             d.container(c);
         }
         add_labels(d, &p.places);
         d.help(help.join("; "));
+    }
+}
+
+/// "`a` and `b` on `arn`; `c`": permissions grouped by resource, in the order found.
+fn render_permissions(perms: &[String]) -> String {
+    let mut groups: Vec<(Option<&str>, Vec<&str>)> = Vec::new();
+    for p in perms {
+        let (action, resource) = match p.split_once(" on ") {
+            Some((a, r)) => (a, Some(r)),
+            None => (p.as_str(), None),
+        };
+        match groups.iter_mut().find(|(r, _)| *r == resource) {
+            Some((_, actions)) => actions.push(action),
+            None => groups.push((resource, vec![action])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(resource, actions)| {
+            let actions = match actions.as_slice() {
+                [one] => (*one).to_string(),
+                [init @ .., last] => format!("{} and {last}", init.join(", ")),
+                [] => String::new(),
+            };
+            match resource {
+                Some(r) => format!("{actions} on {r}"),
+                None => actions,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_permissions;
+
+    #[test]
+    fn permissions_are_grouped_by_resource() {
+        let p =
+            |s: &[&str]| render_permissions(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            p(&[
+                "`ecr:GetAuthorizationToken`",
+                "`ecr:BatchGetImage` on `r`",
+                "`ecr:GetDownloadUrlForLayer` on `r`"
+            ]),
+            "`ecr:GetAuthorizationToken`; `ecr:BatchGetImage` and `ecr:GetDownloadUrlForLayer` on `r`"
+        );
     }
 }

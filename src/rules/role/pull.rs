@@ -43,6 +43,7 @@ pub struct Refusal {
     pub why: String,
     pub places: Vec<Place>,
     pub explicit: bool,
+    pub remedy: eval::Remedy,
 }
 
 pub struct PullResult {
@@ -196,6 +197,7 @@ pub fn evaluate_pulls<'a>(
                         why,
                         places,
                         explicit,
+                        remedy: eval::Remedy::of(&cc.eval),
                     });
                 }
             }
@@ -290,6 +292,7 @@ fn resource_side(
             ),
             places,
             explicit: true,
+            remedy: eval::Remedy::NarrowDeny,
         });
         return;
     }
@@ -336,6 +339,7 @@ fn resource_side(
                 .map(|o| vec![Place { file: o.file, span: o.span, message: "this repository policy".into() }])
                 .unwrap_or_default(),
             explicit: false,
+            remedy: eval::Remedy::AddAllow,
         }),
         (Tri::True, Tri::False) => {}
         _ => {

@@ -189,14 +189,25 @@ pub(super) fn check(cx: &mut Context, facts: &Facts, view: &RoleView, und: &mut 
             continue;
         }
         let actions: Vec<&str> = refused.iter().map(|r| r.0).collect();
-        let reasons: Vec<String> = refused
-            .iter()
-            .map(|r| format!("`{}` {}", r.0, r.1))
-            .collect();
+        let named: Vec<String> = actions.iter().map(|a| format!("`{a}`")).collect();
+        let reasons: Vec<String> = if refused.windows(2).all(|w| w[0].1 == w[1].1) {
+            vec![refused[0].1.clone()]
+        } else {
+            refused
+                .iter()
+                .map(|r| format!("`{}`: {}", r.0, r.1))
+                .collect()
+        };
+        let new_repo = if actions.contains(&"ecr:CreateRepository") {
+            "; the cache repository does not exist yet, so the first pull creates it"
+        } else {
+            ""
+        };
         let message = format!(
-            "`{}` is a pull-through cache repository (prefix `{prefix}`, upstream {upstream}), and execution role `{}` may not fill it: {}",
+            "`{}` comes through the pull-through cache rule `{prefix}` (upstream {upstream}), and execution role `{}` may not fill the cache ({}{new_repo}): {}",
             repo.name,
             view.label(),
+            named.join(", "),
             reasons.join("; ")
         );
         let resource = format!(
@@ -205,15 +216,14 @@ pub(super) fn check(cx: &mut Context, facts: &Facts, view: &RoleView, und: &mut 
             repo.region,
             repo.account
         );
-        let mut help = format!(
-            "add to the execution role's identity policy (or grant it in the registry policy): {}",
-            statement_json("PullThroughCache", &actions, &[resource])
-        );
-        if refused.iter().any(|r| r.3) {
-            help.push_str(
-                "; an explicit Deny wins over any Allow: narrow the statement that denies it",
-            );
-        }
+        let statement = statement_json("PullThroughCache", &actions, &[resource]);
+        let remedy = if refused.iter().any(|r| r.3) {
+            eval::Remedy::NarrowDeny
+        } else {
+            eval::Remedy::AddAllow
+        };
+        let mut help = eval::remedy_help(remedy, view, &statement);
+        help.push_str("; the registry's permissions policy can grant these instead");
         let mut places: Vec<Place> = refused.iter().flat_map(|r| r.2.clone()).collect();
         places.extend(repo.images.iter().skip(1).map(|(s, c)| {
             Place::here(

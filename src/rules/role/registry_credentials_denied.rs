@@ -100,15 +100,12 @@ pub(super) fn check(
                     r.arn,
                     r.action
                 );
-                let mut help = format!(
-                    "add to the execution role's identity policy: {}{}",
-                    statement_json(
-                        "ReadRegistryCredentials",
-                        &[r.action],
-                        &[secrets::help_resource(&r)]
-                    ),
-                    eval::identity_hint(view)
+                let statement = statement_json(
+                    "ReadRegistryCredentials",
+                    &[r.action],
+                    &[secrets::help_resource(&r)],
                 );
+                let mut help = eval::remedy_help(eval::Remedy::of(&checked.eval), view, &statement);
                 if r.partial {
                     help.push_str(" (a secret's ARN ends in `-` and six random characters: the `-*` matches them)");
                 }
@@ -116,7 +113,7 @@ pub(super) fn check(
                 places.extend(
                     at.iter()
                         .skip(1)
-                        .map(|(s, c)| Place::here(*s, format!("container `{c}` uses it too"))),
+                        .map(|(s, c)| Place::here(*s, format!("also read here (container `{c}`)"))),
                 );
                 let d = cx.report(&RULE, span, message);
                 d.primary_label(format!("read with execution role `{}`", view.label()));

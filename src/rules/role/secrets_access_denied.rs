@@ -161,24 +161,17 @@ fn report_use(cx: &mut Context, view: &RoleView, u: &Use, und: &mut Undetermined
                 r.arn,
                 r.action
             );
-            let mut help = format!(
-                "add to the execution role's identity policy: {}{}",
-                statement_json("ReadTaskSecrets", &[r.action], &[secrets::help_resource(r)]),
-                eval::identity_hint(view)
-            );
+            let statement =
+                statement_json("ReadTaskSecrets", &[r.action], &[secrets::help_resource(r)]);
+            let mut help = eval::remedy_help(eval::Remedy::of(&checked.eval), view, &statement);
             if r.partial {
                 help.push_str(" (a secret's ARN ends in `-` and six random characters: the `-*` matches them)");
             }
             help.push_str("; if it is encrypted with a customer managed KMS key, the role also needs `kms:Decrypt` on that key");
-            if checked.eval.decision == crate::iam::Decision::ExplicitDeny {
-                help.push_str(
-                    "; an explicit Deny wins over any Allow: narrow the statement that denies it",
-                );
-            }
             places.extend(
                 u.at.iter()
                     .skip(1)
-                    .map(|(s, c)| Place::here(*s, format!("container `{c}` uses it too"))),
+                    .map(|(s, c)| Place::here(*s, format!("also read here (container `{c}`)"))),
             );
             let d = cx.report(&RULE, span, message);
             d.primary_label(format!("read with execution role `{}`", view.label()));
