@@ -167,9 +167,32 @@ impl LoadedPolicy {
         node: Option<&Node>,
         file: FileId,
     ) -> LoadedPolicy {
-        let parsed = match value {
-            Value::String(text) => parse_policy_str(text),
-            other => parse_policy(other),
+        // A string is decoded and read once, for the policy and for its mentions.
+        let decoded;
+        let doc = match value {
+            Value::String(text) => match decode_policy_text(text) {
+                Ok(v) => {
+                    decoded = v;
+                    &decoded
+                }
+                // Let the policy reader say what is wrong with it.
+                Err(()) => {
+                    return LoadedPolicy {
+                        name: name.to_string(),
+                        parsed: parse_policy_str(text)
+                            .map(|p| p.with_name(name))
+                            .map_err(|e| format!("its document cannot be read: {e}")),
+                        origin: node.map(|n| PolicyOrigin {
+                            file,
+                            span: n.span,
+                            statements: Vec::new(),
+                        }),
+                        unresolved: Vec::new(),
+                        mentions: Vec::new(),
+                    };
+                }
+            },
+            other => other,
         };
         let origin = node.map(|n| PolicyOrigin {
             file,
@@ -181,19 +204,10 @@ impl LoadedPolicy {
             },
         });
         let mut mentions = Vec::new();
-        match value {
-            Value::String(text) => {
-                // Mentions are only needed for the rare decisions that depend on them; a
-                // string document is scanned after decoding.
-                if let Ok(v) = decode_policy_text(text) {
-                    collect_mentions(&v, &mut mentions);
-                }
-            }
-            other => collect_mentions(other, &mut mentions),
-        }
+        collect_mentions(doc, &mut mentions);
         LoadedPolicy {
             name: name.to_string(),
-            parsed: parsed
+            parsed: parse_policy(doc)
                 .map(|p| p.with_name(name))
                 .map_err(|e| format!("its document cannot be read: {e}")),
             origin,
