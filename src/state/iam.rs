@@ -1078,3 +1078,127 @@ fn shipped(arn: &str) -> Option<&'static LoadedPolicy> {
         .position(|p| std::ptr::eq(p, found))?;
     SHIPPED.get(i)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+    use crate::state::snapshot;
+
+    const STATE: &str = r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+ "iam": {"RoleDetailList": [
+   {"RoleName": "exec", "Path": "/service-role/", "Arn": "arn:aws:iam::111122223333:role/service-role/exec",
+    "AssumeRolePolicyDocument": "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ecs-tasks.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D",
+    "RolePolicyList": [{"PolicyName": "pull", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+       {"Sid": "A", "Effect": "Allow", "Action": "ecr:*", "Resource": "*"},
+       {"Sid": "B", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}}],
+    "AttachedManagedPolicies": [{"PolicyArn": "arn:aws:iam::111122223333:policy/custom"}]},
+   {"RoleName": "other", "Arn": "arn:aws:iam::444455556666:role/other"}],
+  "Policies": [{"PolicyName": "custom", "Arn": "arn:aws:iam::111122223333:policy/custom", "DefaultVersionId": "v2",
+    "PolicyVersionList": [{"VersionId": "v1", "Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}},
+                          {"VersionId": "v2", "Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}}]}]},
+ "ecr": {"repositoryPolicies": [{"repositoryName": "web", "policyText": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"ecr:BatchGetImage\"}]}"}]}}"#;
+
+    fn index() -> IamIndex {
+        let file = SourceFile::new("s.json".into(), "s.json".into(), STATE.to_string());
+        IamIndex::new(&[snapshot::load(&file, 3).unwrap()])
+    }
+
+    #[test]
+    fn roles_by_arn_with_path_and_by_name() {
+        let ix = index();
+        let RoleLookup::Found(role) =
+            ix.role_by_arn("arn:aws:iam::111122223333:role/service-role/exec")
+        else {
+            panic!()
+        };
+        assert_eq!(role.name.as_deref(), Some("exec"));
+        assert!(matches!(
+            ix.role_by_name("111122223333", "exec"),
+            RoleLookup::Found(_)
+        ));
+        // Without the path: not found, and the role of that name is offered.
+        match ix.role_by_arn("arn:aws:iam::111122223333:role/exec") {
+            RoleLookup::NotFound {
+                file, same_name, ..
+            } => {
+                assert_eq!(file, 3);
+                assert_eq!(same_name.unwrap().path, "/service-role/");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A role of another account listed in the file is found, but that account's roles are
+        // not known: absence there proves nothing.
+        assert!(matches!(
+            ix.role_by_arn("arn:aws:iam::444455556666:role/other"),
+            RoleLookup::Found(_)
+        ));
+        assert!(matches!(
+            ix.role_by_arn("arn:aws:iam::444455556666:role/nope"),
+            RoleLookup::Unknown(_)
+        ));
+        assert!(ix.knows_roles_of("111122223333"));
+        assert!(!ix.knows_roles_of("444455556666"));
+    }
+
+    #[test]
+    fn documents_keep_their_places_and_url_encoded_ones_point_at_the_string() {
+        let ix = index();
+        let RoleLookup::Found(role) = ix.role_by_name("111122223333", "exec") else {
+            panic!()
+        };
+        let trust = role.trust.as_ref().unwrap();
+        assert!(trust.parsed.is_ok());
+        let (file, span) = trust.statement_place(0).unwrap();
+        assert_eq!(file, 3);
+        assert!(STATE[span.range()].starts_with("\"%7B"));
+        let (_, span) = role.inline[0].statement_place(1).unwrap();
+        assert!(STATE[span.range()].starts_with(r#"{"Sid": "B""#));
+    }
+
+    #[test]
+    fn managed_policies_use_the_default_version_then_the_shipped_copy() {
+        let ix = index();
+        let custom = ix
+            .managed_policy("arn:aws:iam::111122223333:policy/custom")
+            .unwrap();
+        let p = custom.parsed.as_ref().unwrap();
+        assert_eq!(p.statements[0].effect, crate::iam::Effect::Allow);
+        assert!(
+            ix.managed_policy(
+                "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+            )
+            .is_some()
+        );
+        assert!(
+            ix.managed_policy("arn:aws:iam::111122223333:policy/missing")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn repository_policies_are_parsed_once_by_registry_region_and_name() {
+        let ix = index();
+        let p = ix
+            .repository_policy("111122223333", "us-east-1", "web")
+            .unwrap();
+        assert!(p.parsed.is_ok());
+        assert_eq!(p.name, "repository policy of `web`");
+        assert!(
+            ix.repository_policy("111122223333", "us-west-2", "web")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn arn_parts() {
+        assert_eq!(
+            arn_account("arn:aws:iam::111122223333:role/a/b"),
+            Some("111122223333")
+        );
+        assert_eq!(arn_account("arn:aws:iam:::role/a"), None);
+        assert_eq!(arn_account("role/a"), None);
+        assert_eq!(role_name_of("arn:aws:iam::1:role/a/b"), Some("b"));
+        assert_eq!(role_name_of("arn:aws:iam::1:role/"), None);
+    }
+}

@@ -663,3 +663,263 @@ fn cfn_name(r: &Resource) -> Option<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iam::{
+        Decision, PolicyDoc, PolicySet, Principal, Request, RequestContext, evaluate,
+    };
+    use crate::model::recognize::{Recognized, ResolveSettings, read_document};
+
+    fn read(name: &str, text: &str) -> (Document, SourceFile, Settings) {
+        let file = SourceFile::new(name.into(), name.into(), text.to_string());
+        let settings = Settings {
+            region: Some("us-east-1".into()),
+            account: Some("111122223333".into()),
+            ..Settings::default()
+        };
+        let resolve = ResolveSettings {
+            account: settings.account.clone(),
+            region: settings.region.clone(),
+        };
+        match read_document(&file, &resolve) {
+            Recognized::Document(doc) => (doc, file, settings),
+            _ => panic!("not a document"),
+        }
+    }
+
+    fn allows(ix: &TemplateIamIndex, role: &RoleEntry, action: &str, resource: &str) -> Decision {
+        let docs = role
+            .inline
+            .iter()
+            .map(LoadedPolicy::doc)
+            .chain(role.attached.iter().map(|l| match l {
+                PolicyLink::Template(i) => ix.managed[*i].doc(),
+                PolicyLink::Arn(a) => PolicyDoc::Unknown {
+                    name: a.clone(),
+                    reason: "not in this test".into(),
+                },
+                PolicyLink::Unknown { name, reason } => PolicyDoc::Unknown {
+                    name: name.clone(),
+                    reason: reason.clone(),
+                },
+            }));
+        let boundary = role.boundary.as_ref().map(|b| match b {
+            PolicyLink::Template(i) => ix.managed[*i].doc(),
+            _ => PolicyDoc::Unknown {
+                name: "b".into(),
+                reason: "r".into(),
+            },
+        });
+        let set = PolicySet {
+            identity: docs.collect(),
+            boundary,
+            resource: None,
+        };
+        let p = Principal::from_role_arn("arn:aws:iam::111122223333:role/x", None);
+        let ctx = RequestContext::new();
+        evaluate(&Request::new(action, resource, &p, &ctx), &set).decision
+    }
+
+    const CFN: &str = r#"
+Parameters:
+  Bucket: {Type: String}
+Resources:
+  Repo:
+    Type: AWS::ECR::Repository
+    Properties:
+      RepositoryName: web
+      RepositoryPolicyText:
+        Version: "2012-10-17"
+        Statement:
+          - Sid: Ci
+            Effect: Allow
+            Principal: {AWS: arn:aws:iam::444455556666:root}
+            Action: [ecr:BatchGetImage]
+  Plain:
+    Type: AWS::ECR::Repository
+    Properties: {RepositoryName: plain}
+  Boundary:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Action: "ecr:*", Resource: "*"}]
+  Shared:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Roles: [!Ref Role]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Action: ecr:GetAuthorizationToken, Resource: "*"}]
+  Extra:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: extra
+      Roles: [!Ref Role, legacy-exec]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Sid: Pull
+            Effect: Allow
+            Action: [ecr:BatchGetImage]
+            Resource: !GetAtt Repo.Arn
+          - Sid: Objects
+            Effect: Allow
+            Action: s3:GetObject
+            Resource: !Sub arn:aws:s3:::${Bucket}/*
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: web-exec
+      Path: /ecs/
+      PermissionsBoundary: !Ref Boundary
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: sts:AssumeRole}]
+"#;
+
+    #[test]
+    fn cloudformation_roles_policies_attachments_and_repositories() {
+        let (doc, file, settings) = read("t.yaml", CFN);
+        let ix = TemplateIamIndex::build(&doc, &file, &settings);
+        let role = ix.role_by_id("Role").unwrap();
+        assert_eq!(
+            role.arn.as_deref(),
+            Some("arn:aws:iam::111122223333:role/ecs/web-exec")
+        );
+        assert!(
+            ix.role_by_arn("arn:aws:iam::111122223333:role/ecs/web-exec")
+                .is_some()
+        );
+        assert!(matches!(role.boundary, Some(PolicyLink::Template(_))));
+        // AWS::IAM::Policy and AWS::IAM::ManagedPolicy with `Roles` land on the role.
+        assert_eq!(role.inline.len(), 1);
+        assert_eq!(role.attached.len(), 1);
+        // The GetAtt of the repository resolves, so the pull statement decides.
+        let repo = "arn:aws:ecr:us-east-1:111122223333:repository/web";
+        assert_eq!(
+            allows(&ix, role, "ecr:BatchGetImage", repo),
+            Decision::Allowed
+        );
+        assert_eq!(
+            allows(&ix, role, "ecr:GetAuthorizationToken", "*"),
+            Decision::Allowed
+        );
+        assert_eq!(
+            allows(&ix, role, "ecr:GetDownloadUrlForLayer", repo),
+            Decision::ImplicitDeny
+        );
+        // The boundary allows only ECR, whatever the S3 statement says.
+        assert_eq!(
+            allows(&ix, role, "s3:GetObject", "arn:aws:s3:::b/k"),
+            Decision::ImplicitDeny
+        );
+        // Alone, the S3 statement has a value known only at deploy time: undecided.
+        let extra = &ix.extra_inline_for("legacy-exec")[0];
+        let set = PolicySet {
+            identity: vec![extra.doc()],
+            boundary: None,
+            resource: None,
+        };
+        let p = Principal::from_role_arn("arn:aws:iam::111122223333:role/legacy-exec", None);
+        let ctx = RequestContext::new();
+        let e = evaluate(
+            &Request::new("s3:GetObject", "arn:aws:s3:::b/k", &p, &ctx),
+            &set,
+        );
+        assert_eq!(e.decision, Decision::Unknown);
+        assert_eq!(e.unknown_keys, ["ecs-preflight:unresolved/0"]);
+        assert_eq!(ix.role_by_id("Role").unwrap().inline[0].unresolved.len(), 1);
+        // Statement spans point into the template.
+        let (f, span) = role.inline[0].statement_place(0).unwrap();
+        assert_eq!(f, CURRENT_FILE);
+        assert!(
+            CFN[span.range()].starts_with("Sid: Pull"),
+            "{}",
+            &CFN[span.range()]
+        );
+        // The same policy for a role the template does not define.
+        assert_eq!(ix.extra_inline_for("legacy-exec").len(), 1);
+        // Repositories: with and without a policy; other accounts are not the template's.
+        let p = ix
+            .repository("111122223333", "us-east-1", "web")
+            .unwrap()
+            .unwrap();
+        assert!(p.parsed.is_ok());
+        assert!(
+            ix.repository("111122223333", "us-east-1", "plain")
+                .unwrap()
+                .is_none()
+        );
+        assert!(ix.repository("444455556666", "us-east-1", "web").is_none());
+        assert!(
+            ix.repository("111122223333", "us-east-1", "other")
+                .is_none()
+        );
+    }
+
+    const PLAN: &str = r#"{"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+  {"address": "aws_iam_role.exec", "mode": "managed", "type": "aws_iam_role", "values": {
+    "name": "web-exec", "path": "/",
+    "assume_role_policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Ecs\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}",
+    "inline_policy": [{"name": "auth", "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Auth\",\"Effect\":\"Allow\",\"Action\":\"ecr:GetAuthorizationToken\",\"Resource\":\"*\"}]}"},
+                      {"name": "later"}]}},
+  {"address": "aws_iam_policy.pull", "mode": "managed", "type": "aws_iam_policy", "values": {
+    "name": "pull", "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"ecr:BatchGetImage\",\"Resource\":\"*\"}]}"}},
+  {"address": "aws_iam_role_policy_attachment.pull", "mode": "managed", "type": "aws_iam_role_policy_attachment", "values": {"role": "web-exec"}},
+  {"address": "aws_iam_policy_attachment.shared", "mode": "managed", "type": "aws_iam_policy_attachment", "values": {
+    "roles": ["web-exec", "other-role"], "policy_arn": "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"}},
+  {"address": "aws_ecr_repository.web", "mode": "managed", "type": "aws_ecr_repository", "values": {"name": "web"}},
+  {"address": "aws_ecr_repository_policy.web", "mode": "managed", "type": "aws_ecr_repository_policy", "values": {
+    "repository": "web", "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"X\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"ecr:*\"}]}"}}
+]}},
+"resource_changes": [
+  {"address": "aws_iam_role_policy_attachment.pull", "change": {"after_unknown": {"policy_arn": true}}},
+  {"address": "aws_iam_role.exec", "change": {"after_unknown": {"arn": true}}}
+],
+"configuration": {"root_module": {"resources": [
+  {"address": "aws_iam_role_policy_attachment.pull", "expressions": {"policy_arn": {"references": ["aws_iam_policy.pull.arn", "aws_iam_policy.pull"]}}}
+]}}}"#;
+
+    #[test]
+    fn terraform_plan_roles_policies_and_attachments() {
+        let (doc, file, settings) = read("plan.json", PLAN);
+        let ix = TemplateIamIndex::build(&doc, &file, &settings);
+        let role = ix.role_by_id("aws_iam_role.exec").unwrap();
+        // The ARN is unknown until apply; built from name, path and account.
+        assert_eq!(
+            role.arn.as_deref(),
+            Some("arn:aws:iam::111122223333:role/web-exec")
+        );
+        // Trust policy statements point inside the JSON string.
+        let trust = role.trust.as_ref().unwrap();
+        let (_, span) = trust.statement_place(0).unwrap();
+        assert!(
+            PLAN[span.range()].starts_with(r#"{\"Sid\":\"Ecs\""#),
+            "{}",
+            &PLAN[span.range()]
+        );
+        // inline_policy: one known, one known only after apply.
+        assert_eq!(role.inline.len(), 2);
+        assert!(role.inline[0].parsed.is_ok());
+        assert!(role.inline[1].parsed.is_err());
+        // The attachment whose policy_arn is unknown until apply links to aws_iam_policy.pull.
+        assert!(
+            role.attached
+                .iter()
+                .any(|l| matches!(l, PolicyLink::Template(_)))
+        );
+        assert!(
+            role.attached
+                .iter()
+                .any(|l| matches!(l, PolicyLink::Arn(a) if a.ends_with("ReadOnly")))
+        );
+        assert_eq!(ix.extra_attached_for("other-role").len(), 1);
+        let repo = ix
+            .repository("111122223333", "us-east-1", "web")
+            .unwrap()
+            .unwrap();
+        assert!(repo.parsed.is_ok());
+    }
+}
