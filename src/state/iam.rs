@@ -516,7 +516,10 @@ fn template_statement(
     match &node.kind {
         NodeKind::Object(_) => {
             if let Some(why) = node.get("Effect").and_then(|e| unknown_part(e, refs)) {
-                let key = marker(why, unresolved);
+                let key = marker(
+                    format!("its `Effect` is known only at deploy time ({why})"),
+                    unresolved,
+                );
                 out.push(anything("Allow", &key));
                 out.push(anything("Deny", &key));
                 spans.extend([node.span, node.span]);
@@ -524,9 +527,11 @@ fn template_statement(
             }
         }
         NodeKind::Unresolved(_) | NodeKind::ResourceRef { .. } => {
-            let why = unknown_part(node, refs)
-                .unwrap_or_else(|| "the statement is known only at deploy time".into());
-            let key = marker(why, unresolved);
+            let why = unknown_part(node, refs).unwrap_or_default();
+            let key = marker(
+                format!("the whole statement is known only at deploy time ({why})"),
+                unresolved,
+            );
             out.push(anything("Allow", &key));
             out.push(anything("Deny", &key));
             spans.extend([node.span, node.span]);
@@ -572,7 +577,10 @@ fn template_statement(
                     _ => Value::String("*".into()),
                 };
                 s.insert(m.key.clone(), widened);
-                whys.push(why);
+                whys.push(format!(
+                    "its `{}` is known only at deploy time ({why})",
+                    m.key
+                ));
             }
             "NotAction" | "NotResource" => {
                 // Unknown entries are dropped (the statement then covers more); with none left
@@ -593,15 +601,23 @@ fn template_statement(
                 } else {
                     s.insert(m.key.clone(), Value::Array(kept));
                 }
-                whys.push(why);
+                whys.push(format!(
+                    "its `{}` is known only at deploy time ({why})",
+                    m.key
+                ));
             }
             "Principal" => {
                 s.insert(m.key.clone(), Value::String("*".into()));
-                whys.push(why);
+                whys.push(format!(
+                    "its `Principal` is known only at deploy time ({why})"
+                ));
             }
             "NotPrincipal" => {
                 // Cannot be widened safely: let the whole statement be undecided.
-                let key = marker(why, unresolved);
+                let key = marker(
+                    format!("its `NotPrincipal` is known only at deploy time ({why})"),
+                    unresolved,
+                );
                 out.push(anything("Allow", &key));
                 out.push(anything("Deny", &key));
                 spans.push(node.span);
@@ -611,11 +627,18 @@ fn template_statement(
             "Condition" => {
                 // Keys with unknown values are dropped (the statement then applies more often).
                 let mut ops = serde_json::Map::new();
+                let mut dropped = Vec::new();
                 for op in v.members() {
                     let mut keys = serde_json::Map::new();
                     for k in op.value.members() {
-                        if unknown_part(&k.value, refs).is_none() {
-                            keys.insert(k.key.clone(), to_json_with_refs(&k.value, refs));
+                        match unknown_part(&k.value, refs) {
+                            None => {
+                                keys.insert(k.key.clone(), to_json_with_refs(&k.value, refs));
+                            }
+                            Some(w) => dropped.push(format!(
+                                "its condition on `{}` compares with a value known only at deploy time ({w})",
+                                k.key
+                            )),
                         }
                     }
                     if !keys.is_empty() {
@@ -623,7 +646,12 @@ fn template_statement(
                     }
                 }
                 s.insert("Condition".into(), Value::Object(ops));
-                whys.push(why);
+                if dropped.is_empty() {
+                    dropped.push(format!(
+                        "its `Condition` is known only at deploy time ({why})"
+                    ));
+                }
+                whys.extend(dropped);
             }
             _ => {}
         }

@@ -308,7 +308,7 @@ impl TemplateIamIndex {
                         .get("PolicyName")
                         .and_then(Node::as_str)
                         .map(str::to_string)
-                        .unwrap_or_else(|| format!("inline policy #{} of `{label}`", i + 1));
+                        .unwrap_or_else(|| format!("inline policy #{} of {label}", i + 1));
                     if item.is_unknown() {
                         inline.push(LoadedPolicy::unknown(pname, unknown_reason(item)));
                     } else {
@@ -395,7 +395,7 @@ impl TemplateIamIndex {
                         .and_then(Node::as_str)
                         .filter(|n| !n.is_empty())
                         .map(str::to_string)
-                        .unwrap_or_else(|| format!("inline policy #{} of `{label}`", i + 1));
+                        .unwrap_or_else(|| format!("inline policy #{} of {label}", i + 1));
                     match block.get("policy").filter(|n| !n.is_null()) {
                         Some(doc) => {
                             inline.push(self.policy(&pname, Some(doc), PolicyKind::Identity, file))

@@ -278,7 +278,7 @@ pub fn undecided(c: &Checked) -> (Vec<String>, Vec<Place>) {
                     {
                         if let Some(why) = p.unresolved.get(n) {
                             let cause = format!(
-                                "{} of {} uses a template value known only at deploy time ({why})",
+                                "{} of {}: {why}",
                                 statement_name(s),
                                 policy_word(s.layer, &s.policy)
                             );

@@ -169,6 +169,13 @@ fn resolve_role<'a>(
                 if role_name_of(s).is_none() || !s.contains(":iam::") {
                     return RoleRef::Unknown(format!("`{s}` is not an IAM role ARN"));
                 }
+                let account_ok = arn_account(s)
+                    .is_some_and(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
+                if !account_ok {
+                    return RoleRef::Unknown(format!(
+                        "`{s}` does not name a 12-digit account (a placeholder?)"
+                    ));
+                }
                 if let Some(entry) = template.role_by_arn(s) {
                     return found(entry);
                 }
@@ -222,6 +229,10 @@ fn role_view<'a>(
 ) -> RoleView<'a> {
     let resolve = |link: &'a PolicyLink| -> Pol<'a> {
         match link {
+            PolicyLink::Arn(arn) if arn.contains("${") => Pol::Unknown {
+                name: arn.clone(),
+                reason: "the ARN contains a `${…}` variable that nothing substitutes (in CloudFormation, only `!Sub` does): IAM would refuse it".into(),
+            },
             PolicyLink::Arn(arn) => match cx.state.iam.managed_policy(arn) {
                 Some(p) => Pol::Loaded(p),
                 None => Pol::Unknown {
