@@ -53,6 +53,7 @@ pub(super) fn check(_task: &TaskDefinition, cx: &mut Context, facts: &Facts) {
                  if the state is older than the role, refresh it with `aws iam get-account-authorization-details`"
             .to_string(),
     };
+    let images = super::ecr_image_places(cx);
     let d = cx.report(&RULE, node.span, message);
     d.primary_label("not in the IAM state");
     match same_name.and_then(|r| r.place) {
@@ -63,5 +64,6 @@ pub(super) fn check(_task: &TaskDefinition, cx: &mut Context, facts: &Facts) {
             d.label(*file, *list, format!("the roles of account {account}"));
         }
     }
+    super::eval::add_labels(d, &images);
     d.help(help);
 }

@@ -218,6 +218,7 @@ pub(super) fn check(
                     ),
                 }
             );
+            places.extend(super::ecr_image_places(cx));
             let d = cx.report(
                 &RULE,
                 span,

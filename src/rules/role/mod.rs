@@ -133,6 +133,26 @@ fn needs_execution_role_checks(task: &TaskDefinition, cx: &Context) -> bool {
     })
 }
 
+/// Secondary labels on the private ECR images the role pulls (rules.md: ROLE002–ROLE005 point
+/// at `executionRoleArn`, with the `image` as a secondary label).
+fn ecr_image_places(cx: &Context) -> Vec<eval::Place> {
+    cx.containers
+        .iter()
+        .filter_map(|f| match &f.image {
+            ImageFact::Parsed { node, image } if matches!(image.registry, Registry::Ecr { .. }) => {
+                Some(eval::Place::here(
+                    node.span,
+                    format!(
+                        "container `{}` pulls its image with this role",
+                        f.container.label()
+                    ),
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// No execution role: on Fargate ROLE001 has said it; elsewhere the container instance role
 /// does the work, and it is not known.
 fn no_execution_role(task: &TaskDefinition, cx: &mut Context) {

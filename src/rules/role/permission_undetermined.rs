@@ -49,7 +49,7 @@ pub(super) fn report(cx: &mut Context, view: &RoleView, und: Undetermined) {
             help.push("fix the policy document (the error above says where): IAM would refuse it as written");
         }
         if all.contains("cannot be resolved statically") {
-            help.push("make the condition decidable from static information (e.g. name the account or role instead of an organization ID), or verify the permission another way");
+            help.push("a condition on a key known only at run time cannot be checked before deploy: name the account or role instead (e.g. rather than an organization ID) if you want it checked");
         }
         if all.contains("known only at deploy time") {
             help.push("the undecided part depends on a template value known only at deploy time (pass --account/--region, or give parameters defaults)");
