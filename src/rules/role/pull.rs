@@ -49,6 +49,8 @@ pub struct Refusal {
 pub struct PullResult {
     pub repo: Repo,
     pub cross: bool,
+    /// Why the repository policy is not known, when it is not.
+    pub policy_unknown: Option<String>,
     /// ROLE005: refused on the role's side.
     pub caller: Vec<Refusal>,
     /// ROLE006: refused by the repository's policy.
@@ -236,9 +238,14 @@ pub fn evaluate_pulls<'a>(
             }
         }
         let task_role_allows = !caller.is_empty() && task_role_allows(facts, &repo);
+        let policy_unknown = match &policy {
+            RepoPolicy::Unknown(why) => Some(why.clone()),
+            RepoPolicy::Known(_) => None,
+        };
         out.push(PullResult {
             repo,
             cross,
+            policy_unknown,
             caller,
             resource,
             task_role_allows,

@@ -26,6 +26,13 @@ pub(super) fn report(cx: &mut Context, _facts: &Facts, view: &RoleView, pulls: &
     if !cx.is_enabled(&RULE) {
         return;
     }
+    // Same account with the policy unknown: the role's side decided alone (ROLE005); this
+    // side is not checked. (Cross-account, it is ROLE011.)
+    for p in pulls.iter().filter(|p| !p.cross) {
+        if let Some(why) = &p.policy_unknown {
+            cx.skip(&[&RULE], format!("repository policies are not known: {why}"));
+        }
+    }
     for p in pulls.iter().filter(|p| !p.resource.is_empty()) {
         let repo = &p.repo;
         let named: Vec<String> = p
