@@ -442,12 +442,10 @@ fn unknown_part(
         }
         match &n.kind {
             NodeKind::Unresolved(r) => why = Some(r.clone()),
-            NodeKind::ResourceRef { id, attribute } => {
-                if refs(id, attribute.as_deref()).is_none() {
-                    why = Some(format!(
-                        "it comes from the resource `{id}`, known only at deploy time"
-                    ));
-                }
+            NodeKind::ResourceRef { id, attribute } if refs(id, attribute.as_deref()).is_none() => {
+                why = Some(format!(
+                    "it comes from the resource `{id}`, known only at deploy time"
+                ));
             }
             _ => {}
         }

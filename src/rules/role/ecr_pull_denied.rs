@@ -56,7 +56,7 @@ pub(super) fn report(cx: &mut Context, facts: &Facts, view: &RoleView, pulls: &[
         let statement = statement_json(
             "EcrPull",
             &crate::rules::role::pull::PULL_ACTIONS,
-            &[repo.arn.clone()],
+            std::slice::from_ref(&repo.arn),
         );
         let mut help = eval::remedy_help(
             eval::Remedy::worst(p.caller.iter().map(|r| r.remedy)),

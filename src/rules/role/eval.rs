@@ -34,12 +34,12 @@ impl Place {
 
 pub fn add_labels(d: &mut Diagnostic, places: &[Place]) {
     for p in places {
-        if !d
+        let primary = p.file == d.file && p.span == d.span;
+        let labelled = d
             .labels
             .iter()
-            .any(|l| l.file == p.file && l.span == p.span)
-            && !(p.file == d.file && p.span == d.span)
-        {
+            .any(|l| l.file == p.file && l.span == p.span);
+        if !primary && !labelled {
             d.label(p.file, p.span, p.message.clone());
         }
     }

@@ -104,8 +104,10 @@ pub struct Facts<'a> {
 impl<'a> Facts<'a> {
     pub fn new(task: &'a TaskDefinition, cx: &Context<'a>) -> Facts<'a> {
         let template = cx.template.iam.get(cx.document, cx.file, cx.settings);
-        let exec_node = task.get("executionRoleArn");
-        let task_node = task.get("taskRoleArn");
+        // An empty string is no role (the deploy tools drop it).
+        let present = |n: &&Node| n.as_str() != Some("");
+        let exec_node = task.get("executionRoleArn").filter(present);
+        let task_node = task.get("taskRoleArn").filter(present);
         let account = task_account(cx, exec_node, task_node);
         let region = cx.settings.region.clone();
         let partition = partition_of_region(region.as_deref().unwrap_or("us-east-1")).to_string();

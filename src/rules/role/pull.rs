@@ -179,6 +179,22 @@ pub fn evaluate_pulls<'a>(
                     let (causes, places) = eval::undecided(source);
                     und.add(exec_node.span, &subject, permission.clone(), causes, places);
                 }
+                Decision::ImplicitDeny
+                    if !cross
+                        && view.entry.arn.is_none()
+                        && names_roles_of(known_policy.flatten(), &view.account) =>
+                {
+                    und.add(
+                        exec_node.span,
+                        &subject,
+                        permission.clone(),
+                        vec![format!(
+                            "the repository policy names roles of account {} and the role's name is generated at deploy time",
+                            view.account
+                        )],
+                        Vec::new(),
+                    );
+                }
                 Decision::ExplicitDeny | Decision::ImplicitDeny => {
                     let (mut why, places) = eval::denial(&cc, &format!("`{action}`"));
                     let explicit = cc.eval.decision == Decision::ExplicitDeny;
@@ -311,11 +327,7 @@ fn resource_side(
         return;
     }
     let grants = layer.grants();
-    let names_roles = policy.is_some_and(|p| {
-        p.mentions
-            .iter()
-            .any(|m| m.contains(&format!(":iam::{}:role/", view.account)))
-    });
+    let names_roles = names_roles_of(policy, &view.account);
     match (grants, layer.denies) {
         (Tri::False, _) if view.entry.arn.is_none() && names_roles => und.add(
             image_span,
@@ -369,4 +381,11 @@ fn task_role_allows(facts: &Facts, repo: &Repo) -> bool {
             .decision
             == Decision::Allowed
     })
+}
+
+/// Whether a resource policy names roles of the account (which a role whose name is generated
+/// at deploy time may or may not be).
+fn names_roles_of(policy: Option<&LoadedPolicy>, account: &str) -> bool {
+    let needle = format!(":iam::{account}:role/");
+    policy.is_some_and(|p| p.mentions.iter().any(|m| m.contains(&needle)))
 }

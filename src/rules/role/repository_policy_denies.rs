@@ -30,7 +30,10 @@ pub(super) fn report(cx: &mut Context, _facts: &Facts, view: &RoleView, pulls: &
     // side is not checked. (Cross-account, it is ROLE011.)
     for p in pulls.iter().filter(|p| !p.cross) {
         if let Some(why) = &p.policy_unknown {
-            cx.skip(&[&RULE], format!("repository policies are not known: {why}"));
+            cx.skip(
+                &[&RULE],
+                format!("repository policies are not known: {why}"),
+            );
         }
     }
     for p in pulls.iter().filter(|p| !p.resource.is_empty()) {
