@@ -12,15 +12,15 @@ use ecs_preflight::net::{
 use ecs_preflight::state::ec2::Ec2State;
 use serde_json::{Value, json};
 
-const REGION: &str = "us-east-1";
-const VPCS: usize = 5;
-const SUBNETS: usize = 500;
-const ROUTE_TABLES: usize = 200;
-const ENDPOINTS: usize = 1000;
-const GROUPS: usize = 2000;
-const TASKS: usize = 10_000;
+pub const REGION: &str = "us-east-1";
+pub const VPCS: usize = 5;
+pub const SUBNETS: usize = 500;
+pub const ROUTE_TABLES: usize = 200;
+pub const ENDPOINTS: usize = 1000;
+pub const GROUPS: usize = 2000;
+pub const TASKS: usize = 10_000;
 
-fn state() -> Value {
+pub fn state() -> Value {
     let subnets_per_vpc = SUBNETS / VPCS;
     let tables_per_vpc = ROUTE_TABLES / VPCS;
     let groups_per_vpc = GROUPS / VPCS;
@@ -141,6 +141,7 @@ fn tasks() -> Vec<(TaskNetwork, Needs)> {
                         format!("sg-{v}-{}", (i * 7) % groups_per_vpc),
                     ]
                 },
+                security_groups_unknown: None,
                 assign_public_ip: if i % 3 == 0 {
                     AssignPublicIp::Enabled
                 } else {

@@ -23,15 +23,18 @@ pub fn main(cli: Cli) -> i32 {
             EXIT_OK
         }
         Command::Explain { rule } => explain(&rule),
-        Command::Snapshot(_) => {
-            eprintln!(
-                "error: `snapshot` reads the live account and is not available yet in this version; \
-                 assemble a state file with the AWS CLI as described in the README"
-            );
-            EXIT_ERROR
-        }
+        #[cfg(feature = "aws")]
+        Command::Snapshot(args) => crate::aws::run::snapshot(&args),
+        #[cfg(not(feature = "aws"))]
+        Command::Snapshot(_) => usage_error(NO_AWS_SUPPORT),
     }
 }
+
+/// `check --aws` and `snapshot` in a build without the `aws` feature.
+#[cfg(not(feature = "aws"))]
+const NO_AWS_SUPPORT: &str = "this build of ecs-preflight has no AWS support (it was built \
+     without the `aws` feature), so it cannot read the live account; pass state files with \
+     --state, or build with the default features";
 
 fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -81,16 +84,19 @@ fn check(args: CheckArgs) -> i32 {
             return usage_error(&format!("`{}`: no such file or folder", p.display()));
         }
     }
+    if !args.aws && (args.cluster.is_some() || args.profile.is_some()) {
+        return usage_error("--cluster and --profile read the live account: add --aws");
+    }
+    #[cfg(not(feature = "aws"))]
     if args.aws {
-        return usage_error(
-            "`--aws` is not available yet in this version; pass state files with --state",
-        );
+        return usage_error(NO_AWS_SUPPORT);
     }
     let loaded = match load_config(&args, &paths[0]) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let options = match run_options(&args, paths, loaded.as_ref()) {
+    #[allow(unused_mut)]
+    let mut options = match run_options(&args, paths, loaded.as_ref()) {
         Ok(o) => o,
         Err(message) => return usage_error(&message),
     };
@@ -107,7 +113,37 @@ fn check(args: CheckArgs) -> i32 {
         },
         (None, None) => FailOn::Error,
     };
-    let report = check::run(&options);
+    // --aws reads the account once; the check after --fix reuses what was read.
+    #[cfg(feature = "aws")]
+    let live = if args.aws {
+        match live_state(&args, &mut options) {
+            Ok(live) => Some(live),
+            Err(message) => return usage_error(&message),
+        }
+    } else {
+        None
+    };
+    let run = |options: &RunOptions| -> Report {
+        #[cfg(feature = "aws")]
+        if let Some(live) = &live {
+            return check::run_with_live_state(options, &live.files, live.skips.clone());
+        }
+        check::run(options)
+    };
+    let mut report = run(&options);
+    // --fix: apply the safe fixes, then check again and report what remains.
+    let mut fixed = None;
+    if args.fix {
+        let resolve = crate::model::recognize::ResolveSettings {
+            account: options.settings.account.clone(),
+            region: options.settings.region.clone(),
+        };
+        let outcome = crate::fix::apply(&report, &resolve);
+        if outcome.files_written > 0 {
+            report = run(&options);
+        }
+        fixed = Some(outcome);
+    }
     let format = match args.format {
         Format::Human => OutputFormat::Human,
         Format::Json => OutputFormat::Json,
@@ -118,9 +154,12 @@ fn check(args: CheckArgs) -> i32 {
         && args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let text = render::render(&report, format, RenderOptions { color, width: None });
-    if let Err(message) = write_output(args.output.as_deref(), &text) {
+    let options = RenderOptions { color, width: None };
+    if let Err(message) = write_report(&report, format, options, args.output.as_deref()) {
         return usage_error(&message);
+    }
+    if let (Some(outcome), OutputFormat::Human) = (&fixed, format) {
+        eprint!("{}", crate::fix::describe(outcome));
     }
     if format == OutputFormat::Human && args.output.is_some() {
         // The report went to a file; still say in the terminal how it ended.
@@ -146,18 +185,29 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
     }
 }
 
-fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
-    match path {
-        Some(p) => {
-            std::fs::write(p, text).map_err(|e| format!("cannot write `{}`: {e}", p.display()))
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-            Ok(())
-        }
+fn write_report(
+    report: &Report,
+    format: OutputFormat,
+    options: RenderOptions,
+    path: Option<&Path>,
+) -> Result<(), String> {
+    let mut sink: Box<dyn Write> = match path {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| format!("cannot write `{}`: {e}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let result = match format {
+        OutputFormat::Human => render::human::write(report, options, &mut sink),
+        _ => sink.write_all(render::render(report, format, options).as_bytes()),
+    };
+    let result = result.and_then(|_| sink.flush());
+    match (result, path) {
+        (Ok(()), _) => Ok(()),
+        // A closed pipe (`| head`) is not an error worth a message.
+        (Err(e), None) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        (Err(e), Some(p)) => Err(format!("cannot write `{}`: {e}", p.display())),
+        (Err(e), None) => Err(format!("cannot write the report: {e}")),
     }
 }
 
@@ -314,6 +364,7 @@ fn run_options(
         vulnerabilities_warn_on: vulnerabilities
             .and_then(|v| v.warn_on.as_ref())
             .map(|s| s.get_ref().clone()),
+        now: None,
     };
     if let Some(service) = &args.service {
         if !service.is_file() {
@@ -331,4 +382,28 @@ fn run_options(
         per_file_ignores,
         ignore_base,
     })
+}
+
+/// `check --aws`: reads the account for what the inputs reference. The region read becomes the
+/// deployment region when neither `--region` nor the config gives one.
+#[cfg(feature = "aws")]
+fn live_state(
+    args: &CheckArgs,
+    options: &mut RunOptions,
+) -> Result<crate::aws::run::LiveState, String> {
+    let inputs = crate::aws::run::Inputs {
+        paths: &options.paths,
+        region: options.settings.region.clone(),
+        account: options.settings.account.clone(),
+        profile: args.profile.clone(),
+        cluster: args.cluster.clone(),
+        network: &options.settings.network,
+        service_file: options.service_file.as_deref(),
+    };
+    let live = crate::aws::run::for_check(&inputs, &options.enabled)?;
+    if options.settings.region.is_none() {
+        options.settings.region = Some(live.region.clone());
+        options.settings.region_source = Some("the AWS configuration".to_string());
+    }
+    Ok(live)
 }

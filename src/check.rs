@@ -71,8 +71,25 @@ struct FileResult {
 }
 
 pub fn run(options: &RunOptions) -> Report {
+    run_with_live_state(options, &[], Vec::new())
+}
+
+/// A state snapshot read from the live account (`check --aws`): loaded exactly as a state file
+/// with this name and text would be, after the `--state` files.
+#[derive(Clone, Debug)]
+pub struct LiveStateFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// `run`, with state snapshots read live and what could not be read (run summary).
+pub fn run_with_live_state(
+    options: &RunOptions,
+    live_state: &[LiveStateFile],
+    live_skips: Vec<Skip>,
+) -> Report {
     let mut report = Report::default();
-    let state = load_state(&options.state_files, &mut report);
+    let state = load_state(&options.state_files, live_state, &mut report);
     let service = options
         .service_file
         .as_ref()
@@ -114,13 +131,14 @@ pub fn run(options: &RunOptions) -> Report {
         report.files.push(file);
     }
     sort_diagnostics(&mut report);
+    report.skipped.extend(live_skips);
     report.skipped = merge_skips(report.skipped);
     report
 }
 
 /// Reads the state files into the report's first file slots; a bad one is an IN003 error and
 /// contributes nothing (its checks become unknown).
-fn load_state(paths: &[PathBuf], report: &mut Report) -> AccountState {
+fn load_state(paths: &[PathBuf], live: &[LiveStateFile], report: &mut Report) -> AccountState {
     let mut snapshots = Vec::new();
     for path in paths {
         let id = report.files.len();
@@ -158,7 +176,45 @@ fn load_state(paths: &[PathBuf], report: &mut Report) -> AccountState {
             }
         }
     }
+    for l in live {
+        let id = report.files.len();
+        let file = SourceFile::new(PathBuf::from(&l.name), l.name.clone(), l.text.clone());
+        match snapshot::load(&file, id) {
+            Ok(s) => snapshots.push(s),
+            Err(e) => {
+                // The collector writes what the loader reads; this is a bug, not bad input.
+                let mut d = input_diagnostic(
+                    &rules::input::invalid_state::RULE,
+                    e.span,
+                    format!("invalid state read from AWS: {}", e.message),
+                );
+                d.file = id;
+                report.diagnostics.push(d);
+                report.input_errors = true;
+            }
+        }
+        report.files.push(file);
+    }
     AccountState::new(snapshots)
+}
+
+/// The ECS inputs among `paths`, read as the check reads them (the live collector lists their
+/// references). Files that cannot be read or are not inputs are left out: the check reports
+/// them.
+pub fn read_documents(paths: &[PathBuf], resolve: &ResolveSettings) -> Vec<Document> {
+    find_candidates(paths)
+        .par_iter()
+        .filter_map(|c| {
+            let file = SourceFile::read(&c.path, display_name(&c.path)).ok()?;
+            if !c.named && !recognize::may_be_input(&file.text) {
+                return None;
+            }
+            match recognize::read_document(&file, resolve) {
+                Recognized::Document(doc) => Some(doc),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// A `--service` file, read and parsed into the report's files. A bad one is an IN002 error.
@@ -248,10 +304,15 @@ fn sort_diagnostics(report: &mut Report) {
 /// The same reason for the same rules, from many task definitions, is listed once.
 fn merge_skips(skips: Vec<Skip>) -> Vec<Skip> {
     let mut by_reason: Vec<(String, BTreeSet<&'static str>)> = Vec::new();
+    // An index by reason: thousands of task definitions give thousands of reasons.
+    let mut index: HashMap<String, usize> = HashMap::new();
     for s in skips {
-        match by_reason.iter_mut().find(|(r, _)| *r == s.reason) {
-            Some((_, rules)) => rules.extend(s.rules),
-            None => by_reason.push((s.reason, s.rules.into_iter().collect())),
+        match index.get(&s.reason) {
+            Some(&i) => by_reason[i].1.extend(s.rules),
+            None => {
+                index.insert(s.reason.clone(), by_reason.len());
+                by_reason.push((s.reason, s.rules.into_iter().collect()));
+            }
         }
     }
     let mut out: Vec<Skip> = by_reason

@@ -98,12 +98,24 @@ pub struct SnapshotArgs {
     pub out: PathBuf,
     /// Inputs whose references decide what is captured (default: the current folder)
     pub paths: Vec<PathBuf>,
+    /// The deployment region (default: the AWS profile's or AWS_REGION)
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// AWS profile to read with
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+    /// Also capture this cluster's services of the task definitions' families
     #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
+    /// An ECS service definition whose subnets and security groups to capture
+    #[arg(long, value_name = "FILE")]
+    pub service: Option<PathBuf>,
+    /// Subnets to capture (comma-separated), as given to `check --subnets`
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub subnets: Vec<String>,
+    /// Security groups to capture (comma-separated)
+    #[arg(long = "security-groups", value_delimiter = ',', value_name = "IDS")]
+    pub security_groups: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]

@@ -6,11 +6,14 @@
 //! `rules` are pure functions from model and state to diagnostics, `render` prints them.
 
 pub mod app;
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod ecr;
+pub mod fix;
 pub mod iam;
 pub mod model;
 pub mod net;

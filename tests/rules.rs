@@ -15,7 +15,7 @@ fn fixture_dir() -> PathBuf {
 /// A fixture `NAME.EXT` may come with companions in the same folder:
 /// `NAME.state.json` / `NAME.state-2.json` (state files), `NAME.service.json` (`--service`),
 /// and `NAME.args` (`key = value` lines: region, account, subnets, security-groups,
-/// assign-public-ip, launch-type, require-digest).
+/// assign-public-ip, launch-type, require-digest, now).
 fn run(path: &Path, code: &'static str) -> Report {
     let stem = path
         .file_name()
@@ -62,6 +62,12 @@ fn run(path: &Path, code: &'static str) -> Report {
                 "assign-public-ip" => settings.network.assign_public_ip = Some(value == "ENABLED"),
                 "launch-type" => settings.network.launch_type = Some(value),
                 "require-digest" => settings.require_digest = value == "true",
+                "now" => {
+                    settings.now = Some(
+                        ecs_preflight::state::ecr::Timestamp::parse_iso8601(&value)
+                            .expect("now = ISO-8601"),
+                    )
+                }
                 other => panic!("unknown key {other} in {}", companion(".args").display()),
             }
         }

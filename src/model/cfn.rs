@@ -42,11 +42,17 @@ pub fn read(root: &Node, settings: &ResolveSettings) -> Document {
                 containers_unknown,
             });
         }
+        let condition = member
+            .value
+            .get("Condition")
+            .and_then(Node::as_str)
+            .map(|name| (name.to_string(), resolver.condition_value(name)));
         resources.push(Resource {
             id: member.key.clone(),
             kind,
             id_span: member.key_span,
             properties,
+            condition,
         });
     }
     Document {

@@ -37,6 +37,10 @@ pub struct Resource {
     pub kind: String,
     pub id_span: Span,
     pub properties: Node,
+    /// A CloudFormation resource's `Condition`: its name and value (None when it cannot be
+    /// evaluated, e.g. it depends on a parameter without a default). A resource whose
+    /// condition is false is not created.
+    pub condition: Option<(String, Option<bool>)>,
 }
 
 #[derive(Debug, Clone)]

@@ -14,20 +14,21 @@ pub fn is_task_definition(node: &Node) -> bool {
     node.is_object() && (node.get("containerDefinitions").is_some() || node.get("family").is_some())
 }
 
-pub fn read(root: &Node, file: &SourceFile) -> Document {
-    let items: Vec<&Node> = match &root.kind {
-        NodeKind::Array(items) => items.iter().collect(),
-        _ => vec![root],
+/// Takes the parsed document by value: the task definitions own their parts of it, with no copy.
+pub fn read(root: Node, file: &SourceFile) -> Document {
+    let items: Vec<Node> = match root.kind {
+        NodeKind::Array(items) => items,
+        kind => vec![Node {
+            kind,
+            span: root.span,
+        }],
     };
     let many = items.len() > 1;
     let task_definitions = items
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            let props = item
-                .get("taskDefinition")
-                .filter(|n| n.is_object())
-                .unwrap_or(item);
+            let props = unwrap_describe_output(item);
             let family = props.get("family");
             let label = match family.and_then(Node::as_str) {
                 Some(f) if !f.is_empty() => f.to_string(),
@@ -47,7 +48,7 @@ pub fn read(root: &Node, file: &SourceFile) -> Document {
                 origin: Origin::Native,
                 style: KeyStyle::Camel,
                 container_style: KeyStyle::Camel,
-                props: props.clone(),
+                props,
                 anchor,
                 containers_unknown: None,
             }
@@ -58,6 +59,26 @@ pub fn read(root: &Node, file: &SourceFile) -> Document {
         task_definitions,
         resources: Vec::new(),
         problems: Vec::new(),
+    }
+}
+
+/// `{"taskDefinition": {…}, "tags": […]}` → the inner object; anything else as it is.
+fn unwrap_describe_output(item: Node) -> Node {
+    let is_wrapper = item.get("taskDefinition").is_some_and(Node::is_object);
+    if !is_wrapper {
+        return item;
+    }
+    match item.kind {
+        NodeKind::Object(members) => members
+            .into_iter()
+            .rev()
+            .find(|m| m.key == "taskDefinition")
+            .map(|m| m.value)
+            .unwrap_or_else(|| Node::new(NodeKind::Null, item.span)),
+        kind => Node {
+            kind,
+            span: item.span,
+        },
     }
 }
 

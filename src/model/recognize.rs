@@ -60,7 +60,7 @@ pub fn read_document(file: &SourceFile, settings: &ResolveSettings) -> Recognize
     match classify(&root) {
         Some(Format::CloudFormation) => Recognized::Document(cfn::read(&root, settings)),
         Some(Format::TerraformPlan) => Recognized::Document(tfplan::read(&root, &file.text)),
-        Some(Format::TaskDefinitionJson) => Recognized::Document(native::read(&root, file)),
+        Some(Format::TaskDefinitionJson) => Recognized::Document(native::read(root, file)),
         None => Recognized::NotAnInput(not_an_input_reason(file, &root)),
     }
 }

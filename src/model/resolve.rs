@@ -19,6 +19,8 @@ pub struct Resolver<'t> {
     mappings: Option<&'t Node>,
     conditions: Option<&'t Node>,
     resources: HashMap<&'t str, &'t str>,
+    /// Logical ID → literal `RepositoryName` of the template's ECR repositories.
+    ecr_repository_names: HashMap<&'t str, &'t str>,
 }
 
 /// Bounds recursion through `Condition` references (which may be circular in a broken template).
@@ -53,6 +55,21 @@ impl<'t> Resolver<'t> {
                     .collect()
             })
             .unwrap_or_default();
+        let ecr_repository_names = template
+            .get("Resources")
+            .map(|r| {
+                r.members()
+                    .iter()
+                    .filter(|m| {
+                        m.value.get("Type").and_then(Node::as_str) == Some("AWS::ECR::Repository")
+                    })
+                    .filter_map(|m| {
+                        let name = m.value.get("Properties")?.get("RepositoryName")?.as_str()?;
+                        Some((m.key.as_str(), name))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Resolver {
             account,
             region,
@@ -60,6 +77,7 @@ impl<'t> Resolver<'t> {
             mappings: template.get("Mappings"),
             conditions: template.get("Conditions"),
             resources,
+            ecr_repository_names,
         }
     }
 
@@ -120,13 +138,7 @@ impl<'t> Resolver<'t> {
                     _ => return unresolved("malformed `Fn::GetAtt`".into()),
                 };
                 if self.resources.contains_key(id.as_str()) {
-                    Some(Node::new(
-                        NodeKind::ResourceRef {
-                            id,
-                            attribute: Some(attribute),
-                        },
-                        span,
-                    ))
+                    Some(self.attribute(&id, &attribute, span))
                 } else {
                     unresolved(format!(
                         "`Fn::GetAtt` of `{id}`, which is not a resource of this template"
@@ -184,6 +196,10 @@ impl<'t> Resolver<'t> {
                 if let Some(param) = self.parameters.get(target) {
                     return Some(self.parameter_value(target, param, span));
                 }
+                if let Some(name) = self.ecr_repository_name(target) {
+                    // `Ref` of a repository is its name.
+                    return Some(Node::new(NodeKind::String(name.to_string()), span));
+                }
                 if self.resources.contains_key(target) {
                     return Some(Node::new(
                         NodeKind::ResourceRef {
@@ -198,6 +214,44 @@ impl<'t> Resolver<'t> {
                 ))
             }
         }
+    }
+
+    /// `Fn::GetAtt` of a resource of this template: a link, except for the attributes of an ECR
+    /// repository with a literal name, which are known strings once the account and region are.
+    fn attribute(&self, id: &str, attribute: &str, span: Span) -> Node {
+        let link = || {
+            Node::new(
+                NodeKind::ResourceRef {
+                    id: id.to_string(),
+                    attribute: Some(attribute.to_string()),
+                },
+                span,
+            )
+        };
+        let (Some(name), Some(account), Some(region)) =
+            (self.ecr_repository_name(id), &self.account, &self.region)
+        else {
+            return link();
+        };
+        let suffix = if region.starts_with("cn-") {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        let value = match attribute {
+            "RepositoryUri" => format!("{account}.dkr.ecr.{region}.{suffix}/{name}"),
+            "Arn" => format!(
+                "arn:{}:ecr:{region}:{account}:repository/{name}",
+                partition_of_region(region)
+            ),
+            _ => return link(),
+        };
+        Node::new(NodeKind::String(value), span)
+    }
+
+    /// The literal `RepositoryName` of an `AWS::ECR::Repository` of this template.
+    fn ecr_repository_name(&self, id: &str) -> Option<&'t str> {
+        self.ecr_repository_names.get(id).copied()
     }
 
     /// A parameter's value is its default (the value a deploy without overrides uses).
@@ -258,13 +312,7 @@ impl<'t> Resolver<'t> {
                 Some(local) => self.resolve(local),
                 None if name.contains('.') => {
                     let (id, attr) = name.split_once('.').unwrap_or((name, ""));
-                    Some(Node::new(
-                        NodeKind::ResourceRef {
-                            id: id.to_string(),
-                            attribute: Some(attr.to_string()),
-                        },
-                        span,
-                    ))
+                    Some(self.attribute(id, attr, span))
                 }
                 None => self.reference(name, span),
             };
@@ -416,6 +464,11 @@ impl<'t> Resolver<'t> {
     }
 
     /// Evaluates a named condition when every input is known.
+    /// The value of a named condition, when it can be evaluated.
+    pub fn condition_value(&self, name: &str) -> Option<bool> {
+        self.condition(name, 0)
+    }
+
     fn condition(&self, name: &str, depth: usize) -> Option<bool> {
         let node = self.conditions?.get(name)?;
         self.condition_expr(node, depth + 1)
@@ -509,6 +562,8 @@ Conditions:
   IsProd: !Equals [!Ref Env, prod]
 Resources:
   Role: {Type: AWS::IAM::Role}
+  Repo: {Type: AWS::ECR::Repository, Properties: {RepositoryName: shop/web}}
+  Unnamed: {Type: AWS::ECR::Repository}
   Td:
     Type: AWS::ECS::TaskDefinition
     Properties:
@@ -524,6 +579,9 @@ Resources:
       J: !ImportValue Other
       K: !Sub ["${X}-${!Y}", {X: !Ref Env}]
       L: !Sub "${Role.Arn}"
+      M: !Sub "${Repo.RepositoryUri}:1.0"
+      N: !Ref Repo
+      O: !GetAtt Unnamed.RepositoryUri
 "#;
 
     fn prop(name: &str, account: Option<&str>, region: Option<&str>) -> Option<Node> {
@@ -566,6 +624,24 @@ Resources:
         assert!(reason(prop("J", None, None).unwrap()).contains("Fn::ImportValue"));
         assert!(reason(prop("H", None, None).unwrap()).contains("--region"));
         assert!(reason(prop("L", None, None).unwrap()).contains("Role"));
+    }
+
+    #[test]
+    fn ecr_repositories_with_a_literal_name_resolve() {
+        let (a, r) = (Some("111122223333"), Some("us-east-1"));
+        assert_eq!(
+            prop("M", a, r).unwrap().as_str(),
+            Some("111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web:1.0")
+        );
+        assert_eq!(prop("N", None, None).unwrap().as_str(), Some("shop/web"));
+        assert!(matches!(
+            prop("M", None, r).unwrap().kind,
+            NodeKind::Unresolved(_)
+        ));
+        assert!(matches!(
+            prop("O", a, r).unwrap().kind,
+            NodeKind::ResourceRef { .. }
+        ));
     }
 
     #[test]

@@ -12,6 +12,10 @@ use crate::span::Span;
 
 use super::{Document, Format, KeyStyle, Origin, Problem, Resource, TaskDefinition};
 
+/// The reason given for a computed attribute the configuration does not set (its value is the
+/// provider's default, known only after apply): readers may rely on the default it stands for.
+pub const NOT_CONFIGURED: &str = "not set in the configuration: the provider computes it";
+
 pub fn read(root: &Node, text: &str) -> Document {
     let mut doc = Document {
         format: Format::TerraformPlan,
@@ -29,7 +33,11 @@ pub fn read(root: &Node, text: &str) -> Document {
     if let Some(module) = module {
         collect_resources(module, &mut resources);
     }
-    for res in resources {
+    let addresses: Vec<&str> = resources
+        .iter()
+        .filter_map(|r| r.get("address").and_then(Node::as_str))
+        .collect();
+    for res in &resources {
         let Some(address) = res.get("address").and_then(Node::as_str) else {
             continue;
         };
@@ -41,7 +49,16 @@ pub fn read(root: &Node, text: &str) -> Document {
         let values = res.get("values").unwrap_or(&empty);
         let unknown = unknowns.get(address).copied();
         let exprs = expressions.get(&config_address(address)).copied();
-        let values = with_unknowns(values, unknown, exprs, module_prefix(address), address_span);
+        let linker = Linker {
+            instance_key: address
+                .rfind('[')
+                .filter(|_| address.ends_with(']'))
+                .map(|i| address[i..].to_string()),
+            prefix: module_prefix(address),
+            at: address_span,
+            addresses: &addresses,
+        };
+        let values = linker.object(values, unknown, exprs);
         if kind == "aws_ecs_task_definition" {
             doc.task_definitions.push(task_definition(
                 address,
@@ -56,6 +73,7 @@ pub fn read(root: &Node, text: &str) -> Document {
             kind: kind.to_string(),
             id_span: address_span,
             properties: values,
+            condition: None,
         });
     }
     doc
@@ -152,54 +170,211 @@ fn module_prefix(address: &str) -> String {
     prefix
 }
 
-/// Adds, for top-level attributes unknown until apply, an `Unresolved` value (or a link to the
-/// resource the configuration takes it from).
-fn with_unknowns(
-    values: &Node,
-    unknown: Option<&Node>,
-    exprs: Option<&Node>,
+/// Adds, for attributes unknown until apply (top-level, and inside nested blocks such as
+/// `network_configuration` or `route`), an `Unresolved` value or a link to the resources the
+/// configuration takes it from (`subnets = [aws_subnet.a.id, aws_subnet.b.id]` → two links).
+struct Linker<'a> {
+    /// `[0]` / `["a"]` of a resource made with `count` / `for_each`: `aws_subnet.x[count.index]`
+    /// in its configuration means the instance with the same key.
+    instance_key: Option<String>,
     prefix: String,
     at: Span,
-) -> Node {
-    let mut members: Vec<Member> = values
-        .members()
-        .iter()
-        .filter(|m| !m.value.is_null())
-        .cloned()
-        .collect();
-    for m in unknown.map(Node::members).unwrap_or(&[]) {
-        if m.value.kind != NodeKind::Bool(true) || members.iter().any(|v| v.key == m.key) {
-            continue;
-        }
-        let link = exprs
-            .and_then(|e| e.get(&m.key))
-            .and_then(|e| e.get("references"))
-            .and_then(|refs| {
-                // ["aws_iam_role.exec.arn", "aws_iam_role.exec"]: the first names the attribute.
-                let first = refs.items().first()?.as_str()?;
-                let parts: Vec<&str> = first.split('.').collect();
-                if parts.len() < 2
-                    || parts[0] == "var"
-                    || parts[0] == "local"
-                    || parts[0] == "data"
-                    || parts[0] == "module"
+    /// Every resource address of the plan, to expand `aws_subnet.private[*].id`.
+    addresses: &'a [&'a str],
+}
+
+impl Linker<'_> {
+    fn object(&self, values: &Node, unknown: Option<&Node>, exprs: Option<&Node>) -> Node {
+        let mut members: Vec<Member> = Vec::new();
+        for m in values.members().iter().filter(|m| !m.value.is_null()) {
+            let nested_unknown = unknown.and_then(|u| u.get(&m.key));
+            let nested_exprs = exprs.and_then(|e| e.get(&m.key));
+            let value = match (&m.value.kind, nested_unknown.map(|u| &u.kind)) {
+                // A block list (`network_configuration`, `route`): link inside each block.
+                (NodeKind::Array(items), Some(NodeKind::Array(flags)))
+                    if items.iter().all(Node::is_object) && !items.is_empty() =>
                 {
-                    return None;
+                    let blocks: Vec<Node> = items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| {
+                            let block_exprs =
+                                nested_exprs.and_then(|e| block_exprs(e, item, i, items.len()));
+                            self.object(item, flags.get(i), block_exprs)
+                        })
+                        .collect();
+                    Node::new(NodeKind::Array(blocks), m.value.span)
                 }
-                let id = format!("{prefix}{}.{}", parts[0], parts[1]);
-                let attribute = parts.get(2).map(|s| s.to_string());
-                Some(NodeKind::ResourceRef { id, attribute })
+                // A list of values some of which are unknown.
+                (NodeKind::Array(_), Some(NodeKind::Array(flags)))
+                    if flags.iter().any(|f| f.kind == NodeKind::Bool(true)) =>
+                {
+                    self.link(&m.key, nested_exprs, true, m.value.span)
+                }
+                _ => m.value.clone(),
+            };
+            members.push(Member {
+                key: m.key.clone(),
+                key_span: m.key_span,
+                value,
             });
-        let kind = link.unwrap_or_else(|| {
-            NodeKind::Unresolved(format!("`{}` is known only after apply", m.key))
-        });
-        members.push(Member {
-            key: m.key.clone(),
-            key_span: at,
-            value: Node::new(kind, at),
-        });
+        }
+        for m in unknown.map(Node::members).unwrap_or(&[]) {
+            if members.iter().any(|v| v.key == m.key) {
+                continue;
+            }
+            // Planned values omit unknown attributes, so their shape is not told: list
+            // attributes are named in the plural (`subnets`, `security_group_ids`).
+            let list = matches!(m.value.kind, NodeKind::Array(_))
+                || m.key.ends_with('s')
+                || m.key.ends_with("_ids");
+            let wholly_unknown = m.value.kind == NodeKind::Bool(true)
+                || m.value
+                    .items()
+                    .iter()
+                    .any(|f| f.kind == NodeKind::Bool(true));
+            if !wholly_unknown {
+                continue;
+            }
+            let value = self.link(&m.key, exprs.and_then(|e| e.get(&m.key)), list, self.at);
+            members.push(Member {
+                key: m.key.clone(),
+                key_span: self.at,
+                value,
+            });
+        }
+        Node::new(NodeKind::Object(members), values.span)
     }
-    Node::new(NodeKind::Object(members), values.span)
+
+    /// The value of an unknown attribute: links to the resources its expression references,
+    /// or `Unresolved`.
+    fn link(&self, key: &str, expr: Option<&Node>, list: bool, span: Span) -> Node {
+        let unresolved = |why: String| Node::new(NodeKind::Unresolved(why), span);
+        let Some(expr) = expr else {
+            return unresolved(format!(
+                "`{key}` is known only after apply ({NOT_CONFIGURED})"
+            ));
+        };
+        let Some(refs) = expr.get("references") else {
+            return unresolved(format!("`{key}` is known only after apply"));
+        };
+        let refs: Vec<&str> = refs.items().iter().filter_map(Node::as_str).collect();
+        let mut links: Vec<(String, Option<String>)> = Vec::new();
+        let mut bare: Vec<String> = Vec::new();
+        let indexed = refs
+            .iter()
+            .any(|r| matches!(*r, "count.index" | "each.key" | "each.value"));
+        for r in refs
+            .iter()
+            .filter(|r| !matches!(**r, "count.index" | "each.key" | "each.value"))
+        {
+            let parts = split_reference(r);
+            if parts.len() < 2
+                || matches!(
+                    parts[0],
+                    "var" | "local" | "data" | "module" | "each" | "count" | "path" | "terraform"
+                )
+            {
+                return unresolved(format!("`{key}` is known only after apply"));
+            }
+            let id = format!("{}{}.{}", self.prefix, parts[0], parts[1]);
+            match parts.get(2) {
+                Some(attribute) => {
+                    if !links.iter().any(|(l, _)| *l == id) {
+                        links.push((id, Some(attribute.to_string())));
+                    }
+                }
+                None => bare.push(id),
+            }
+        }
+        // `aws_subnet.private[*].id` references only `aws_subnet.private`: every instance.
+        for id in bare {
+            let covered = links
+                .iter()
+                .any(|(l, _)| *l == id || l.starts_with(&format!("{id}[")));
+            if covered {
+                continue;
+            }
+            let same_key = match (&self.instance_key, indexed) {
+                (Some(key), true) => Some(format!("{id}{key}")),
+                _ => None,
+            };
+            let instances: Vec<&str> = self
+                .addresses
+                .iter()
+                .copied()
+                .filter(|a| match &same_key {
+                    Some(wanted) => a == wanted,
+                    None => *a == id || a.starts_with(&format!("{id}[")),
+                })
+                .collect();
+            if instances.is_empty() || (!list && instances.len() > 1) {
+                return unresolved(format!("`{key}` is known only after apply"));
+            }
+            for instance in instances {
+                links.push((instance.to_string(), Some("id".to_string())));
+            }
+        }
+        let to_node = |(id, attribute): (String, Option<String>)| {
+            Node::new(NodeKind::ResourceRef { id, attribute }, span)
+        };
+        match (list, links.len()) {
+            (_, 0) => unresolved(format!("`{key}` is known only after apply")),
+            (false, 1) => to_node(links.remove(0)),
+            (false, _) => unresolved(format!("`{key}` is known only after apply")),
+            (true, _) => Node::new(
+                NodeKind::Array(links.into_iter().map(to_node).collect()),
+                span,
+            ),
+        }
+    }
+}
+
+/// `aws_subnet.a[0].id` → [`aws_subnet`, `a[0]`, `id`]; `aws_subnet.a["x"]` keeps its key.
+fn split_reference(reference: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0;
+    let mut start = 0;
+    for (i, c) in reference.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            '.' if depth == 0 => {
+                parts.push(&reference[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&reference[start..]);
+    parts
+}
+
+/// The configuration block that goes with planned block `i` of `n`: by position when the
+/// configuration lists as many blocks, else (sets such as `route`) the block whose constant
+/// values all agree with the planned ones, when exactly one does.
+fn block_exprs<'a>(exprs: &'a Node, planned: &Node, i: usize, n: usize) -> Option<&'a Node> {
+    let blocks = exprs.items();
+    if blocks.len() == 1 && n == 1 {
+        return blocks.first();
+    }
+    let agrees = |block: &Node| {
+        block
+            .members()
+            .iter()
+            .all(|m| match m.value.get("constant_value") {
+                Some(constant) => planned
+                    .get(&m.key)
+                    .is_none_or(|p| p.scalar_text() == constant.scalar_text()),
+                None => true,
+            })
+    };
+    let matching: Vec<&Node> = blocks.iter().filter(|b| agrees(b)).collect();
+    match matching.as_slice() {
+        [only] => Some(only),
+        _ if blocks.len() == n && n > 0 && matching.len() == n => blocks.get(i),
+        _ => None,
+    }
 }
 
 fn task_definition(

@@ -203,8 +203,10 @@ impl TaskGroups {
     fn resolve(index: &NetIndex, task: &TaskNetwork, vpc_id: Option<&str>) -> TaskGroups {
         let mut ids = task.security_groups.clone();
         ids.dedup();
-        let mut unresolved = None;
-        if ids.is_empty() {
+        let mut unresolved = task.security_groups_unknown.clone();
+        if unresolved.is_some() {
+            ids.clear();
+        } else if ids.is_empty() {
             // No group named: ECS uses the VPC's default security group (§6.2).
             match vpc_id.map(|vpc| (vpc, index.ec2.default_security_group(vpc))) {
                 Some((_, Lookup::Found(group))) => ids.extend(group.group_id.clone()),
@@ -828,6 +830,7 @@ mod tests {
         TaskNetwork {
             subnets: subnets.iter().map(|s| s.to_string()).collect(),
             security_groups: groups.iter().map(|s| s.to_string()).collect(),
+            security_groups_unknown: None,
             assign_public_ip: assign,
             launch_type: LaunchType::Fargate,
             platform_version: None,

@@ -39,6 +39,9 @@ pub struct NetIndex<'a> {
     endpoints_by_service: HashMap<&'a str, HashMap<ServiceKind, Vec<&'a VpcEndpoint>>>,
     /// Endpoints of a service that name no VPC: they might be in any VPC.
     endpoints_without_vpc: HashMap<ServiceKind, String>,
+    /// VPCs with an endpoint whose service name is not known (an unresolved template
+    /// expression): it might serve any service there.
+    endpoints_unknown_service: HashMap<&'a str, String>,
     /// What an endpoint's security groups let in on 443, merged over its groups.
     endpoint_ingress: HashMap<&'a str, HttpsPeers>,
     /// The CIDRs of an endpoint's subnets (where its network interfaces are).
@@ -49,9 +52,19 @@ impl<'a> NetIndex<'a> {
     /// Builds the index. `state` is `None` when the snapshot has no `ec2` section: every
     /// answer is then unknown, with that reason.
     pub fn new(state: Option<&'a Ec2State>, region: &str) -> NetIndex<'a> {
-        let ec2 = match state {
-            Some(state) => Ec2Index::new(state),
-            None => Ec2Index::default(),
+        NetIndex::with_template(None, state, region)
+    }
+
+    /// Builds the index of a template's network layered over a state's (see
+    /// [`Ec2Index::layered`]): both `None` makes every answer unknown.
+    pub fn with_template(
+        template: Option<&'a Ec2State>,
+        state: Option<&'a Ec2State>,
+        region: &str,
+    ) -> NetIndex<'a> {
+        let ec2 = match (template, state) {
+            (None, None) => Ec2Index::default(),
+            _ => Ec2Index::layered(template, state),
         };
         let mut index = NetIndex {
             ec2,
@@ -62,11 +75,18 @@ impl<'a> NetIndex<'a> {
             egress_peers: HashMap::new(),
             endpoints_by_service: HashMap::new(),
             endpoints_without_vpc: HashMap::new(),
+            endpoints_unknown_service: HashMap::new(),
             endpoint_ingress: HashMap::new(),
             endpoint_cidrs: HashMap::new(),
         };
-        let Some(state) = state else { return index };
+        for layer in template.into_iter().chain(state) {
+            index.add_layer(layer);
+        }
+        index
+    }
 
+    fn add_layer(&mut self, state: &'a Ec2State) {
+        let index = self;
         for subnet in state.subnets.iter().flatten() {
             let Some(id) = subnet.subnet_id.as_deref() else {
                 continue;
@@ -116,11 +136,24 @@ impl<'a> NetIndex<'a> {
         for endpoint in state.vpc_endpoints.iter().flatten() {
             index.add_endpoint(endpoint);
         }
-        index
     }
 
     fn add_endpoint(&mut self, endpoint: &'a VpcEndpoint) {
         let Some(name) = endpoint.service_name.as_deref() else {
+            let id = endpoint.vpc_endpoint_id.as_deref().unwrap_or("an endpoint");
+            let reason = format!("the service name of endpoint {id} is not known");
+            match endpoint.vpc_id.as_deref() {
+                Some(vpc) => {
+                    self.endpoints_unknown_service.entry(vpc).or_insert(reason);
+                }
+                None => {
+                    for kind in ALL_KINDS {
+                        self.endpoints_without_vpc
+                            .entry(kind)
+                            .or_insert(reason.clone());
+                    }
+                }
+            }
             return;
         };
         let Some(kind) = ALL_KINDS
@@ -247,6 +280,9 @@ impl<'a> NetIndex<'a> {
             return Err(reason);
         }
         if let Some(reason) = self.endpoints_without_vpc.get(&kind) {
+            return Err(reason.clone());
+        }
+        if let Some(reason) = self.endpoints_unknown_service.get(vpc_id) {
             return Err(reason.clone());
         }
         let endpoints = self

@@ -16,6 +16,7 @@ pub mod endpoints;
 pub mod help;
 pub mod index;
 pub mod needs;
+pub mod placement;
 pub mod report;
 pub mod routes;
 pub mod security_groups;

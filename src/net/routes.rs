@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::net::cidr::Ipv4Cidr;
-use crate::state::ec2::{Ec2Index, NatGateway, Route, RouteTable};
+use crate::state::ec2::{Ec2Index, NatGateway, Route, RouteTable, TemplateRouteTarget};
 use crate::state::lookup::Lookup;
 
 /// The target of a route.
@@ -31,10 +31,27 @@ pub enum RouteTarget {
     OtherGateway(String),
     /// No target field at all.
     Missing,
+    /// A template route whose target is an expression that cannot be resolved; why.
+    Unresolved(String),
 }
 
 impl RouteTarget {
     pub fn of(route: &Route) -> RouteTarget {
+        match &route.template_target {
+            Some(TemplateRouteTarget::InternetGateway(id)) => {
+                return RouteTarget::InternetGateway(id.clone());
+            }
+            Some(TemplateRouteTarget::VirtualPrivateGateway(id)) => {
+                return RouteTarget::VirtualPrivateGateway(id.clone());
+            }
+            Some(TemplateRouteTarget::VpcEndpoint(id)) => {
+                return RouteTarget::VpcEndpoint(id.clone());
+            }
+            Some(TemplateRouteTarget::Unresolved(why)) => {
+                return RouteTarget::Unresolved(why.clone());
+            }
+            None => {}
+        }
         let owned = |s: &String| s.clone();
         if let Some(id) = route.nat_gateway_id.as_ref() {
             return RouteTarget::NatGateway(owned(id));
@@ -93,7 +110,7 @@ impl RouteTarget {
             | RouteTarget::CoreNetwork(id)
             | RouteTarget::OtherGateway(id) => id,
             RouteTarget::Local => "local",
-            RouteTarget::Missing => "",
+            RouteTarget::Missing | RouteTarget::Unresolved(_) => "",
         }
     }
 }
@@ -116,6 +133,9 @@ impl fmt::Display for RouteTarget {
             RouteTarget::OtherGateway(_) => "gateway",
             RouteTarget::Local => return f.write_str("the VPC (local)"),
             RouteTarget::Missing => return f.write_str("no target"),
+            RouteTarget::Unresolved(why) => {
+                return write!(f, "a target that cannot be resolved ({why})");
+            }
         };
         write!(f, "{kind} {}", self.id())
     }
@@ -150,7 +170,7 @@ pub enum NoInternet {
 impl fmt::Display for NoInternet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NoInternet::NoDefaultRoute => f.write_str("the route table has no 0.0.0.0/0 route"),
+            NoInternet::NoDefaultRoute => f.write_str("no 0.0.0.0/0 route"),
             NoInternet::Blackhole(target) => {
                 write!(f, "the 0.0.0.0/0 route to {target} is a blackhole")
             }
@@ -320,6 +340,12 @@ fn egress(index: &Ec2Index, subnet_id: &str, follow_nat: bool) -> SubnetEgress {
         }
         RouteTarget::Missing => SubnetEgress::Unknown {
             reason: format!("the 0.0.0.0/0 route of {route_table_id} names no target"),
+            route_table_id: Some(route_table_id),
+        },
+        RouteTarget::Unresolved(why) => SubnetEgress::Unknown {
+            reason: format!(
+                "the target of the 0.0.0.0/0 route of {route_table_id} is not known: {why}"
+            ),
             route_table_id: Some(route_table_id),
         },
         RouteTarget::OtherGateway(ref id) => SubnetEgress::Unknown {

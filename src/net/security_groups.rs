@@ -47,6 +47,14 @@ pub enum Access {
 
 /// Whether a rule lets TCP port 443 through: `Err` when it cannot be read.
 pub fn allows_tcp_443(permission: &IpPermission) -> Result<bool, String> {
+    match (known_tcp_443(permission), &permission.unresolved) {
+        (Ok(false), _) => Ok(false),
+        (_, Some(why)) => Err(why.clone()),
+        (answer, None) => answer,
+    }
+}
+
+fn known_tcp_443(permission: &IpPermission) -> Result<bool, String> {
     let Some(protocol) = permission.ip_protocol.as_deref() else {
         return Err("a rule has no IpProtocol".into());
     };

@@ -81,8 +81,11 @@ pub enum OsFamily {
 pub struct TaskNetwork {
     /// Every subnet the task may land in; each is evaluated.
     pub subnets: Vec<String>,
-    /// Empty means the VPC's default security group (§6.2).
+    /// Empty means the VPC's default security group (§6.2), unless `security_groups_unknown`.
     pub security_groups: Vec<String>,
+    /// Why the task's security groups are not known (an unresolved template expression):
+    /// every check of their rules is then unknown.
+    pub security_groups_unknown: Option<String>,
     pub assign_public_ip: AssignPublicIp,
     pub launch_type: LaunchType,
     /// `platformVersion`; absent or `LATEST` is 1.4.0 on Linux, 1.0.0 on Windows.
@@ -140,6 +143,7 @@ impl TaskNetwork {
         Some(TaskNetwork {
             subnets: config.subnets.clone().unwrap_or_default(),
             security_groups: config.security_groups.clone().unwrap_or_default(),
+            security_groups_unknown: None,
             assign_public_ip: AssignPublicIp::from_aws(config.assign_public_ip.as_deref()),
             launch_type,
             platform_version: service.effective_platform_version().map(str::to_string),
@@ -237,6 +241,7 @@ mod tests {
         TaskNetwork {
             subnets: vec!["subnet-a".into()],
             security_groups: vec![],
+            security_groups_unknown: None,
             assign_public_ip: assign,
             launch_type,
             platform_version: version.map(str::to_string),

@@ -14,6 +14,19 @@ use crate::diag::{Diagnostic, Severity};
 use crate::source::SourceFile;
 
 pub fn render(report: &Report, options: RenderOptions) -> String {
+    let mut out = Vec::new();
+    let _ = write(report, options, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the report as it is rendered: chunks of diagnostics are rendered on both cores and
+/// written in order, so memory stays flat however many findings there are.
+pub fn write(
+    report: &Report,
+    options: RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
@@ -22,24 +35,32 @@ pub fn render(report: &Report, options: RenderOptions) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_width(options.width.unwrap_or(100))
+        // Commands, ARNs and JSON in messages must survive copy and paste.
+        .with_wrap_lines(false)
         .with_context_lines(1);
-    let mut out = String::new();
-    for d in &report.diagnostics {
-        let view = View {
-            d,
-            report,
-            file: &report.files[d.file],
-        };
-        let mut text = String::new();
-        if handler.render_report(&mut text, &view).is_err() {
-            // A span that miette cannot place must not lose the finding.
-            text = format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message);
+    for chunk in report.diagnostics.chunks(256) {
+        let rendered: Vec<String> = chunk
+            .par_iter()
+            .map(|d| {
+                let view = View {
+                    d,
+                    report,
+                    file: &report.files[d.file],
+                };
+                let mut text = String::new();
+                if handler.render_report(&mut text, &view).is_err() {
+                    // A span that miette cannot place must not lose the finding.
+                    text = format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message);
+                }
+                text.push('\n');
+                text
+            })
+            .collect();
+        for text in rendered {
+            out.write_all(text.as_bytes())?;
         }
-        out.push_str(&text);
-        out.push('\n');
     }
-    out.push_str(&summary(report));
-    out
+    out.write_all(summary(report).as_bytes())
 }
 
 pub fn summary(report: &Report) -> String {

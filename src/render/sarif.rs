@@ -246,9 +246,12 @@ fn result(report: &Report, d: &Diagnostic, seen: &mut HashMap<String, usize>) ->
         .enumerate()
         .map(|(i, l)| location(report, l.file, l.span, Some(i + 1), Some(l.message.clone())))
         .collect();
+    // Only fixes that can be applied as they stand: a display-only edit (a Terraform plan,
+    // which is regenerated from its sources) is described in the message's help instead.
     let fixes = d
         .fix
         .iter()
+        .filter(|fix| fix.applicability == crate::diag::Applicability::Safe)
         .map(|fix| {
             let mut changes: Vec<ArtifactChange> = Vec::new();
             for e in &fix.edits {

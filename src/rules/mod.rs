@@ -101,6 +101,9 @@ pub struct Settings {
     /// above which the rule reports an error / a warning.
     pub vulnerabilities_error_on: Option<String>,
     pub vulnerabilities_warn_on: Option<String>,
+    /// The moment lifecycle policies are evaluated at (ECR004, ECR010); `None` = the clock.
+    /// Set by tests so that time-based verdicts are reproducible.
+    pub now: Option<crate::state::ecr::Timestamp>,
 }
 
 /// `--subnets`, `--security-groups`, `--assign-public-ip`, `--launch-type`.
@@ -334,7 +337,7 @@ mod tests {
             assert!(
                 rule.name
                     .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{}",
                 rule.name
             );

@@ -143,6 +143,20 @@ pub struct Route {
     pub core_network_arn: Option<String>,
     pub origin: Option<String>,
     pub state: Option<String>,
+    /// Set by the template reader: template ids are logical IDs (`InternetGateway`), not
+    /// `igw-…`, so the kind of the target comes from the referenced resource's type.
+    #[serde(skip)]
+    pub template_target: Option<TemplateRouteTarget>,
+}
+
+/// The target of a route defined in a template, by the type of the resource it references.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TemplateRouteTarget {
+    InternetGateway(String),
+    VirtualPrivateGateway(String),
+    VpcEndpoint(String),
+    /// The target is a template expression that cannot be resolved; why.
+    Unresolved(String),
 }
 
 impl Route {
@@ -212,6 +226,10 @@ pub struct IpPermission {
     pub prefix_list_ids: Vec<PrefixListIdRef>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub user_id_group_pairs: Vec<UserIdGroupPair>,
+    /// Set by the template reader when part of the rule (protocol, ports or peer) is a template
+    /// expression that cannot be resolved: the rule might let anything through.
+    #[serde(skip)]
+    pub unresolved: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -316,6 +334,10 @@ pub struct SubnetRouteTable<'a> {
 #[derive(Debug, Default)]
 pub struct Ec2Index<'a> {
     state: Option<&'a Ec2State>,
+    /// The network a template defines, layered over `state` (ids are disjoint: logical IDs or
+    /// addresses). For the VPCs it defines, the template is the whole truth.
+    template: Option<&'a Ec2State>,
+    template_vpcs: HashSet<&'a str>,
     vpcs: HashMap<&'a str, &'a Vpc>,
     subnets: HashMap<&'a str, &'a Subnet>,
     route_tables: HashMap<&'a str, &'a RouteTable>,
@@ -339,10 +361,33 @@ impl<'a> Ec2Index<'a> {
     /// Indexes a state. Items without an id are not indexed; of two items with the same id
     /// the first wins.
     pub fn new(state: &'a Ec2State) -> Ec2Index<'a> {
+        Ec2Index::layered(None, Some(state))
+    }
+
+    /// Indexes a template's network over a state's (either may be missing). Template items
+    /// come first, so on a clash of ids the template's wins.
+    pub fn layered(template: Option<&'a Ec2State>, state: Option<&'a Ec2State>) -> Ec2Index<'a> {
         let mut index = Ec2Index {
-            state: Some(state),
+            state,
+            template,
             ..Ec2Index::default()
         };
+        if let Some(template) = template {
+            index.template_vpcs = template
+                .vpcs
+                .iter()
+                .flatten()
+                .filter_map(|v| v.vpc_id.as_deref())
+                .collect();
+        }
+        for layer in template.into_iter().chain(state) {
+            index.add_layer(layer);
+        }
+        index
+    }
+
+    fn add_layer(&mut self, state: &'a Ec2State) {
+        let index = self;
         for vpc in state.vpcs.iter().flatten() {
             if let Some(id) = vpc.vpc_id.as_deref() {
                 index.vpcs.entry(id).or_insert(vpc);
@@ -406,7 +451,16 @@ impl<'a> Ec2Index<'a> {
                 index.dns_hostnames.entry(vpc).or_insert(value);
             }
         }
-        index
+    }
+
+    /// Whether the template defines this VPC (and so every endpoint, route table and group in it).
+    pub fn is_template_vpc(&self, vpc_id: &str) -> bool {
+        self.template_vpcs.contains(vpc_id)
+    }
+
+    /// The template layer, if any.
+    pub fn template(&self) -> Option<&'a Ec2State> {
+        self.template
     }
 
     fn add_route_table(&mut self, table: &'a RouteTable) {
@@ -506,7 +560,7 @@ impl<'a> Ec2Index<'a> {
 
     /// Every endpoint of a VPC (an empty list when the section is known and has none).
     pub fn vpc_endpoints_in(&self, vpc_id: &str) -> Lookup<&[&'a VpcEndpoint]> {
-        if !self.section(|s| s.vpc_endpoints.is_some()) {
+        if !self.is_template_vpc(vpc_id) && !self.section(|s| s.vpc_endpoints.is_some()) {
             return Lookup::unknown("the state has no ec2.VpcEndpoints");
         }
         Lookup::Found(
@@ -519,7 +573,7 @@ impl<'a> Ec2Index<'a> {
 
     /// The VPC's security group named `default` (used when a task names no security group).
     pub fn default_security_group(&self, vpc_id: &str) -> Lookup<&'a SecurityGroup> {
-        if !self.section(|s| s.security_groups.is_some()) {
+        if !self.is_template_vpc(vpc_id) && !self.section(|s| s.security_groups.is_some()) {
             return Lookup::unknown("the state has no ec2.SecurityGroups");
         }
         match self.default_security_group.get(vpc_id) {
@@ -534,14 +588,19 @@ impl<'a> Ec2Index<'a> {
     /// The route table that applies to a subnet: its explicit association, else the main
     /// route table of its VPC.
     pub fn route_table_for_subnet(&self, subnet_id: &str) -> Lookup<SubnetRouteTable<'a>> {
-        if !self.section(|s| s.route_tables.is_some()) {
-            return Lookup::unknown("the state has no ec2.RouteTables");
-        }
         if let Some(table) = self.explicit_route_table.get(subnet_id) {
             return Lookup::Found(SubnetRouteTable {
                 table,
                 explicit: true,
             });
+        }
+        let template_subnet = self
+            .subnets
+            .get(subnet_id)
+            .and_then(|s| s.vpc_id.as_deref())
+            .is_some_and(|vpc| self.is_template_vpc(vpc));
+        if !template_subnet && !self.section(|s| s.route_tables.is_some()) {
+            return Lookup::unknown("the state has no ec2.RouteTables");
         }
         let vpc_id = match self.subnet(subnet_id) {
             Lookup::Found(subnet) => match subnet.vpc_id.as_deref() {
@@ -592,6 +651,14 @@ impl<'a> Ec2Index<'a> {
         vpc_id: &str,
         name: &str,
     ) -> Lookup<bool> {
+        if let Some(value) = map.get(vpc_id) {
+            return Lookup::Found(*value);
+        }
+        if self.is_template_vpc(vpc_id) {
+            return Lookup::unknown(format!(
+                "{name} of {vpc_id} is a template expression that cannot be resolved"
+            ));
+        }
         if !self.section(|s| s.vpc_attributes.is_some()) {
             return Lookup::unknown("the state has no ec2.VpcAttributes");
         }
@@ -613,6 +680,10 @@ fn find<'a, T>(
     id: &str,
     section: &str,
 ) -> Lookup<&'a T> {
+    // A template item is found whether or not the state file has the section.
+    if let Some(item) = map.get(id) {
+        return Lookup::Found(item);
+    }
     if !section_present {
         return Lookup::unknown(format!("the state has no ec2.{section}"));
     }

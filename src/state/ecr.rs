@@ -55,6 +55,15 @@ impl Timestamp {
         self.micros
     }
 
+    /// The system clock's current time (the epoch if the clock is before it).
+    pub fn now() -> Timestamp {
+        let micros = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        Timestamp { micros }
+    }
+
     /// Epoch seconds as the AWS CLI v1 prints them (a JSON number, possibly fractional).
     pub fn from_epoch_seconds(seconds: f64) -> Result<Timestamp, String> {
         // ±10^11 s is about ±3000 years: far beyond any AWS timestamp, and well inside i64 µs.

@@ -18,24 +18,35 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
     for facts in &cx.containers {
         if let ImageFact::Parsed { node, image } = &facts.image {
             if image.has_no_tag_or_digest() {
+                // With ECR state: pin to the digest `latest` points at now, writing `:latest`.
+                let fix = crate::rules::ecr::pin_to_current_digest(cx, node, image);
                 found.push((
                     facts.container.label(),
                     node.span,
                     image.name_as_written().to_string(),
+                    fix,
                 ));
             }
         }
     }
-    for (name, span, repo) in found {
-        cx.report(
-            &RULE,
-            span,
-            format!("container `{name}` has no tag, so the mutable `latest` tag is pulled"),
-        )
-        .container(name)
-        .primary_label("no tag: means `:latest`")
-        .help(format!(
-            "add a version tag and, better, a digest: `{repo}:<version>@sha256:…`"
-        ));
+    for (name, span, repo, fix) in found {
+        let terraform = fix
+            .as_ref()
+            .and_then(crate::rules::ecr::pin::terraform_help);
+        let d = cx
+            .report(
+                &RULE,
+                span,
+                format!("container `{name}` has no tag, so the mutable `latest` tag is pulled"),
+            )
+            .container(name)
+            .primary_label("no tag: means `:latest`")
+            .help(format!(
+                "add a version tag and, better, a digest: `{repo}:<version>@sha256:…`{}",
+                terraform.unwrap_or_default()
+            ));
+        if let Some(fix) = fix {
+            d.fix(fix);
+        }
     }
 }

@@ -20,22 +20,33 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         if let ImageFact::Parsed { node, image } = &facts.image {
             if image.is_explicit_latest() {
                 let tag = part_span(cx.file, node, image.spans.tag.clone());
+                // With ECR state: pin to the digest `latest` points at now.
+                let fix = crate::rules::ecr::pin_to_current_digest(cx, node, image);
                 found.push((
                     facts.container.label(),
                     node.span,
                     tag,
                     image.name_as_written().to_string(),
+                    fix,
                 ));
             }
         }
     }
-    for (name, span, tag, repo) in found {
-        cx.report(&RULE, span, format!("container `{name}` uses the mutable `latest` tag"))
+    for (name, span, tag, repo, fix) in found {
+        let terraform = fix
+            .as_ref()
+            .and_then(crate::rules::ecr::pin::terraform_help);
+        let d = cx
+            .report(&RULE, span, format!("container `{name}` uses the mutable `latest` tag"))
             .container(name)
             .label_here(tag, "`latest` moves with every push")
             .help(format!(
                 "pin the image to a digest (`{repo}:latest@sha256:…`) or to a version tag that is never reused; \
-                 with `latest`, a new push changes what new tasks run and a rollback cannot bring back the old image"
+                 with `latest`, a new push changes what new tasks run and a rollback cannot bring back the old image{}",
+                terraform.unwrap_or_default()
             ));
+        if let Some(fix) = fix {
+            d.fix(fix);
+        }
     }
 }

@@ -18,7 +18,12 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
     let mut found = Vec::new();
     for facts in &cx.containers {
         if let ImageFact::Parsed { node, image } = &facts.image {
+            // With ECR state that knows where the tag points, ECR009 reports a mismatch (and
+            // nothing is said when they agree).
             if let (Some(tag), Some(_)) = (&image.tag, &image.digest) {
+                if crate::rules::ecr::knows_tag_digest(cx, image) {
+                    continue;
+                }
                 let tag_span = part_span(cx.file, node, image.spans.tag.clone());
                 found.push((facts.container.label(), node.span, tag_span, tag.clone()));
             }

@@ -19,7 +19,9 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
     for facts in &cx.containers {
         if let ImageFact::Parsed { node, image } = &facts.image {
             if let (Some(tag), None) = (&image.tag, &image.digest) {
-                if tag != "latest" {
+                // With ECR state that decides the tag's mutability, ECR003 reports it (or
+                // nothing, when the tag is immutable).
+                if tag != "latest" && !crate::rules::ecr::decides_tag_mutability(cx, image) {
                     let tag_span = part_span(cx.file, node, image.spans.tag.clone());
                     found.push((
                         facts.container.label(),

@@ -77,10 +77,7 @@ pub fn base_context(view: &RoleView) -> (Principal, RequestContext) {
         }
         ctx.absent_under_prefix("aws:PrincipalTag/");
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let now = view.now;
     ctx.set("aws:EpochTime", now.to_string())
         .set("aws:CurrentTime", iso8601(now));
     (principal, ctx)

@@ -3,15 +3,18 @@
 //! policies (from the template being checked, layered over the state files).
 
 use crate::diag::FileId;
-use crate::model::TaskDefinition;
 use crate::model::resolve::partition_of_region;
-use crate::net::task::LaunchType;
+use crate::model::{Origin, TaskDefinition};
+use crate::net::placement::{self, ServiceConfig};
+use crate::net::task::{LaunchType, OsFamily};
 use crate::parse::{Node, NodeKind};
-use crate::rules::{Context, placeholder};
+use crate::rules::{CURRENT_FILE, Context, placeholder};
+use crate::state::ecs::task_definition_family;
 use crate::state::iam::{
     LoadedPolicy, PolicyLink, RoleEntry, RoleLookup, RoleSource, arn_account, role_name_of,
 };
 use crate::state::template::template_iam::TemplateIamIndex;
+use crate::state::template::template_net::Value as TemplateValue;
 
 /// A policy of a role: a loaded document (which may itself be unreadable), or one that is
 /// known to be there but not what it says.
@@ -55,6 +58,8 @@ pub struct RoleView<'a> {
     pub account: String,
     pub identity: Vec<Pol<'a>>,
     pub boundary: Option<Pol<'a>>,
+    /// `aws:CurrentTime` / `aws:EpochTime`, in seconds since the epoch.
+    pub now: u64,
 }
 
 impl<'a> RoleView<'a> {
@@ -287,149 +292,82 @@ fn role_view<'a>(
         .clone()
         .or_else(|| account.map(str::to_string))
         .unwrap_or_default();
+    let now = match cx.settings.now {
+        Some(t) => u64::try_from(t.micros() / 1_000_000).unwrap_or(0),
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    };
     RoleView {
         entry,
         account: role_account,
         identity,
         boundary,
+        now,
     }
 }
 
 /// The launch type: `--launch-type`, else the service's (a `--service` file, the template's
-/// service, the state's services of the same family), else the only entry of
-/// `requiresCompatibilities`, else unknown.
+/// service that runs this task definition, the state's services of the same family), else the
+/// only entry of `requiresCompatibilities`, else unknown. The same sources, in the same order,
+/// as the NET rules' placement (`net::placement`), so both families agree.
 fn launch_type(task: &TaskDefinition, cx: &Context) -> (LaunchType, String) {
-    if let Some(l) = &cx.settings.network.launch_type {
-        return (LaunchType::from_aws(Some(l)), "--launch-type".into());
-    }
-    let family = task.get_str("family");
-    if let Some(service) = cx.service_file {
-        let candidates: Vec<&Node> = match service.root.get("services") {
-            Some(list) => list.items().iter().collect(),
-            None => vec![&service.root],
-        };
-        let matching: Vec<&Node> = candidates
-            .iter()
-            .copied()
-            .filter(
-                |s| match (s.get("taskDefinition").and_then(Node::as_str), family) {
-                    (Some(td), Some(f)) => td_family(td) == f,
-                    _ => true,
-                },
-            )
-            .collect();
-        if let Some(l) = agree(matching.iter().map(|s| {
-            service_launch(
-                s,
-                "launchType",
-                "capacityProviderStrategy",
-                "capacityProvider",
-            )
-        })) {
-            return (l, "the --service file".into());
+    let family = task.get_str("family").unwrap_or(&task.label);
+    let config = service_config(task, family, cx);
+    let compatibilities = task.compatibilities();
+    let placement = placement::resolve(
+        &cx.settings.network,
+        config,
+        compatibilities.as_deref(),
+        OsFamily::Unknown,
+    );
+    (
+        placement.network.launch_type,
+        placement.launch_type_from.unwrap_or_default(),
+    )
+}
+
+/// The first service configuration that applies to the task (after the command line).
+fn service_config(task: &TaskDefinition, family: &str, cx: &Context) -> Option<ServiceConfig> {
+    if let Some(f) = cx.service_file {
+        let configs = placement::service_file_configs(&f.root, f.file, "the --service file");
+        if let Some((_, config)) = configs
+            .into_iter()
+            .find(|(f, _)| f.as_deref().is_none_or(|f| f == family))
+        {
+            return Some(config);
         }
     }
     let own_id = match &task.origin {
-        crate::model::Origin::CloudFormation { logical_id } => Some(logical_id.as_str()),
-        crate::model::Origin::TerraformPlan { address } => Some(address.as_str()),
-        crate::model::Origin::Native => None,
+        Origin::CloudFormation { logical_id } => Some(logical_id.as_str()),
+        Origin::TerraformPlan { address } => Some(address.as_str()),
+        Origin::Native => None,
     };
-    let services: Vec<LaunchType> = cx
-        .document
-        .resources
-        .iter()
-        .filter_map(|r| {
-            let (td_key, lt, cps, cp) = match r.kind.as_str() {
-                "AWS::ECS::Service" => (
-                    "TaskDefinition",
-                    "LaunchType",
-                    "CapacityProviderStrategy",
-                    "CapacityProvider",
-                ),
-                "aws_ecs_service" => (
-                    "task_definition",
-                    "launch_type",
-                    "capacity_provider_strategy",
-                    "capacity_provider",
-                ),
-                _ => return None,
-            };
-            let td = r.properties.get(td_key)?;
-            let mine = match &td.kind {
-                NodeKind::ResourceRef { id, .. } => Some(id.as_str()) == own_id,
-                NodeKind::String(s) => family.is_some_and(|f| td_family(s) == f),
-                _ => false,
-            };
-            mine.then(|| service_launch(&r.properties, lt, cps, cp))
-        })
-        .collect();
-    if let Some(l) = agree(services.into_iter()) {
-        return (l, "the service in this template".into());
-    }
-    if let Some(f) = family {
-        let from_state: Vec<LaunchType> = cx
-            .state
-            .snapshots
-            .iter()
-            .filter_map(|s| s.ecs.as_ref())
-            .filter_map(|e| e.services_for_family(f).found())
-            .flatten()
-            .map(|s| match s.effective_launch_type() {
-                Some(l) => LaunchType::from_aws(Some(l)),
-                None => s
-                    .effective_capacity_provider_strategy()
-                    .map(LaunchType::from_capacity_providers)
-                    .unwrap_or(LaunchType::Unknown),
-            })
-            .collect();
-        if let Some(l) = agree(from_state.into_iter()) {
-            return (l, "the state's services of this family".into());
+    for service in &cx.template.net.services {
+        let runs_it = match &service.task_definition {
+            TemplateValue::Known(id) => {
+                Some(id.as_str()) == own_id || task_definition_family(id) == Some(family)
+            }
+            _ => false,
+        };
+        if runs_it {
+            return Some(placement::template_service_config(service, CURRENT_FILE));
         }
     }
-    match task.compatibilities().as_deref() {
-        Some([only]) => {
-            let l = LaunchType::from_aws(Some(only));
-            (l, "requiresCompatibilities".into())
+    // The state file of the deployment region (and account, when known).
+    let region = cx.settings.region.as_deref()?;
+    let snapshot = match cx.settings.account.as_deref() {
+        Some(account) => cx.state.snapshot(account, region),
+        None => {
+            let mut in_region = cx.state.snapshots.iter().filter(|s| s.region == region);
+            match (in_region.next(), in_region.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
         }
-        _ => (LaunchType::Unknown, String::new()),
-    }
-}
-
-/// The launch type all of these agree on (None when there are none, they disagree, or one is
-/// unknown).
-fn agree(mut it: impl Iterator<Item = LaunchType>) -> Option<LaunchType> {
-    let first = it.next()?;
-    if first == LaunchType::Unknown {
-        return None;
-    }
-    it.all(|l| l == first).then_some(first)
-}
-
-fn service_launch(s: &Node, lt: &str, cps: &str, cp: &str) -> LaunchType {
-    if let Some(l) = s.get(lt).and_then(Node::as_str) {
-        return LaunchType::from_aws(Some(l));
-    }
-    let Some(strategy) = s.get(cps).filter(|n| n.is_array()) else {
-        return LaunchType::Unknown;
-    };
-    let providers: Option<Vec<&str>> = strategy
-        .items()
-        .iter()
-        .map(|i| i.get(cp).and_then(Node::as_str))
-        .collect();
-    match providers {
-        Some(p) if !p.is_empty() && p.iter().all(|x| *x == "FARGATE" || *x == "FARGATE_SPOT") => {
-            LaunchType::Fargate
-        }
-        Some(p) if !p.is_empty() && !p.iter().any(|x| *x == "FARGATE" || *x == "FARGATE_SPOT") => {
-            LaunchType::Ec2
-        }
-        _ => LaunchType::Unknown,
-    }
-}
-
-/// The family of `arn:…:task-definition/family:rev`, `family:rev` or `family`.
-fn td_family(td: &str) -> &str {
-    let tail = td.rsplit('/').next().unwrap_or(td);
-    tail.split(':').next().unwrap_or(tail)
+    }?;
+    let ecs = snapshot.ecs.as_ref()?;
+    let index = *placement::state_services_by_family(ecs).get(family)?;
+    placement::state_service_config(ecs, index, snapshot.file, "the state file", &snapshot.root)
 }

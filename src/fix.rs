@@ -1,0 +1,395 @@
+//! `--fix`: apply the safe fixes of a report to the files they edit, in place.
+//!
+//! Only `Applicability::Safe` fixes are applied; display-only ones (Terraform plans) never
+//! are. For each file:
+//!
+//! - files that had an input error (unreadable, syntax error) and files that were UTF-16 on
+//!   disk (the edits are byte ranges of the decoded text) are left untouched;
+//! - edits are applied in order of position; a fix whose edits overlap an edit already taken
+//!   is left out (it is reported again by the check that follows), and the same edit asked for
+//!   twice (two containers using one parameter default) is made once;
+//! - the new text must still be read as the same kind of input with the same number of task
+//!   definitions, or nothing is written;
+//! - the file must not have changed on disk since it was read;
+//! - the new text is written to a temporary file next to the original and renamed over it,
+//!   so the file is either the old or the new text, never half of each.
+//!
+//! Every fix the rules offer turns a reference the rules flag into one they do not (a pinned
+//! digest), so running `--fix` again changes nothing.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::path::Path;
+
+use crate::check::Report;
+use crate::diag::{Applicability, Edit, FileId};
+use crate::model::recognize::{self, Recognized, ResolveSettings};
+use crate::source::SourceFile;
+
+/// One edit written to a file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub file: String,
+    /// 1-based line of the edit's start, in the file before the edit.
+    pub line: usize,
+    pub old: String,
+    pub new: String,
+}
+
+/// A file the fixes were not written to, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refusal {
+    pub file: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FixOutcome {
+    pub changes: Vec<Change>,
+    pub refused: Vec<Refusal>,
+    /// Fixes left out because they overlap another fix in the same file.
+    pub conflicts: usize,
+    pub files_written: usize,
+}
+
+/// Applies the report's safe fixes to the files on disk.
+pub fn apply(report: &Report, resolve: &ResolveSettings) -> FixOutcome {
+    let mut outcome = FixOutcome::default();
+    // Files that could not be read or parsed: never edited.
+    let broken: HashSet<FileId> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.starts_with("IN"))
+        .map(|d| d.file)
+        .collect();
+    // The safe fixes, by file, in report order (sorted by position).
+    let mut by_file: BTreeMap<FileId, Vec<&[Edit]>> = BTreeMap::new();
+    for d in &report.diagnostics {
+        let Some(fix) = &d.fix else { continue };
+        if fix.applicability != Applicability::Safe || fix.edits.is_empty() {
+            continue;
+        }
+        let file = fix.edits[0].file;
+        if fix.edits.iter().any(|e| e.file != file) {
+            // Not offered by any rule today; an edit of several files at once would need all of
+            // them written together.
+            outcome.conflicts += 1;
+            continue;
+        }
+        by_file.entry(file).or_default().push(&fix.edits);
+    }
+    for (id, fixes) in by_file {
+        let Some(file) = report.files.get(id) else {
+            continue;
+        };
+        if broken.contains(&id) {
+            outcome.refused.push(Refusal {
+                file: file.name.clone(),
+                reason: "the file has an input error; fix it first".into(),
+            });
+            continue;
+        }
+        if file.transcoded {
+            outcome.refused.push(Refusal {
+                file: file.name.clone(),
+                reason: "the file is UTF-16 on disk; `--fix` edits UTF-8 files only".into(),
+            });
+            continue;
+        }
+        let edits = select_edits(&fixes, &mut outcome.conflicts);
+        match rewrite(file, &edits, resolve) {
+            Ok(()) => {
+                outcome.files_written += 1;
+                for e in &edits {
+                    let (line, _) = file.line_col(e.span.start);
+                    outcome.changes.push(Change {
+                        file: file.name.clone(),
+                        line,
+                        old: file.slice(e.span).to_string(),
+                        new: e.content.clone(),
+                    });
+                }
+            }
+            Err(reason) => outcome.refused.push(Refusal {
+                file: file.name.clone(),
+                reason,
+            }),
+        }
+    }
+    outcome
+}
+
+/// The edits to make in one file: whole fixes whose edits overlap nothing taken before (an
+/// identical edit counts as taken), sorted by position.
+fn select_edits<'e>(fixes: &[&'e [Edit]], conflicts: &mut usize) -> Vec<&'e Edit> {
+    let mut taken: Vec<&Edit> = Vec::new();
+    for edits in fixes {
+        let clashes = edits.iter().any(|e| {
+            taken.iter().any(|t| {
+                let same = t.span == e.span && t.content == e.content;
+                let overlap = e.span.start < t.span.end && t.span.start < e.span.end
+                    // Two insertions at one place overlap too (their order would be a guess).
+                    || (e.span.start == t.span.start && (e.span.is_empty() || t.span.is_empty()));
+                !same && overlap
+            })
+        });
+        if clashes {
+            *conflicts += 1;
+            continue;
+        }
+        for e in edits.iter() {
+            if !taken
+                .iter()
+                .any(|t| t.span == e.span && t.content == e.content)
+            {
+                taken.push(e);
+            }
+        }
+    }
+    taken.sort_by_key(|e| (e.span.start, e.span.end));
+    taken
+}
+
+/// The file's text with the edits made (sorted, non-overlapping).
+pub fn edited_text(text: &str, edits: &[&Edit]) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + edits.len() * 80);
+    let mut at = 0usize;
+    for e in edits {
+        let (start, end) = (e.span.start as usize, e.span.end as usize);
+        if start < at
+            || end > text.len()
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
+            return None;
+        }
+        out.push_str(&text[at..start]);
+        out.push_str(&e.content);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    Some(out)
+}
+
+fn rewrite(file: &SourceFile, edits: &[&Edit], resolve: &ResolveSettings) -> Result<(), String> {
+    let new_text = edited_text(&file.text, edits)
+        .ok_or_else(|| "internal error: an edit is outside the file".to_string())?;
+    // The edited file must still be the same kind of input, with the same task definitions,
+    // and every container image must read as before or as one of the new values: an edit of a
+    // literal that feeds more than one place (one branch of an `Fn::If` whose condition is not
+    // known) would otherwise change what the template means.
+    let before = images_of(file, resolve);
+    let edited = SourceFile::new(file.path.clone(), file.name.clone(), new_text);
+    match recognize::read_document(&edited, resolve) {
+        Recognized::Document(doc) if doc.problems.is_empty() => {
+            let after = images(&doc);
+            let Some(before) = before else {
+                return Err("internal error: the file no longer reads as it did".into());
+            };
+            if let Some(why) = unexpected_change(&before, &after, edits) {
+                return Err(format!("after the edits {why}; nothing was written"));
+            }
+        }
+        Recognized::Document(doc) => {
+            return Err(format!(
+                "after the edits the file no longer parses ({}); nothing was written",
+                doc.problems[0].message
+            ));
+        }
+        Recognized::Syntax(e) => {
+            let (line, col) = edited.line_col(e.span.start);
+            return Err(format!(
+                "after the edits the file no longer parses (line {line}, column {col}: {}); nothing was written",
+                e.message
+            ));
+        }
+        Recognized::NotAnInput(_) => {
+            return Err(
+                "after the edits the file is no longer an ECS input; nothing was written".into(),
+            );
+        }
+    }
+    // Refuse to overwrite changes made since the file was read.
+    match std::fs::read(&file.path) {
+        Ok(bytes) if bytes == file.text.as_bytes() => {}
+        Ok(_) => {
+            return Err(
+                "the file changed on disk while it was checked; nothing was written".into(),
+            );
+        }
+        Err(e) => return Err(format!("cannot read the file again: {e}")),
+    }
+    write_atomically(&file.path, edited.text.as_bytes())
+        .map_err(|e| format!("cannot write the file: {e}"))
+}
+
+/// Each task definition's label and its containers' images (`None`: not a literal string).
+type Images = Vec<(String, Vec<Option<String>>)>;
+
+fn images_of(file: &SourceFile, resolve: &ResolveSettings) -> Option<Images> {
+    match recognize::read_document(file, resolve) {
+        Recognized::Document(doc) => Some(images(&doc)),
+        _ => None,
+    }
+}
+
+fn images(doc: &crate::model::Document) -> Images {
+    doc.task_definitions
+        .iter()
+        .map(|t| {
+            let list = t
+                .containers()
+                .map(|c| c.get_str("image").map(str::to_string))
+                .collect();
+            (t.label.clone(), list)
+        })
+        .collect()
+}
+
+/// What changed that the edits did not ask for, in words.
+fn unexpected_change(before: &Images, after: &Images, edits: &[&Edit]) -> Option<String> {
+    if before.len() != after.len() {
+        return Some("the file has a different number of task definitions".into());
+    }
+    for ((label, old), (_, new)) in before.iter().zip(after) {
+        if old.len() != new.len() {
+            return Some(format!("{label} has a different number of containers"));
+        }
+        for (i, (o, n)) in old.iter().zip(new).enumerate() {
+            let expected = o == n
+                || n.as_ref()
+                    .is_some_and(|n| edits.iter().any(|e| &e.content == n));
+            if !expected {
+                return Some(format!(
+                    "the image of container {} of {label} would read `{}` instead of `{}`",
+                    i + 1,
+                    n.as_deref().unwrap_or("(known only at deploy time)"),
+                    o.as_deref().unwrap_or("(known only at deploy time)")
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Writes `bytes` to a temporary file in the same folder, then renames it over `path`: a
+/// reader sees the old or the new content, never a mix. The file's permissions are kept.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.ecs-preflight-fix-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            std::fs::set_permissions(&temp, meta.permissions())?;
+        }
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// What `--fix` did, for stderr next to the human report.
+pub fn describe(outcome: &FixOutcome) -> String {
+    let mut out = String::new();
+    if outcome.changes.is_empty() && outcome.refused.is_empty() && outcome.conflicts == 0 {
+        out.push_str("--fix: nothing to fix\n");
+        return out;
+    }
+    if !outcome.changes.is_empty() {
+        let files = outcome.files_written;
+        out.push_str(&format!(
+            "--fix: {} {} in {files} {}:\n",
+            outcome.changes.len(),
+            if outcome.changes.len() == 1 {
+                "change"
+            } else {
+                "changes"
+            },
+            if files == 1 { "file" } else { "files" }
+        ));
+        for c in &outcome.changes {
+            out.push_str(&format!(
+                "  {}:{}: `{}` → `{}`\n",
+                c.file, c.line, c.old, c.new
+            ));
+        }
+    }
+    for r in &outcome.refused {
+        out.push_str(&format!("--fix: {} left unchanged: {}\n", r.file, r.reason));
+    }
+    if outcome.conflicts > 0 {
+        out.push_str(&format!(
+            "--fix: {} {} overlapped another and {} not applied; run --fix again\n",
+            outcome.conflicts,
+            if outcome.conflicts == 1 {
+                "fix"
+            } else {
+                "fixes"
+            },
+            if outcome.conflicts == 1 {
+                "was"
+            } else {
+                "were"
+            }
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::Span;
+
+    fn edit(start: usize, end: usize, content: &str) -> Edit {
+        Edit {
+            file: 0,
+            span: Span::new(start, end),
+            content: content.into(),
+        }
+    }
+
+    #[test]
+    fn edits_apply_in_order_and_keep_everything_else() {
+        let a = [edit(6, 7, "B")];
+        let b = [edit(0, 1, "x")];
+        let mut conflicts = 0;
+        let edits = select_edits(&[&a, &b], &mut conflicts);
+        assert_eq!(conflicts, 0);
+        assert_eq!(edited_text("a bc  d  e", &edits).unwrap(), "x bc  B  e");
+    }
+
+    #[test]
+    fn identical_edits_once_and_overlaps_left_out() {
+        let a = [edit(2, 5, "XYZ")];
+        let same = [edit(2, 5, "XYZ")];
+        let clash = [edit(4, 6, "Q")];
+        let mut conflicts = 0;
+        let edits = select_edits(&[&a, &same, &clash], &mut conflicts);
+        assert_eq!(edits.len(), 1);
+        assert_eq!(conflicts, 1);
+        assert_eq!(edited_text("0123456", &edits).unwrap(), "01XYZ56");
+    }
+
+    #[test]
+    fn out_of_range_edits_are_refused() {
+        let a = [edit(2, 50, "x")];
+        let mut conflicts = 0;
+        let edits = select_edits(&[&a], &mut conflicts);
+        assert!(edited_text("short", &edits).is_none());
+    }
+}

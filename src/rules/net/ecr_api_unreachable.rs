@@ -1,0 +1,18 @@
+//! NET003: No internet path and no ecr.api interface endpoint.
+
+use crate::diag::Severity;
+use crate::model::TaskDefinition;
+use crate::rules::{Context, Needs, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "NET003",
+    name: "ecr-api-unreachable",
+    severity: Severity::Error,
+    summary: "No internet path and no ecr.api interface endpoint",
+    needs: Needs::Net,
+    check: Some(check),
+};
+
+fn check(task: &TaskDefinition, cx: &mut Context) {
+    super::report_unreachable(&RULE, task, cx, "the ECR API (`ecr.api`, authentication)");
+}

@@ -1,0 +1,23 @@
+//! NET004: No internet path and no ecr.dkr interface endpoint.
+
+use crate::diag::Severity;
+use crate::model::TaskDefinition;
+use crate::rules::{Context, Needs, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "NET004",
+    name: "ecr-dkr-unreachable",
+    severity: Severity::Error,
+    summary: "No internet path and no ecr.dkr interface endpoint",
+    needs: Needs::Net,
+    check: Some(check),
+};
+
+fn check(task: &TaskDefinition, cx: &mut Context) {
+    super::report_unreachable(
+        &RULE,
+        task,
+        cx,
+        "the ECR registry (`ecr.dkr`, image manifests)",
+    );
+}

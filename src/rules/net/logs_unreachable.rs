@@ -1,0 +1,18 @@
+//! NET006: awslogs with no internet path and no logs endpoint.
+
+use crate::diag::Severity;
+use crate::model::TaskDefinition;
+use crate::rules::{Context, Needs, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "NET006",
+    name: "logs-unreachable",
+    severity: Severity::Error,
+    summary: "awslogs with no internet path and no logs endpoint",
+    needs: Needs::Net,
+    check: Some(check),
+};
+
+fn check(task: &TaskDefinition, cx: &mut Context) {
+    super::report_unreachable(&RULE, task, cx, "CloudWatch Logs (awslogs)");
+}

@@ -1,0 +1,57 @@
+//! NET001: an `awsvpc` task whose subnets are not known; the network checks are skipped.
+
+use crate::diag::Severity;
+use crate::model::TaskDefinition;
+use crate::net::placement::TaskAnalysis;
+use crate::rules::{CURRENT_FILE, Context, Needs, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "NET001",
+    name: "network-unknown",
+    severity: Severity::Note,
+    summary: "An awsvpc task whose subnets are not known: network checks skipped",
+    needs: Needs::Net,
+    check: Some(check),
+};
+
+fn check(task: &TaskDefinition, cx: &mut Context) {
+    let Some(TaskAnalysis::NotEvaluated {
+        network_unknown: true,
+        placement: Some(placement),
+        ..
+    }) = super::analysis(task, cx)
+    else {
+        return;
+    };
+    let why = placement
+        .subnets_unknown
+        .clone()
+        .unwrap_or_else(|| "no service configuration was found for it".into());
+    let (span, elsewhere) = match placement.subnets_at {
+        Some(place) if place.file == CURRENT_FILE => (place.span, None),
+        other => (
+            task.get("networkMode")
+                .map(|n| n.span)
+                .unwrap_or(task.anchor),
+            other,
+        ),
+    };
+    let family = task.get_str("family").unwrap_or(&task.label).to_string();
+    let d = cx.report(
+        &RULE,
+        span,
+        format!(
+            "`{}` uses awsvpc networking, but the subnets it runs in are not known ({why}): the network checks NET002–NET015 were skipped",
+            task.label
+        ),
+    );
+    d.help(format!(
+        "say where the task runs: `--service service.json` (the `aws ecs create-service` input or `aws ecs describe-services` output), \
+         or `--subnets subnet-a,subnet-b --security-groups sg-1 --assign-public-ip DISABLED --launch-type FARGATE`, \
+         or a state file whose ecs.services has the service running family `{family}`, \
+         or an AWS::ECS::Service / aws_ecs_service for it in the same template"
+    ));
+    if let Some(place) = elsewhere {
+        d.label(place.file, place.span, "the service's subnets");
+    }
+}

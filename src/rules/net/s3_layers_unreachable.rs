@@ -1,0 +1,18 @@
+//! NET005: No internet path and no S3 gateway endpoint on the subnet's route table.
+
+use crate::diag::Severity;
+use crate::model::TaskDefinition;
+use crate::rules::{Context, Needs, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "NET005",
+    name: "s3-layers-unreachable",
+    severity: Severity::Error,
+    summary: "No internet path and no S3 gateway endpoint on the subnet's route table",
+    needs: Needs::Net,
+    check: Some(check),
+};
+
+fn check(task: &TaskDefinition, cx: &mut Context) {
+    super::report_unreachable(&RULE, task, cx, "S3, where ECR keeps the image layers,");
+}

@@ -1,0 +1,18 @@
+//! NET007: Secrets with no internet path and no secretsmanager or ssm endpoint.
+
+use crate::diag::Severity;
+use crate::model::TaskDefinition;
+use crate::rules::{Context, Needs, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "NET007",
+    name: "secrets-unreachable",
+    severity: Severity::Error,
+    summary: "Secrets with no internet path and no secretsmanager or ssm endpoint",
+    needs: Needs::Net,
+    check: Some(check),
+};
+
+fn check(task: &TaskDefinition, cx: &mut Context) {
+    super::report_unreachable(&RULE, task, cx, "the secrets store");
+}
