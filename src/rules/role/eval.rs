@@ -569,3 +569,27 @@ pub fn remedy_help(remedy: Remedy, view: &RoleView, statement: &str) -> String {
         ),
     }
 }
+
+/// The task role's label, when the task role (a different role) would be allowed what the
+/// execution role is refused: a sign that the permission is on the wrong role.
+pub fn task_role_would_allow(
+    facts: &super::facts::Facts,
+    action: &str,
+    resource: &str,
+    region: &str,
+    resource_account: &str,
+) -> Option<String> {
+    let super::facts::RoleRef::Found(task_role) = &facts.task_role else {
+        return None;
+    };
+    if let super::facts::RoleRef::Found(exec) = &facts.exec {
+        if std::ptr::eq(exec.entry, task_role.entry) {
+            return None;
+        }
+    }
+    let (principal, mut ctx) = base_context(task_role);
+    ctx.set("aws:RequestedRegion", region.to_string())
+        .set("aws:ResourceAccount", resource_account.to_string());
+    let c = check(task_role, &principal, &ctx, action, resource, None);
+    (c.eval.decision == crate::iam::Decision::Allowed).then(|| task_role.label().to_string())
+}

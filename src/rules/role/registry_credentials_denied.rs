@@ -110,6 +110,17 @@ pub(super) fn check(
                     help.push_str(" (a secret's ARN ends in `-` and six random characters: the `-*` matches them)");
                 }
                 help.push_str("; if the secret uses a customer managed KMS key, add `kms:Decrypt` on that key");
+                if let Some(task_role) = eval::task_role_would_allow(
+                    facts,
+                    r.action,
+                    &secrets::representative(&r),
+                    &r.region,
+                    &r.account,
+                ) {
+                    help.push_str(&format!(
+                        "; the task role `{task_role}` may read it, but ECS reads registry credentials with the execution role: the permission is on the wrong role"
+                    ));
+                }
                 places.extend(
                     at.iter()
                         .skip(1)

@@ -194,6 +194,15 @@ pub fn evaluate<'a>(view: &'a RoleView<'a>, r: &SecretRef) -> SecretOutcome<'a> 
     }
 }
 
+/// One full ARN the secret may have (for a partial ARN, with a made-up suffix).
+pub fn representative(r: &SecretRef) -> String {
+    if r.partial {
+        format!("{}-Zq3xW7", r.arn)
+    } else {
+        r.arn.clone()
+    }
+}
+
 /// The resource to put in the help's statement: a partial ARN needs the suffix wildcard.
 pub fn help_resource(r: &SecretRef) -> String {
     if r.partial {

@@ -108,11 +108,11 @@ pub(super) fn check(
         cx.skip(&[&RULE], why);
     }
     for u in uses {
-        report_use(cx, view, &u, und);
+        report_use(cx, facts, view, &u, und);
     }
 }
 
-fn report_use(cx: &mut Context, view: &RoleView, u: &Use, und: &mut Undetermined) {
+fn report_use(cx: &mut Context, facts: &Facts, view: &RoleView, u: &Use, und: &mut Undetermined) {
     let (span, container) = u.at[0].clone();
     let r = &u.r;
     let permission = format!("`{}` on `{}`", r.action, r.arn);
@@ -168,6 +168,17 @@ fn report_use(cx: &mut Context, view: &RoleView, u: &Use, und: &mut Undetermined
                 help.push_str(" (a secret's ARN ends in `-` and six random characters: the `-*` matches them)");
             }
             help.push_str("; if it is encrypted with a customer managed KMS key, the role also needs `kms:Decrypt` on that key");
+            if let Some(task_role) = eval::task_role_would_allow(
+                facts,
+                r.action,
+                &secrets::representative(r),
+                &r.region,
+                &r.account,
+            ) {
+                help.push_str(&format!(
+                    "; the task role `{task_role}` may read it, but ECS reads secrets with the execution role before the container starts: the permission is on the wrong role"
+                ));
+            }
             places.extend(
                 u.at.iter()
                     .skip(1)
