@@ -213,21 +213,24 @@ fn check_group(
             refused[0].1
         )
     };
-    let mut statement = statement_json(
-        "WriteTaskLogs",
-        &["logs:CreateLogStream", "logs:PutLogEvents"],
-        &[format!("{group_arn}:log-stream:*")],
+    let create = statement_json(
+        "CreateTaskLogGroup",
+        &["logs:CreateLogGroup"],
+        std::slice::from_ref(&group_arn),
     );
-    if g.create {
-        statement.push_str(&format!(
-            " and, for `awslogs-create-group`, {}",
-            statement_json(
-                "CreateTaskLogGroup",
-                &["logs:CreateLogGroup"],
-                std::slice::from_ref(&group_arn)
-            )
-        ));
-    }
+    let statement = if create_only {
+        create
+    } else {
+        let mut s = statement_json(
+            "WriteTaskLogs",
+            &["logs:CreateLogStream", "logs:PutLogEvents"],
+            &[format!("{group_arn}:log-stream:*")],
+        );
+        if refused.iter().any(|(a, _, _)| *a == "logs:CreateLogGroup") {
+            s.push_str(&format!(" and, for `awslogs-create-group`, {create}"));
+        }
+        s
+    };
     let remedy = eval::Remedy::worst(refused.iter().map(|(_, _, c)| eval::Remedy::of(&c.eval)));
     let mut help = eval::remedy_help(remedy, view, &statement);
     let names_group_only = view
