@@ -384,6 +384,12 @@ impl TemplateIamIndex {
         let mut inline = Vec::new();
         match p.get("inline_policy") {
             None => {}
+            // Not set in the configuration: the provider computes it (the plan marks it known
+            // only after apply); the role then has the policies other resources give it.
+            Some(Node {
+                kind: NodeKind::Unresolved(_),
+                ..
+            }) => {}
             Some(list) if list.is_unknown() => inline.push(LoadedPolicy::unknown(
                 format!("`inline_policy` of `{label}`"),
                 unknown_reason(list),
@@ -396,7 +402,10 @@ impl TemplateIamIndex {
                         .filter(|n| !n.is_empty())
                         .map(str::to_string)
                         .unwrap_or_else(|| format!("inline policy #{} of {label}", i + 1));
-                    match block.get("policy").filter(|n| !n.is_null()) {
+                    match block
+                        .get("policy")
+                        .filter(|n| !n.is_null() && n.as_str() != Some(""))
+                    {
                         Some(doc) => {
                             inline.push(self.policy(&pname, Some(doc), PolicyKind::Identity, file))
                         }
@@ -417,7 +426,26 @@ impl TemplateIamIndex {
                 }
             }
         }
-        let attached = self.links(p.get("managed_policy_arns"), "managed_policy_arns");
+        let attached = match p.get("managed_policy_arns") {
+            // Not set in the configuration: computed from the attachments (modelled from the
+            // attachment resources of the plan).
+            Some(Node {
+                kind: NodeKind::Unresolved(_),
+                ..
+            }) => Vec::new(),
+            // A list that refers to resources known only after apply: which ones, the plan
+            // does not say here.
+            Some(Node {
+                kind: NodeKind::ResourceRef { id, .. },
+                ..
+            }) => vec![PolicyLink::Unknown {
+                name: format!("`managed_policy_arns` of `{label}`"),
+                reason: format!(
+                    "it refers to `{id}` (and maybe other values) known only after apply"
+                ),
+            }],
+            other => self.links(other, "managed_policy_arns"),
+        };
         let boundary = p
             .get("permissions_boundary")
             .filter(|n| n.as_str() != Some(""))
