@@ -904,7 +904,7 @@ Resources:
 ]}},
 "resource_changes": [
   {"address": "aws_iam_role_policy_attachment.pull", "change": {"after_unknown": {"policy_arn": true}}},
-  {"address": "aws_iam_role.exec", "change": {"after_unknown": {"arn": true}}}
+  {"address": "aws_iam_role.exec", "change": {"after_unknown": {"arn": true, "managed_policy_arns": true}}}
 ],
 "configuration": {"root_module": {"resources": [
   {"address": "aws_iam_role_policy_attachment.pull", "expressions": {"policy_arn": {"references": ["aws_iam_policy.pull.arn", "aws_iam_policy.pull"]}}}
@@ -943,6 +943,8 @@ Resources:
                 .iter()
                 .any(|l| matches!(l, PolicyLink::Arn(a) if a.ends_with("ReadOnly")))
         );
+        // `managed_policy_arns` not configured (computed): the attachments are the policies.
+        assert!(!role.attached.iter().any(|l| matches!(l, PolicyLink::Unknown { .. })));
         assert_eq!(ix.extra_attached_for("other-role").len(), 1);
         let repo = ix
             .repository("111122223333", "us-east-1", "web")
