@@ -337,6 +337,7 @@ fn run_options(
         region,
         region_source,
         account,
+        account_source: None,
         require_digest: cfg.and_then(|c| c.require_digest).unwrap_or(false),
         network: NetworkFlags {
             subnets: args

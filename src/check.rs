@@ -279,6 +279,9 @@ fn finish_settings(
     }
     if s.account.is_none() {
         s.account = state.only_account().map(str::to_string);
+        if s.account.is_some() {
+            s.account_source = Some("the account of the state file".to_string());
+        }
     }
     s
 }

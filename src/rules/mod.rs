@@ -91,6 +91,9 @@ pub struct Settings {
     /// Where the region came from, for messages ("--region", "ecs-preflight.toml", …).
     pub region_source: Option<String>,
     pub account: Option<String>,
+    /// Set when `account` is only the fallback taken from the only state file (which ranks
+    /// below the account of the task definition's role ARNs); None when the user gave it.
+    pub account_source: Option<String>,
     pub require_digest: bool,
     /// Where the task runs, from the command line (these override every file).
     pub network: NetworkFlags,

@@ -17,12 +17,16 @@ pub use lookup::{Lookup, Tri};
 pub use snapshot::Snapshot;
 
 use ecr::{EcrIndex, EcrState};
+use iam::IamIndex;
 
 /// Everything the state files say, for one run.
 #[derive(Debug, Default)]
 pub struct AccountState {
     pub snapshots: Vec<Snapshot>,
     pub ecr: EcrIndex,
+    /// Roles and policies (IAM documents and ECR repository/registry policies), parsed once
+    /// at load.
+    pub iam: IamIndex,
 }
 
 impl AccountState {
@@ -39,6 +43,7 @@ impl AccountState {
             .collect();
         AccountState {
             ecr: EcrIndex::new(ecr_states),
+            iam: IamIndex::new(&snapshots),
             snapshots,
         }
     }

@@ -1,0 +1,595 @@
+//! Evaluating a permission for a role, and saying what decided it: the request context of
+//! aws-reference §2.5, the wording rules.md asks for ("denied explicitly by statement `Sid`
+//! of policy `name`", …), secondary labels on the deciding statements, and the collection of
+//! undecided permissions that ROLE011 reports.
+
+use crate::diag::{Diagnostic, FileId};
+use crate::iam::{
+    Evaluation, Layer, Principal, Reason, Request, RequestContext, ResourceSide, StatementRef,
+    evaluate,
+};
+use crate::rules::CURRENT_FILE;
+use crate::span::Span;
+use crate::state::iam::{LoadedPolicy, UNRESOLVED_KEY_PREFIX};
+
+use super::facts::{Pol, RoleView};
+
+/// A place to label, and what to say there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Place {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+}
+
+impl Place {
+    pub fn here(span: Span, message: impl Into<String>) -> Place {
+        Place {
+            file: CURRENT_FILE,
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+pub fn add_labels(d: &mut Diagnostic, places: &[Place]) {
+    for p in places {
+        let primary = p.file == d.file && p.span == d.span;
+        let labelled = d
+            .labels
+            .iter()
+            .any(|l| l.file == p.file && l.span == p.span);
+        if !primary && !labelled {
+            d.label(p.file, p.span, p.message.clone());
+        }
+    }
+}
+
+/// The principal and the condition keys common to every request the role makes (§2.5).
+pub fn base_context(view: &RoleView) -> (Principal, RequestContext) {
+    let arn = view.entry.arn.clone();
+    let principal = match &arn {
+        Some(a) => Principal::from_role_arn(a, None),
+        // A name CloudFormation generates at deploy time: a stand-in that names nothing, with
+        // `aws:PrincipalArn` unknown (callers treat resource policies naming roles as unknown).
+        None => Principal {
+            role_arn: format!("arn:aws:iam::{}:role/(generated)", view.account),
+            account: view.account.clone(),
+            session_arn: None,
+        },
+    };
+    let mut ctx = RequestContext::new();
+    match &arn {
+        Some(a) => ctx.set("aws:PrincipalArn", a.clone()),
+        None => ctx.set_unknown("aws:PrincipalArn"),
+    };
+    if !view.account.is_empty() {
+        ctx.set("aws:PrincipalAccount", view.account.clone());
+    }
+    ctx.set("aws:PrincipalType", "AssumedRole")
+        .set("aws:SecureTransport", "true")
+        .set("aws:ViaAWSService", "false")
+        .set("aws:PrincipalIsAWSService", "false")
+        .set_absent("aws:MultiFactorAuthPresent");
+    if let Some(tags) = &view.entry.tags {
+        for (k, v) in tags {
+            ctx.set(&format!("aws:PrincipalTag/{k}"), v.clone());
+        }
+        ctx.absent_under_prefix("aws:PrincipalTag/");
+    }
+    let now = view.now;
+    ctx.set("aws:EpochTime", now.to_string())
+        .set("aws:CurrentTime", iso8601(now));
+    (principal, ctx)
+}
+
+/// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+fn iso8601(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // H. Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// One decision, with the role it was made for and the resource policy that took part.
+pub struct Checked<'a> {
+    pub eval: Evaluation,
+    pub view: &'a RoleView<'a>,
+    pub resource_policy: Option<&'a LoadedPolicy>,
+}
+
+/// Evaluates `action` on `resource` for the role. `resource_side`: the resource's owner and its
+/// policy (None: decide on the caller's side alone).
+pub fn check<'a>(
+    view: &'a RoleView<'a>,
+    principal: &Principal,
+    ctx: &RequestContext,
+    action: &str,
+    resource: &str,
+    resource_side: Option<(String, Option<&'a LoadedPolicy>)>,
+) -> Checked<'a> {
+    let mut set = view.policy_set();
+    let mut resource_policy = None;
+    if let Some((owner, policy)) = resource_side {
+        resource_policy = policy;
+        set.resource = Some(ResourceSide {
+            owner_account: owner,
+            policy: policy.map(LoadedPolicy::doc),
+        });
+    }
+    let req = Request::new(action, resource, principal, ctx);
+    Checked {
+        eval: evaluate(&req, &set),
+        view,
+        resource_policy,
+    }
+}
+
+/// How a statement is named in messages: "statement `Sid`" or "statement #2".
+pub fn statement_name(s: &StatementRef) -> String {
+    match s.sid.as_deref().filter(|x| !x.is_empty()) {
+        Some(sid) => format!("statement `{sid}`"),
+        None => format!("statement #{}", s.index + 1),
+    }
+}
+
+/// The loaded policy a statement belongs to.
+fn policy_of<'a>(c: &Checked<'a>, s: &StatementRef) -> Option<&'a LoadedPolicy> {
+    match s.layer {
+        Layer::Identity => c
+            .view
+            .identity
+            .iter()
+            .filter_map(Pol::loaded)
+            .find(|p| p.name == s.policy),
+        Layer::Boundary => c
+            .view
+            .boundary
+            .as_ref()
+            .and_then(Pol::loaded)
+            .filter(|p| p.name == s.policy),
+        Layer::Resource => c.resource_policy.filter(|p| p.name == s.policy),
+        _ => None,
+    }
+}
+
+/// Where a statement is written, when it is in a file we read.
+pub fn statement_place(c: &Checked, s: &StatementRef, message: String) -> Option<Place> {
+    let p = policy_of(c, s)?;
+    let (file, span) = p.statement_place(s.index)?;
+    Some(Place {
+        file,
+        span,
+        message,
+    })
+}
+
+fn policy_word(layer: Layer, name: &str) -> String {
+    match layer {
+        Layer::Boundary => format!("the permissions boundary `{name}`"),
+        // Resource policies are named "repository policy of `web`" already.
+        Layer::Resource => format!("the {name}"),
+        _ => format!("policy `{name}`"),
+    }
+}
+
+/// What refused the request, in the words rules.md asks for, and the statements to label.
+pub fn denial(c: &Checked, what: &str) -> (String, Vec<Place>) {
+    let e = &c.eval;
+    match e.reason {
+        Reason::ExplicitDeny(_) => {
+            let mut places = Vec::new();
+            let mut names = Vec::new();
+            for s in &e.deciding {
+                let n = format!(
+                    "{} of {}",
+                    statement_name(s),
+                    policy_word(s.layer, &s.policy)
+                );
+                if let Some(p) = statement_place(c, s, format!("this statement denies {what}")) {
+                    places.push(p);
+                }
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+            let text = match names.as_slice() {
+                [] => "denied explicitly".to_string(),
+                [one] => format!("denied explicitly by {one}"),
+                [first, rest @ ..] => {
+                    format!("denied explicitly by {first} (and {} more)", rest.len())
+                }
+            };
+            (text, places)
+        }
+        Reason::BoundaryDoesNotAllow => {
+            let name = c
+                .view
+                .boundary
+                .as_ref()
+                .map(|b| b.name().to_string())
+                .unwrap_or_default();
+            let places = c
+                .view
+                .boundary
+                .as_ref()
+                .and_then(Pol::loaded)
+                .and_then(|b| b.origin.as_ref())
+                .map(|o| {
+                    vec![Place {
+                        file: o.file,
+                        span: o.span,
+                        message: format!("this permissions boundary does not allow {what}"),
+                    }]
+                })
+                .unwrap_or_default();
+            (
+                format!("not allowed by the permissions boundary `{name}`"),
+                places,
+            )
+        }
+        Reason::ResourcePolicyDoesNotGrant => (
+            match c.resource_policy {
+                Some(p) => format!("the {} does not grant it", p.name),
+                None => "the resource has no policy that grants it".to_string(),
+            },
+            Vec::new(),
+        ),
+        _ => ("no identity policy allows it".to_string(), Vec::new()),
+    }
+}
+
+/// Why a decision could not be made, and the statements involved.
+pub fn undecided(c: &Checked) -> (Vec<String>, Vec<Place>) {
+    let e = &c.eval;
+    let mut causes = Vec::new();
+    let mut places = Vec::new();
+    let real_keys: Vec<&String> = e
+        .unknown_keys
+        .iter()
+        .filter(|k| !k.starts_with(UNRESOLVED_KEY_PREFIX))
+        .collect();
+    for s in &e.undecided {
+        let policy = policy_of(c, s);
+        let label = match policy {
+            Some(p) if !p.unresolved.is_empty() => {
+                for k in &e.unknown_keys {
+                    if let Some(n) = k
+                        .strip_prefix(UNRESOLVED_KEY_PREFIX)
+                        .and_then(|n| n.parse::<usize>().ok())
+                    {
+                        if let Some(why) = p.unresolved.get(n) {
+                            let cause = format!(
+                                "{} of {}: {why}",
+                                statement_name(s),
+                                policy_word(s.layer, &s.policy)
+                            );
+                            if !causes.contains(&cause) {
+                                causes.push(cause);
+                            }
+                        }
+                    }
+                }
+                "this statement depends on a value known only at deploy time".to_string()
+            }
+            _ => "this statement's condition cannot be decided".to_string(),
+        };
+        if let Some(p) = statement_place(c, s, label) {
+            if !places.contains(&p) {
+                places.push(p);
+            }
+        }
+    }
+    if !real_keys.is_empty() {
+        let keys: Vec<String> = real_keys.iter().map(|k| format!("`{k}`")).collect();
+        let stmts: Vec<String> = e
+            .undecided
+            .iter()
+            .filter(|s| policy_of(c, s).is_none_or(|p| p.unresolved.is_empty()))
+            .map(|s| {
+                format!(
+                    "{} of {}",
+                    statement_name(s),
+                    policy_word(s.layer, &s.policy)
+                )
+            })
+            .collect();
+        let mut text = format!(
+            "the condition {} {} cannot be resolved statically",
+            if keys.len() == 1 { "key" } else { "keys" },
+            keys.join(", ")
+        );
+        if !stmts.is_empty() {
+            let mut uniq: Vec<String> = Vec::new();
+            for s in stmts {
+                if !uniq.contains(&s) {
+                    uniq.push(s);
+                }
+            }
+            text.push_str(&format!(" ({})", uniq.join(", ")));
+        }
+        causes.push(text);
+    }
+    for p in &e.unknown_policies {
+        // A policy whose document cannot be read: point at it.
+        let loaded = match p.layer {
+            Layer::Identity => c
+                .view
+                .identity
+                .iter()
+                .filter_map(Pol::loaded)
+                .find(|l| l.name == p.name),
+            Layer::Boundary => c
+                .view
+                .boundary
+                .as_ref()
+                .and_then(Pol::loaded)
+                .filter(|l| l.name == p.name),
+            Layer::Resource => c.resource_policy.filter(|l| l.name == p.name),
+            _ => None,
+        };
+        if let Some(o) = loaded.and_then(|l| l.origin.as_ref()) {
+            let place = Place {
+                file: o.file,
+                span: o.span,
+                message: "this policy cannot be read".into(),
+            };
+            if !places.contains(&place) {
+                places.push(place);
+            }
+        }
+        let what = match p.layer {
+            Layer::Boundary => format!("the permissions boundary `{}`", p.name),
+            Layer::Resource => p.name.clone(),
+            _ => format!("policy `{}`", p.name),
+        };
+        let cause = format!("{what} is not known: {}", p.reason);
+        if !causes.contains(&cause) {
+            causes.push(cause);
+        }
+    }
+    for n in &e.notes {
+        if !causes.contains(n) {
+            causes.push(n.clone());
+        }
+    }
+    if causes.is_empty() {
+        causes.push("the policies could not be evaluated completely".into());
+    }
+    (causes, places)
+}
+
+/// Permissions that could not be decided, gathered over all ROLE rules of one task definition
+/// and reported by ROLE011: one diagnostic per field (primary span).
+#[derive(Default)]
+pub struct Undetermined {
+    pub items: Vec<Pending>,
+}
+
+pub struct Pending {
+    pub span: Span,
+    /// What the field is ("execution role `exec`", "image `…`").
+    pub subject: String,
+    pub permissions: Vec<String>,
+    pub causes: Vec<String>,
+    pub places: Vec<Place>,
+    pub container: Option<String>,
+}
+
+impl Undetermined {
+    pub fn add(
+        &mut self,
+        span: Span,
+        subject: &str,
+        permission: String,
+        causes: Vec<String>,
+        places: Vec<Place>,
+    ) {
+        let item = match self.items.iter_mut().position(|p| p.span == span) {
+            Some(i) => &mut self.items[i],
+            None => {
+                self.items.push(Pending {
+                    span,
+                    subject: subject.to_string(),
+                    permissions: Vec::new(),
+                    causes: Vec::new(),
+                    places: Vec::new(),
+                    container: None,
+                });
+                self.items.last_mut().expect("just pushed")
+            }
+        };
+        if !item.permissions.contains(&permission) {
+            item.permissions.push(permission);
+        }
+        for c in causes {
+            if !item.causes.contains(&c) {
+                item.causes.push(c);
+            }
+        }
+        for p in places {
+            if !item.places.contains(&p) {
+                item.places.push(p);
+            }
+        }
+    }
+}
+
+/// Formats a JSON policy statement for a help text.
+pub fn statement_json(sid: &str, actions: &[&str], resources: &[String]) -> String {
+    let actions = actions
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let resource = match resources {
+        [one] => format!("\"{one}\""),
+        many => format!(
+            "[{}]",
+            many.iter()
+                .map(|r| format!("\"{r}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let actions = if actions.contains(", ") {
+        format!("[{actions}]")
+    } else {
+        actions
+    };
+    format!(
+        "{{\"Sid\": \"{sid}\", \"Effect\": \"Allow\", \"Action\": {actions}, \"Resource\": {resource}}}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso8601_formats_known_instants() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(iso8601(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn statement_json_is_valid_json() {
+        let one = statement_json("EcrAuth", &["ecr:GetAuthorizationToken"], &["*".into()]);
+        let v: serde_json::Value = serde_json::from_str(&one).unwrap();
+        assert_eq!(v["Action"], "ecr:GetAuthorizationToken");
+        let two = statement_json(
+            "EcrPull",
+            &["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            &["a".into(), "b".into()],
+        );
+        let v: serde_json::Value = serde_json::from_str(&two).unwrap();
+        assert_eq!(v["Action"][1], "ecr:GetDownloadUrlForLayer");
+        assert_eq!(v["Resource"][1], "b");
+    }
+}
+
+/// Where to put a statement for this role, for help texts.
+pub fn identity_hint(view: &RoleView) -> String {
+    match &view.entry.source {
+        crate::state::iam::RoleSource::Template(id)
+            if id.starts_with("aws_") || id.contains('.') =>
+        {
+            format!(", in an `aws_iam_role_policy` for `{id}` (or an `inline_policy` block)")
+        }
+        crate::state::iam::RoleSource::Template(id) => format!(", under `Policies` of `{id}`"),
+        crate::state::iam::RoleSource::StateFile => format!(
+            " (e.g. `aws iam put-role-policy --role-name {} --policy-name ecs-execution --policy-document file://policy.json`)",
+            view.entry.name.as_deref().unwrap_or(view.label())
+        ),
+    }
+}
+
+/// What the fix is, from the reason of a refusal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Remedy {
+    /// Add an Allow to the role's identity policy.
+    AddAllow,
+    /// The identity policies allow it; the permissions boundary must too.
+    Boundary,
+    /// An explicit Deny decides; narrow it.
+    NarrowDeny,
+}
+
+impl Remedy {
+    pub fn of(e: &Evaluation) -> Remedy {
+        match e.reason {
+            Reason::ExplicitDeny(_) => Remedy::NarrowDeny,
+            Reason::BoundaryDoesNotAllow => Remedy::Boundary,
+            _ => Remedy::AddAllow,
+        }
+    }
+
+    /// The remedy for several refusals: a deny first (nothing else helps while it applies),
+    /// then a missing Allow, then the boundary.
+    pub fn worst(all: impl IntoIterator<Item = Remedy>) -> Remedy {
+        let all: Vec<Remedy> = all.into_iter().collect();
+        if all.contains(&Remedy::NarrowDeny) {
+            Remedy::NarrowDeny
+        } else if all.contains(&Remedy::AddAllow) {
+            Remedy::AddAllow
+        } else {
+            Remedy::Boundary
+        }
+    }
+}
+
+/// The help for a refused permission of the execution role, given the statement that would
+/// grant it.
+pub fn remedy_help(remedy: Remedy, view: &RoleView, statement: &str) -> String {
+    match remedy {
+        Remedy::NarrowDeny => format!(
+            "an explicit Deny wins over any Allow: change the statement that denies it so that it no longer matches this role and resource; the role must still be allowed it, e.g. by {statement}"
+        ),
+        Remedy::Boundary => {
+            let (name, arn) = match &view.entry.boundary {
+                Some(crate::state::iam::PolicyLink::Arn(a)) => (
+                    view.boundary
+                        .as_ref()
+                        .map(|b| b.name().to_string())
+                        .unwrap_or_default(),
+                    a.clone(),
+                ),
+                _ => (
+                    view.boundary
+                        .as_ref()
+                        .map(|b| b.name().to_string())
+                        .unwrap_or_default(),
+                    "<boundary policy ARN>".to_string(),
+                ),
+            };
+            format!(
+                "the role's identity policies allow it, but its permissions boundary `{name}` does not: add {statement} to the boundary policy \
+                 (`aws iam create-policy-version --policy-arn {arn} --policy-document file://boundary.json --set-as-default`)"
+            )
+        }
+        Remedy::AddAllow => format!(
+            "add to the execution role's identity policy: {statement}{}",
+            identity_hint(view)
+        ),
+    }
+}
+
+/// The task role's label, when the task role (a different role) would be allowed what the
+/// execution role is refused: a sign that the permission is on the wrong role.
+pub fn task_role_would_allow(
+    facts: &super::facts::Facts,
+    action: &str,
+    resource: &str,
+    region: &str,
+    resource_account: &str,
+) -> Option<String> {
+    let super::facts::RoleRef::Found(task_role) = &facts.task_role else {
+        return None;
+    };
+    if let super::facts::RoleRef::Found(exec) = &facts.exec {
+        if std::ptr::eq(exec.entry, task_role.entry) {
+            return None;
+        }
+    }
+    let (principal, mut ctx) = base_context(task_role);
+    ctx.set("aws:RequestedRegion", region.to_string())
+        .set("aws:ResourceAccount", resource_account.to_string());
+    let c = check(task_role, &principal, &ctx, action, resource, None);
+    (c.eval.decision == crate::iam::Decision::Allowed).then(|| task_role.label().to_string())
+}
