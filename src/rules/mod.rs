@@ -232,7 +232,17 @@ impl<'a> Context<'a> {
         &mut self.diagnostics[last]
     }
 
-    /// Records that `rules` could not be checked, and why.
+    /// Records that `rules` could not be checked anywhere in the run, and why (a limit of the
+    /// tool or of the inputs, not of this task definition).
+    pub fn skip_for_run(&mut self, rules: &[&'static Rule], reason: impl Into<String>) {
+        let before = self.skipped.len();
+        self.skip(rules, reason);
+        if let Some(s) = self.skipped.get_mut(before) {
+            s.subjects.clear();
+        }
+    }
+
+    /// Records that `rules` could not be checked for this task definition, and why.
     pub fn skip(&mut self, rules: &[&'static Rule], reason: impl Into<String>) {
         let rules: Vec<&'static str> = rules
             .iter()

@@ -944,7 +944,12 @@ Resources:
                 .any(|l| matches!(l, PolicyLink::Arn(a) if a.ends_with("ReadOnly")))
         );
         // `managed_policy_arns` not configured (computed): the attachments are the policies.
-        assert!(!role.attached.iter().any(|l| matches!(l, PolicyLink::Unknown { .. })));
+        assert!(
+            !role
+                .attached
+                .iter()
+                .any(|l| matches!(l, PolicyLink::Unknown { .. }))
+        );
         assert_eq!(ix.extra_attached_for("other-role").len(), 1);
         let repo = ix
             .repository("111122223333", "us-east-1", "web")

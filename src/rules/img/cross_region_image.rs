@@ -19,7 +19,7 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
     let has_ecr = cx.containers.iter().any(|f| matches!(&f.image, ImageFact::Parsed { image, .. } if matches!(image.registry, Registry::Ecr { .. })));
     let Some(region) = cx.settings.region.clone() else {
         if has_ecr {
-            cx.skip(&[&RULE], "the deployment region is not known (pass --region, set `region` in ecs-preflight.toml, or AWS_REGION)");
+            cx.skip_for_run(&[&RULE], "the deployment region is not known (pass --region, set `region` in ecs-preflight.toml, or AWS_REGION)");
         }
         return;
     };

@@ -116,7 +116,7 @@ fn run(task: &TaskDefinition, cx: &mut Context) {
     registry_credentials_denied::check(task, cx, &facts, view, &mut und);
     pull_through_cache_denied::check(cx, &facts, view, &mut und);
     permission_undetermined::report(cx, view, und);
-    cx.skip(&permission_rules(), SCP_NOT_EVALUATED);
+    cx.skip_for_run(&permission_rules(), SCP_NOT_EVALUATED);
 }
 
 /// Whether anything in the task definition is done with the execution role (or, on EC2
