@@ -199,7 +199,9 @@ fn write_report(
     };
     let result = match format {
         OutputFormat::Human => render::human::write(report, options, &mut sink),
-        _ => sink.write_all(render::render(report, format, options).as_bytes()),
+        OutputFormat::Json => render::json::write(report, &mut sink),
+        OutputFormat::Sarif => render::sarif::write(report, &mut sink),
+        OutputFormat::Github => sink.write_all(render::render(report, format, options).as_bytes()),
     };
     let result = result.and_then(|_| sink.flush());
     match (result, path) {

@@ -94,6 +94,13 @@ struct JsonSkip<'a> {
 }
 
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Serialises straight into the writer: no copy of the whole report in memory.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let diagnostics = report
         .diagnostics
         .iter()
@@ -178,8 +185,6 @@ pub fn render(report: &Report) -> String {
                 .collect(),
         },
     };
-    let mut text =
-        serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &output).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
 }

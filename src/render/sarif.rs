@@ -157,6 +157,13 @@ fn uri(path: &str) -> String {
 }
 
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Serialises straight into the writer: no copy of the whole report in memory.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules = ALL
         .iter()
         .map(|r| ReportingDescriptor {
@@ -199,9 +206,8 @@ pub fn render(report: &Report) -> String {
             results,
         }],
     };
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
 }
 
 fn region(report: &Report, file: usize, span: crate::span::Span) -> Region {

@@ -127,9 +127,8 @@ fn task_platform(task: &TaskDefinition, cx: &Context) -> Result<TaskPlatform, St
     } else {
         on_fargate(task, cx)
     };
-    let platform =
-        TaskPlatform::from_runtime_platform(cpu.as_deref(), os.as_deref(), on_fargate)
-            .map_err(|e| format!("the runtimePlatform of {} is not valid: {e}", task.label))?;
+    let platform = TaskPlatform::from_runtime_platform(cpu.as_deref(), os.as_deref(), on_fargate)
+        .map_err(|e| format!("the runtimePlatform is not valid: {e}"))?;
     Ok(platform)
 }
 

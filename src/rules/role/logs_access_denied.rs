@@ -71,15 +71,14 @@ pub(super) fn check(
                 match facts.template.resolve_ref(id, attribute.as_deref()) {
                     Some(g) => g,
                     None => {
-                        skipped.push(format!("the log group of container `{name}` in {} comes from `{id}`, whose name is known only at deploy time", cx.task_label()));
+                        skipped.push(format!("the log group of container `{name}` comes from `{id}`, whose name is known only at deploy time"));
                         continue;
                     }
                 }
             }
             NodeKind::Unresolved(why) => {
                 skipped.push(format!(
-                    "the log group of container `{name}` in {} is known only at deploy time: {why}",
-                    cx.task_label()
+                    "the log group of container `{name}` is known only at deploy time: {why}"
                 ));
                 continue;
             }
@@ -89,7 +88,9 @@ pub(super) fn check(
             Some(n) => match n.as_str() {
                 Some(r) => r.to_string(),
                 None => {
-                    skipped.push(format!("the awslogs region of container `{name}` in {} is known only at deploy time", cx.task_label()));
+                    skipped.push(format!(
+                        "the awslogs region of container `{name}` is known only at deploy time"
+                    ));
                     continue;
                 }
             },

@@ -108,10 +108,7 @@ pub(super) fn check(task: &TaskDefinition, cx: &mut Context, facts: &Facts) {
             if reasons.is_empty() && !fargate.is_empty() {
                 cx.skip(
                     &[&RULE],
-                    format!(
-                        "{} has no executionRoleArn and its requiresCompatibilities is known only at deploy time (Fargate needs the role for ECR images and awslogs)",
-                        cx.task_label()
-                    ),
+                    "no executionRoleArn, and requiresCompatibilities is known only at deploy time (Fargate needs the role for ECR images and awslogs)".to_string(),
                 );
             }
         }
@@ -121,8 +118,7 @@ pub(super) fn check(task: &TaskDefinition, cx: &mut Context, facts: &Facts) {
             cx.skip(
                 &[&RULE],
                 format!(
-                    "{} has no executionRoleArn and the image of container `{}` is known only at deploy time (a private ECR image would need the role on Fargate)",
-                    cx.task_label(),
+                    "no executionRoleArn, and the image of container `{}` is known only at deploy time (a private ECR image would need the role on Fargate)",
                     unresolved_images[0]
                 ),
             );

@@ -89,10 +89,7 @@ fn run(task: &TaskDefinition, cx: &mut Context) {
         RoleRef::Unknown(why) => {
             cx.skip(
                 &RULES[1..10],
-                format!(
-                    "the execution role of {} cannot be checked: {why}",
-                    cx.task_label()
-                ),
+                format!("the execution role cannot be checked: {why}"),
             );
             return;
         }

@@ -53,8 +53,7 @@ pub(super) fn check(
                 None => uses.push((r, vec![(node.span, name)])),
             },
             Err(why) => skipped.push(format!(
-                "the registry credentials of container `{name}` in {}: {why}",
-                cx.task_label()
+                "the registry credentials of container `{name}`: {why}"
             )),
         }
     }

@@ -86,10 +86,7 @@ pub(super) fn check(
             }) {
                 Ok(refs) => refs,
                 Err(why) => {
-                    skipped.push(format!(
-                        "a secret of container `{name}` in {}: {why}",
-                        cx.task_label()
-                    ));
+                    skipped.push(format!("a secret of container `{name}`: {why}"));
                     continue;
                 }
             };
