@@ -74,21 +74,7 @@ impl fmt::Display for ServiceKind {
 
 /// The ARN partition of a region.
 pub fn partition_of(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else if region.starts_with("eu-isoe-") {
-        "aws-iso-e"
-    } else if region.starts_with("us-isof-") {
-        "aws-iso-f"
-    } else {
-        "aws"
-    }
+    crate::model::resolve::partition_of_region(region)
 }
 
 /// The endpoint service name to create for a service in a region, e.g.
