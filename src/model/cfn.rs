@@ -20,7 +20,9 @@ pub fn read(root: &Node, settings: &ResolveSettings) -> Document {
             .to_string();
         let empty = Node::new(NodeKind::Object(Vec::new()), member.value.span);
         let raw = member.value.get("Properties").unwrap_or(&empty);
+        resolver.take_parameter_uses();
         let properties = resolver.resolve(raw).unwrap_or(empty.clone());
+        let value_sources = resolver.take_parameter_uses();
         if kind == "AWS::ECS::TaskDefinition" {
             let label = match properties.get("Family").and_then(Node::as_str) {
                 Some(f) if !f.is_empty() => f.to_string(),
@@ -40,6 +42,7 @@ pub fn read(root: &Node, settings: &ResolveSettings) -> Document {
                 props: properties.clone(),
                 anchor: member.key_span,
                 containers_unknown,
+                value_sources,
             });
         }
         let condition = member

@@ -11,7 +11,7 @@ pub mod taskdef;
 pub mod tfplan;
 
 pub use recognize::{Format, read_document};
-pub use taskdef::{ContainerView, KeyStyle, Origin, TaskDefinition};
+pub use taskdef::{ContainerView, KeyStyle, Origin, TaskDefinition, ValueSource};
 
 use crate::parse::Node;
 use crate::span::Span;

@@ -51,6 +51,7 @@ pub fn read(root: Node, file: &SourceFile) -> Document {
                 props,
                 anchor,
                 containers_unknown: None,
+                value_sources: Vec::new(),
             }
         })
         .collect();

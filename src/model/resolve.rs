@@ -21,6 +21,8 @@ pub struct Resolver<'t> {
     resources: HashMap<&'t str, &'t str>,
     /// Logical ID → literal `RepositoryName` of the template's ECR repositories.
     ecr_repository_names: HashMap<&'t str, &'t str>,
+    /// Parameter defaults used so far: (default's span, `Ref`'s span, parameter name).
+    parameter_uses: std::cell::RefCell<Vec<crate::model::ValueSource>>,
 }
 
 /// Bounds recursion through `Condition` references (which may be circular in a broken template).
@@ -78,7 +80,14 @@ impl<'t> Resolver<'t> {
             conditions: template.get("Conditions"),
             resources,
             ecr_repository_names,
+            parameter_uses: std::cell::RefCell::new(Vec::new()),
         }
+    }
+
+    /// The parameter defaults used since the last call (for the value sources of what was just
+    /// resolved).
+    pub fn take_parameter_uses(&self) -> Vec<crate::model::ValueSource> {
+        std::mem::take(&mut *self.parameter_uses.borrow_mut())
     }
 
     pub fn resource_type(&self, id: &str) -> Option<&'t str> {
@@ -271,6 +280,13 @@ impl<'t> Resolver<'t> {
                 span,
             );
         };
+        self.parameter_uses
+            .borrow_mut()
+            .push(crate::model::ValueSource {
+                value: default.span,
+                used_at: span,
+                parameter: name.to_string(),
+            });
         let is_list = kind == "CommaDelimitedList" || kind.starts_with("List<");
         match (&default.kind, is_list) {
             (NodeKind::String(s), true) => {

@@ -39,6 +39,19 @@ pub struct TaskDefinition {
     pub anchor: Span,
     /// When the container definitions cannot be known before deploy, why.
     pub containers_unknown: Option<String>,
+    /// Values that came from elsewhere in the file (a CloudFormation parameter's default): a
+    /// finding on such a value also points at where the task definition uses it.
+    pub value_sources: Vec<ValueSource>,
+}
+
+/// A value written in one place and used in another (`Default` of a parameter, `!Ref` to it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValueSource {
+    /// Where the value is written (the parameter's `Default`).
+    pub value: Span,
+    /// Where the task definition uses it (the `!Ref`).
+    pub used_at: Span,
+    pub parameter: String,
 }
 
 /// One container definition of a task definition.

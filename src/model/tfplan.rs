@@ -468,6 +468,7 @@ fn task_definition(
         props,
         anchor: address_span,
         containers_unknown,
+        value_sources: Vec::new(),
     }
 }
 

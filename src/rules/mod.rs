@@ -10,7 +10,7 @@ pub mod td;
 
 use std::collections::HashSet;
 
-use crate::diag::{Diagnostic, FileId, Severity, Skip};
+use crate::diag::{Diagnostic, FileId, Label, Severity, Skip};
 use crate::model::image_ref::{self, ImageRef, ImageRefError};
 use crate::model::{ContainerView, Document, TaskDefinition};
 use crate::parse::{Node, NodeKind};
@@ -164,6 +164,7 @@ pub struct Context<'a> {
     pub service_file: Option<&'a ServiceFile>,
     pub containers: Vec<ContainerFacts<'a>>,
     task_label: String,
+    value_sources: &'a [crate::model::ValueSource],
     enabled: &'a HashSet<&'static str>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) skipped: Vec<Skip>,
@@ -197,6 +198,7 @@ impl<'a> Context<'a> {
             service_file: None,
             containers,
             task_label: task.label.clone(),
+            value_sources: &task.value_sources,
             enabled,
             diagnostics: Vec::new(),
             skipped: Vec::new(),
@@ -214,6 +216,17 @@ impl<'a> Context<'a> {
         span: Span,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
+        // A value taken from a parameter's default: show where the task definition uses it.
+        let labels = self
+            .value_sources
+            .iter()
+            .filter(|s| s.value == span)
+            .map(|s| Label {
+                file: self.file_id,
+                span: s.used_at,
+                message: format!("the value of parameter `{}`, used here", s.parameter),
+            })
+            .collect();
         self.diagnostics.push(Diagnostic {
             code: rule.code,
             name: rule.name,
@@ -222,7 +235,7 @@ impl<'a> Context<'a> {
             file: self.file_id,
             span,
             label: None,
-            labels: Vec::new(),
+            labels,
             help: None,
             fix: None,
             task_definition: Some(self.task_label.clone()),
