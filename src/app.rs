@@ -79,11 +79,8 @@ fn check(args: CheckArgs) -> i32 {
     } else {
         args.paths.clone()
     };
-    for p in &paths {
-        if !p.exists() {
-            return usage_error(&format!("`{}`: no such file or folder", p.display()));
-        }
-    }
+    // A named path that does not exist is reported like any unreadable input (IN001, exit 2)
+    // and the other inputs are still checked.
     if !args.aws && (args.cluster.is_some() || args.profile.is_some()) {
         return usage_error("--cluster and --profile read the live account: add --aws");
     }
@@ -158,7 +155,8 @@ fn check(args: CheckArgs) -> i32 {
     if let Err(message) = write_report(&report, format, options, args.output.as_deref()) {
         return usage_error(&message);
     }
-    if let (Some(outcome), OutputFormat::Human) = (&fixed, format) {
+    // What --fix changed goes to stderr whatever the format: stdout stays machine-readable.
+    if let Some(outcome) = &fixed {
         eprint!("{}", crate::fix::describe(outcome));
     }
     if format == OutputFormat::Human && args.output.is_some() {
@@ -216,7 +214,7 @@ fn write_report(
 fn load_config(args: &CheckArgs, first_path: &Path) -> Result<Option<LoadedConfig>, i32> {
     let path = match &args.config {
         Some(p) => {
-            if !p.is_file() {
+            if !p.exists() {
                 return Err(usage_error(&format!(
                     "config file `{}` not found",
                     p.display()
@@ -258,8 +256,15 @@ fn run_options(
 ) -> Result<RunOptions, String> {
     let cfg = loaded.map(|l| &l.config);
     // --select replaces the config's select; --ignore adds to the config's ignore.
-    let select: Vec<String> = if !args.select.is_empty() {
-        args.select.clone()
+    // `--select ""` (an empty variable in a CI script) is no selection, not "no rules".
+    let cli_select: Vec<String> = args
+        .select
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .cloned()
+        .collect();
+    let select: Vec<String> = if !cli_select.is_empty() {
+        cli_select
     } else {
         cfg.and_then(|c| c.select.as_ref())
             .map(|v| v.iter().map(|s| s.get_ref().clone()).collect())
@@ -275,12 +280,30 @@ fn run_options(
     } else {
         selectors(&select)?.into_iter().map(|r| r.code).collect()
     };
+    if ignore.iter().any(|s| config::names_input_rules(s)) {
+        return Err(config::IN_NOT_IGNORABLE.to_string());
+    }
     for r in selectors(&ignore)? {
         enabled.remove(r.code);
     }
+    // `[severity]` keys are codes, names or prefixes; the more specific key wins (`IMG` then
+    // `IMG004`), whatever the order in the file.
+    let mut levels: Vec<(usize, &String, Severity)> = cfg
+        .and_then(|c| c.severity.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|(key, level)| {
+            Some((
+                config::specificity(key),
+                key,
+                Severity::parse(level.get_ref())?,
+            ))
+        })
+        .collect();
+    levels.sort_by_key(|(specificity, key, _)| (*specificity, (*key).clone()));
     let mut severity_overrides = HashMap::new();
-    for (code, level) in cfg.and_then(|c| c.severity.as_ref()).into_iter().flatten() {
-        if let (Some(rule), Some(sev)) = (rules::find(code), Severity::parse(level.get_ref())) {
+    for (_, key, sev) in levels {
+        for rule in config::resolve_selector(key) {
             severity_overrides.insert(rule.code, sev);
         }
     }

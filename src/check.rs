@@ -347,6 +347,12 @@ fn merge_skips(skips: Vec<Skip>) -> Vec<Skip> {
 /// name; a walk looks at JSON and YAML only (and `.template`, CloudFormation's old habit).
 const WALK_EXTENSIONS: [&str; 4] = ["json", "yaml", "yml", "template"];
 
+/// The same file named twice (`x.json` and `./x.json`, or named and found by walking) is read
+/// once.
+fn identity(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
@@ -374,14 +380,14 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
             }
             found.sort();
             for p in found {
-                if seen.insert(p.clone()) {
+                if seen.insert(identity(&p)) {
                     out.push(Candidate {
                         path: p,
                         named: false,
                     });
                 }
             }
-        } else if seen.insert(path.clone()) {
+        } else if seen.insert(identity(path)) {
             out.push(Candidate {
                 path: path.clone(),
                 named: true,
@@ -518,15 +524,30 @@ fn check_document(doc: &Document, file: &SourceFile, shared: &Shared, result: &m
             &options.enabled,
         );
         cx.service_file = shared.service;
+        let rules: Vec<&Rule> = rules::ALL
+            .iter()
+            .copied()
+            .filter(|r| r.needs != rules::Needs::Input && r.code != "TD001")
+            .collect();
         if let Some(why) = &task.containers_unknown {
-            let rules: Vec<&Rule> = rules::ALL
-                .iter()
-                .copied()
-                .filter(|r| r.needs != rules::Needs::Input && r.code != "TD001")
-                .collect();
             cx.skip(
                 &rules,
                 format!("the container definitions cannot be known before deploy: {why}"),
+            );
+        }
+        // A container that is itself an expression (`!If [Cond, {…}, !Ref AWS::NoValue]`).
+        for c in task.containers() {
+            let why = match &c.node.kind {
+                crate::parse::NodeKind::Unresolved(why) => why.clone(),
+                crate::parse::NodeKind::ResourceRef { id, .. } => format!("it comes from `{id}`"),
+                _ => continue,
+            };
+            cx.skip(
+                &rules,
+                format!(
+                    "container #{} is known only at deploy time: {why}",
+                    c.index + 1
+                ),
             );
         }
         rules::check_task_definition(task, &mut cx);
@@ -551,8 +572,9 @@ fn apply_file_policy(file: &SourceFile, options: &RunOptions, diagnostics: &mut 
         .filter(|(glob, _)| glob.is_match(&relative))
         .flat_map(|(_, codes)| codes.iter().copied())
         .collect();
+    // IN diagnostics say an input could not be checked (exit code 2): they are never hidden.
     diagnostics.retain(|d| {
-        !ignored.contains(d.code) && (options.enabled.contains(d.code) || d.code.starts_with("IN"))
+        d.code.starts_with("IN") || (!ignored.contains(d.code) && options.enabled.contains(d.code))
     });
     for d in diagnostics.iter_mut() {
         if let Some(sev) = options.severity_overrides.get(d.code) {

@@ -125,10 +125,24 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
             return Err(fail(s.span(), message, source));
         }
     }
-    for (code, level) in config.severity.iter().flatten() {
-        if crate::rules::find(code).is_none() {
+    let mut ignores: Vec<&Spanned<String>> = config.ignore.iter().flatten().collect();
+    ignores.extend(
+        config
+            .per_file_ignores
+            .iter()
+            .flatten()
+            .flat_map(|p| p.ignore.iter()),
+    );
+    for s in ignores {
+        if names_input_rules(s.get_ref()) {
+            return Err(fail(s.span(), IN_NOT_IGNORABLE.to_string(), source));
+        }
+    }
+    let mut assigned: HashMap<(&'static str, usize), &str> = HashMap::new();
+    for (key, level) in config.severity.iter().flatten() {
+        if !is_known_selector(key) {
             // The key's own span is not kept by serde; point at the value on that key's line.
-            let message = unknown_selector_message(code);
+            let message = unknown_selector_message(key);
             return Err(fail(level.span(), message, source));
         }
         if Severity::parse(level.get_ref()).is_none() {
@@ -140,6 +154,18 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
                 ),
                 source,
             ));
+        }
+        for rule in resolve_selector(key) {
+            if let Some(other) = assigned.insert((rule.code, specificity(key)), key) {
+                return Err(fail(
+                    level.span(),
+                    format!(
+                        "{} is given a severity twice, as `{other}` and as `{key}`",
+                        rule.code
+                    ),
+                    source,
+                ));
+            }
         }
     }
     if let Some(f) = &config.fail_on {
@@ -210,6 +236,25 @@ pub const FAMILIES: [&str; 6] = ["IN", "TD", "IMG", "ROLE", "NET", "ECR"];
 pub fn is_known_selector(selector: &str) -> bool {
     !resolve_selector(selector).is_empty()
         || FAMILIES.contains(&selector.trim().to_ascii_uppercase().as_str())
+}
+
+pub const IN_NOT_IGNORABLE: &str =
+    "IN001–IN003 report inputs that could not be checked (exit code 2) and cannot be ignored";
+
+/// Whether a selector names IN rules explicitly (`IN002`, `IN`, `syntax-error`; not `ALL`).
+pub fn names_input_rules(selector: &str) -> bool {
+    !selector.trim().eq_ignore_ascii_case("ALL")
+        && resolve_selector(selector)
+            .iter()
+            .any(|r| r.code.starts_with("IN"))
+}
+
+/// How specific a selector is: a prefix by its length, a whole code or name above any prefix.
+pub fn specificity(selector: &str) -> usize {
+    match crate::rules::find(selector) {
+        Some(_) => usize::MAX,
+        None => selector.trim().len(),
+    }
 }
 
 pub fn is_account_id(s: &str) -> bool {

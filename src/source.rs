@@ -22,7 +22,12 @@ pub struct SourceFile {
     /// Columns count characters; in pure ASCII text that is a subtraction (which matters for
     /// minified files that are one long line).
     ascii: bool,
+    /// In other text: every `CHECKPOINT` bytes, (byte offset, column there), so that a column is
+    /// counted from a nearby point rather than from the start of a long line.
+    checkpoints: Vec<(u32, u32)>,
 }
+
+const CHECKPOINT: usize = 4096;
 
 /// Why a file could not be turned into text.
 #[derive(Debug)]
@@ -36,6 +41,11 @@ impl SourceFile {
     pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
         let line_starts = line_starts(&text);
         let ascii = text.is_ascii();
+        let checkpoints = if ascii {
+            Vec::new()
+        } else {
+            checkpoints(&text)
+        };
         SourceFile {
             path,
             name,
@@ -43,6 +53,7 @@ impl SourceFile {
             transcoded: false,
             line_starts,
             ascii,
+            checkpoints,
         }
     }
 
@@ -88,7 +99,26 @@ impl SourceFile {
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = self.text[start..end].chars().count() + 1;
+        // Count from the last checkpoint on this line, if there is one.
+        let (from, column_there) = match self
+            .checkpoints
+            .partition_point(|&(at, _)| at as usize <= end)
+        {
+            0 => (start, 0),
+            i => {
+                let (at, col) = self.checkpoints[i - 1];
+                if at as usize >= start {
+                    (at as usize, col as usize)
+                } else {
+                    (start, 0)
+                }
+            }
+        };
+        let mut column = column_there + self.text[from..end].chars().count() + 1;
+        // A byte order mark is not a character of the first line.
+        if line == 0 && self.text.starts_with('\u{feff}') && end >= 3 {
+            column -= 1;
+        }
         (line + 1, column)
     }
 
@@ -115,6 +145,20 @@ impl SourceFile {
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
     }
+}
+
+fn checkpoints(text: &str) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut column = 0u32;
+    let mut next = CHECKPOINT;
+    for (i, c) in text.char_indices() {
+        if i >= next {
+            out.push((i as u32, column));
+            next = i + CHECKPOINT;
+        }
+        column = if c == '\n' { 0 } else { column + 1 };
+    }
+    out
 }
 
 fn line_starts(text: &str) -> Vec<u32> {
@@ -206,6 +250,26 @@ mod tests {
         assert_eq!(f.line_col(8), (3, 1));
         assert_eq!(f.line_text(2), "çd");
         assert_eq!(f.line_col(100), (3, 3));
+        let bom = SourceFile::new("x".into(), "x".into(), "\u{feff}{\"a\": 1}".into());
+        assert_eq!(bom.line_col(3), (1, 1));
+        assert_eq!(bom.line_col(4), (1, 2));
+    }
+
+    #[test]
+    fn columns_on_long_non_ascii_lines() {
+        let text = format!(
+            "é{}x\n{}é{}y",
+            "a".repeat(10_000),
+            "b".repeat(5000),
+            "c".repeat(9000)
+        );
+        let f = SourceFile::new("x".into(), "x".into(), text.clone());
+        for target in ['x', 'y'] {
+            let at = text.find(target).unwrap();
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let expected = text[line_start..at].chars().count() + 1;
+            assert_eq!(f.line_col(at as u32).1, expected);
+        }
     }
 
     #[test]

@@ -397,11 +397,17 @@ fn a_named_file_that_is_not_an_input_is_an_error() {
         .assert()
         .code(2)
         .stdout(predicates::str::contains("terraform show -json"));
-    cmd()
-        .args(["check", "no/such/file.json"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("no such file"));
+    // A missing path is an unreadable input; the other inputs are still checked.
+    let good = write(dir.path(), "good.json", LATEST);
+    let out = cmd()
+        .args(["check", "--format", "json", "no/such/file.json"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let mut found = codes(&json_report(&out.stdout));
+    found.sort();
+    assert_eq!(found, vec!["IMG002", "IN001"]);
 }
 
 fn check_bad_input(name: &str, bytes: &[u8]) -> (i32, Value) {
@@ -617,4 +623,131 @@ fn region_from_the_environment_resolves_templates() {
         .output()
         .unwrap();
     assert_eq!(codes(&json_report(&out.stdout)), vec!["IMG008"]);
+}
+
+#[test]
+fn review_findings_stay_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    // A YAML template with a byte order mark is recognised, and columns do not count the mark.
+    let bom = write(
+        dir.path(),
+        "bom.yaml",
+        "\u{feff}Resources:\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      Family: web\n      ContainerDefinitions:\n        - Name: web\n          Image: nginx:latest\n          Memory: 128\n",
+    );
+    let out = cmd()
+        .args(["check", "--format", "json", "--select", "IMG002"])
+        .arg(&bom)
+        .output()
+        .unwrap();
+    let report = json_report(&out.stdout);
+    assert_eq!(codes(&report), vec!["IMG002"]);
+    assert_eq!(
+        (
+            report["diagnostics"][0]["line"].as_u64(),
+            report["diagnostics"][0]["column"].as_u64()
+        ),
+        (Some(8), Some(18))
+    );
+    let json_bom = write(dir.path(), "bom.json", &format!("\u{feff}{LATEST}"));
+    let out = cmd()
+        .args(["check", "--format", "json", "--select", "IMG002"])
+        .arg(&json_bom)
+        .output()
+        .unwrap();
+    assert_eq!(
+        json_report(&out.stdout)["diagnostics"][0]["column"].as_u64(),
+        Some(69)
+    );
+
+    // A finding on a very long line (a one-line Terraform plan) renders without a crash.
+    let long_value = "x".repeat(70_000);
+    let plan = format!(
+        r#"{{"format_version":"1.2","planned_values":{{"root_module":{{"resources":[{{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","values":{{"tags":{{"x":"{long_value}"}}}}}},{{"address":"aws_ecs_task_definition.app","type":"aws_ecs_task_definition","values":{{"family":"app","container_definitions":"[{{\"name\":\"web\",\"image\":\"nginx:latest\",\"memory\":128}}]"}}}}]}}}}}}"#
+    );
+    let plan = write(dir.path(), "plan.json", &plan);
+    cmd()
+        .args(["check", "--select", "IMG002"])
+        .arg(&plan)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("plan.json:1:"));
+
+    // The same file named twice is checked once.
+    write(dir.path(), "latest.json", LATEST);
+    let out = cmd()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "IMG002",
+            "latest.json",
+            "./latest.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(codes(&json_report(&out.stdout)).len(), 1);
+    let latest = dir.path().join("latest.json");
+
+    // An empty --select is no selection; IN rules cannot be ignored.
+    let out = cmd()
+        .args(["check", "--format", "json", "--select", ""])
+        .arg(&latest)
+        .output()
+        .unwrap();
+    assert!(codes(&json_report(&out.stdout)).contains(&"IMG002".to_string()));
+    cmd()
+        .args(["check", "--ignore", "IN002"])
+        .arg(&latest)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot be ignored"));
+
+    // A rule given a severity twice is a config error; a prefix is a valid key.
+    let cfg = tempfile::tempdir().unwrap();
+    write(
+        cfg.path(),
+        "ecs-preflight.toml",
+        "[severity]\nIMG = \"error\"\nIMG002 = \"note\"\n",
+    );
+    write(cfg.path(), "latest.json", LATEST);
+    let out = cmd()
+        .current_dir(cfg.path())
+        .args(["check", "--format", "json", "latest.json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        json_report(&out.stdout)["diagnostics"][0]["severity"],
+        "note"
+    );
+    write(
+        cfg.path(),
+        "ecs-preflight.toml",
+        "[severity]\nIMG002 = \"error\"\nlatest-tag = \"note\"\n",
+    );
+    cmd()
+        .current_dir(cfg.path())
+        .args(["check", "latest.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("given a severity twice"));
+
+    // A container that is an unresolvable expression is listed as not checked.
+    let cond = write(
+        dir.path(),
+        "cond.yaml",
+        "Parameters:\n  Mode: {Type: String}\nConditions:\n  Sidecar: !Equals [!Ref Mode, on]\nResources:\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      Family: web\n      ContainerDefinitions:\n        - !If [Sidecar, {Name: side, Image: busybox, Memory: 64}, !Ref AWS::NoValue]\n        - {Name: web, Image: nginx:1.27, Memory: 128}\n",
+    );
+    let out = cmd()
+        .args(["check", "--format", "json"])
+        .arg(&cond)
+        .output()
+        .unwrap();
+    let report = json_report(&out.stdout);
+    let skipped = report["summary"]["skipped"].to_string();
+    assert!(
+        skipped.contains("container #1 is known only at deploy time"),
+        "{skipped}"
+    );
 }

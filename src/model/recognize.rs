@@ -115,8 +115,8 @@ fn classify(root: &Node) -> Option<Format> {
 fn not_an_input_reason(file: &SourceFile, root: &Node) -> String {
     let ext = file.path.extension().and_then(|e| e.to_str()).unwrap_or("");
     if ext == "tf" {
-        return "Terraform configuration (.tf) is not read; check the plan instead: \
-                `terraform plan -out plan.out && terraform show -json plan.out > plan.json`"
+        return "Terraform configuration, which is not read: check the plan instead (\
+                `terraform plan -out plan.out && terraform show -json plan.out > plan.json`)"
             .to_string();
     }
     if root.get("name").is_some() && root.get("image").is_some() {

@@ -445,7 +445,23 @@ fn task_definition(
                         }
                     }
                     NodeKind::Unresolved(why) => containers_unknown = Some(why.clone()),
-                    _ => put("containerDefinitions", m.value.clone(), m.key_span),
+                    // Computed from another resource (`${aws_ecr_repository.app.repository_url}`).
+                    _ => {
+                        let mut ids = Vec::new();
+                        m.value.walk(|n| {
+                            if let NodeKind::ResourceRef { id, .. } = &n.kind {
+                                ids.push(format!("`{id}`"));
+                            }
+                        });
+                        containers_unknown = Some(if ids.is_empty() {
+                            "`container_definitions` is known only after apply".to_string()
+                        } else {
+                            format!(
+                                "`container_definitions` is known only after apply (it uses {})",
+                                ids.join(", ")
+                            )
+                        });
+                    }
                 }
                 continue;
             }

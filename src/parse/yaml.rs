@@ -16,6 +16,48 @@ use crate::span::Span;
 const MAX_NODES: usize = 5_000_000;
 
 pub fn parse(text: &str) -> Result<Node, ParseError> {
+    // A byte order mark is allowed at the start of a YAML stream; read what follows it and move
+    // the spans back onto the file's bytes.
+    if let Some(rest) = text.strip_prefix('\u{feff}') {
+        let bom = '\u{feff}'.len_utf8() as u32;
+        return match parse_without_bom(rest) {
+            Ok(mut node) => {
+                shift_spans(&mut node, bom);
+                Ok(node)
+            }
+            Err(mut e) => {
+                e.span = Span {
+                    start: e.span.start + bom,
+                    end: e.span.end + bom,
+                };
+                Err(e)
+            }
+        };
+    }
+    parse_without_bom(text)
+}
+
+fn shift_spans(node: &mut Node, by: u32) {
+    node.span = Span {
+        start: node.span.start + by,
+        end: node.span.end + by,
+    };
+    match &mut node.kind {
+        NodeKind::Array(items) => items.iter_mut().for_each(|n| shift_spans(n, by)),
+        NodeKind::Object(members) => {
+            for m in members {
+                m.key_span = Span {
+                    start: m.key_span.start + by,
+                    end: m.key_span.end + by,
+                };
+                shift_spans(&mut m.value, by);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn parse_without_bom(text: &str) -> Result<Node, ParseError> {
     let mut patched: Option<String> = None;
     // A few hundred retries at most: each one moves one closing bracket.
     for _ in 0..1000 {
@@ -186,7 +228,7 @@ impl Builder<'_> {
         };
         let kind = match open.frame {
             Frame::Seq(items) => NodeKind::Array(items),
-            Frame::Map(members, _) => NodeKind::Object(members),
+            Frame::Map(members, _) => NodeKind::Object(merge_keys(members)),
         };
         let node = Node::new(kind, span);
         let node = match open.tag {
@@ -271,14 +313,18 @@ impl Builder<'_> {
             _ if plain => plain_scalar(value),
             _ => NodeKind::String(value.to_string()),
         };
-        // A scalar's span can run on over the whitespace before the next token.
-        let trimmed = self
-            .text
-            .get(span.range())
-            .map_or(0, |t| t.len() - t.trim_end().len());
+        // A scalar's span can run on over the whitespace (and a comment) before the next token:
+        // a quoted scalar ends at its closing quote, a plain one at its last non-blank.
+        let raw = self.text.get(span.range()).unwrap_or("");
+        let len = match style {
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                quoted_len(raw).unwrap_or(raw.trim_end().len())
+            }
+            _ => raw.trim_end().len(),
+        };
         let span = Span {
             start: span.start,
-            end: span.end - trimmed as u32,
+            end: span.start + len as u32,
         };
         let node = Node::new(kind, span);
         match tag {
@@ -341,6 +387,54 @@ impl Builder<'_> {
         let _ = self.offsets;
         value_start
     }
+}
+
+/// YAML merge keys: `<<: *base` (or a list of them) adds the members of the merged mappings
+/// that the mapping does not set itself.
+fn merge_keys(members: Vec<Member>) -> Vec<Member> {
+    if !members.iter().any(|m| m.key == "<<") {
+        return members;
+    }
+    let (merges, mut own): (Vec<Member>, Vec<Member>) =
+        members.into_iter().partition(|m| m.key == "<<");
+    for merge in merges {
+        let sources: Vec<&Node> = match &merge.value.kind {
+            NodeKind::Object(_) => vec![&merge.value],
+            NodeKind::Array(items) => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        for source in sources {
+            for m in source.members() {
+                if !own.iter().any(|o| o.key == m.key) {
+                    own.push(m.clone());
+                }
+            }
+        }
+    }
+    own
+}
+
+/// The length of a quoted scalar's text up to and including its closing quote.
+fn quoted_len(raw: &str) -> Option<usize> {
+    let quote = raw.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let mut chars = raw.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if quote == '"' => {
+                chars.next();
+            }
+            c if c == quote => {
+                // `''` inside single quotes is an escaped quote.
+                if quote == '\'' && chars.peek().is_some_and(|(_, n)| *n == '\'') {
+                    chars.next();
+                    continue;
+                }
+                return Some(i + 1);
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn is_core_tag(tag: &Tag) -> bool {
@@ -526,6 +620,19 @@ mod tests {
             text_of(text, root.get("A").unwrap().get("Resource").unwrap()),
             "x"
         );
+    }
+
+    #[test]
+    fn byte_order_mark_quoted_spans_and_merge_keys() {
+        let text = "\u{feff}Resources:\n  A: \"x:1\"   # comment\n  B: 'it''s'  # c\n  base: &b {Image: nginx, Name: a}\n  C:\n    <<: *b\n    Name: c\n";
+        let root = parse(text).unwrap();
+        let res = root.get("Resources").unwrap();
+        assert_eq!(text_of(text, res.get("A").unwrap()), "\"x:1\"");
+        assert_eq!(text_of(text, res.get("B").unwrap()), "'it''s'");
+        let c = res.get("C").unwrap();
+        assert_eq!(c.get("Name").unwrap().as_str(), Some("c"));
+        assert_eq!(c.get("Image").unwrap().as_str(), Some("nginx"));
+        assert!(c.get("<<").is_none());
     }
 
     #[test]

@@ -42,15 +42,22 @@ pub fn write(
         let rendered: Vec<String> = chunk
             .par_iter()
             .map(|d| {
-                let view = View {
-                    d,
-                    report,
-                    file: &report.files[d.file],
-                };
+                let view = View::new(d, report);
                 let mut text = String::new();
-                if handler.render_report(&mut text, &view).is_err() {
+                let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    handler.render_report(&mut text, &view)
+                }));
+                if !matches!(rendered, Ok(Ok(()))) {
                     // A span that miette cannot place must not lose the finding.
-                    text = format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message);
+                    let file = &report.files[d.file];
+                    let (line, col) = file.line_col(d.span.start);
+                    text = format!(
+                        "{}[{}]: {}\n  --> {}:{line}:{col}\n",
+                        d.severity.as_str(),
+                        d.code,
+                        d.message,
+                        file.name
+                    );
                 }
                 text.push('\n');
                 text
@@ -162,6 +169,100 @@ struct View<'a> {
     d: &'a Diagnostic,
     report: &'a Report,
     file: &'a SourceFile,
+    /// For findings on a very long line (a minified file, a Terraform plan: one line), the part
+    /// of the line around the finding; the snippet shows only that.
+    window: Option<Window>,
+}
+
+/// A piece of one long line: its text (with `…` where it was cut) and where it starts.
+struct Window {
+    text: String,
+    /// Byte offset in the file of the first character after the leading `…`.
+    start: usize,
+    /// Bytes added before the file's text (the leading `…`).
+    prefix: usize,
+}
+
+/// Lines longer than this are shown as a window around the finding.
+const LONG_LINE: usize = 240;
+/// Characters of context kept on each side of the finding in a window.
+const WINDOW_CONTEXT: usize = 60;
+
+impl<'a> View<'a> {
+    fn new(d: &'a Diagnostic, report: &'a Report) -> View<'a> {
+        let file = &report.files[d.file];
+        View {
+            d,
+            report,
+            file,
+            window: window(file, d),
+        }
+    }
+
+    /// Same-file labels shown in the snippet (with a window: those on the finding's line).
+    fn snippet_labels(&self) -> impl Iterator<Item = &crate::diag::Label> {
+        self.d.labels.iter().filter(move |l| {
+            l.file == self.d.file
+                && match &self.window {
+                    None => true,
+                    Some(w) => {
+                        l.span.start as usize >= w.start
+                            && (l.span.end as usize) <= w.start + w.text.len() - w.prefix
+                    }
+                }
+        })
+    }
+
+    /// A file span as a span of what miette reads (the file, or the window).
+    fn shown(&self, s: crate::span::Span) -> SourceSpan {
+        match &self.window {
+            None => span(s),
+            Some(w) => {
+                let start = (s.start as usize).saturating_sub(w.start) + w.prefix;
+                SourceSpan::new(
+                    start.into(),
+                    s.len().min(w.text.len().saturating_sub(start)),
+                )
+            }
+        }
+    }
+}
+
+fn window(file: &SourceFile, d: &Diagnostic) -> Option<Window> {
+    let (line, _) = file.line_col(d.span.start);
+    let text = file.line_text(line);
+    if text.len() <= LONG_LINE {
+        return None;
+    }
+    let at = (d.span.start as usize).min(file.text.len());
+    let line_start = file.text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = line_start + text.len();
+    // Cover the primary span and the labels on the same line, with some context.
+    let mut from = d.span.start as usize;
+    let mut to = (d.span.end as usize).min(line_end);
+    for l in d.labels.iter().filter(|l| l.file == d.file) {
+        let (s, e) = (l.span.start as usize, l.span.end as usize);
+        if s >= line_start && e <= line_end {
+            from = from.min(s);
+            to = to.max(e);
+        }
+    }
+    let back = file.text[line_start..from]
+        .char_indices()
+        .rev()
+        .nth(WINDOW_CONTEXT - 1)
+        .map_or(line_start, |(i, _)| line_start + i);
+    let ahead = file.text[to..line_end]
+        .char_indices()
+        .nth(WINDOW_CONTEXT)
+        .map_or(line_end, |(i, _)| to + i);
+    let prefix = if back > line_start { "…" } else { "" };
+    let suffix = if ahead < line_end { "…" } else { "" };
+    Some(Window {
+        text: format!("{prefix}{}{suffix}", &file.text[back..ahead]),
+        start: back,
+        prefix: prefix.len(),
+    })
 }
 
 impl fmt::Debug for View<'_> {
@@ -200,7 +301,13 @@ impl miette::Diagnostic for View<'_> {
         if let Some(h) = &self.d.help {
             lines.push(h.clone());
         }
-        for l in self.d.labels.iter().filter(|l| l.file != self.d.file) {
+        let shown: Vec<&crate::diag::Label> = self.snippet_labels().collect();
+        for l in self
+            .d
+            .labels
+            .iter()
+            .filter(|l| !shown.iter().any(|s| std::ptr::eq(*s, *l)))
+        {
             let f = &self.report.files[l.file];
             let (line, col) = f.line_col(l.span.start);
             lines.push(format!("{}: {}:{line}:{col}", l.message, f.name));
@@ -228,12 +335,12 @@ impl miette::Diagnostic for View<'_> {
         }
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             self.d.label.clone(),
-            span(self.d.span),
+            self.shown(self.d.span),
         )];
-        for l in self.d.labels.iter().filter(|l| l.file == self.d.file) {
+        for l in self.snippet_labels() {
             labels.push(LabeledSpan::new_with_span(
                 Some(l.message.clone()),
-                span(l.span),
+                self.shown(l.span),
             ));
         }
         Some(Box::new(labels.into_iter()))
@@ -251,17 +358,30 @@ impl SourceCode for View<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner =
-            self.file
-                .text
-                .as_str()
-                .read_span(span, context_lines_before, context_lines_after)?;
+        let (text, base) = match &self.window {
+            None => (self.file.text.as_str(), None),
+            Some(w) => (w.text.as_str(), Some(w)),
+        };
+        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+        // Lines and columns as the user's file has them: columns in characters, and a window's
+        // position on its real line.
+        let file_offset = match base {
+            None => span.offset(),
+            Some(w) => w.start + span.offset().saturating_sub(w.prefix),
+        };
+        let (line, column) = self.file.line_col(file_offset as u32);
+        let (line, column) = match base {
+            None if context_lines_before > 0 || context_lines_after > 0 => {
+                (inner.line(), inner.column())
+            }
+            _ => (line - 1, column - 1),
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.file.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line(),
-            inner.column(),
+            line,
+            column,
             inner.line_count(),
         )))
     }

@@ -389,6 +389,10 @@ pub fn pin_to_current_digest(cx: &Context, node: &Node, image: &ImageRef) -> Opt
     let t = target_of(image)?;
     let digest = tag_digest(cx, &t, tag).ok()??;
     let pinned = format!("{}:{tag}@{digest}", image.name_as_written());
+    // ECS refuses images longer than 255 characters: a fix must not create one.
+    if pinned.chars().count() > crate::model::image_ref::ECS_IMAGE_MAX_CHARS {
+        return None;
+    }
     pin::pin_fix(
         cx,
         node,
