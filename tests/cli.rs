@@ -751,3 +751,77 @@ fn review_findings_stay_fixed() {
         "{skipped}"
     );
 }
+
+#[test]
+fn a_net_finding_whose_subnets_come_from_the_service_file_points_into_it() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/NET002");
+    let run = |format: &str| {
+        let out = cmd()
+            .current_dir(&fixtures)
+            .args(["check", "--format", format, "--select", "NET002"])
+            .args(["--region", "us-east-1", "--account", "111122223333"])
+            .args(["--service", "fail-service-file.service.json"])
+            .args(["--state", "fail-service-file.state.json"])
+            .arg("fail-service-file.json")
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    // JSON: the primary span is the service's `subnets`; the task definition is still named,
+    // and a label points at its `networkMode`.
+    let report = json_report(run("json").as_bytes());
+    assert_eq!(codes(&report), vec!["NET002"]);
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["file"], "fail-service-file.service.json");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(32), Some(26)));
+    assert_eq!(d["taskDefinition"], "web");
+    let label = d["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["file"] == "fail-service-file.json")
+        .expect("a label on the task definition");
+    assert_eq!(label["message"], "the task definition `web`");
+    assert_eq!(label["line"].as_u64(), Some(3));
+
+    // SARIF: the result's location is the service file, the related location the task
+    // definition.
+    let log = json_report(run("sarif").as_bytes());
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "fail-service-file.service.json"
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64(),
+        Some(32)
+    );
+    assert!(
+        result["relatedLocations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["physicalLocation"]["artifactLocation"]["uri"] == "fail-service-file.json")
+    );
+
+    // GitHub: the annotation is on the service file.
+    let github = run("github");
+    assert!(
+        github.starts_with("::error file=fail-service-file.service.json,line=32,col=26,"),
+        "{github}"
+    );
+
+    // Human: the snippet is the service file's, the task definition is named below it.
+    let human = run("human");
+    assert!(
+        human.contains("╭─[fail-service-file.service.json:32:26]"),
+        "{human}"
+    );
+    assert!(
+        human.contains("the task definition `web`: fail-service-file.json:3:18"),
+        "{human}"
+    );
+}

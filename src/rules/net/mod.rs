@@ -36,7 +36,7 @@ pub mod secrets_unreachable;
 pub mod task_egress_blocks_https;
 pub mod vpc_dns_disabled;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, FileId};
 use crate::model::image_ref::{self, Registry};
 use crate::model::{Document, Origin, TaskDefinition};
 use crate::net::help::{self, Fix};
@@ -626,27 +626,84 @@ fn secret_service(value: &Node, region: &str) -> Result<(ServiceKind, String), S
 // ---------------------------------------------------------------------------------------------
 // Reporting helpers shared by the rules
 
+/// Where a NET diagnostic points (rules.md, "Primary spans").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrimarySpan {
+    /// The file and span of the primary span: `CURRENT_FILE` for the file being checked.
+    pub at: Place,
+    /// When the primary span is in another file (the `--service` file): the task definition's
+    /// `networkMode` (or `family`/logical ID), for a secondary label naming the task.
+    pub task_at: Option<Span>,
+    /// Where the settings come from when that is not the primary span.
+    pub elsewhere: Option<Place>,
+}
+
 /// Where a NET diagnostic points: the field that supplied the subnets (or the security groups,
-/// for the group rules) when it is in the file being checked; otherwise the task definition's
-/// `networkMode` (or `family`/logical ID), with a label into the `--service` file.
+/// for the group rules) when it is in a file we read (the file being checked, or the
+/// `--service` file); otherwise the task definition's `networkMode` (or `family`/logical ID),
+/// with a label on where the settings come from.
 pub fn primary_span(
     task: &TaskDefinition,
     placement: &Placement,
     groups_first: bool,
-) -> (Span, Option<Place>) {
+    service_file: Option<FileId>,
+) -> PrimarySpan {
     let at = if groups_first {
         placement.security_groups_at.or(placement.subnets_at)
     } else {
         placement.subnets_at.or(placement.security_groups_at)
     };
+    let task_span = task
+        .get("networkMode")
+        .map(|n| n.span)
+        .unwrap_or(task.anchor);
     match at {
-        Some(place) if place.file == CURRENT_FILE => (place.span, None),
-        other => {
-            let span = task
-                .get("networkMode")
-                .map(|n| n.span)
-                .unwrap_or(task.anchor);
-            (span, other)
+        Some(place) if place.file == CURRENT_FILE => PrimarySpan {
+            at: place,
+            task_at: None,
+            elsewhere: None,
+        },
+        Some(place) if Some(place.file) == service_file => PrimarySpan {
+            at: place,
+            task_at: Some(task_span),
+            elsewhere: None,
+        },
+        other => PrimarySpan {
+            at: Place {
+                file: CURRENT_FILE,
+                span: task_span,
+            },
+            task_at: None,
+            elsewhere: other,
+        },
+    }
+}
+
+/// Reports `message` at a NET primary span: in the file being checked, or in the `--service`
+/// file with a secondary label on the task definition (the diagnostic is still the task
+/// definition's: `taskDefinition` names it).
+pub fn report_at<'d>(
+    rule: &'static Rule,
+    task: &TaskDefinition,
+    cx: &'d mut Context,
+    primary: &PrimarySpan,
+    message: String,
+) -> &'d mut Diagnostic {
+    let here = cx.file_id;
+    match primary.task_at {
+        None => cx.report(rule, primary.at.span, message),
+        Some(task_span) => {
+            // Made at the task definition's span (so that labels for values taken from
+            // parameters are right), then moved to the service file.
+            let d = cx.report(rule, task_span, message);
+            d.file = primary.at.file;
+            d.span = primary.at.span;
+            d.label(
+                here,
+                task_span,
+                format!("the task definition `{}`", task.label),
+            );
+            d
         }
     }
 }
@@ -661,11 +718,19 @@ pub fn report<'d>(
     groups_first: bool,
     message: String,
 ) -> &'d mut Diagnostic {
-    let (span, elsewhere) = primary_span(task, &analysed.placement, groups_first);
+    let service_file = cx.service_file.map(|f| f.file);
+    let primary = primary_span(task, &analysed.placement, groups_first, service_file);
     let placement = &analysed.placement;
     let from = placement.subnets_from.clone();
-    let d = cx.report(rule, span, message);
-    if let Some(place) = elsewhere {
+    let d = report_at(rule, task, cx, &primary, message);
+    if primary.task_at.is_some() {
+        d.primary_label(if Some(primary.at) == placement.subnets_at {
+            "the task's subnets come from here"
+        } else {
+            "the task's security groups come from here"
+        });
+    }
+    if let Some(place) = primary.elsewhere {
         d.label(
             place.file,
             place.span,
