@@ -825,3 +825,59 @@ fn a_net_finding_whose_subnets_come_from_the_service_file_points_into_it() {
         "{human}"
     );
 }
+
+#[test]
+fn a_first_pull_through_a_cache_rule_is_net012_or_not_checked() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/NET012");
+    let run = |name: &str| {
+        let out = cmd()
+            .current_dir(&fixtures)
+            .args(["check", "--format", "json", "--select", "NET"])
+            .args(["--region", "us-east-1", "--account", "111122223333"])
+            .args(["--state", &format!("{name}.state.json")])
+            .arg(format!("{name}.json"))
+            .output()
+            .unwrap();
+        json_report(&out.stdout)
+    };
+    let net012_skips = |report: &Value| -> Vec<String> {
+        report["summary"]["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["rules"].as_array().unwrap().iter().any(|r| r == "NET012"))
+            .map(|s| s["reason"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The cache repository does not exist yet: the first pull needs the upstream registry, and
+    // the ECR endpoints (all present, private DNS on) do not carry it.
+    let report = run("fail-pull-through-cache-first-pull");
+    assert_eq!(codes(&report), vec!["NET012"]);
+    let message = report["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(message.contains("registry-1.docker.io"), "{message}");
+    assert!(
+        message.contains(
+            "the first pull through the pull-through cache rule `docker-hub` (repository not created yet)"
+        ),
+        "{message}"
+    );
+    assert!(net012_skips(&report).is_empty());
+
+    // Whether the cache repository exists is not known: not checked, with the reason.
+    let report = run("pass-pull-through-cache-repository-unknown");
+    assert_eq!(codes(&report), Vec::<String>::new());
+    let skips = net012_skips(&report);
+    assert_eq!(skips.len(), 1, "{skips:?}");
+    assert!(
+        skips[0].contains("`docker-hub/library/nginx` is under the pull-through cache rule `docker-hub`")
+            && skips[0].contains("no `ecr.repositories`")
+            && skips[0].contains("subnet-0a1b2c3d4e5f60001"),
+        "{}",
+        skips[0]
+    );
+
+    // The cache repository exists: later pulls go through the ECR endpoints.
+    let report = run("pass-pull-through-cache-repository-exists");
+    assert_eq!(codes(&report), Vec::<String>::new());
+    assert!(net012_skips(&report).is_empty());
+}

@@ -190,27 +190,98 @@ pub fn repository<'a>(cx: &Context<'a>, t: &Target) -> Repo<'a> {
 /// The pull-through cache prefix that covers the target's repository name, from the template
 /// or the state. `Absent`: no rule covers it.
 pub fn pull_through_cache(cx: &Context, t: &Target) -> Lookup<String> {
+    match cache_rule(cx, t) {
+        Lookup::Found(rule) => Lookup::Found(rule.prefix),
+        Lookup::Absent => Lookup::Absent,
+        Lookup::Unknown(why) => Lookup::Unknown(why),
+    }
+}
+
+/// A pull-through cache rule as the rules need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheRule {
+    /// `ecrRepositoryPrefix`.
+    pub prefix: String,
+    /// `upstreamRegistryUrl` (else `upstreamRegistry`), when the rule says.
+    pub upstream: Option<String>,
+}
+
+/// The pull-through cache rule that covers the target's repository name, from the template
+/// or the state. `Absent`: no rule covers it.
+pub fn cache_rule(cx: &Context, t: &Target) -> Lookup<CacheRule> {
     let template = cx
         .template
         .ecr
         .pull_through_cache_rule(&t.account, &t.region, &t.repo);
     if let Lookup::Found(rule) = &template {
-        return Lookup::Found(rule.prefix.clone().unwrap_or_default());
+        return Lookup::Found(CacheRule {
+            prefix: rule.prefix.clone().unwrap_or_default(),
+            upstream: rule.upstream_registry_url.clone(),
+        });
     }
     let state = cx
         .state
         .ecr
         .pull_through_cache_rule(&t.account, &t.region, &t.repo);
     match (state, template) {
-        (Lookup::Found(rule), _) => {
-            Lookup::Found(rule.ecr_repository_prefix.clone().unwrap_or_default())
-        }
+        (Lookup::Found(rule), _) => Lookup::Found(CacheRule {
+            prefix: rule.ecr_repository_prefix.clone().unwrap_or_default(),
+            upstream: rule
+                .upstream_registry_url
+                .clone()
+                .or_else(|| rule.upstream_registry.clone()),
+        }),
         (Lookup::Unknown(why), _) => Lookup::Unknown(format!(
             "whether a pull-through cache rule covers `{}` is not known: {why}",
             t.repo
         )),
         (_, Lookup::Unknown(why)) => Lookup::Unknown(why),
         _ => Lookup::Absent,
+    }
+}
+
+/// Whether pulling an image is the first pull through a pull-through cache rule, which goes
+/// to the upstream registry (aws-reference §1.9, §3.6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CachePull {
+    /// Not under a cache rule, or its cache repository exists (or the template creates it):
+    /// the pull stays within ECR.
+    No,
+    /// Under a cache rule, and the cache repository does not exist yet.
+    FirstPull { repository: String, rule: CacheRule },
+    /// Whether it is a first pull through a cache rule is not known, and why.
+    Unknown { repository: String, reason: String },
+}
+
+/// For the NET rules: whether pulling `image` is a first pull through a pull-through cache
+/// rule. The cache repository is created by the first pull, so a repository the state lists
+/// (or the template creates) is no first pull.
+pub fn first_pull_through_cache(cx: &Context, image: &ImageRef) -> CachePull {
+    let Some(t) = target_of(image) else {
+        return CachePull::No;
+    };
+    let (repo, rule) = (repository(cx, &t), cache_rule(cx, &t));
+    let repository = t.repo.clone();
+    match (repo, rule) {
+        (Repo::Known { .. }, _) | (_, Lookup::Absent) => CachePull::No,
+        (Repo::Absent, Lookup::Found(rule)) => CachePull::FirstPull { repository, rule },
+        (Repo::Absent, Lookup::Unknown(why)) => CachePull::Unknown {
+            reason: format!("`{repository}` is not in the state's repositories, and {why}"),
+            repository,
+        },
+        (Repo::Unknown(why), Lookup::Found(rule)) => CachePull::Unknown {
+            reason: format!(
+                "`{repository}` is under the pull-through cache rule `{}`, and whether its cache repository exists (it does not before the first pull) is not known: {why}",
+                rule.prefix
+            ),
+            repository,
+        },
+        (Repo::Unknown(why), Lookup::Unknown(_)) => CachePull::Unknown {
+            reason: format!(
+                "whether `{repository}` is a pull-through cache repository that does not exist yet is not known: {why}"
+            ),
+            repository,
+        },
     }
 }
 

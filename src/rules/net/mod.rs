@@ -41,14 +41,18 @@ use crate::model::image_ref::{self, Registry};
 use crate::model::{Document, Origin, TaskDefinition};
 use crate::net::help::{self, Fix};
 use crate::net::placement::{
-    self, Analysed, DocumentAnalysis, Place, Placement, ServiceConfig, TaskAnalysis,
+    self, Analysed, CacheFirstPull, DocumentAnalysis, Place, Placement, ServiceConfig,
+    TaskAnalysis,
 };
-use crate::net::report::{Finding, InternetPath, InternetVerdict, Problem};
+use crate::net::report::{
+    Finding, InternetPath, InternetVerdict, Problem, Subject, Target, UnknownItem,
+};
 use crate::net::services::ServiceKind;
 use crate::net::task::{LaunchType, NoPublicIp, OsFamily};
 use crate::net::{Needs, NetIndex, Request};
 use crate::parse::{Node, NodeKind};
-use crate::rules::{CURRENT_FILE, Context, Rule, ServiceFile, Settings, placeholder};
+use crate::rules::ecr::CachePull;
+use crate::rules::{CURRENT_FILE, Context, Rule, Settings, placeholder};
 use crate::span::Span;
 use crate::state::template::template_net::TemplateNet;
 use crate::state::{AccountState, Snapshot};
@@ -76,9 +80,9 @@ pub static RULES: &[&Rule] = &[
 pub fn analysis<'a>(task: &TaskDefinition, cx: &Context<'a>) -> Option<&'a TaskAnalysis> {
     let template: &'a TemplateNet = &cx.template.net;
     let document: &'a Document = cx.document;
-    let all = template.analysis.get_or_init(|| {
-        analyse_document(document, cx.settings, cx.state, cx.service_file, template)
-    });
+    let all = template
+        .analysis
+        .get_or_init(|| analyse_document(document, cx, template));
     // The task's position from its address in the document's list (no search: 10,000 task
     // definitions times 15 rules would make a linear search quadratic).
     let size = std::mem::size_of::<TaskDefinition>().max(1);
@@ -174,13 +178,10 @@ fn report_skips_once(_task: &TaskDefinition, analysis: &TaskAnalysis, cx: &mut C
 // ---------------------------------------------------------------------------------------------
 // The document analysis
 
-fn analyse_document(
-    doc: &Document,
-    settings: &Settings,
-    state: &AccountState,
-    service_file: Option<&ServiceFile>,
-    template: &TemplateNet,
-) -> DocumentAnalysis {
+/// `cx` is the context of the document's first task definition: only what is the same for the
+/// whole document (settings, state, template, `--service` file) is read from it.
+fn analyse_document(doc: &Document, cx: &Context, template: &TemplateNet) -> DocumentAnalysis {
+    let (settings, state, service_file) = (cx.settings, cx.state, cx.service_file);
     let region = settings.region.clone();
     let snapshot = region
         .as_deref()
@@ -193,13 +194,20 @@ fn analyse_document(
         .and_then(|s| s.ecs.as_ref())
         .map(placement::state_services_by_family)
         .unwrap_or_default();
+    // Pull-through cache first pulls (ECR state), the same in every variant.
+    let caches: Vec<CachePulls> = doc
+        .task_definitions
+        .iter()
+        .map(|task| cache_pulls(task, cx))
+        .collect();
     let analyse_all = |template_ec2: Option<&crate::state::ec2::Ec2State>| -> Vec<TaskAnalysis> {
         let index = region
             .as_deref()
             .map(|r| NetIndex::with_template(template_ec2, ec2, r));
         doc.task_definitions
             .iter()
-            .map(|task| {
+            .zip(&caches)
+            .map(|(task, cache)| {
                 let config = service_config(task, &services, template, snapshot, &by_family);
                 analyse_task(
                     task,
@@ -208,6 +216,7 @@ fn analyse_document(
                     index.as_ref(),
                     snapshot,
                     template_ec2.is_some(),
+                    cache,
                 )
             })
             .collect()
@@ -359,6 +368,7 @@ fn analyse_task(
     index: Option<&NetIndex>,
     snapshot: Option<&Snapshot>,
     template_network: bool,
+    cache: &CachePulls,
 ) -> TaskAnalysis {
     let compatibilities = task.compatibilities();
     let placement = placement::resolve(
@@ -430,8 +440,34 @@ fn analyse_task(
             placement,
         );
     }
-    let (needs, unknown_needs) = needs_of(task, region);
-    let report = crate::net::analyze(index, &placement.network, &needs);
+    let (mut needs, unknown_needs) = needs_of(task, region);
+    let direct_registries = needs.public_registries.clone();
+    for pull in &cache.first_pulls {
+        needs.add_public_registry(&pull.upstream);
+    }
+    let mut report = crate::net::analyze(index, &placement.network, &needs);
+    // Maybe a first pull through a cache rule: unknown where the internet is not certainly
+    // reachable (elsewhere the first pull would work either way).
+    let uncertain: Vec<String> = report
+        .subnets
+        .iter()
+        .filter(|s| !matches!(s.internet, InternetVerdict::Yes(_)))
+        .map(|s| s.subnet_id.clone())
+        .collect();
+    if !uncertain.is_empty() && launch != LaunchType::Ec2 {
+        for (repository, containers, reason) in &cache.unknown {
+            report.unknowns.push(UnknownItem {
+                subject: Subject::Target(Target::PublicRegistry(format!(
+                    "the upstream registry of `{repository}`"
+                ))),
+                reason: format!(
+                    "{}: {reason}; a first pull through a pull-through cache rule needs an internet path (NAT) even with ECR endpoints, and these subnets have none for certain",
+                    containers_words(containers)
+                ),
+                subnets: uncertain.clone(),
+            });
+        }
+    }
     let mut notes = Vec::new();
     let mut findings: Vec<(Finding, Option<Fix>)> = report
         .findings_after_suppression()
@@ -474,7 +510,72 @@ fn analyse_task(
         notes,
         undecided: Vec::new(),
         skips_reported: Default::default(),
+        cache_first_pulls: cache.first_pulls.clone(),
+        direct_registries,
     }))
+}
+
+/// What the task's private ECR images need of pull-through cache rules: first pulls (the
+/// upstream must be reached) and images for which that is not known (with why).
+#[derive(Debug, Default)]
+struct CachePulls {
+    first_pulls: Vec<CacheFirstPull>,
+    /// Repository, its containers, why it is not known.
+    unknown: Vec<(String, Vec<String>, String)>,
+}
+
+fn cache_pulls(task: &TaskDefinition, cx: &Context) -> CachePulls {
+    let mut out = CachePulls::default();
+    for container in task.containers() {
+        let Some(NodeKind::String(text)) = container.get("image").map(|n| &n.kind) else {
+            continue;
+        };
+        if placeholder(text).is_some() {
+            continue;
+        }
+        let Ok(image) = image_ref::parse(text) else {
+            continue;
+        };
+        let name = container.label();
+        match crate::rules::ecr::first_pull_through_cache(cx, &image) {
+            CachePull::No => {}
+            CachePull::FirstPull { repository, rule } => {
+                let known = out
+                    .first_pulls
+                    .iter_mut()
+                    .find(|p| p.repository == repository && p.prefix == rule.prefix);
+                match known {
+                    Some(p) => p.containers.push(name),
+                    None => out.first_pulls.push(CacheFirstPull {
+                        upstream: rule.upstream.clone().unwrap_or_else(|| {
+                            format!("the upstream registry of the cache rule `{}`", rule.prefix)
+                        }),
+                        prefix: rule.prefix,
+                        repository,
+                        image: text.clone(),
+                        containers: vec![name],
+                    }),
+                }
+            }
+            CachePull::Unknown { repository, reason } => {
+                match out.unknown.iter_mut().find(|(r, _, _)| *r == repository) {
+                    Some((_, containers, _)) => containers.push(name),
+                    None => out.unknown.push((repository, vec![name], reason)),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// "container `web`", "containers `web`, `worker`".
+pub fn containers_words(containers: &[String]) -> String {
+    let names: Vec<String> = containers.iter().map(|c| format!("`{c}`")).collect();
+    if names.len() == 1 {
+        format!("container {}", names[0])
+    } else {
+        format!("containers {}", names.join(", "))
+    }
 }
 
 /// What a task must reach while it starts, and what could not be worked out.
