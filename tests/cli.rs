@@ -776,7 +776,10 @@ fn a_net_finding_whose_subnets_come_from_the_service_file_points_into_it() {
     assert_eq!(codes(&report), vec!["NET002"]);
     let d = &report["diagnostics"][0];
     assert_eq!(d["file"], "fail-service-file.service.json");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(32), Some(26)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(32), Some(26))
+    );
     assert_eq!(d["taskDefinition"], "web");
     let label = d["labels"]
         .as_array()
@@ -869,8 +872,9 @@ fn a_first_pull_through_a_cache_rule_is_net012_or_not_checked() {
     let skips = net012_skips(&report);
     assert_eq!(skips.len(), 1, "{skips:?}");
     assert!(
-        skips[0].contains("`docker-hub/library/nginx` is under the pull-through cache rule `docker-hub`")
-            && skips[0].contains("no `ecr.repositories`")
+        skips[0].contains(
+            "`docker-hub/library/nginx` is under the pull-through cache rule `docker-hub`"
+        ) && skips[0].contains("no `ecr.repositories`")
             && skips[0].contains("subnet-0a1b2c3d4e5f60001"),
         "{}",
         skips[0]

@@ -1,10 +1,10 @@
 //! ECR003: the image is referenced by a tag that can be moved to another image.
 
 use super::{
-    Repo, Target, add_label, pin_to_current_digest, pull_through_cache, repository,
-    repository_place, tag_mutability, targets,
+    ImageLookup, Reference, Repo, Target, add_label, find_image, pin_to_current_digest,
+    pull_through_cache, report_image, repository, repository_place, tag_mutability, targets,
 };
-use crate::diag::Severity;
+use crate::diag::{Fix, Severity};
 use crate::ecr::mutability::filter_matches;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
@@ -31,13 +31,19 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         match tag_mutability(cx, &t, &tag) {
             Ok(false) => {}
             Err(why) => cx.skip(&[&RULE], why),
+            // A tag that is not in the repository is ECR002, the cause that stops the pull.
+            Ok(true)
+                if matches!(
+                    find_image(cx, &t, Reference::Tag(&tag)),
+                    ImageLookup::Missing
+                ) => {}
             Ok(true) => report(cx, &t, &tag),
         }
     }
 }
 
 fn report(cx: &mut Context, t: &Target, tag: &str) {
-    let fix = t.node.and_then(|n| pin_to_current_digest(cx, n, &t.image));
+    let fix = pin_all(cx, t);
     // Where the setting comes from: the template's resource, or the state's repository.
     let (repo, template_span, state_place) = match repository(cx, t) {
         Repo::Known {
@@ -93,22 +99,22 @@ fn report(cx: &mut Context, t: &Target, tag: &str) {
     };
     let settings = repo.map(|(r, resource)| settings_help(cx, t, tag, r, resource.as_deref()));
     let terraform = fix.as_ref().and_then(super::pin::terraform_help);
-    let d = cx
-        .report(
-            &RULE,
-            t.span,
-            format!(
-                "container `{}` uses the tag `{tag}`, which is mutable in `{}` ({setting}: {why})",
-                t.container, t.repo
-            ),
-        )
-        .container(&t.container)
-        .primary_label("the tag can be moved to another image")
-        .help(format!(
-            "{pin}{}{}",
-            settings.map(|s| format!("; {s}")).unwrap_or_default(),
-            terraform.unwrap_or_default()
-        ));
+    let d = report_image(
+        cx,
+        &RULE,
+        t,
+        format!(
+            "{} the tag `{tag}`, which is mutable in `{}` ({setting}: {why})",
+            t.who("uses"),
+            t.repo
+        ),
+    )
+    .primary_label("the tag can be moved to another image")
+    .help(format!(
+        "{pin}{}{}",
+        settings.map(|s| format!("; {s}")).unwrap_or_default(),
+        terraform.unwrap_or_default()
+    ));
     if let Some(f) = fix {
         d.fix(f);
     }
@@ -116,6 +122,31 @@ fn report(cx: &mut Context, t: &Target, tag: &str) {
         d.label_here(span, message);
     }
     add_label(d, state_place, "the repository's tag mutability");
+}
+
+/// The fix that pins every container of the target to the digest the tag points at now: one
+/// edit per `image` string that can be edited (one for a literal they share).
+fn pin_all(cx: &Context, t: &Target) -> Option<Fix> {
+    let mut fix: Option<Fix> = None;
+    for each in t.all() {
+        let Some(one) = each
+            .node
+            .and_then(|n| pin_to_current_digest(cx, n, &each.image))
+        else {
+            continue;
+        };
+        match &mut fix {
+            None => fix = Some(one),
+            Some(all) => {
+                for edit in one.edits {
+                    if !all.edits.contains(&edit) {
+                        all.edits.push(edit);
+                    }
+                }
+            }
+        }
+    }
+    fix
 }
 
 /// The other fix: change the repository's tag mutability so that the tag cannot move — what

@@ -41,8 +41,7 @@ use crate::model::image_ref::{self, Registry};
 use crate::model::{Document, Origin, TaskDefinition};
 use crate::net::help::{self, Fix};
 use crate::net::placement::{
-    self, Analysed, CacheFirstPull, DocumentAnalysis, Place, Placement, ServiceConfig,
-    TaskAnalysis,
+    self, Analysed, CacheFirstPull, DocumentAnalysis, Place, Placement, ServiceConfig, TaskAnalysis,
 };
 use crate::net::report::{
     Finding, InternetPath, InternetVerdict, Problem, Subject, Target, UnknownItem,

@@ -74,7 +74,10 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                     first.repository,
                     first.image,
                     if direct {
-                        format!("; for the image pulled from {host} directly: {}", direct_help(host))
+                        format!(
+                            "; for the image pulled from {host} directly: {}",
+                            direct_help(host)
+                        )
                     } else {
                         String::new()
                     }
