@@ -751,3 +751,137 @@ fn review_findings_stay_fixed() {
         "{skipped}"
     );
 }
+
+#[test]
+fn a_net_finding_whose_subnets_come_from_the_service_file_points_into_it() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/NET002");
+    let run = |format: &str| {
+        let out = cmd()
+            .current_dir(&fixtures)
+            .args(["check", "--format", format, "--select", "NET002"])
+            .args(["--region", "us-east-1", "--account", "111122223333"])
+            .args(["--service", "fail-service-file.service.json"])
+            .args(["--state", "fail-service-file.state.json"])
+            .arg("fail-service-file.json")
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    // JSON: the primary span is the service's `subnets`; the task definition is still named,
+    // and a label points at its `networkMode`.
+    let report = json_report(run("json").as_bytes());
+    assert_eq!(codes(&report), vec!["NET002"]);
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["file"], "fail-service-file.service.json");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(32), Some(26))
+    );
+    assert_eq!(d["taskDefinition"], "web");
+    let label = d["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["file"] == "fail-service-file.json")
+        .expect("a label on the task definition");
+    assert_eq!(label["message"], "the task definition `web`");
+    assert_eq!(label["line"].as_u64(), Some(3));
+
+    // SARIF: the result's location is the service file, the related location the task
+    // definition.
+    let log = json_report(run("sarif").as_bytes());
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "fail-service-file.service.json"
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64(),
+        Some(32)
+    );
+    assert!(
+        result["relatedLocations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["physicalLocation"]["artifactLocation"]["uri"] == "fail-service-file.json")
+    );
+
+    // GitHub: the annotation is on the service file.
+    let github = run("github");
+    assert!(
+        github.starts_with("::error file=fail-service-file.service.json,line=32,col=26,"),
+        "{github}"
+    );
+
+    // Human: the snippet is the service file's, the task definition is named below it.
+    let human = run("human");
+    assert!(
+        human.contains("╭─[fail-service-file.service.json:32:26]"),
+        "{human}"
+    );
+    assert!(
+        human.contains("the task definition `web`: fail-service-file.json:3:18"),
+        "{human}"
+    );
+}
+
+#[test]
+fn a_first_pull_through_a_cache_rule_is_net012_or_not_checked() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/NET012");
+    let run = |name: &str| {
+        let out = cmd()
+            .current_dir(&fixtures)
+            .args(["check", "--format", "json", "--select", "NET"])
+            .args(["--region", "us-east-1", "--account", "111122223333"])
+            .args(["--state", &format!("{name}.state.json")])
+            .arg(format!("{name}.json"))
+            .output()
+            .unwrap();
+        json_report(&out.stdout)
+    };
+    let net012_skips = |report: &Value| -> Vec<String> {
+        report["summary"]["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["rules"].as_array().unwrap().iter().any(|r| r == "NET012"))
+            .map(|s| s["reason"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The cache repository does not exist yet: the first pull needs the upstream registry, and
+    // the ECR endpoints (all present, private DNS on) do not carry it.
+    let report = run("fail-pull-through-cache-first-pull");
+    assert_eq!(codes(&report), vec!["NET012"]);
+    let message = report["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(message.contains("registry-1.docker.io"), "{message}");
+    assert!(
+        message.contains(
+            "the first pull through the pull-through cache rule `docker-hub` (repository not created yet)"
+        ),
+        "{message}"
+    );
+    assert!(net012_skips(&report).is_empty());
+
+    // Whether the cache repository exists is not known: not checked, with the reason.
+    let report = run("pass-pull-through-cache-repository-unknown");
+    assert_eq!(codes(&report), Vec::<String>::new());
+    let skips = net012_skips(&report);
+    assert_eq!(skips.len(), 1, "{skips:?}");
+    assert!(
+        skips[0].contains(
+            "`docker-hub/library/nginx` is under the pull-through cache rule `docker-hub`"
+        ) && skips[0].contains("no `ecr.repositories`")
+            && skips[0].contains("subnet-0a1b2c3d4e5f60001"),
+        "{}",
+        skips[0]
+    );
+
+    // The cache repository exists: later pulls go through the ECR endpoints.
+    let report = run("pass-pull-through-cache-repository-exists");
+    assert_eq!(codes(&report), Vec::<String>::new());
+    assert!(net012_skips(&report).is_empty());
+}

@@ -463,3 +463,66 @@ fn fix_refuses_an_edit_that_would_change_what_the_template_means() {
         "{said}"
     );
 }
+
+/// Runs every ECR rule on a fixture of `tests/fixtures/<dir>` with its state file.
+fn run_ecr_fixture(dir: &str, name: &str, extra: &[&str]) -> Value {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir);
+    let out = cmd()
+        .current_dir(&fixtures)
+        .args(["check", "--format", "json", "--select", "ECR,IMG004"])
+        .args(["--region", "us-east-1", "--account", "111122223333"])
+        .args(["--state", &format!("{name}.state.json")])
+        .arg(format!("{name}.json"))
+        .args(extra)
+        .output()
+        .unwrap();
+    json_report(&out)
+}
+
+#[test]
+fn one_diagnostic_per_image_not_per_container() {
+    // Two containers use `web:1.4.2`: a mutable tag, a HIGH finding, and an image the lifecycle
+    // policy expires. Each is reported once, at the first container, with the second labelled.
+    let report = run_ecr_fixture("ECR003", "fail-two-containers-one-image", &[]);
+    let mut codes = codes(&report);
+    codes.sort();
+    assert_eq!(codes, ["ECR003", "ECR004", "ECR005"], "{report:#}");
+    for d in report["diagnostics"].as_array().unwrap() {
+        assert_eq!(d["container"], "web");
+        assert_eq!(d["line"].as_u64(), Some(6));
+        assert!(
+            d["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("containers `web`, `worker` use"),
+            "{d:#}"
+        );
+        let worker: Vec<&Value> = d["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["message"] == "container `worker` uses the same image")
+            .collect();
+        assert_eq!(worker.len(), 1, "{d:#}");
+        assert_eq!(worker[0]["line"].as_u64(), Some(11));
+    }
+    // ECR003's fix pins both containers.
+    let ecr003 = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "ECR003")
+        .unwrap();
+    assert_eq!(ecr003["fix"]["edits"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_tag_that_is_not_in_the_repository_is_ecr002_not_ecr003() {
+    let report = run_ecr_fixture("ECR003", "pass-tag-not-in-repository", &[]);
+    assert_eq!(codes(&report), ["ECR002"], "{report:#}");
+    // Shared by two containers: still one ECR002.
+    let report = run_ecr_fixture("ECR002", "fail-two-containers-one-image", &[]);
+    assert_eq!(codes(&report), ["ECR002"], "{report:#}");
+}

@@ -40,6 +40,21 @@ pub fn tag_is_mutable(repo: &Repository, tag: &str) -> (Tri, Option<String>) {
     }
 }
 
+/// Whether one exclusion filter matches the tag; `None` when the filter is not a WILDCARD
+/// filter with a pattern.
+pub fn filter_matches(
+    filter: &crate::state::ecr::TagMutabilityExclusionFilter,
+    tag: &str,
+) -> Option<bool> {
+    match (filter.filter_type.as_deref(), filter.filter.as_deref()) {
+        (Some("WILDCARD"), Some(pattern)) => {
+            let pieces: Vec<String> = pattern.split('*').map(str::to_string).collect();
+            Some(glob_match(&pieces, tag))
+        }
+        _ => None,
+    }
+}
+
 /// Whether some exclusion filter of the repository matches the tag.
 fn exclusion_matches(repo: &Repository, tag: &str) -> (Tri, Option<String>) {
     let Some(filters) = &repo.image_tag_mutability_exclusion_filters else {

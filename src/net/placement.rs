@@ -112,6 +112,26 @@ pub struct Analysed {
     /// Whether the run summary has the skips already (the first NET rule that runs reports
     /// them for all).
     pub skips_reported: std::sync::atomic::AtomicBool,
+    /// Private ECR images whose pull is the first through a pull-through cache rule: the
+    /// upstream registry must be reached (NET012).
+    pub cache_first_pulls: Vec<CacheFirstPull>,
+    /// The registry hosts outside ECR that the task's images name directly (NET012).
+    pub direct_registries: Vec<String>,
+}
+
+/// A repository under a pull-through cache rule that does not exist yet: its first pull goes
+/// to the upstream registry, which ECR endpoints do not carry (aws-reference §1.9, §3.6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheFirstPull {
+    /// The upstream registry (`upstreamRegistryUrl`), the key of the NET012 need.
+    pub upstream: String,
+    /// The rule's `ecrRepositoryPrefix`.
+    pub prefix: String,
+    pub repository: String,
+    /// The first such image, as written.
+    pub image: String,
+    /// The containers whose image is in the repository.
+    pub containers: Vec<String>,
 }
 
 /// The analyses of a document's task definitions, in the order of `Document::task_definitions`.

@@ -1,6 +1,6 @@
 //! ECR008: the referenced image is archived.
 
-use super::{ImageLookup, add_label, find_image, image_place, targets};
+use super::{ImageLookup, add_label, find_image, image_place, report_image, targets};
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
@@ -45,18 +45,17 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
             .unwrap_or_default();
         let digest = image.image_digest.clone().unwrap_or_default();
         let place = image_place(cx, image, Some("imageStatus"));
-        let d = cx
-            .report(
-                &RULE,
-                t.span,
-                format!(
-                    "container `{}` uses {}, which is archived{since} and cannot be pulled until it is restored",
-                    t.container,
-                    t.short()
-                ),
-            )
-            .container(&t.container)
-            .primary_label("archived image")
+        let d = report_image(
+            cx,
+            &RULE,
+            &t,
+            format!(
+                "{} {}, which is archived{since} and cannot be pulled until it is restored",
+                t.who("uses"),
+                t.short()
+            ),
+        )
+        .primary_label("archived image")
             .help(format!(
                 "deploy an active image, or restore this one before deploying: `aws ecr update-image-storage-class \
                  --repository-name {} --image-id imageDigest={digest} --target-storage-class STANDARD {}`, and wait \

@@ -1,6 +1,6 @@
 //! ECR002: the tag or digest is not in the repository.
 
-use super::{ImageLookup, Reference, find_image, short_digest, tag_digest, targets};
+use super::{ImageLookup, Reference, find_image, report_image, short_digest, tag_digest, targets};
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
@@ -48,15 +48,16 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
                     Reference::Digest(d) => format!("imageDigest={d}"),
                     Reference::Tag(tag) => format!("imageTag={tag}"),
                 };
-                cx.report(
+                report_image(
+                    cx,
                     &RULE,
-                    t.span,
+                    &t,
                     format!(
-                        "container `{}` pulls {what} from `{}`, which has no such image",
-                        t.container, t.repo
+                        "{} {what} from `{}`, which has no such image",
+                        t.who("pulls"),
+                        t.repo
                     ),
                 )
-                .container(&t.container)
                 .primary_label(label)
                 .help(format!(
                     "push the image before deploying, or correct the reference{}; list what is there with \

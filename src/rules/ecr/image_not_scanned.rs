@@ -1,6 +1,6 @@
 //! ECR006: the referenced image has no completed scan.
 
-use super::{ImageLookup, add_label, find_image, image_place, targets};
+use super::{ImageLookup, add_label, find_image, image_place, report_image, targets};
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
@@ -99,18 +99,17 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
             super::Reference::Tag(tag) => format!("imageTag={tag}"),
         };
         let place = image_place(cx, image, field);
-        let d = cx
-            .report(
-                &RULE,
-                t.span,
-                format!(
-                    "container `{}` uses {}, which has no completed vulnerability scan: {problem}",
-                    t.container,
-                    t.short()
-                ),
-            )
-            .container(&t.container)
-            .primary_label("not scanned")
+        let d = report_image(
+            cx,
+            &RULE,
+            &t,
+            format!(
+                "{} {}, which has no completed vulnerability scan: {problem}",
+                t.who("uses"),
+                t.short()
+            ),
+        )
+        .primary_label("not scanned")
             .help(format!(
                 "scan it now: `aws ecr start-image-scan --repository-name {} --image-id {selector} {}` (basic scanning \
                  allows one scan per image per 24 hours), and turn on scan on push for the registry: `aws ecr \

@@ -1,7 +1,7 @@
 //! ECR004: the repository's lifecycle policy, evaluated now, expires the referenced image.
 
 use super::lifecycle::{PolicySource, Verdict, describe_rule, undecided, verdicts};
-use super::{add_label, image_place, lifecycle_policy_place, targets};
+use super::{add_label, image_place, lifecycle_policy_place, report_image, targets};
 use crate::diag::Severity;
 use crate::ecr::lifecycle::{Action, Outcome};
 use crate::model::TaskDefinition;
@@ -69,20 +69,19 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
             PolicySource::Template(p) => (None, Some((p.span, p.resource.clone()))),
         };
         let image_at = image_place(cx, image, None);
-        let d = cx
-            .report(
-                &RULE,
-                t.span,
-                format!(
-                    "container `{}` uses {}{pushed}, which the lifecycle policy of `{}` {verb} now: {}",
-                    t.container,
-                    t.short(),
-                    t.repo,
-                    rules.join(" or ")
-                ),
-            )
-            .container(&t.container)
-            .primary_label(format!("{verb} within 24 hours, if not already"))
+        let d = report_image(
+            cx,
+            &RULE,
+            t,
+            format!(
+                "{} {}{pushed}, which the lifecycle policy of `{}` {verb} now: {}",
+                t.who("uses"),
+                t.short(),
+                t.repo,
+                rules.join(" or ")
+            ),
+        )
+        .primary_label(format!("{verb} within 24 hours, if not already"))
             .help(format!(
                 "deploy an image the policy keeps, or change the policy so that this image is kept (a \
                  higher-priority rule whose selection covers the tags you deploy protects them); preview with \

@@ -1,7 +1,7 @@
 //! ECR010: not expired yet, but the lifecycle policy will expire the image soon.
 
 use super::lifecycle::{PolicySource, Verdict, describe_rule, undecided, verdicts};
-use super::{add_label, image_place, lifecycle_policy_place, targets};
+use super::{add_label, image_place, lifecycle_policy_place, report_image, targets};
 use crate::diag::Severity;
 use crate::ecr::lifecycle::{Action, Outcome, Threat};
 use crate::model::TaskDefinition;
@@ -77,19 +77,18 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         };
         let image_at = image_place(cx, image, None);
         let rule = describe_rule(&policy.policy, priority);
-        let d = cx
-            .report(
-                &RULE,
-                t.span,
-                format!(
-                    "container `{}` uses {}, which the lifecycle policy of `{}` {verb} {when}: {rule}",
-                    t.container,
-                    t.short(),
-                    t.repo
-                ),
-            )
-            .container(&t.container)
-            .primary_label(format!("{verb} {when}"))
+        let d = report_image(
+            cx,
+            &RULE,
+            t,
+            format!(
+                "{} {}, which the lifecycle policy of `{}` {verb} {when}: {rule}",
+                t.who("uses"),
+                t.short(),
+                t.repo
+            ),
+        )
+        .primary_label(format!("{verb} {when}"))
             .help(format!(
                 "keep the deployed image: raise the rule's countNumber or days, or add a higher-priority rule whose \
                  selection covers the tags you deploy, and apply it with `aws ecr put-lifecycle-policy --repository-name {} \

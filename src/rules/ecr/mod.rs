@@ -65,7 +65,10 @@ pub static RULES: &[&Rule] = &[
     &lifecycle_will_expire_image::RULE,
 ];
 
-/// One container's private ECR image, with the registry it lives in.
+/// A private ECR image of the task definition, with the registry it lives in: the first
+/// container that uses it, and the other containers that use the same image (rules.md
+/// principle 1: one diagnostic per task definition and image, the other containers as
+/// secondary labels).
 #[derive(Clone, Debug)]
 pub struct Target<'a> {
     pub container: String,
@@ -78,6 +81,9 @@ pub struct Target<'a> {
     pub account: String,
     pub region: String,
     pub repo: String,
+    /// The other containers whose image is the same (registry, region, repository, tag and
+    /// digest), in the task definition's order.
+    pub others: Vec<Target<'a>>,
 }
 
 /// What a pull asks the repository for.
@@ -103,7 +109,34 @@ impl<'a> Target<'a> {
             region: region.clone(),
             repo: image.path.clone(),
             image: image.clone(),
+            others: Vec::new(),
         })
+    }
+
+    /// Whether `other` names the same image: same registry, region, repository, tag and
+    /// digest (however the hostname is written).
+    fn same_image(&self, other: &Target) -> bool {
+        self.account == other.account
+            && self.region == other.region
+            && self.repo == other.repo
+            && self.image.tag == other.image.tag
+            && self.image.digest == other.image.digest
+    }
+
+    /// This target and the others that use the same image.
+    pub fn all(&self) -> impl Iterator<Item = &Target<'a>> {
+        std::iter::once(self).chain(self.others.iter())
+    }
+
+    /// "container `web` uses", or "containers `web`, `worker` use": the subject of a message
+    /// with `verb` (third person singular) agreeing with it.
+    pub fn who(&self, verb: &str) -> String {
+        if self.others.is_empty() {
+            return format!("container `{}` {verb}", self.container);
+        }
+        let names: Vec<String> = self.all().map(|t| format!("`{}`", t.container)).collect();
+        let plural = verb.strip_suffix('s').unwrap_or(verb);
+        format!("containers {} {plural}", names.join(", "))
     }
 
     /// The digest when there is one (the pull ignores the tag then), else the tag, else
@@ -139,17 +172,86 @@ pub fn short_digest(digest: &str) -> String {
     }
 }
 
-/// The private ECR images of the task definition, one per container.
+/// The private ECR images of the task definition, one per image: containers that use the
+/// same image are the first one's `others`.
 pub fn targets<'a>(cx: &Context<'a>) -> Vec<Target<'a>> {
-    cx.containers
-        .iter()
-        .filter_map(|f| match &f.image {
-            ImageFact::Parsed { node, image } => {
-                Target::new(f.container.label(), Some(*node), image)
+    let mut out: Vec<Target<'a>> = Vec::new();
+    let each = cx.containers.iter().filter_map(|f| match &f.image {
+        ImageFact::Parsed { node, image } => Target::new(f.container.label(), Some(*node), image),
+        _ => None,
+    });
+    for t in each {
+        match out.iter_mut().find(|g| g.same_image(&t)) {
+            Some(first) => first.others.push(t),
+            None => out.push(t),
+        }
+    }
+    out
+}
+
+/// The targets grouped by repository (registry, region and name), for findings about the
+/// repository itself (ECR001): each first target carries every other one in its `others`.
+pub fn repository_targets<'a>(cx: &Context<'a>) -> Vec<Target<'a>> {
+    let mut out: Vec<Target<'a>> = Vec::new();
+    for mut t in targets(cx) {
+        let others = std::mem::take(&mut t.others);
+        let group = out
+            .iter_mut()
+            .find(|g| g.account == t.account && g.region == t.region && g.repo == t.repo);
+        match group {
+            Some(first) => {
+                first.others.push(t);
+                first.others.extend(others);
             }
-            _ => None,
-        })
-        .collect()
+            None => {
+                t.others = others;
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// Reports a finding about a target's image at the first container's `image`, naming that
+/// container, with a secondary label at each other container's `image`.
+pub fn report_image<'d>(
+    cx: &'d mut Context,
+    rule: &'static Rule,
+    t: &Target,
+    message: String,
+) -> &'d mut Diagnostic {
+    report_with_others(cx, rule, t, message, "uses the same image")
+}
+
+/// As [`report_image`], for a target of [`repository_targets`].
+pub fn report_repository<'d>(
+    cx: &'d mut Context,
+    rule: &'static Rule,
+    t: &Target,
+    message: String,
+) -> &'d mut Diagnostic {
+    report_with_others(cx, rule, t, message, "pulls from the same repository")
+}
+
+fn report_with_others<'d>(
+    cx: &'d mut Context,
+    rule: &'static Rule,
+    t: &Target,
+    message: String,
+    shared: &str,
+) -> &'d mut Diagnostic {
+    let d = cx.report(rule, t.span, message).container(&t.container);
+    for other in &t.others {
+        // Two containers may share one literal (a parameter's default): one place, one label.
+        let placed = other.span == d.span || d.labels.iter().any(|l| l.span == other.span);
+        if !placed {
+            d.label_here(
+                other.span,
+                format!("container `{}` {shared}", other.container),
+            );
+        }
+    }
+    d
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,27 +292,98 @@ pub fn repository<'a>(cx: &Context<'a>, t: &Target) -> Repo<'a> {
 /// The pull-through cache prefix that covers the target's repository name, from the template
 /// or the state. `Absent`: no rule covers it.
 pub fn pull_through_cache(cx: &Context, t: &Target) -> Lookup<String> {
+    match cache_rule(cx, t) {
+        Lookup::Found(rule) => Lookup::Found(rule.prefix),
+        Lookup::Absent => Lookup::Absent,
+        Lookup::Unknown(why) => Lookup::Unknown(why),
+    }
+}
+
+/// A pull-through cache rule as the rules need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheRule {
+    /// `ecrRepositoryPrefix`.
+    pub prefix: String,
+    /// `upstreamRegistryUrl` (else `upstreamRegistry`), when the rule says.
+    pub upstream: Option<String>,
+}
+
+/// The pull-through cache rule that covers the target's repository name, from the template
+/// or the state. `Absent`: no rule covers it.
+pub fn cache_rule(cx: &Context, t: &Target) -> Lookup<CacheRule> {
     let template = cx
         .template
         .ecr
         .pull_through_cache_rule(&t.account, &t.region, &t.repo);
     if let Lookup::Found(rule) = &template {
-        return Lookup::Found(rule.prefix.clone().unwrap_or_default());
+        return Lookup::Found(CacheRule {
+            prefix: rule.prefix.clone().unwrap_or_default(),
+            upstream: rule.upstream_registry_url.clone(),
+        });
     }
     let state = cx
         .state
         .ecr
         .pull_through_cache_rule(&t.account, &t.region, &t.repo);
     match (state, template) {
-        (Lookup::Found(rule), _) => {
-            Lookup::Found(rule.ecr_repository_prefix.clone().unwrap_or_default())
-        }
+        (Lookup::Found(rule), _) => Lookup::Found(CacheRule {
+            prefix: rule.ecr_repository_prefix.clone().unwrap_or_default(),
+            upstream: rule
+                .upstream_registry_url
+                .clone()
+                .or_else(|| rule.upstream_registry.clone()),
+        }),
         (Lookup::Unknown(why), _) => Lookup::Unknown(format!(
             "whether a pull-through cache rule covers `{}` is not known: {why}",
             t.repo
         )),
         (_, Lookup::Unknown(why)) => Lookup::Unknown(why),
         _ => Lookup::Absent,
+    }
+}
+
+/// Whether pulling an image is the first pull through a pull-through cache rule, which goes
+/// to the upstream registry (aws-reference §1.9, §3.6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CachePull {
+    /// Not under a cache rule, or its cache repository exists (or the template creates it):
+    /// the pull stays within ECR.
+    No,
+    /// Under a cache rule, and the cache repository does not exist yet.
+    FirstPull { repository: String, rule: CacheRule },
+    /// Whether it is a first pull through a cache rule is not known, and why.
+    Unknown { repository: String, reason: String },
+}
+
+/// For the NET rules: whether pulling `image` is a first pull through a pull-through cache
+/// rule. The cache repository is created by the first pull, so a repository the state lists
+/// (or the template creates) is no first pull.
+pub fn first_pull_through_cache(cx: &Context, image: &ImageRef) -> CachePull {
+    let Some(t) = target_of(image) else {
+        return CachePull::No;
+    };
+    let (repo, rule) = (repository(cx, &t), cache_rule(cx, &t));
+    let repository = t.repo.clone();
+    match (repo, rule) {
+        (Repo::Known { .. }, _) | (_, Lookup::Absent) => CachePull::No,
+        (Repo::Absent, Lookup::Found(rule)) => CachePull::FirstPull { repository, rule },
+        (Repo::Absent, Lookup::Unknown(why)) => CachePull::Unknown {
+            reason: format!("`{repository}` is not in the state's repositories, and {why}"),
+            repository,
+        },
+        (Repo::Unknown(why), Lookup::Found(rule)) => CachePull::Unknown {
+            reason: format!(
+                "`{repository}` is under the pull-through cache rule `{}`, and whether its cache repository exists (it does not before the first pull) is not known: {why}",
+                rule.prefix
+            ),
+            repository,
+        },
+        (Repo::Unknown(why), Lookup::Unknown(_)) => CachePull::Unknown {
+            reason: format!(
+                "whether `{repository}` is a pull-through cache repository that does not exist yet is not known: {why}"
+            ),
+            repository,
+        },
     }
 }
 

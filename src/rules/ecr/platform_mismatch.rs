@@ -1,6 +1,8 @@
 //! ECR007: the image has no entry for the task's platform.
 
-use super::{ImageLookup, Reference, Target, add_label, find_image, manifest_place, targets};
+use super::{
+    ImageLookup, Reference, Target, add_label, find_image, manifest_place, report_image, targets,
+};
 use crate::diag::Severity;
 use crate::ecr::platform::{PlatformAnswer, TaskPlatform, image_serves};
 use crate::model::TaskDefinition;
@@ -57,18 +59,17 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                     list.join(", ")
                 };
                 let place = manifest_place(cx, image);
-                let d = cx
-                    .report(
-                        &RULE,
-                        t.span,
-                        format!(
-                            "container `{}` uses {}, which has no variant for the task's platform {platform} (it has {has})",
-                            t.container,
-                            t.short()
-                        ),
-                    )
-                    .container(&t.container)
-                    .primary_label(format!("no {platform} variant"))
+                let d = report_image(
+                    cx,
+                    &RULE,
+                    &t,
+                    format!(
+                        "{} {}, which has no variant for the task's platform {platform} (it has {has})",
+                        t.who("uses"),
+                        t.short()
+                    ),
+                )
+                .primary_label(format!("no {platform} variant"))
                     .help(format!(
                         "build the image for the task's platform, or for several: `docker buildx build --platform \
                          {}/amd64,{}/arm64 -t {} --push .`; or set the task's `runtimePlatform` (`cpuArchitecture` \

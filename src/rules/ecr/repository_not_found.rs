@@ -1,6 +1,6 @@
 //! ECR001: the image's repository is not in its registry.
 
-use super::{Repo, pull_through_cache, repository, targets};
+use super::{Repo, pull_through_cache, report_repository, repository, repository_targets};
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(_task: &TaskDefinition, cx: &mut Context) {
-    for t in targets(cx) {
+    for t in repository_targets(cx) {
         match repository(cx, &t) {
             Repo::Known { .. } => {}
             Repo::Unknown(why) => cx.skip(&[&RULE], why),
@@ -35,15 +35,18 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
                         let quoted: Vec<String> = known.iter().map(|n| format!("`{n}`")).collect();
                         format!(" (similar names there: {})", quoted.join(", "))
                     };
-                    cx.report(
+                    report_repository(
+                        cx,
                         &RULE,
-                        t.span,
+                        &t,
                         format!(
-                            "container `{}` pulls from the repository `{}`, which does not exist in account {} region {}{hint}",
-                            t.container, t.repo, t.account, t.region
+                            "{} from the repository `{}`, which does not exist in account {} region {}{hint}",
+                            t.who("pulls"),
+                            t.repo,
+                            t.account,
+                            t.region
                         ),
                     )
-                    .container(&t.container)
                     .primary_label("no such repository")
                     .help(format!(
                         "check the account, region and name against `aws ecr describe-repositories {}`; if the repository \

@@ -1,6 +1,8 @@
 //! ECR009: `repo:tag@digest` where the tag points at a different digest now.
 
-use super::{ImageLookup, Reference, add_label, find_image, image_place, short_digest, targets};
+use super::{
+    ImageLookup, Reference, add_label, find_image, image_place, report_image, short_digest, targets,
+};
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
@@ -48,8 +50,8 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         let (message, help) = match &now {
             Some(now) => (
                 format!(
-                    "container `{}` pins {} with the tag `{tag}`, but `{tag}` points at {} now; the pull uses the digest",
-                    t.container,
+                    "{} {} with the tag `{tag}`, but `{tag}` points at {} now; the pull uses the digest",
+                    t.who("pins"),
                     short_digest(&digest),
                     short_digest(now)
                 ),
@@ -64,8 +66,8 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
             ),
             None => (
                 format!(
-                    "container `{}` pins {} with the tag `{tag}`, but `{}` has no tag `{tag}` now; the pull uses the digest",
-                    t.container,
+                    "{} {} with the tag `{tag}`, but `{}` has no tag `{tag}` now; the pull uses the digest",
+                    t.who("pins"),
                     short_digest(&digest),
                     t.repo
                 ),
@@ -77,9 +79,7 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
                 ),
             ),
         };
-        let d = cx
-            .report(&RULE, t.span, message)
-            .container(&t.container)
+        let d = report_image(cx, &RULE, &t, message)
             .primary_label("tag and digest disagree")
             .help(help);
         add_label(d, place, "where the tag points now");

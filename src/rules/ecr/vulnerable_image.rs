@@ -1,6 +1,6 @@
 //! ECR005: the referenced image's scan found vulnerabilities at or above the thresholds.
 
-use super::{ImageLookup, add_label, find_image, image_place, targets};
+use super::{ImageLookup, add_label, find_image, image_place, report_image, targets};
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
@@ -84,19 +84,18 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
             super::Reference::Tag(tag) => format!("imageTag={tag}"),
         };
         let place = image_place(cx, image, Some("imageScanFindingsSummary"));
-        let d = cx
-            .report(
-                &RULE,
-                t.span,
-                format!(
-                    "container `{}` uses {}, whose scan found {}{scanned}",
-                    t.container,
-                    t.short(),
-                    listed.join(", ")
-                ),
-            )
-            .container(&t.container)
-            .primary_label("vulnerable image")
+        let d = report_image(
+            cx,
+            &RULE,
+            &t,
+            format!(
+                "{} {}, whose scan found {}{scanned}",
+                t.who("uses"),
+                t.short(),
+                listed.join(", ")
+            ),
+        )
+        .primary_label("vulnerable image")
             .help(format!(
                 "rebuild on patched base images and packages, push, and deploy the new image; see the findings with \
                  `aws ecr describe-image-scan-findings --repository-name {} --image-id {selector} {}`; the thresholds \

@@ -36,19 +36,22 @@ pub mod secrets_unreachable;
 pub mod task_egress_blocks_https;
 pub mod vpc_dns_disabled;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, FileId};
 use crate::model::image_ref::{self, Registry};
 use crate::model::{Document, Origin, TaskDefinition};
 use crate::net::help::{self, Fix};
 use crate::net::placement::{
-    self, Analysed, DocumentAnalysis, Place, Placement, ServiceConfig, TaskAnalysis,
+    self, Analysed, CacheFirstPull, DocumentAnalysis, Place, Placement, ServiceConfig, TaskAnalysis,
 };
-use crate::net::report::{Finding, InternetPath, InternetVerdict, Problem};
+use crate::net::report::{
+    Finding, InternetPath, InternetVerdict, Problem, Subject, Target, UnknownItem,
+};
 use crate::net::services::ServiceKind;
 use crate::net::task::{LaunchType, NoPublicIp, OsFamily};
 use crate::net::{Needs, NetIndex, Request};
 use crate::parse::{Node, NodeKind};
-use crate::rules::{CURRENT_FILE, Context, Rule, ServiceFile, Settings, placeholder};
+use crate::rules::ecr::CachePull;
+use crate::rules::{CURRENT_FILE, Context, Rule, Settings, placeholder};
 use crate::span::Span;
 use crate::state::template::template_net::TemplateNet;
 use crate::state::{AccountState, Snapshot};
@@ -76,9 +79,9 @@ pub static RULES: &[&Rule] = &[
 pub fn analysis<'a>(task: &TaskDefinition, cx: &Context<'a>) -> Option<&'a TaskAnalysis> {
     let template: &'a TemplateNet = &cx.template.net;
     let document: &'a Document = cx.document;
-    let all = template.analysis.get_or_init(|| {
-        analyse_document(document, cx.settings, cx.state, cx.service_file, template)
-    });
+    let all = template
+        .analysis
+        .get_or_init(|| analyse_document(document, cx, template));
     // The task's position from its address in the document's list (no search: 10,000 task
     // definitions times 15 rules would make a linear search quadratic).
     let size = std::mem::size_of::<TaskDefinition>().max(1);
@@ -174,13 +177,10 @@ fn report_skips_once(_task: &TaskDefinition, analysis: &TaskAnalysis, cx: &mut C
 // ---------------------------------------------------------------------------------------------
 // The document analysis
 
-fn analyse_document(
-    doc: &Document,
-    settings: &Settings,
-    state: &AccountState,
-    service_file: Option<&ServiceFile>,
-    template: &TemplateNet,
-) -> DocumentAnalysis {
+/// `cx` is the context of the document's first task definition: only what is the same for the
+/// whole document (settings, state, template, `--service` file) is read from it.
+fn analyse_document(doc: &Document, cx: &Context, template: &TemplateNet) -> DocumentAnalysis {
+    let (settings, state, service_file) = (cx.settings, cx.state, cx.service_file);
     let region = settings.region.clone();
     let snapshot = region
         .as_deref()
@@ -193,13 +193,20 @@ fn analyse_document(
         .and_then(|s| s.ecs.as_ref())
         .map(placement::state_services_by_family)
         .unwrap_or_default();
+    // Pull-through cache first pulls (ECR state), the same in every variant.
+    let caches: Vec<CachePulls> = doc
+        .task_definitions
+        .iter()
+        .map(|task| cache_pulls(task, cx))
+        .collect();
     let analyse_all = |template_ec2: Option<&crate::state::ec2::Ec2State>| -> Vec<TaskAnalysis> {
         let index = region
             .as_deref()
             .map(|r| NetIndex::with_template(template_ec2, ec2, r));
         doc.task_definitions
             .iter()
-            .map(|task| {
+            .zip(&caches)
+            .map(|(task, cache)| {
                 let config = service_config(task, &services, template, snapshot, &by_family);
                 analyse_task(
                     task,
@@ -208,6 +215,7 @@ fn analyse_document(
                     index.as_ref(),
                     snapshot,
                     template_ec2.is_some(),
+                    cache,
                 )
             })
             .collect()
@@ -359,6 +367,7 @@ fn analyse_task(
     index: Option<&NetIndex>,
     snapshot: Option<&Snapshot>,
     template_network: bool,
+    cache: &CachePulls,
 ) -> TaskAnalysis {
     let compatibilities = task.compatibilities();
     let placement = placement::resolve(
@@ -430,8 +439,34 @@ fn analyse_task(
             placement,
         );
     }
-    let (needs, unknown_needs) = needs_of(task, region);
-    let report = crate::net::analyze(index, &placement.network, &needs);
+    let (mut needs, unknown_needs) = needs_of(task, region);
+    let direct_registries = needs.public_registries.clone();
+    for pull in &cache.first_pulls {
+        needs.add_public_registry(&pull.upstream);
+    }
+    let mut report = crate::net::analyze(index, &placement.network, &needs);
+    // Maybe a first pull through a cache rule: unknown where the internet is not certainly
+    // reachable (elsewhere the first pull would work either way).
+    let uncertain: Vec<String> = report
+        .subnets
+        .iter()
+        .filter(|s| !matches!(s.internet, InternetVerdict::Yes(_)))
+        .map(|s| s.subnet_id.clone())
+        .collect();
+    if !uncertain.is_empty() && launch != LaunchType::Ec2 {
+        for (repository, containers, reason) in &cache.unknown {
+            report.unknowns.push(UnknownItem {
+                subject: Subject::Target(Target::PublicRegistry(format!(
+                    "the upstream registry of `{repository}`"
+                ))),
+                reason: format!(
+                    "{}: {reason}; a first pull through a pull-through cache rule needs an internet path (NAT) even with ECR endpoints, and these subnets have none for certain",
+                    containers_words(containers)
+                ),
+                subnets: uncertain.clone(),
+            });
+        }
+    }
     let mut notes = Vec::new();
     let mut findings: Vec<(Finding, Option<Fix>)> = report
         .findings_after_suppression()
@@ -474,7 +509,72 @@ fn analyse_task(
         notes,
         undecided: Vec::new(),
         skips_reported: Default::default(),
+        cache_first_pulls: cache.first_pulls.clone(),
+        direct_registries,
     }))
+}
+
+/// What the task's private ECR images need of pull-through cache rules: first pulls (the
+/// upstream must be reached) and images for which that is not known (with why).
+#[derive(Debug, Default)]
+struct CachePulls {
+    first_pulls: Vec<CacheFirstPull>,
+    /// Repository, its containers, why it is not known.
+    unknown: Vec<(String, Vec<String>, String)>,
+}
+
+fn cache_pulls(task: &TaskDefinition, cx: &Context) -> CachePulls {
+    let mut out = CachePulls::default();
+    for container in task.containers() {
+        let Some(NodeKind::String(text)) = container.get("image").map(|n| &n.kind) else {
+            continue;
+        };
+        if placeholder(text).is_some() {
+            continue;
+        }
+        let Ok(image) = image_ref::parse(text) else {
+            continue;
+        };
+        let name = container.label();
+        match crate::rules::ecr::first_pull_through_cache(cx, &image) {
+            CachePull::No => {}
+            CachePull::FirstPull { repository, rule } => {
+                let known = out
+                    .first_pulls
+                    .iter_mut()
+                    .find(|p| p.repository == repository && p.prefix == rule.prefix);
+                match known {
+                    Some(p) => p.containers.push(name),
+                    None => out.first_pulls.push(CacheFirstPull {
+                        upstream: rule.upstream.clone().unwrap_or_else(|| {
+                            format!("the upstream registry of the cache rule `{}`", rule.prefix)
+                        }),
+                        prefix: rule.prefix,
+                        repository,
+                        image: text.clone(),
+                        containers: vec![name],
+                    }),
+                }
+            }
+            CachePull::Unknown { repository, reason } => {
+                match out.unknown.iter_mut().find(|(r, _, _)| *r == repository) {
+                    Some((_, containers, _)) => containers.push(name),
+                    None => out.unknown.push((repository, vec![name], reason)),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// "container `web`", "containers `web`, `worker`".
+pub fn containers_words(containers: &[String]) -> String {
+    let names: Vec<String> = containers.iter().map(|c| format!("`{c}`")).collect();
+    if names.len() == 1 {
+        format!("container {}", names[0])
+    } else {
+        format!("containers {}", names.join(", "))
+    }
 }
 
 /// What a task must reach while it starts, and what could not be worked out.
@@ -626,27 +726,84 @@ fn secret_service(value: &Node, region: &str) -> Result<(ServiceKind, String), S
 // ---------------------------------------------------------------------------------------------
 // Reporting helpers shared by the rules
 
+/// Where a NET diagnostic points (rules.md, "Primary spans").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrimarySpan {
+    /// The file and span of the primary span: `CURRENT_FILE` for the file being checked.
+    pub at: Place,
+    /// When the primary span is in another file (the `--service` file): the task definition's
+    /// `networkMode` (or `family`/logical ID), for a secondary label naming the task.
+    pub task_at: Option<Span>,
+    /// Where the settings come from when that is not the primary span.
+    pub elsewhere: Option<Place>,
+}
+
 /// Where a NET diagnostic points: the field that supplied the subnets (or the security groups,
-/// for the group rules) when it is in the file being checked; otherwise the task definition's
-/// `networkMode` (or `family`/logical ID), with a label into the `--service` file.
+/// for the group rules) when it is in a file we read (the file being checked, or the
+/// `--service` file); otherwise the task definition's `networkMode` (or `family`/logical ID),
+/// with a label on where the settings come from.
 pub fn primary_span(
     task: &TaskDefinition,
     placement: &Placement,
     groups_first: bool,
-) -> (Span, Option<Place>) {
+    service_file: Option<FileId>,
+) -> PrimarySpan {
     let at = if groups_first {
         placement.security_groups_at.or(placement.subnets_at)
     } else {
         placement.subnets_at.or(placement.security_groups_at)
     };
+    let task_span = task
+        .get("networkMode")
+        .map(|n| n.span)
+        .unwrap_or(task.anchor);
     match at {
-        Some(place) if place.file == CURRENT_FILE => (place.span, None),
-        other => {
-            let span = task
-                .get("networkMode")
-                .map(|n| n.span)
-                .unwrap_or(task.anchor);
-            (span, other)
+        Some(place) if place.file == CURRENT_FILE => PrimarySpan {
+            at: place,
+            task_at: None,
+            elsewhere: None,
+        },
+        Some(place) if Some(place.file) == service_file => PrimarySpan {
+            at: place,
+            task_at: Some(task_span),
+            elsewhere: None,
+        },
+        other => PrimarySpan {
+            at: Place {
+                file: CURRENT_FILE,
+                span: task_span,
+            },
+            task_at: None,
+            elsewhere: other,
+        },
+    }
+}
+
+/// Reports `message` at a NET primary span: in the file being checked, or in the `--service`
+/// file with a secondary label on the task definition (the diagnostic is still the task
+/// definition's: `taskDefinition` names it).
+pub fn report_at<'d>(
+    rule: &'static Rule,
+    task: &TaskDefinition,
+    cx: &'d mut Context,
+    primary: &PrimarySpan,
+    message: String,
+) -> &'d mut Diagnostic {
+    let here = cx.file_id;
+    match primary.task_at {
+        None => cx.report(rule, primary.at.span, message),
+        Some(task_span) => {
+            // Made at the task definition's span (so that labels for values taken from
+            // parameters are right), then moved to the service file.
+            let d = cx.report(rule, task_span, message);
+            d.file = primary.at.file;
+            d.span = primary.at.span;
+            d.label(
+                here,
+                task_span,
+                format!("the task definition `{}`", task.label),
+            );
+            d
         }
     }
 }
@@ -661,11 +818,19 @@ pub fn report<'d>(
     groups_first: bool,
     message: String,
 ) -> &'d mut Diagnostic {
-    let (span, elsewhere) = primary_span(task, &analysed.placement, groups_first);
+    let service_file = cx.service_file.map(|f| f.file);
+    let primary = primary_span(task, &analysed.placement, groups_first, service_file);
     let placement = &analysed.placement;
     let from = placement.subnets_from.clone();
-    let d = cx.report(rule, span, message);
-    if let Some(place) = elsewhere {
+    let d = report_at(rule, task, cx, &primary, message);
+    if primary.task_at.is_some() {
+        d.primary_label(if Some(primary.at) == placement.subnets_at {
+            "the task's subnets come from here"
+        } else {
+            "the task's security groups come from here"
+        });
+    }
+    if let Some(place) = primary.elsewhere {
         d.label(
             place.file,
             place.span,

@@ -3,7 +3,7 @@
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::net::placement::TaskAnalysis;
-use crate::rules::{CURRENT_FILE, Context, Needs, Rule};
+use crate::rules::{Context, Needs, Rule};
 
 pub static RULE: Rule = Rule {
     code: "NET001",
@@ -27,19 +27,20 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         .subnets_unknown
         .clone()
         .unwrap_or_else(|| "no service configuration was found for it".into());
-    let (span, elsewhere) = match placement.subnets_at {
-        Some(place) if place.file == CURRENT_FILE => (place.span, None),
-        other => (
-            task.get("networkMode")
-                .map(|n| n.span)
-                .unwrap_or(task.anchor),
-            other,
-        ),
+    // The service's `subnets` when it is in a file we read (an empty list, or unknown
+    // values); otherwise `networkMode`.
+    let only_subnets = crate::net::placement::Placement {
+        security_groups_at: None,
+        ..(**placement).clone()
     };
+    let service_file = cx.service_file.map(|f| f.file);
+    let primary = super::primary_span(task, &only_subnets, false, service_file);
     let family = task.get_str("family").unwrap_or(&task.label).to_string();
-    let d = cx.report(
+    let d = super::report_at(
         &RULE,
-        span,
+        task,
+        cx,
+        &primary,
         format!(
             "`{}` uses awsvpc networking, but the subnets it runs in are not known ({why}): the network checks NET002–NET015 were skipped",
             task.label
@@ -51,7 +52,10 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
          or a state file whose ecs.services has the service running family `{family}`, \
          or an AWS::ECS::Service / aws_ecs_service for it in the same template"
     ));
-    if let Some(place) = elsewhere {
+    if primary.task_at.is_some() {
+        d.primary_label("the service's subnets");
+    }
+    if let Some(place) = primary.elsewhere {
         d.label(place.file, place.span, "the service's subnets");
     }
 }

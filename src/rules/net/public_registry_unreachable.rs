@@ -1,8 +1,12 @@
 //! NET012: an image from a registry outside ECR (Docker Hub, ECR Public, quay.io, ghcr.io)
-//! and no internet path: VPC endpoints do not reach it.
+//! and no internet path: VPC endpoints do not reach it. Also the first pull through a
+//! pull-through cache rule (the cache repository does not exist yet): ECR fetches it from the
+//! upstream registry, and that first pull needs an internet path even with ECR endpoints
+//! (aws-reference §1.9, §3.6).
 
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
+use crate::net::placement::CacheFirstPull;
 use crate::net::report::Problem;
 use crate::rules::{Context, Needs, Rule};
 
@@ -19,27 +23,79 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
     let Some((analysed, mine)) = super::findings_for(&RULE, task, cx) else {
         return;
     };
-    let hosts: Vec<&str> = mine
-        .iter()
-        .filter_map(|(f, _)| match &f.problem {
-            Problem::PublicRegistryUnreachable { host } => Some(host.as_str()),
-            _ => None,
-        })
-        .collect();
     for (finding, _) in &mine {
         let Problem::PublicRegistryUnreachable { host } = &finding.problem else {
             continue;
         };
-        let message = format!(
-            "`{}` pulls from {host}, which only the internet reaches, and {} have no internet path",
-            task.label,
-            super::subnets_with_reasons(analysed, finding),
-        );
-        let _ = &hosts;
+        let subnets = super::subnets_with_reasons(analysed, finding);
+        let direct = analysed.direct_registries.contains(host);
+        let cached: Vec<&CacheFirstPull> = analysed
+            .cache_first_pulls
+            .iter()
+            .filter(|p| p.upstream == *host)
+            .collect();
+        let (message, help) = if cached.is_empty() {
+            (
+                format!(
+                    "`{}` pulls from {host}, which only the internet reaches, and {subnets} have no internet path",
+                    task.label,
+                ),
+                direct_help(host),
+            )
+        } else {
+            let pulls: Vec<String> = cached
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} pulls `{}`, the first pull through the pull-through cache rule `{}` (repository not created yet), which needs an internet path (NAT) even with ECR endpoints",
+                        super::containers_words(&p.containers),
+                        p.repository,
+                        p.prefix
+                    )
+                })
+                .collect();
+            let also = if direct {
+                format!("; it also pulls from {host} directly")
+            } else {
+                String::new()
+            };
+            let first = cached[0];
+            (
+                format!(
+                    "`{}` needs {host}: {}; {subnets} have no internet path{also}",
+                    task.label,
+                    pulls.join("; "),
+                ),
+                format!(
+                    "give the subnets a NAT gateway route (once the cache repository exists, later pulls go through the \
+                     ECR endpoints), or make the first pull from a network with internet access so that ECR creates \
+                     `{}`: `docker pull {}` there, logged in to the registry with credentials that may pull through \
+                     the cache{}",
+                    first.repository,
+                    first.image,
+                    if direct {
+                        format!(
+                            "; for the image pulled from {host} directly: {}",
+                            direct_help(host)
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+            )
+        };
         let d = super::report(&RULE, task, cx, analysed, false, message);
-        d.help(format!(
-            "VPC endpoints do not reach {host}: give the subnets a NAT gateway route, or copy the image to ECR \
-             (an ECR pull-through cache rule for {host}, then pull `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/…` through the ECR endpoints)"
-        ));
+        d.help(help);
     }
+}
+
+/// How to fix a pull from a registry that only the internet reaches.
+fn direct_help(host: &str) -> String {
+    format!(
+        "VPC endpoints do not reach {host}: give the subnets a NAT gateway route, or copy the image into a private \
+         ECR repository (`docker pull`, `docker tag`, `docker push`) and use that; an ECR pull-through cache rule for \
+         {host} (images named `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/…`) serves the image through the ECR \
+         endpoints too, but only once its first pull has created the cache repository, and that first pull needs an \
+         internet path (NAT)"
+    )
 }
