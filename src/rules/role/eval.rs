@@ -671,7 +671,8 @@ impl Remedy {
         let resource_grants_role =
             !l.cross_account && l.resource.is_some_and(|r| r.grants_role == Tri::True);
         let boundary = l.boundary_allows == Some(Tri::False);
-        let identity = l.identity_allows == Tri::False && !(resource_grants_role && boundary);
+        // A same-account grant to the role stands in for the identity policies' Allow.
+        let identity = l.identity_allows == Tri::False && !resource_grants_role;
         Remedy {
             narrow_deny: false,
             // Something must be added; without a refusing layer to name, the identity policy.

@@ -216,7 +216,7 @@ pub fn evaluate_pulls<'a>(
                     // repository policy adds (a grant to the role is still limited by the
                     // boundary, aws-reference §2.1 step 4).
                     let source = match &full {
-                        Some(f) if !cross && !explicit => f,
+                        Some(f) if !cross && f.eval.decision == Decision::ImplicitDeny => f,
                         _ => &cc,
                     };
                     let (mut why, places) = eval::denial(source, &format!("`{action}`"));
@@ -381,7 +381,7 @@ fn resource_side(
 fn only_repository_undecided(c: &Checked) -> bool {
     let e = &c.eval;
     e.layers.resource.is_some()
-        && !e.undecided.is_empty()
+        && !(e.undecided.is_empty() && e.unknown_policies.is_empty())
         && e.undecided.iter().all(|s| s.layer == Layer::Resource)
         && e.unknown_policies
             .iter()

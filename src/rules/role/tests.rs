@@ -429,6 +429,8 @@ fn an_undecided_same_account_repository_deny_is_one_role011_at_the_image() {
             "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}}]}),
         json!({"Version": "2012-10-17", "Statement": [{"Sid": "OnlyExec", "Effect": "Deny",
             "NotPrincipal": {"AWS": EXEC}, "Action": "ecr:*"}]}),
+        // A repository policy that cannot be read.
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": 5}]}),
     ];
     for deny in denies {
         let st = state_with_repository(
@@ -556,4 +558,16 @@ fn create_log_group_on_either_arn_form() {
             .message
             .contains("may not create log group")
     );
+}
+
+#[test]
+fn a_repository_deny_is_role006s_and_role005_names_the_roles_own_refusal() {
+    let deny = json!({"Version": "2012-10-17", "Statement": [{"Sid": "NoExec", "Effect": "Deny",
+        "Principal": {"AWS": EXEC}, "Action": "ecr:*"}]});
+    let st = state_with_repository(vec![role("web-exec", auth_only())], Some(deny));
+    let r = run(&task_definition(), &st);
+    let m = &only(&r, "ROLE005").message;
+    assert!(m.contains("no identity policy allows it"), "{m}");
+    assert!(!m.contains("denied explicitly"), "{m}");
+    assert!(only(&r, "ROLE006").message.contains("`NoExec`"));
 }
