@@ -130,6 +130,9 @@ pub fn load(file: &SourceFile, id: FileId) -> Result<Snapshot, StateError> {
         }
     }
     let iam = section::<IamSection>(&root, "iam")?;
+    if let Some(iam) = &iam {
+        check_roles(&root, iam)?;
+    }
     let ec2 = section::<Ec2State>(&root, "ec2")?;
     let ecs = section::<EcsState>(&root, "ecs")?;
     let ecr = match root.get("ecr").filter(|n| !n.is_null()) {
@@ -179,6 +182,28 @@ fn section<T: DeserializeOwned>(root: &Node, key: &str) -> Result<Option<T>, Sta
                 message: format!("{path}: {}", e.inner()),
             }
         })
+}
+
+/// Every `RoleDetailList` item has its `Arn` (the CLI prints it for every role): roles are
+/// found by ARN, so one without it would read as a role that does not exist.
+fn check_roles(root: &Node, iam: &IamSection) -> Result<(), StateError> {
+    for (i, r) in iam.role_detail_list.iter().flatten().enumerate() {
+        if r.arn.as_deref().is_some_and(|a| !a.is_empty()) {
+            continue;
+        }
+        let path = format!("iam.RoleDetailList[{i}]");
+        let role = match &r.role_name {
+            Some(name) => format!("the role `{name}`"),
+            None => "this role".to_string(),
+        };
+        return Err(StateError {
+            span: span_at(root, &path),
+            message: format!(
+                "{path}: {role} has no `Arn` (`aws iam get-account-authorization-details` prints one for every role; roles are matched by it)"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The span of the value at a path like `ecr.imageDetails[3].imagePushedAt` (as far as it
@@ -273,5 +298,25 @@ mod tests {
         assert!(msg.contains("unknown key"));
         let (_, msg) = load_text("{\"ecsPreflightState\": 1,").unwrap_err();
         assert!(msg.contains("end of file"));
+    }
+
+    #[test]
+    fn a_role_without_arn_is_invalid_state_at_the_role() {
+        let (at, msg) = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "iam": {"RoleDetailList": [{"RoleName": "a", "Arn": "arn:aws:iam::111122223333:role/a"}, {"RoleName": "web-exec", "Path": "/"}]}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(at, r#"{"RoleName": "web-exec", "Path": "/"}"#);
+        assert!(
+            msg.starts_with("iam.RoleDetailList[1]: the role `web-exec` has no `Arn`"),
+            "{msg}"
+        );
+        let (at, _) = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "iam": {"RoleDetailList": [{"RoleName": "web-exec", "Arn": ""}]}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(at, r#"{"RoleName": "web-exec", "Arn": ""}"#);
     }
 }

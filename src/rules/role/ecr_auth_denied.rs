@@ -138,7 +138,12 @@ pub(super) fn check(
                         "remove the `aws:SourceVpc`/`aws:SourceVpce` condition from the statement that allows `{ACTION}` (keep it on the pull actions if you want): {statement}"
                     )
                 } else {
-                    eval::remedy_help(eval::Remedy::of(&chosen.eval), view, &statement)
+                    eval::remedy_help(
+                        eval::Remedy::of(&chosen.eval),
+                        view,
+                        &statement,
+                        &eval::policy_name("ecr-auth", ""),
+                    )
                 };
                 help.push_str("; only identity policies can grant it, a repository policy cannot");
                 if task_role_allows(facts, &region) {

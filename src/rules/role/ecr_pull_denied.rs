@@ -58,10 +58,17 @@ pub(super) fn report(cx: &mut Context, facts: &Facts, view: &RoleView, pulls: &[
             &crate::rules::role::pull::PULL_ACTIONS,
             std::slice::from_ref(&repo.arn),
         );
+        // The repository name alone, unless another account or region has one of that name.
+        let what = if repo.account == view.account && Some(&repo.region) == facts.region.as_ref() {
+            repo.name.clone()
+        } else {
+            format!("{}-{}-{}", repo.account, repo.region, repo.name)
+        };
         let mut help = eval::remedy_help(
-            eval::Remedy::worst(p.caller.iter().map(|r| r.remedy)),
+            eval::Remedy::combine(p.caller.iter().map(|r| r.remedy)),
             view,
             &statement,
+            &eval::policy_name("ecr-pull", &what),
         );
         if p.cross {
             help.push_str(&format!(

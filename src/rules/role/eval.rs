@@ -5,11 +5,12 @@
 
 use crate::diag::{Diagnostic, FileId};
 use crate::iam::{
-    Evaluation, Layer, Principal, Reason, Request, RequestContext, ResourceSide, StatementRef,
-    evaluate,
+    Decision, Evaluation, Layer, Principal, Reason, Request, RequestContext, ResourceSide,
+    StatementRef, evaluate,
 };
 use crate::rules::CURRENT_FILE;
 use crate::span::Span;
+use crate::state::Tri;
 use crate::state::iam::{LoadedPolicy, UNRESOLVED_KEY_PREFIX};
 
 use super::facts::{Pol, RoleView};
@@ -217,33 +218,62 @@ pub fn denial(c: &Checked, what: &str) -> (String, Vec<Place>) {
             };
             (text, places)
         }
-        Reason::BoundaryDoesNotAllow => {
-            let name = c
-                .view
-                .boundary
-                .as_ref()
-                .map(|b| b.name().to_string())
-                .unwrap_or_default();
-            let places = c
-                .view
-                .boundary
-                .as_ref()
-                .and_then(Pol::loaded)
-                .and_then(|b| b.origin.as_ref())
-                .map(|o| {
-                    vec![Place {
-                        file: o.file,
-                        span: o.span,
-                        message: format!("this permissions boundary does not allow {what}"),
-                    }]
-                })
-                .unwrap_or_default();
+        _ if e.decision == Decision::ImplicitDeny => implicit_denial(c, what),
+        // Not a denial: callers only ask about denials.
+        _ => ("no identity policy allows it".to_string(), Vec::new()),
+    }
+}
+
+/// The permissions boundary's name, and a label on it.
+fn boundary_refusal(c: &Checked, what: &str) -> (String, Vec<Place>) {
+    let name = c
+        .view
+        .boundary
+        .as_ref()
+        .map(|b| b.name().to_string())
+        .unwrap_or_default();
+    let places = c
+        .view
+        .boundary
+        .as_ref()
+        .and_then(Pol::loaded)
+        .and_then(|b| b.origin.as_ref())
+        .map(|o| {
+            vec![Place {
+                file: o.file,
+                span: o.span,
+                message: format!("this permissions boundary does not allow {what}"),
+            }]
+        })
+        .unwrap_or_default();
+    (name, places)
+}
+
+/// An implicit deny names every layer of the caller's side that refuses (rules.md "Messages
+/// name what decided"): the identity policies, the permissions boundary, or both. A resource
+/// policy's part is the caller's to add (the evaluation's `Reason` names only the first).
+fn implicit_denial(c: &Checked, what: &str) -> (String, Vec<Place>) {
+    let l = &c.eval.layers;
+    let identity = l.identity_allows == Tri::False;
+    let boundary = l.boundary_allows == Some(Tri::False);
+    match (identity, boundary) {
+        (true, true) => {
+            let (name, places) = boundary_refusal(c, what);
+            (
+                format!(
+                    "neither an identity policy nor the permissions boundary `{name}` allows it"
+                ),
+                places,
+            )
+        }
+        (false, true) => {
+            let (name, places) = boundary_refusal(c, what);
             (
                 format!("not allowed by the permissions boundary `{name}`"),
                 places,
             )
         }
-        Reason::ResourcePolicyDoesNotGrant => (
+        _ if c.eval.reason == Reason::ResourcePolicyDoesNotGrant => (
             match c.resource_policy {
                 Some(p) => format!("the {} does not grant it", p.name),
                 None => "the resource has no policy that grants it".to_string(),
@@ -469,6 +499,39 @@ mod tests {
     }
 
     #[test]
+    fn policy_names_are_valid_iam_names() {
+        assert_eq!(policy_name("ecr-auth", ""), "ecs-preflight-ecr-auth");
+        assert_eq!(
+            policy_name("logs", "/ecs/web"),
+            "ecs-preflight-logs-ecs-web"
+        );
+        assert_eq!(
+            policy_name("secrets", "/app//b:c"),
+            "ecs-preflight-secrets-app-b-c"
+        );
+        assert_eq!(
+            policy_name("ecr-pull", "team/api_v2.1"),
+            "ecs-preflight-ecr-pull-team-api_v2.1"
+        );
+        let long = policy_name("logs", &"x/".repeat(200));
+        assert_eq!(long.len(), 128);
+        assert!(
+            long.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+        );
+        let unicode = policy_name("logs", "/ecs/wéb");
+        assert_eq!(unicode, "ecs-preflight-logs-ecs-w-b");
+    }
+
+    #[test]
+    fn policy_document_is_a_whole_policy() {
+        let s = statement_json("EcrAuth", &["ecr:GetAuthorizationToken"], &["*".into()]);
+        let v: serde_json::Value = serde_json::from_str(&policy_document(&s)).unwrap();
+        assert_eq!(v["Version"], "2012-10-17");
+        assert_eq!(v["Statement"][0]["Sid"], "EcrAuth");
+    }
+
+    #[test]
     fn statement_json_is_valid_json() {
         let one = statement_json("EcrAuth", &["ecr:GetAuthorizationToken"], &["*".into()]);
         let v: serde_json::Value = serde_json::from_str(&one).unwrap();
@@ -484,89 +547,201 @@ mod tests {
     }
 }
 
-/// Where to put a statement for this role, for help texts.
-pub fn identity_hint(view: &RoleView) -> String {
+/// The name of the inline policy a help text suggests for a fix: `ecs-preflight-PURPOSE-WHAT`,
+/// one per purpose and resource, so that two fixes never overwrite each other
+/// (`put-role-policy` replaces a policy of the same name) and running one twice is harmless.
+/// IAM policy names are 1–128 characters of `[A-Za-z0-9+=,.@_-]`.
+pub fn policy_name(purpose: &str, what: &str) -> String {
+    let mut name = format!("ecs-preflight-{purpose}");
+    let mut part = String::new();
+    for ch in what.chars() {
+        let ok = ch.is_ascii_alphanumeric() || "+=,.@_-".contains(ch);
+        let ch = if ok { ch } else { '-' };
+        // One dash for a run of replaced characters (`/ecs/web` → `ecs-web`).
+        if !(ch == '-' && (part.is_empty() || part.ends_with('-'))) {
+            part.push(ch);
+        }
+    }
+    let part = part.trim_end_matches('-');
+    if !part.is_empty() {
+        name.push('-');
+        name.push_str(part);
+    }
+    name.truncate(128);
+    name
+}
+
+/// A whole policy document holding one statement (what `--policy-document` reads).
+pub fn policy_document(statement: &str) -> String {
+    format!("{{\"Version\": \"2012-10-17\", \"Statement\": [{statement}]}}")
+}
+
+/// How to add a statement to this role's identity policies, for help texts: in the template
+/// that defines the role, or as an inline policy of its own (the whole document, and the
+/// command that puts it under `policy_name`).
+pub fn identity_fix(view: &RoleView, statement: &str, policy_name: &str) -> String {
     match &view.entry.source {
         crate::state::iam::RoleSource::Template(id)
             if id.starts_with("aws_") || id.contains('.') =>
         {
-            format!(", in an `aws_iam_role_policy` for `{id}` (or an `inline_policy` block)")
+            format!(
+                "add to the execution role's identity policy, in an `aws_iam_role_policy` for `{id}` (or an `inline_policy` block): {statement}"
+            )
         }
-        crate::state::iam::RoleSource::Template(id) => format!(", under `Policies` of `{id}`"),
+        crate::state::iam::RoleSource::Template(id) => format!(
+            "add to the execution role's identity policy, under `Policies` of `{id}`: {statement}"
+        ),
         crate::state::iam::RoleSource::StateFile => format!(
-            " (e.g. `aws iam put-role-policy --role-name {} --policy-name ecs-execution --policy-document file://policy.json`)",
+            "add to the execution role an inline policy of its own with this whole document: {} \
+             (save it as policy.json, then `aws iam put-role-policy --role-name {} --policy-name {policy_name} --policy-document file://policy.json`; \
+             it replaces only an inline policy of that same name)",
+            policy_document(statement),
             view.entry.name.as_deref().unwrap_or(view.label())
         ),
     }
 }
 
-/// What the fix is, from the reason of a refusal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Remedy {
-    /// Add an Allow to the role's identity policy.
-    AddAllow,
-    /// The identity policies allow it; the permissions boundary must too.
-    Boundary,
-    /// An explicit Deny decides; narrow it.
-    NarrowDeny,
+/// How to add a statement to the role's permissions boundary, for help texts.
+/// `again`: the statement was just shown (for the identity policy), so say "the same statement".
+fn boundary_fix(view: &RoleView, statement: &str, again: bool) -> String {
+    let name = view
+        .boundary
+        .as_ref()
+        .map(|b| b.name().to_string())
+        .unwrap_or_default();
+    let statement = if again {
+        "the same statement"
+    } else {
+        statement
+    };
+    match &view.entry.boundary {
+        Some(crate::state::iam::PolicyLink::Arn(arn)) => format!(
+            "add {statement} to the `Statement` list of the boundary policy `{name}` \
+             (a new version replaces the whole document: save its current default version with this statement added as boundary.json, then \
+             `aws iam create-policy-version --policy-arn {arn} --policy-document file://boundary.json --set-as-default`)"
+        ),
+        Some(crate::state::iam::PolicyLink::Template(_)) => format!(
+            "add {statement} to the `PolicyDocument` of the boundary policy `{name}` in the template"
+        ),
+        _ => format!("add {statement} to the boundary policy `{name}`"),
+    }
+}
+
+/// What must change for a refused permission: narrow an explicit Deny, or add an Allow to the
+/// identity policies, to the permissions boundary, or to both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Remedy {
+    /// An explicit Deny decides; nothing else helps while it applies.
+    pub narrow_deny: bool,
+    /// No identity policy allows it (and no resource policy grants it to the role).
+    pub identity: bool,
+    /// The permissions boundary does not allow it.
+    pub boundary: bool,
+    /// The identity policies allow it (for the wording of a boundary-only fix).
+    pub identity_allows: bool,
+    /// A same-account resource policy grants it to the role's ARN: such a grant is still
+    /// limited by the boundary (aws-reference §2.1 step 4), so the boundary is all that is
+    /// missing.
+    pub resource_grants_role: bool,
 }
 
 impl Remedy {
+    /// Narrow an explicit Deny.
+    pub const NARROW_DENY: Remedy = Remedy {
+        narrow_deny: true,
+        identity: false,
+        boundary: false,
+        identity_allows: false,
+        resource_grants_role: false,
+    };
+    /// Add an Allow (to the identity policies, or the resource policy that must grant it).
+    pub const ADD_ALLOW: Remedy = Remedy {
+        narrow_deny: false,
+        identity: true,
+        boundary: false,
+        identity_allows: false,
+        resource_grants_role: false,
+    };
+
     pub fn of(e: &Evaluation) -> Remedy {
-        match e.reason {
-            Reason::ExplicitDeny(_) => Remedy::NarrowDeny,
-            Reason::BoundaryDoesNotAllow => Remedy::Boundary,
-            _ => Remedy::AddAllow,
+        if matches!(e.reason, Reason::ExplicitDeny(_)) {
+            return Remedy::NARROW_DENY;
+        }
+        let l = &e.layers;
+        let resource_grants_role =
+            !l.cross_account && l.resource.is_some_and(|r| r.grants_role == Tri::True);
+        let boundary = l.boundary_allows == Some(Tri::False);
+        // A same-account grant to the role stands in for the identity policies' Allow.
+        let identity = l.identity_allows == Tri::False && !resource_grants_role;
+        Remedy {
+            narrow_deny: false,
+            // Something must be added; without a refusing layer to name, the identity policy.
+            identity: identity || !boundary,
+            boundary,
+            identity_allows: l.identity_allows == Tri::True,
+            resource_grants_role,
         }
     }
 
-    /// The remedy for several refusals: a deny first (nothing else helps while it applies),
-    /// then a missing Allow, then the boundary.
-    pub fn worst(all: impl IntoIterator<Item = Remedy>) -> Remedy {
-        let all: Vec<Remedy> = all.into_iter().collect();
-        if all.contains(&Remedy::NarrowDeny) {
-            Remedy::NarrowDeny
-        } else if all.contains(&Remedy::AddAllow) {
-            Remedy::AddAllow
-        } else {
-            Remedy::Boundary
+    /// The remedy for several refusals: every change any of them needs.
+    pub fn combine(all: impl IntoIterator<Item = Remedy>) -> Remedy {
+        let mut out: Option<Remedy> = None;
+        for r in all {
+            out = Some(match out {
+                None => r,
+                Some(o) => Remedy {
+                    narrow_deny: o.narrow_deny || r.narrow_deny,
+                    identity: o.identity || r.identity,
+                    boundary: o.boundary || r.boundary,
+                    identity_allows: o.identity_allows && r.identity_allows,
+                    resource_grants_role: o.resource_grants_role && r.resource_grants_role,
+                },
+            });
         }
+        out.unwrap_or(Remedy::ADD_ALLOW)
     }
 }
 
 /// The help for a refused permission of the execution role, given the statement that would
-/// grant it.
-pub fn remedy_help(remedy: Remedy, view: &RoleView, statement: &str) -> String {
-    match remedy {
-        Remedy::NarrowDeny => format!(
+/// grant it and the inline policy name to suggest for it.
+pub fn remedy_help(remedy: Remedy, view: &RoleView, statement: &str, policy_name: &str) -> String {
+    if remedy.narrow_deny {
+        return format!(
             "an explicit Deny wins over any Allow: change the statement that denies it so that it no longer matches this role and resource; the role must still be allowed it, e.g. by {statement}"
+        );
+    }
+    let boundary_name = view
+        .boundary
+        .as_ref()
+        .map(|b| b.name().to_string())
+        .unwrap_or_default();
+    match (remedy.identity, remedy.boundary) {
+        (true, true) => format!(
+            "{}; and, since its permissions boundary `{boundary_name}` does not allow it either, {}",
+            identity_fix(view, statement, policy_name),
+            boundary_fix(view, statement, true)
         ),
-        Remedy::Boundary => {
-            let (name, arn) = match &view.entry.boundary {
-                Some(crate::state::iam::PolicyLink::Arn(a)) => (
-                    view.boundary
-                        .as_ref()
-                        .map(|b| b.name().to_string())
-                        .unwrap_or_default(),
-                    a.clone(),
-                ),
-                _ => (
-                    view.boundary
-                        .as_ref()
-                        .map(|b| b.name().to_string())
-                        .unwrap_or_default(),
-                    "<boundary policy ARN>".to_string(),
-                ),
+        (false, true) => {
+            let lead = if remedy.identity_allows {
+                format!(
+                    "the role's identity policies allow it, but its permissions boundary `{boundary_name}` does not"
+                )
+            } else if remedy.resource_grants_role {
+                format!(
+                    "the repository policy grants it to the role, but a grant that names the role is still limited by the role's permissions boundary `{boundary_name}`, which does not allow it"
+                )
+            } else {
+                format!("the role's permissions boundary `{boundary_name}` does not allow it")
             };
-            format!(
-                "the role's identity policies allow it, but its permissions boundary `{name}` does not: add {statement} to the boundary policy \
-                 (`aws iam create-policy-version --policy-arn {arn} --policy-document file://boundary.json --set-as-default`)"
-            )
+            let mut help = format!("{lead}: {}", boundary_fix(view, statement, false));
+            if remedy.resource_grants_role && !remedy.identity_allows {
+                help.push_str(
+                    "; the identity policies need not allow it while the repository policy grants it to the role",
+                );
+            }
+            help
         }
-        Remedy::AddAllow => format!(
-            "add to the execution role's identity policy: {statement}{}",
-            identity_hint(view)
-        ),
+        _ => identity_fix(view, statement, policy_name),
     }
 }
 

@@ -9,7 +9,7 @@
 use super::eval::{self, Checked, Place, Undetermined, add_labels, denial, statement_json};
 use super::facts::{Facts, RoleView};
 use crate::diag::Severity;
-use crate::iam::Decision;
+use crate::iam::{Decision, Layer};
 use crate::model::TaskDefinition;
 use crate::parse::{Node, NodeKind};
 use crate::rules::{Context, Needs, Rule};
@@ -30,6 +30,10 @@ fn check_rule(task: &TaskDefinition, cx: &mut Context) {
 
 const TASK_ID: &str = "0123456789abcdef0123456789abcdef";
 const CONTAINER_ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+const CREATE_GROUP: &str = "logs:CreateLogGroup";
+
+/// Why a `logs:CreateLogGroup` allowed only on `…:log-group:GROUP:*` is not decided.
+const GROUP_ARN_FORMS: &str = "CloudWatch Logs documents two ARNs for a log group, `…:log-group:GROUP` (the service authorization reference's resource for this action) and `…:log-group:GROUP:*` (the log group's `arn`, which `Fn::GetAtt` returns and which its documentation recommends in IAM policies for most actions), and does not settle which one `logs:CreateLogGroup` is authorized against";
 
 /// Go's `strconv.ParseBool` true values (the agent reads `awslogs-create-group` with it).
 pub fn parse_bool_true(s: &str) -> bool {
@@ -161,19 +165,70 @@ fn check_group(
         }
     }
     if g.create {
-        requests.push(("logs:CreateLogGroup", group_arn.clone()));
+        requests.push((CREATE_GROUP, group_arn.clone()));
     }
     let (span, first_container, _) = g.at[0].clone();
+    let subject = format!("log group `{}`", g.name);
     let mut refused: Vec<(&'static str, String, Checked)> = Vec::new();
     for (action, resource) in requests {
         let c = eval::check(view, &principal, &ctx, action, &resource, None);
+        let denied = matches!(
+            c.eval.decision,
+            Decision::ExplicitDeny | Decision::ImplicitDeny
+        );
+        if action == CREATE_GROUP && denied {
+            // Refused on `…:log-group:GROUP`: the other documented form may be the one the
+            // call is authorized against.
+            let star = format!("{group_arn}:*");
+            let other = eval::check(view, &principal, &ctx, action, &star, None);
+            if other.eval.decision != Decision::ImplicitDeny
+                && other.eval.decision != Decision::ExplicitDeny
+            {
+                let mut causes = vec![format!(
+                    "the role's policies allow it on `{star}`{} but not on `{group_arn}`: {GROUP_ARN_FORMS}",
+                    if other.eval.decision == Decision::Allowed {
+                        ""
+                    } else {
+                        " (or may)"
+                    }
+                )];
+                let mut places = Vec::new();
+                if other.eval.decision == Decision::Unknown {
+                    let (more, p) = eval::undecided(&other);
+                    causes.extend(more);
+                    places.extend(p);
+                }
+                for st in other
+                    .eval
+                    .deciding
+                    .iter()
+                    .filter(|s| s.layer == Layer::Identity)
+                {
+                    if let Some(p) = eval::statement_place(
+                        &other,
+                        st,
+                        format!("allows `{CREATE_GROUP}` on `{star}` only"),
+                    ) {
+                        places.push(p);
+                    }
+                }
+                und.add(
+                    span,
+                    &subject,
+                    format!("`{action}` on `{resource}`"),
+                    causes,
+                    places,
+                );
+                continue;
+            }
+        }
         match c.eval.decision {
             Decision::Allowed => {}
             Decision::Unknown => {
                 let (causes, places) = eval::undecided(&c);
                 und.add(
                     span,
-                    &format!("log group `{}`", g.name),
+                    &subject,
                     format!("`{action}` on `{resource}`"),
                     causes,
                     places,
@@ -189,7 +244,6 @@ fn check_group(
     if refused.is_empty() || !cx.is_enabled(&RULE) {
         return;
     }
-    let _ = facts;
     let names: Vec<String> = refused.iter().map(|(a, _, _)| format!("`{a}`")).collect();
     let (why, mut places) = denial(&refused[0].2, &names.join(" and "));
     for (_, _, c) in refused.iter().skip(1) {
@@ -232,8 +286,14 @@ fn check_group(
         }
         s
     };
-    let remedy = eval::Remedy::worst(refused.iter().map(|(_, _, c)| eval::Remedy::of(&c.eval)));
-    let mut help = eval::remedy_help(remedy, view, &statement);
+    let remedy = eval::Remedy::combine(refused.iter().map(|(_, _, c)| eval::Remedy::of(&c.eval)));
+    // The group name alone, unless the group is in another region than the task.
+    let what = if Some(&g.region) == facts.region.as_ref() {
+        g.name.clone()
+    } else {
+        format!("{}-{}", g.region, g.name)
+    };
+    let mut help = eval::remedy_help(remedy, view, &statement, &eval::policy_name("logs", &what));
     let names_group_only = view
         .identity
         .iter()

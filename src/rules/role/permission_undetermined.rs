@@ -54,6 +54,9 @@ pub(super) fn report(cx: &mut Context, view: &RoleView, und: Undetermined) {
         if all.contains("known only at deploy time") {
             help.push("the undecided part depends on a template value known only at deploy time (pass --account/--region, or give parameters defaults)");
         }
+        if all.contains("`logs:CreateLogGroup` is authorized against") {
+            help.push("allow `logs:CreateLogGroup` on both forms of the log group's ARN (`Resource` with and without the trailing `:*`), or create the log group in advance and drop `awslogs-create-group`");
+        }
         help.push("if you have verified the permission another way, ignore ROLE011 for this file (`[[per-file-ignores]]`)");
         let d = cx.report(&RULE, p.span, message);
         d.primary_label(format!("undecided for {}", p.subject));

@@ -169,6 +169,8 @@ pub fn evaluate_pulls<'a>(
                     None => cc.eval.decision,
                 }
             };
+            let image_span = repo.images[0].0;
+            let image_subject = format!("image `{}`", repo.name);
             match caller_outcome {
                 Decision::Allowed => {}
                 Decision::Unknown => {
@@ -177,7 +179,20 @@ pub fn evaluate_pulls<'a>(
                         .filter(|f| !cross && f.eval.decision == Decision::Unknown)
                         .unwrap_or(&cc);
                     let (causes, places) = eval::undecided(source);
-                    und.add(exec_node.span, &subject, permission.clone(), causes, places);
+                    // One diagnostic per undecided permission (rules.md principle 1): at the
+                    // image when only the repository policy is undecided (as cross-account),
+                    // else at the role.
+                    if only_repository_undecided(source) {
+                        und.add(
+                            image_span,
+                            &image_subject,
+                            permission.clone(),
+                            causes,
+                            places,
+                        );
+                    } else {
+                        und.add(exec_node.span, &subject, permission.clone(), causes, places);
+                    }
                 }
                 Decision::ImplicitDeny
                     if !cross
@@ -196,32 +211,28 @@ pub fn evaluate_pulls<'a>(
                     );
                 }
                 Decision::ExplicitDeny | Decision::ImplicitDeny => {
-                    let (mut why, places) = eval::denial(&cc, &format!("`{action}`"));
                     let explicit = cc.eval.decision == Decision::ExplicitDeny;
+                    // Same account, an implicit deny: the whole evaluation says what the
+                    // repository policy adds (a grant to the role is still limited by the
+                    // boundary, aws-reference §2.1 step 4).
+                    let source = match &full {
+                        Some(f) if !cross && f.eval.decision == Decision::ImplicitDeny => f,
+                        _ => &cc,
+                    };
+                    let (mut why, places) = eval::denial(source, &format!("`{action}`"));
                     if !cross && !explicit {
-                        match known_policy {
-                            Some(Some(_)) => {
-                                why.push_str(", and the repository policy does not grant it")
-                            }
-                            Some(None) => why
-                                .push_str(", and the repository has no policy that could grant it"),
-                            None => why.push_str(
-                                "; a repository policy, not known here, could still grant it",
-                            ),
-                        }
+                        why.push_str(&repository_part(source, known_policy));
                     }
                     caller.push(Refusal {
                         action,
                         why,
                         places,
                         explicit,
-                        remedy: eval::Remedy::of(&cc.eval),
+                        remedy: eval::Remedy::of(&source.eval),
                     });
                 }
             }
             // The repository's side.
-            let image_span = repo.images[0].0;
-            let image_subject = format!("image `{}`", repo.name);
             match (&policy, &full) {
                 (RepoPolicy::Unknown(why), _) if cross => {
                     und.add(
@@ -315,15 +326,13 @@ fn resource_side(
             ),
             places,
             explicit: true,
-            remedy: eval::Remedy::NarrowDeny,
+            remedy: eval::Remedy::NARROW_DENY,
         });
         return;
     }
     if !cross {
-        if layer.denies == Tri::Unknown {
-            let (causes, places) = eval::undecided(f);
-            und.add(image_span, subject, permission.to_string(), causes, places);
-        }
+        // An undecided Deny here makes the whole same-account decision undecided, which the
+        // caller's side has reported (at the image when it is the only undecided part).
         return;
     }
     let grants = layer.grants();
@@ -358,13 +367,42 @@ fn resource_side(
                 .map(|o| vec![Place { file: o.file, span: o.span, message: "this repository policy".into() }])
                 .unwrap_or_default(),
             explicit: false,
-            remedy: eval::Remedy::AddAllow,
+            remedy: eval::Remedy::ADD_ALLOW,
         }),
         (Tri::True, Tri::False) => {}
         _ => {
             let (causes, places) = eval::undecided(f);
             und.add(image_span, subject, permission.to_string(), causes, places);
         }
+    }
+}
+
+/// Whether every undecided part of an evaluation is in the repository policy.
+fn only_repository_undecided(c: &Checked) -> bool {
+    let e = &c.eval;
+    e.layers.resource.is_some()
+        && !(e.undecided.is_empty() && e.unknown_policies.is_empty())
+        && e.undecided.iter().all(|s| s.layer == Layer::Resource)
+        && e.unknown_policies
+            .iter()
+            .all(|p| p.layer == Layer::Resource)
+}
+
+/// What the repository policy contributes to a same-account implicit deny, after the caller's
+/// layers that refuse (see [`eval::denial`]).
+fn repository_part(c: &Checked, policy: Option<Option<&LoadedPolicy>>) -> String {
+    let boundary_refuses = c.eval.layers.boundary_allows == Some(Tri::False);
+    let grants_role = c.eval.layers.resource.map(|r| r.grants_role);
+    match policy {
+        Some(Some(_)) if boundary_refuses && grants_role == Some(Tri::True) => {
+            "; the repository policy grants it to the role, but a grant that names the role is still limited by the permissions boundary".to_string()
+        }
+        Some(Some(_)) if boundary_refuses && grants_role == Some(Tri::Unknown) => {
+            "; the repository policy may grant it to the role, but a grant that names the role is still limited by the permissions boundary".to_string()
+        }
+        Some(Some(_)) => ", and the repository policy does not grant it".to_string(),
+        Some(None) => ", and the repository has no policy that could grant it".to_string(),
+        None => "; a repository policy, not known here, could still grant it".to_string(),
     }
 }
 

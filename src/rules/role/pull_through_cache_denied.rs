@@ -134,7 +134,7 @@ pub(super) fn check(cx: &mut Context, facts: &Facts, view: &RoleView, und: &mut 
             |policy, which, action| route(view, &principal, &ctx, &repo, policy, which, action);
         let (image_span, first_container) = repo.images[0].clone();
         let subject = format!("image `{}`", repo.name);
-        let mut refused: Vec<(&'static str, String, Vec<Place>, bool)> = Vec::new();
+        let mut refused: Vec<(&'static str, String, Vec<Place>, eval::Remedy)> = Vec::new();
         let import = [
             route(repo_policy, "repository", "ecr:BatchImportUpstreamImage"),
             route(registry_policy, "registry", "ecr:BatchImportUpstreamImage"),
@@ -176,12 +176,7 @@ pub(super) fn check(cx: &mut Context, facts: &Facts, view: &RoleView, und: &mut 
                     for n in notes {
                         why.push_str(&format!("; {n}"));
                     }
-                    refused.push((
-                        action,
-                        why,
-                        places,
-                        c.eval.decision == Decision::ExplicitDeny,
-                    ));
+                    refused.push((action, why, places, eval::Remedy::of(&c.eval)));
                 }
             }
         }
@@ -217,12 +212,16 @@ pub(super) fn check(cx: &mut Context, facts: &Facts, view: &RoleView, und: &mut 
             repo.account
         );
         let statement = statement_json("PullThroughCache", &actions, &[resource]);
-        let remedy = if refused.iter().any(|r| r.3) {
-            eval::Remedy::NarrowDeny
-        } else {
-            eval::Remedy::AddAllow
-        };
-        let mut help = eval::remedy_help(remedy, view, &statement);
+        let remedy = eval::Remedy::combine(refused.iter().map(|r| r.3));
+        let mut help = eval::remedy_help(
+            remedy,
+            view,
+            &statement,
+            &eval::policy_name(
+                "pull-through-cache",
+                &ptc_name_part(&repo, &prefix, view, facts),
+            ),
+        );
         help.push_str("; the registry's permissions policy can grant these instead");
         let mut places: Vec<Place> = refused.iter().flat_map(|r| r.2.clone()).collect();
         places.extend(repo.images.iter().skip(1).map(|(s, c)| {
@@ -236,5 +235,15 @@ pub(super) fn check(cx: &mut Context, facts: &Facts, view: &RoleView, und: &mut 
         d.container(first_container);
         add_labels(d, &places);
         d.help(help);
+    }
+}
+
+/// What names the cache rule in a suggested inline policy name: its prefix, with the
+/// registry's account and region in front when they are not the role's and the task's.
+fn ptc_name_part(repo: &pull::Repo, prefix: &str, view: &RoleView, facts: &Facts) -> String {
+    if repo.account == view.account && Some(&repo.region) == facts.region.as_ref() {
+        prefix.to_string()
+    } else {
+        format!("{}-{}-{prefix}", repo.account, repo.region)
     }
 }

@@ -104,7 +104,15 @@ pub(super) fn check(
                     &[r.action],
                     &[secrets::help_resource(&r)],
                 );
-                let mut help = eval::remedy_help(eval::Remedy::of(&checked.eval), view, &statement);
+                let mut help = eval::remedy_help(
+                    eval::Remedy::of(&checked.eval),
+                    view,
+                    &statement,
+                    &eval::policy_name(
+                        "registry-credentials",
+                        &secrets::policy_name_part(&r, &view.account, facts.region.as_deref()),
+                    ),
+                );
                 if r.partial {
                     help.push_str(" (a secret's ARN ends in `-` and six random characters: the `-*` matches them)");
                 }

@@ -211,3 +211,18 @@ pub fn help_resource(r: &SecretRef) -> String {
         r.arn.clone()
     }
 }
+
+/// What names the secret in a suggested inline policy name: the secret's or parameter's name,
+/// with its account and region in front when they are not the role's account and the task's
+/// region (so that fixes for two secrets never share a policy name).
+pub fn policy_name_part(r: &SecretRef, account: &str, region: Option<&str>) -> String {
+    let name = match r.action {
+        GET_SECRET => r.arn.splitn(7, ':').nth(6).unwrap_or(&r.arn),
+        _ => r.arn.split_once(":parameter").map_or(&*r.arn, |(_, n)| n),
+    };
+    if r.account == account && Some(r.region.as_str()) == region {
+        name.to_string()
+    } else {
+        format!("{}-{}-{name}", r.account, r.region)
+    }
+}

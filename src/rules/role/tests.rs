@@ -154,6 +154,19 @@ fn a_malformed_state_file_is_in003_pointing_into_it() {
 }
 
 #[test]
+fn a_state_role_without_arn_is_in003_at_the_role_not_role002() {
+    let text = r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+        "iam": {"RoleDetailList": [{"RoleName": "web-exec", "Path": "/", "RolePolicyList": [], "AttachedManagedPolicies": []}]}}"#;
+    let r = run_text(&task_definition(), text);
+    assert!(r.input_errors);
+    let d = only(&r, "IN003");
+    assert_eq!(d.file, 0);
+    assert!(text[d.span.range()].starts_with(r#"{"RoleName": "web-exec""#));
+    assert!(d.message.contains("has no `Arn`"), "{}", d.message);
+    assert!(!codes(&r).contains(&"ROLE002"), "{:#?}", r.diagnostics);
+}
+
+#[test]
 fn a_10_mb_policy_document_is_decided() {
     // 66,000 statements that do not apply, then an Allow and the Deny that decides.
     let mut statements: Vec<Value> = (0..66_000)
@@ -269,4 +282,292 @@ fn a_missing_role_list_is_unknown_not_role002() {
         "{:#?}",
         r.skipped
     );
+}
+
+const EXEC_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+
+/// A state with the role and the ECR section of repository `web` (with `policy`, if any).
+fn state_with_repository(roles: Vec<Value>, policy: Option<Value>) -> Value {
+    let mut st = state(roles);
+    let policies: Vec<Value> = policy
+        .into_iter()
+        .map(|p| json!({"registryId": ACCOUNT, "repositoryName": "web", "policyText": p.to_string()}))
+        .collect();
+    st["ecr"] = json!({
+        "repositories": [{"repositoryName": "web", "registryId": ACCOUNT,
+            "repositoryArn": "arn:aws:ecr:us-east-1:111122223333:repository/web"}],
+        "repositoryPolicies": policies
+    });
+    st
+}
+
+fn with_managed(mut r: Value, arn: &str) -> Value {
+    r["AttachedManagedPolicies"] =
+        json!([{"PolicyName": arn.rsplit('/').next().unwrap(), "PolicyArn": arn}]);
+    r["RolePolicyList"] = json!([]);
+    r
+}
+
+fn with_boundary(mut st: Value, role_index: usize, doc: Value) -> Value {
+    let arn = "arn:aws:iam::111122223333:policy/bnd";
+    st["iam"]["RoleDetailList"][role_index]["PermissionsBoundary"] = json!({"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn});
+    st["iam"]["Policies"] = json!([{"PolicyName": "bnd", "Arn": arn, "DefaultVersionId": "v1",
+        "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true, "Document": doc}]}]);
+    st
+}
+
+fn auth_only() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Sid": "Auth", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}]})
+}
+
+fn boundary_without_pull() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken", "logs:*"], "Resource": "*"}]})
+}
+
+fn grant_to_role() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Sid": "ExecPull", "Effect": "Allow", "Principal": {"AWS": EXEC},
+        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]})
+}
+
+#[test]
+fn a_boundary_that_refuses_too_is_named_with_the_identity_policy_and_both_fixes_given() {
+    // No repository policy: both the identity policy and the boundary must change.
+    let st = with_boundary(
+        state_with_repository(vec![role("web-exec", auth_only())], None),
+        0,
+        boundary_without_pull(),
+    );
+    let r = run(&task_definition(), &st);
+    let d = only(&r, "ROLE005");
+    assert!(
+        d.message
+            .contains("neither an identity policy nor the permissions boundary `bnd` allows it"),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.message
+            .contains("the repository has no policy that could grant it"),
+        "{}",
+        d.message
+    );
+    let help = d.help.as_deref().unwrap();
+    assert!(help.contains("put-role-policy"), "{help}");
+    assert!(help.contains("boundary policy `bnd`"), "{help}");
+    assert!(help.contains("create-policy-version"), "{help}");
+}
+
+#[test]
+fn a_repository_grant_to_the_role_is_named_and_the_boundary_is_the_fix() {
+    let st = with_boundary(
+        state_with_repository(vec![role("web-exec", auth_only())], Some(grant_to_role())),
+        0,
+        boundary_without_pull(),
+    );
+    let r = run(&task_definition(), &st);
+    let d = only(&r, "ROLE005");
+    assert!(
+        !d.message.contains("does not grant"),
+        "the repository policy grants it: {}",
+        d.message
+    );
+    assert!(
+        d.message
+            .contains("the repository policy grants it to the role, but a grant that names the role is still limited by the permissions boundary"),
+        "{}",
+        d.message
+    );
+    let help = d.help.as_deref().unwrap();
+    assert!(help.contains("boundary policy `bnd`"), "{help}");
+    assert!(!help.contains("put-role-policy"), "{help}");
+    // With the boundary fixed, the pull is allowed (the repository policy grants it).
+    let mut fixed = boundary_without_pull();
+    fixed["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"Effect": "Allow",
+        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], "Resource": "*"}));
+    let st = with_boundary(
+        state_with_repository(vec![role("web-exec", auth_only())], Some(grant_to_role())),
+        0,
+        fixed,
+    );
+    let r = run(&task_definition(), &st);
+    assert!(codes(&r).is_empty(), "{:#?}", r.diagnostics);
+}
+
+#[test]
+fn a_secret_refused_by_identity_and_boundary_names_both() {
+    let mut td = task_definition();
+    td["containerDefinitions"][0]["secrets"] = json!([{"name": "DB", "valueFrom": "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"}]);
+    let st = with_boundary(
+        state(vec![role("web-exec", allow_pull())]),
+        0,
+        boundary_without_pull(),
+    );
+    let r = run(&td, &st);
+    let d = only(&r, "ROLE007");
+    assert!(
+        d.message
+            .contains("neither an identity policy nor the permissions boundary `bnd` allows it"),
+        "{}",
+        d.message
+    );
+    let help = d.help.as_deref().unwrap();
+    assert!(
+        help.contains("put-role-policy") && help.contains("boundary policy `bnd`"),
+        "{help}"
+    );
+}
+
+#[test]
+fn an_undecided_same_account_repository_deny_is_one_role011_at_the_image() {
+    let denies = [
+        json!({"Version": "2012-10-17", "Statement": [{"Sid": "Vpce", "Effect": "Deny", "Principal": "*", "Action": "ecr:*",
+            "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-0a1b2c3d4e5f60789"}}}]}),
+        json!({"Version": "2012-10-17", "Statement": [{"Sid": "Org", "Effect": "Deny", "Principal": "*", "Action": "ecr:*",
+            "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}}]}),
+        json!({"Version": "2012-10-17", "Statement": [{"Sid": "OnlyExec", "Effect": "Deny",
+            "NotPrincipal": {"AWS": EXEC}, "Action": "ecr:*"}]}),
+        // A repository policy that cannot be read.
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": 5}]}),
+    ];
+    for deny in denies {
+        let st = state_with_repository(
+            vec![with_managed(role("web-exec", json!({})), EXEC_POLICY)],
+            Some(deny.clone()),
+        );
+        let td = task_definition();
+        let r = run(&td, &st);
+        assert_eq!(codes(&r), ["ROLE011"], "{deny}: {:#?}", r.diagnostics);
+        let d = only(&r, "ROLE011");
+        let text = serde_json::to_string_pretty(&td).unwrap();
+        assert!(
+            text[d.span.range()].contains(".dkr.ecr."),
+            "{deny}: at {:?}",
+            &text[d.span.range()]
+        );
+    }
+}
+
+/// Two repositories, two secrets: each fix suggests a policy name of its own, and the document
+/// to save is a whole policy.
+#[test]
+fn each_fix_suggests_its_own_inline_policy_with_a_whole_document() {
+    let mut td = task_definition();
+    td["containerDefinitions"] = json!([
+        {"name": "web", "image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:1", "secrets": [
+            {"name": "A", "valueFrom": "arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf"},
+            {"name": "B", "valueFrom": "/app/b"}]},
+        {"name": "api", "image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/team/api:1",
+         "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web",
+            "awslogs-region": "us-east-1", "awslogs-stream-prefix": "api"}}}
+    ]);
+    let r = run(&td, &state(vec![role("web-exec", auth_only())]));
+    let mut names = Vec::new();
+    for d in r.diagnostics.iter().filter(|d| d.code != "ROLE011") {
+        let help = d.help.as_deref().unwrap();
+        let name = help
+            .split("--policy-name ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .unwrap_or_else(|| panic!("{}: {help}", d.code));
+        assert!(name.starts_with("ecs-preflight-"), "{name}");
+        names.push(name.to_string());
+        // The document to save parses, with Version and Statement.
+        let doc_text = help
+            .split("whole document: ")
+            .nth(1)
+            .and_then(|s| s.split(" (save it as policy.json").next())
+            .unwrap();
+        let doc: Value =
+            serde_json::from_str(doc_text).unwrap_or_else(|e| panic!("{e}: {doc_text}"));
+        assert_eq!(doc["Version"], "2012-10-17");
+        assert!(doc["Statement"][0]["Effect"] == "Allow", "{doc}");
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "ecs-preflight-ecr-pull-team-api",
+            "ecs-preflight-ecr-pull-web",
+            "ecs-preflight-logs-ecs-web",
+            "ecs-preflight-secrets-a-AbCdEf",
+            "ecs-preflight-secrets-app-b",
+        ]
+    );
+}
+
+fn logs_task(create: bool) -> Value {
+    let mut td = task_definition();
+    td["containerDefinitions"][0]["logConfiguration"] = json!({"logDriver": "awslogs", "options": {
+        "awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web",
+        "awslogs-create-group": if create { "true" } else { "false" }}});
+    td
+}
+
+fn logs_policy(create_resources: &[&str]) -> Value {
+    let mut statements = vec![
+        json!({"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], "Resource": "*"}),
+        json!({"Sid": "Streams", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/web:*"}),
+    ];
+    if !create_resources.is_empty() {
+        statements.push(json!({"Sid": "Group", "Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": create_resources}));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+#[test]
+fn create_log_group_on_either_arn_form() {
+    let group = "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/web";
+    let star = "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/web:*";
+    // Streams allowed by `…:log-group:GROUP:*`, no group creation: nothing to say.
+    let r = run(
+        &logs_task(false),
+        &state(vec![role("web-exec", logs_policy(&[]))]),
+    );
+    assert!(codes(&r).is_empty(), "{:#?}", r.diagnostics);
+    // Allowed on the group ARN: allowed.
+    for resources in [vec![group], vec![group, star]] {
+        let r = run(
+            &logs_task(true),
+            &state(vec![role("web-exec", logs_policy(&resources))]),
+        );
+        assert!(codes(&r).is_empty(), "{resources:?}: {:#?}", r.diagnostics);
+    }
+    // Allowed only on `…:*`: undetermined, naming both forms.
+    let r = run(
+        &logs_task(true),
+        &state(vec![role("web-exec", logs_policy(&[star]))]),
+    );
+    assert_eq!(codes(&r), ["ROLE011"], "{:#?}", r.diagnostics);
+    let m = &only(&r, "ROLE011").message;
+    assert!(
+        m.contains(&format!("`{star}`")) && m.contains(&format!("`{group}`")),
+        "{m}"
+    );
+    // Neither: ROLE008.
+    let r = run(
+        &logs_task(true),
+        &state(vec![role("web-exec", logs_policy(&[]))]),
+    );
+    assert_eq!(codes(&r), ["ROLE008"], "{:#?}", r.diagnostics);
+    assert!(
+        only(&r, "ROLE008")
+            .message
+            .contains("may not create log group")
+    );
+}
+
+#[test]
+fn a_repository_deny_is_role006s_and_role005_names_the_roles_own_refusal() {
+    let deny = json!({"Version": "2012-10-17", "Statement": [{"Sid": "NoExec", "Effect": "Deny",
+        "Principal": {"AWS": EXEC}, "Action": "ecr:*"}]});
+    let st = state_with_repository(vec![role("web-exec", auth_only())], Some(deny));
+    let r = run(&task_definition(), &st);
+    let m = &only(&r, "ROLE005").message;
+    assert!(m.contains("no identity policy allows it"), "{m}");
+    assert!(!m.contains("denied explicitly"), "{m}");
+    assert!(only(&r, "ROLE006").message.contains("`NoExec`"));
 }
