@@ -257,7 +257,17 @@ where
             } else if e.is_io() {
                 "could not connect".to_string()
             } else {
-                format!("{}", DisplayErrorContext(err))
+                let full = DisplayErrorContext(err).to_string();
+                if full.contains("loading credentials") {
+                    // The SDK's error for this prints its whole internal state; say what to do.
+                    "no AWS credentials could be loaded (tried the AWS_* variables, the shared \
+                     config and credentials files incl. SSO profiles, and the instance metadata \
+                     service): run `aws configure`, or `aws sso login --profile P` and pass \
+                     `--profile P`"
+                        .to_string()
+                } else {
+                    full
+                }
             };
             format!("{operation} failed: {why}")
         }
