@@ -49,7 +49,12 @@ pub(super) fn report(cx: &mut Context, view: &RoleView, und: Undetermined) {
             help.push("fix the policy document (the error above says where): IAM would refuse it as written");
         }
         if all.contains("cannot be resolved statically") {
-            help.push("a condition on a key known only at run time cannot be checked before deploy: name the account or role instead (e.g. rather than an organization ID) if you want it checked");
+            if all.contains("SourceVpc") || all.contains("sourcevpc") {
+                // A network key: the fix is in the network path, not in naming a principal.
+                help.push("`aws:SourceVpc`/`aws:SourceVpce` are present only when the call goes through a VPC endpoint: make sure the task's subnets reach ECR through the endpoint the condition names (the NET rules check the path when the state has the `ec2` section and the task's subnets are known)");
+            } else {
+                help.push("a condition on a key known only at run time cannot be checked before deploy: name the account or role instead (e.g. rather than an organization ID) if you want it checked");
+            }
         }
         if all.contains("known only at deploy time") {
             help.push("the undecided part depends on a template value known only at deploy time (pass --account/--region, or give parameters defaults)");
