@@ -352,6 +352,29 @@ impl Run<'_, '_> {
         Path::Unknown(reason)
     }
 
+    /// Where no endpoint takes the traffic for certain: an internet path is used (noting an
+    /// endpoint that might capture it instead), an undecided one leaves the need undecided.
+    /// None when the subnet has no internet path, so the endpoint decides.
+    fn internet_first(
+        &mut self,
+        s: &mut SubnetState,
+        target: Target,
+        maybe_captured: Option<String>,
+    ) -> Option<Path> {
+        if s.has_internet() {
+            if let Some(reason) = maybe_captured {
+                self.collector
+                    .unknown(Subject::Target(target), reason, &s.id);
+            }
+            self.check_internet_egress(s);
+            return Some(Path::Internet);
+        }
+        if !s.lacks_internet() {
+            return Some(self.internet_undecided(s, target));
+        }
+        None
+    }
+
     fn check_internet_egress(&mut self, s: &SubnetState) {
         let destination = EgressDestination::Internet;
         let access = self.internet_egress.clone();
@@ -390,19 +413,14 @@ impl Run<'_, '_> {
             return self.through_interface_endpoint(s, need, endpoint);
         }
         let target = Target::Service(key.clone());
-        if s.has_internet() {
-            if let InterfaceEndpointChoice::Unknown(reason) = choice {
-                let reason = format!(
-                    "an endpoint with private DNS might take this traffic instead of the internet path: {reason}"
-                );
-                self.collector
-                    .unknown(Subject::Target(target), reason, &s.id);
-            }
-            self.check_internet_egress(s);
-            return Path::Internet;
-        }
-        if !s.lacks_internet() {
-            return self.internet_undecided(s, target);
+        let captured = match &choice {
+            InterfaceEndpointChoice::Unknown(reason) => Some(format!(
+                "an endpoint with private DNS might take this traffic instead of the internet path: {reason}"
+            )),
+            _ => None,
+        };
+        if let Some(path) = self.internet_first(s, target.clone(), captured) {
+            return path;
         }
         s.relies_on_endpoint_dns = true;
         let vpc_id = s.vpc_id.clone().unwrap_or_default();
@@ -512,19 +530,14 @@ impl Run<'_, '_> {
             return self.through_gateway_endpoint(s, need, endpoint_id, endpoint, prefix_list_ids);
         }
         let target = Target::Service(key.clone());
-        if s.has_internet() {
-            if let GatewayEndpointChoice::Unknown(reason) = choice {
-                let reason = format!(
-                    "an S3 gateway endpoint might take this traffic instead of the internet path: {reason}"
-                );
-                self.collector
-                    .unknown(Subject::Target(target), reason, &s.id);
-            }
-            self.check_internet_egress(s);
-            return Path::Internet;
-        }
-        if !s.lacks_internet() {
-            return self.internet_undecided(s, target);
+        let captured = match &choice {
+            GatewayEndpointChoice::Unknown(reason) => Some(format!(
+                "an S3 gateway endpoint might take this traffic instead of the internet path: {reason}"
+            )),
+            _ => None,
+        };
+        if let Some(path) = self.internet_first(s, target.clone(), captured) {
+            return path;
         }
         let vpc_id = s.vpc_id.clone().unwrap_or_default();
         let problem = match choice {
