@@ -3,17 +3,10 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn cmd() -> Command {
-    let mut c = Command::cargo_bin("ecs-preflight").unwrap();
-    // The environment must not change what the tests see.
-    c.env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env("NO_COLOR", "1");
-    c
-}
+mod support;
+use support::cmd;
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = dir.join(name);
@@ -181,24 +174,7 @@ fn github_annotations() {
 
 #[test]
 fn sarif_output_validates_against_the_official_schema() {
-    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(".venv-test/share/sarif/sarif-schema-2.1.0.json");
-    let schema_text = std::fs::read_to_string(&schema_path).unwrap_or_else(|_| {
-        panic!(
-            "the SARIF 2.1.0 schema is not installed at {}: run scripts/install-test-deps",
-            schema_path.display()
-        )
-    });
-    let schema: Value = serde_json::from_str(&schema_text).unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.enable_format_assertions();
-    compiler
-        .add_resource("sarif-schema-2.1.0.json", schema)
-        .unwrap();
-    let index = compiler
-        .compile("sarif-schema-2.1.0.json", &mut schemas)
-        .unwrap();
+    let (schemas, index) = support::sarif_schema();
 
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "task defs/bad.json", BAD_CPU);

@@ -4,16 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
-fn cmd() -> Command {
-    let mut c = Command::cargo_bin("ecs-preflight").unwrap();
-    c.env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env("NO_COLOR", "1");
-    c
-}
+mod support;
+use support::{cmd, validate_sarif};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -183,32 +177,6 @@ fn fixes_are_reported_before_fixing() {
         std::fs::read(dir.path().join("taskdef.json")).unwrap(),
         std::fs::read(fixture("taskdef.json")).unwrap()
     );
-}
-
-/// SARIF with fixes validates against the official schema (installed by
-/// scripts/install-test-deps, as for tests/cli.rs).
-fn validate_sarif(log: &Value) {
-    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(".venv-test/share/sarif/sarif-schema-2.1.0.json");
-    let schema_text = std::fs::read_to_string(&schema_path).unwrap_or_else(|_| {
-        panic!(
-            "the SARIF 2.1.0 schema is not installed at {}: run scripts/install-test-deps",
-            schema_path.display()
-        )
-    });
-    let schema: Value = serde_json::from_str(&schema_text).unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.enable_format_assertions();
-    compiler
-        .add_resource("sarif-schema-2.1.0.json", schema)
-        .unwrap();
-    let index = compiler
-        .compile("sarif-schema-2.1.0.json", &mut schemas)
-        .unwrap();
-    if let Err(e) = schemas.validate(log, index) {
-        panic!("SARIF output does not validate: {e:#}");
-    }
 }
 
 #[test]
