@@ -14,7 +14,8 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use ecs_preflight::check::{self, RunOptions};
-use ecs_preflight::rules::{ALL, Settings};
+use ecs_preflight::rules::ALL;
+use ecs_preflight::settings::Settings;
 use serde_json::{Value, json};
 
 use net::{GROUPS, REGION, SUBNETS, TASKS, VPCS};

@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ecs_preflight::check::{self, RunOptions};
-use ecs_preflight::rules::{ALL, Settings};
+use ecs_preflight::rules::ALL;
+use ecs_preflight::settings::Settings;
 use ecs_preflight::source::SourceFile;
 use ecs_preflight::state::{AccountState, snapshot};
 

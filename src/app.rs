@@ -9,7 +9,8 @@ use crate::cli::{AssignPublicIp, CheckArgs, Cli, Command, FailOn, Format, Launch
 use crate::config::{self, LoadedConfig};
 use crate::diag::Severity;
 use crate::render::{self, OutputFormat, RenderOptions};
-use crate::rules::{self, ALL, NetworkFlags, Settings};
+use crate::rules::{self, ALL};
+use crate::settings::{NetworkFlags, Settings};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
@@ -24,7 +25,10 @@ pub fn main(cli: Cli) -> i32 {
         }
         Command::Explain { rule } => explain(&rule),
         #[cfg(feature = "aws")]
-        Command::Snapshot(args) => crate::aws::run::snapshot(&args),
+        Command::Snapshot(args) => match crate::live::snapshot(&args) {
+            Ok(()) => EXIT_OK,
+            Err(()) => EXIT_ERROR,
+        },
         #[cfg(not(feature = "aws"))]
         Command::Snapshot(_) => usage_error(NO_AWS_SUPPORT),
     }
@@ -415,8 +419,8 @@ fn run_options(
 fn live_state(
     args: &CheckArgs,
     options: &mut RunOptions,
-) -> Result<crate::aws::run::LiveState, String> {
-    let inputs = crate::aws::run::Inputs {
+) -> Result<crate::live::LiveState, String> {
+    let inputs = crate::live::Inputs {
         paths: &options.paths,
         region: options.settings.region.clone(),
         account: options.settings.account.clone(),
@@ -425,7 +429,7 @@ fn live_state(
         network: &options.settings.network,
         service_file: options.service_file.as_deref(),
     };
-    let live = crate::aws::run::for_check(&inputs, &options.enabled)?;
+    let live = crate::live::for_check(&inputs, &options.enabled)?;
     if options.settings.region.is_none() {
         options.settings.region = Some(live.region.clone());
         options.settings.region_source = Some("the AWS configuration".to_string());

@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::diag::CURRENT_FILE;
 use crate::diag::{Diagnostic, FileId, Severity, Skip};
 use crate::model::Document;
 use crate::model::recognize::{self, Recognized, ResolveSettings};
-use crate::rules::{self, CURRENT_FILE, Context, Rule, ServiceFile, Settings};
+use crate::rules::{self, Context, DocumentFacts, Rule, ServiceFile};
+use crate::settings::Settings;
 use crate::source::SourceFile;
 use crate::span::Span;
 use crate::state::template::TemplateState;
@@ -512,6 +514,7 @@ fn check_document(doc: &Document, file: &SourceFile, shared: &Shared, result: &m
         return;
     }
     let template = TemplateState::from_document(doc, settings);
+    let document_facts = DocumentFacts::default();
     for task in &doc.task_definitions {
         result.task_definitions += 1;
         let mut cx = Context::new(
@@ -520,6 +523,7 @@ fn check_document(doc: &Document, file: &SourceFile, shared: &Shared, result: &m
             state,
             doc,
             &template,
+            &document_facts,
             task,
             &options.enabled,
         );

@@ -8,6 +8,7 @@
 pub mod app;
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod base;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -15,12 +16,15 @@ pub mod diag;
 pub mod ecr;
 pub mod fix;
 pub mod iam;
+#[cfg(feature = "aws")]
+pub mod live;
 pub mod model;
 pub mod net;
 pub mod pages;
 pub mod parse;
 pub mod render;
 pub mod rules;
+pub mod settings;
 pub mod source;
 pub mod span;
 pub mod state;

@@ -16,11 +16,11 @@
 //! (`neutralize`) makes us agree with the oracle's unchanged answer; each class also has a
 //! hand-written example (`known_difference_examples`) that must show it.
 
+use ecs_preflight::base::known::Tri;
 use ecs_preflight::iam::{
     Decision, Evaluation, Policy, PolicyDoc, PolicySet, Principal, Request, RequestContext,
     ResourceSide, parse_policy, parse_policy_str,
 };
-use ecs_preflight::state::lookup::Tri;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};

@@ -45,7 +45,7 @@ mod live {
     use ecs_preflight::aws::{self, Collected, References, Request, Target};
     use ecs_preflight::check;
     use ecs_preflight::model::recognize::ResolveSettings;
-    use ecs_preflight::rules::NetworkFlags;
+    use ecs_preflight::settings::NetworkFlags;
     use ecs_preflight::source::SourceFile;
     use ecs_preflight::state::{AccountState, Snapshot, snapshot};
     use serde_json::{Value, json};
@@ -528,7 +528,7 @@ mod live {
             .iter()
             .map(|d| lifecycle::LifecycleImage::from_detail(d))
             .collect();
-        let now = ecs_preflight::state::ecr::Timestamp::from_seconds(
+        let now = ecs_preflight::base::timestamp::Timestamp::from_seconds(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use ecs_preflight::check::{self, Report, RunOptions};
 use ecs_preflight::render::{self, OutputFormat, RenderOptions};
-use ecs_preflight::rules::{ALL, Needs, Settings};
+use ecs_preflight::rules::{ALL, Needs};
+use ecs_preflight::settings::Settings;
 
 fn fixture_dir() -> PathBuf {
     Path::new("tests").join("fixtures")
@@ -64,7 +65,7 @@ fn run(path: &Path, code: &'static str) -> Report {
                 "require-digest" => settings.require_digest = value == "true",
                 "now" => {
                     settings.now = Some(
-                        ecs_preflight::state::ecr::Timestamp::parse_iso8601(&value)
+                        ecs_preflight::base::timestamp::Timestamp::parse_iso8601(&value)
                             .expect("now = ISO-8601"),
                     )
                 }

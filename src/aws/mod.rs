@@ -21,7 +21,6 @@ mod ecs;
 mod iam;
 pub mod json;
 pub mod refs;
-pub mod run;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -37,55 +36,7 @@ pub use refs::References;
 /// `examples/aws/read-only-policy.json`; a live test checks it covers every call made.
 pub const READ_ONLY_POLICY: &str = include_str!("../../examples/aws/read-only-policy.json");
 
-/// Which part of the state could not be read (for the run summary).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Part {
-    Iam,
-    /// The whole `ecr` section of a registry (""), or one of its lists (`imageDetails`, …).
-    Ecr(&'static str),
-    Ec2,
-    Ecs,
-}
-
-impl Part {
-    /// The rules that read this part (rules.md), so the run summary names what was not
-    /// checked rather than whole families.
-    pub fn rules(self) -> &'static [&'static str] {
-        const NET: &[&str] = &[
-            "NET002", "NET003", "NET004", "NET005", "NET006", "NET007", "NET008", "NET009",
-            "NET010", "NET011", "NET012", "NET013", "NET014", "NET015",
-        ];
-        match self {
-            Part::Iam => &[
-                "ROLE002", "ROLE003", "ROLE004", "ROLE005", "ROLE006", "ROLE007", "ROLE008",
-                "ROLE009", "ROLE010", "ROLE011",
-            ],
-            Part::Ecr("imageDetails") => &[
-                "ECR002", "ECR003", "ECR004", "ECR005", "ECR006", "ECR008", "ECR009", "ECR010",
-            ],
-            Part::Ecr("images") => &["ECR007"],
-            Part::Ecr("repositoryPolicies" | "registryPolicy") => &["ROLE006"],
-            Part::Ecr("lifecyclePolicies") => &["ECR004", "ECR010"],
-            Part::Ecr("pullThroughCacheRules") => &["ECR001", "ROLE010"],
-            Part::Ecr("registryScanningConfiguration") => &["ECR006"],
-            Part::Ecr(_) => &[
-                "ECR001", "ECR002", "ECR003", "ECR004", "ECR005", "ECR006", "ECR007", "ECR008",
-                "ECR009", "ECR010", "ROLE006", "ROLE010",
-            ],
-            Part::Ec2 | Part::Ecs => NET,
-        }
-    }
-
-    /// The section it belongs to, for messages.
-    pub fn section(self) -> &'static str {
-        match self {
-            Part::Iam => "iam",
-            Part::Ecr(_) => "ecr",
-            Part::Ec2 => "ec2",
-            Part::Ecs => "ecs",
-        }
-    }
-}
+pub use crate::state::part::StatePart as Part;
 
 /// A part of the state that could not be read, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -226,7 +177,7 @@ async fn read(
             let got = ecs::collect(aws, name, &refs.families).await;
             refs.add_awsvpc(&got.subnets, &got.security_groups);
             unknown.extend(got.unknown.into_iter().map(|reason| Unknown {
-                part: Part::Ecs,
+                part: Part::EcsServices,
                 reason,
             }));
             got.services
@@ -305,7 +256,7 @@ async fn read(
     let mut others = Vec::new();
     for ((account, reg), got) in registries {
         unknown.extend(got.unknown.into_iter().map(|(list, reason)| Unknown {
-            part: Part::Ecr(list),
+            part: Part::ecr_list(list).unwrap_or(Part::EcrRepositories),
             reason,
         }));
         let Some(section) = got.section else { continue };
@@ -368,34 +319,6 @@ mod tests {
         assert!(loaded.iam.is_some() && loaded.ec2.is_some());
         assert!(loaded.ecr.is_none() && loaded.ecs.is_none());
         assert_eq!(s.sections(), vec!["iam", "ec2"]);
-    }
-
-    #[test]
-    fn unknown_parts_name_rules_that_exist() {
-        let pages: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        for part in [
-            Part::Iam,
-            Part::Ec2,
-            Part::Ecs,
-            Part::Ecr(""),
-            Part::Ecr("imageDetails"),
-            Part::Ecr("images"),
-            Part::Ecr("repositoryPolicies"),
-            Part::Ecr("registryPolicy"),
-            Part::Ecr("lifecyclePolicies"),
-            Part::Ecr("pullThroughCacheRules"),
-            Part::Ecr("registryScanningConfiguration"),
-        ] {
-            for code in part.rules() {
-                assert!(
-                    pages.iter().any(|p| p.starts_with(&format!("{code}-"))),
-                    "{code} has no page in rules/"
-                );
-            }
-        }
     }
 
     #[test]

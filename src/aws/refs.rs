@@ -9,8 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::Document;
 use crate::model::image_ref::{self, Registry};
+use crate::model::placeholder::placeholder;
 use crate::parse::{Node, NodeKind};
-use crate::rules::{NetworkFlags, placeholder};
+use crate::settings::NetworkFlags;
 
 /// The references of a set of inputs.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -135,3 +135,7 @@ pub struct Skip {
     /// The task definitions the reason applies to (empty: the whole run).
     pub subjects: Vec<String>,
 }
+
+/// The file id a rule uses for the file it checks; the driver replaces it with the file's
+/// number in the report. Labels that point into state files use those files' own ids.
+pub const CURRENT_FILE: FileId = FileId::MAX;

@@ -16,8 +16,9 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::state::ecr::{ImageDetail, MICROS_PER_DAY, Timestamp};
-use crate::state::lookup::Tri;
+use crate::base::known::Tri;
+use crate::base::timestamp::{MICROS_PER_DAY, Timestamp};
+use crate::state::ecr::ImageDetail;
 
 // ---------------------------------------------------------------------------------------------
 // The policy

@@ -10,9 +10,9 @@
 //! says to "enter tag names or use a wildcard (*) to match multiple similar tags", so a filter
 //! is a whole-tag glob: without `*` it names one tag.
 
+use crate::base::known::Tri;
 use crate::ecr::lifecycle::glob_match;
 use crate::state::ecr::Repository;
-use crate::state::lookup::Tri;
 
 /// Whether `tag` can be moved to another image in `repo`, and why when unknown.
 pub fn tag_is_mutable(repo: &Repository, tag: &str) -> (Tri, Option<String>) {

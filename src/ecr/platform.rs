@@ -14,8 +14,8 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::base::known::Tri;
 use crate::state::ecr::Image;
-use crate::state::lookup::Tri;
 
 pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";

@@ -10,7 +10,7 @@ use super::matcher::{ArnPattern, ArnSplit};
 use super::policy::{PolicyError, child, index};
 use super::request::{KeyState, RequestContext};
 use super::variables::{Syntax, Template, VarFail, VarMatch};
-use crate::state::lookup::Tri;
+use crate::base::known::Tri;
 use serde_json::Value;
 use std::net::IpAddr;
 

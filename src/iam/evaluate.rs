@@ -20,7 +20,7 @@
 use super::policy::{AwsPrincipal, Effect, Policy, PrincipalSet, Principals, Resources, Statement};
 use super::request::{Principal, Request, RequestContext, role_name};
 use super::variables::{VarFail, VarMatch};
-use crate::state::lookup::Tri;
+use crate::base::known::Tri;
 
 /// A policy whose document is known, or only its name.
 #[derive(Clone, Debug)]

@@ -5,6 +5,7 @@
 pub mod cfn;
 pub mod image_ref;
 pub mod native;
+pub mod placeholder;
 pub mod recognize;
 pub mod resolve;
 pub mod taskdef;

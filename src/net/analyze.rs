@@ -10,6 +10,7 @@
 //! 4. else the internet path, with the task's egress to 0.0.0.0/0;
 //! 5. else the missing piece is a problem (or unknown, when the path is).
 
+use crate::base::known::Lookup;
 use crate::net::cidr::Ipv4Cidr;
 use crate::net::endpoints::{
     GatewayEndpointChoice, InterfaceEndpointChoice, interface_endpoint, s3_gateway_endpoint,
@@ -25,7 +26,6 @@ use crate::net::security_groups::{Access, Direction, HttpsPeers};
 use crate::net::services::{ServiceKind, s3_prefix_list_names};
 use crate::net::task::{EniModel, PublicIp, TaskNetwork};
 use crate::state::ec2::VpcEndpoint;
-use crate::state::lookup::Lookup;
 
 /// Analyses the network of one task. Pure: reads the index, the task's network and its needs.
 pub fn analyze(index: &NetIndex, task: &TaskNetwork, needs: &Needs) -> NetworkReport {

@@ -1,9 +1,9 @@
 //! Which VPC endpoint serves a service: the interface endpoint that takes its traffic
 //! (aws-reference §3.4 checks 1–2), and the S3 gateway endpoint on a route table (§3.5 check 1).
 
+use crate::base::known::Lookup;
 use crate::net::services::{ServiceKind, s3_prefix_list_names};
 use crate::state::ec2::{Ec2Index, RouteTable, VpcEndpoint};
-use crate::state::lookup::Lookup;
 
 /// The interface endpoint situation of one service in one VPC.
 #[derive(Clone, Debug, PartialEq)]

@@ -6,12 +6,12 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use crate::base::known::Lookup;
 use crate::net::cidr::Ipv4Cidr;
 use crate::net::routes::{SubnetEgress, subnet_egress};
 use crate::net::security_groups::{Direction, HttpsPeers};
 use crate::net::services::ServiceKind;
 use crate::state::ec2::{Ec2Index, Ec2State, VpcEndpoint};
-use crate::state::lookup::Lookup;
 
 const ALL_KINDS: [ServiceKind; 9] = [
     ServiceKind::EcrApi,

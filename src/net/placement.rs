@@ -24,10 +24,10 @@ use crate::net::help::Fix;
 use crate::net::report::{Finding, NetworkReport};
 use crate::net::task::{AssignPublicIp, LaunchType, OsFamily, TaskNetwork};
 use crate::parse::{Node, NodeKind};
-use crate::rules::NetworkFlags;
+use crate::settings::NetworkFlags;
 use crate::span::Span;
 use crate::state::ecs::{EcsState, task_definition_family};
-use crate::state::template::template_net::{TemplateService, Value};
+use crate::state::template::net::{TemplateService, Value};
 
 /// A place in a file of the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

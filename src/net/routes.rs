@@ -3,9 +3,9 @@
 
 use std::fmt;
 
+use crate::base::known::Lookup;
 use crate::net::cidr::Ipv4Cidr;
 use crate::state::ec2::{Ec2Index, NatGateway, Route, RouteTable, TemplateRouteTarget};
-use crate::state::lookup::Lookup;
 
 /// The target of a route.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

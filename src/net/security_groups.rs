@@ -5,9 +5,9 @@
 //! Rules of a set of groups add up (a security group only allows), so the peers of each group
 //! are collected once ([`HttpsPeers`]) and merged for the groups an ENI has.
 
+use crate::base::known::Lookup;
 use crate::net::cidr::{Coverage, Ipv4Cidr, RangeSet};
 use crate::state::ec2::{Ec2Index, IpPermission, SecurityGroup};
-use crate::state::lookup::Lookup;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Direction {

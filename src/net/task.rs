@@ -1,9 +1,9 @@
 //! Where a task's traffic leaves from: its subnets, security groups, public IP, and which
 //! network interface makes which connection (aws-reference §3.1, §6.2).
 
+use crate::base::known::Tri;
 use crate::net::services::ServiceKind;
 use crate::state::ecs::{CapacityProviderStrategyItem, EcsService};
-use crate::state::lookup::Tri;
 
 /// `awsvpcConfiguration.assignPublicIp`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

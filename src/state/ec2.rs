@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Deserializer};
 
-use crate::state::lookup::Lookup;
+use crate::base::known::Lookup;
 
 /// The whole `ec2` section.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]

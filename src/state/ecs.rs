@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::state::lookup::Lookup;
+use crate::base::known::Lookup;
 
 /// The whole `ecs` section.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]

@@ -8,12 +8,12 @@ pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod iam;
-pub mod lookup;
 pub mod managed_policies;
+pub mod part;
 pub mod snapshot;
 pub mod template;
 
-pub use lookup::{Lookup, Tri};
+pub use crate::base::known::{Lookup, Tri};
 pub use snapshot::Snapshot;
 
 use ecr::{EcrIndex, EcrState};

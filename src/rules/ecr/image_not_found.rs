@@ -4,6 +4,7 @@ use super::{ImageLookup, Reference, find_image, report_image, short_digest, tag_
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ECR002",
@@ -11,6 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The image's tag or digest is not in its repository",
     needs: Needs::Ecr,
+    reads: &[StatePart::EcrRepositories, StatePart::EcrImageDetails],
     check: Some(check),
 };
 

@@ -1,10 +1,11 @@
 //! ECR006: the referenced image has no completed scan.
 
 use super::{ImageLookup, add_label, find_image, image_place, report_image, targets};
+use crate::base::known::Lookup;
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
-use crate::state::lookup::Lookup;
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ECR006",
@@ -12,6 +13,11 @@ pub static RULE: Rule = Rule {
     severity: Severity::Note,
     summary: "The image has no completed vulnerability scan",
     needs: Needs::Ecr,
+    reads: &[
+        StatePart::EcrRepositories,
+        StatePart::EcrImageDetails,
+        StatePart::EcrRegistryScanningConfiguration,
+    ],
     check: Some(check),
 };
 

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use super::{
     ImageLookup, Repo, Target, find_image, image_list_complete, pull_through_cache, repository,
 };
+use crate::base::known::Lookup;
+use crate::base::timestamp::Timestamp;
 use crate::ecr::lifecycle::{
     Count, ImageFate, LifecycleImage, Policy, PolicyProblem, evaluate, parse_policy,
 };
 use crate::rules::Context;
-use crate::state::ecr::{ImageDetail, LifecyclePolicy, Timestamp};
-use crate::state::lookup::Lookup;
-use crate::state::template::template_ecr::PolicyText;
+use crate::state::ecr::{ImageDetail, LifecyclePolicy};
+use crate::state::template::ecr::PolicyText;
 
 /// Where the policy came from: a state file or the template being checked.
 #[derive(Clone, Copy)]

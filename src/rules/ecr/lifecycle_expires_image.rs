@@ -6,6 +6,7 @@ use crate::diag::Severity;
 use crate::ecr::lifecycle::{Action, Outcome};
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ECR004",
@@ -13,6 +14,11 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The repository's lifecycle policy expires the referenced image",
     needs: Needs::Ecr,
+    reads: &[
+        StatePart::EcrRepositories,
+        StatePart::EcrImageDetails,
+        StatePart::EcrLifecyclePolicies,
+    ],
     check: Some(check),
 };
 

@@ -6,6 +6,7 @@ use crate::diag::Severity;
 use crate::ecr::lifecycle::{Action, Outcome, Threat};
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ECR010",
@@ -13,6 +14,11 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "The repository's lifecycle policy will expire the referenced image soon",
     needs: Needs::Ecr,
+    reads: &[
+        StatePart::EcrRepositories,
+        StatePart::EcrImageDetails,
+        StatePart::EcrLifecyclePolicies,
+    ],
     check: Some(check),
 };
 

@@ -40,6 +40,7 @@ pub mod vulnerable_image;
 mod lifecycle;
 pub mod pin;
 
+use crate::base::known::{Lookup, Tri};
 use crate::diag::{Diagnostic, FileId, Fix};
 use crate::ecr::mutability::tag_is_mutable;
 use crate::model::image_ref::{ImageRef, Registry};
@@ -47,9 +48,8 @@ use crate::parse::Node;
 use crate::rules::{Context, ImageFact, Rule};
 use crate::span::Span;
 use crate::state::ecr::{EcrSection, ImageDetail, Repository};
-use crate::state::lookup::{Lookup, Tri};
 use crate::state::snapshot::span_at;
-use crate::state::template::template_ecr::TemplateRepository;
+use crate::state::template::ecr::TemplateRepository;
 
 /// This family's rules, in code order.
 pub static RULES: &[&Rule] = &[

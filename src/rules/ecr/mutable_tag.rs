@@ -4,12 +4,13 @@ use super::{
     ImageLookup, Reference, Repo, Target, add_label, find_image, pin_to_current_digest,
     pull_through_cache, report_image, repository, repository_place, tag_mutability, targets,
 };
+use crate::base::known::Lookup;
 use crate::diag::{Fix, Severity};
 use crate::ecr::mutability::filter_matches;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
 use crate::state::ecr::{Repository, TagMutabilityExclusionFilter};
-use crate::state::lookup::Lookup;
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ECR003",
@@ -17,6 +18,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "The image is referenced by a tag that is mutable in its repository",
     needs: Needs::Ecr,
+    reads: &[StatePart::EcrRepositories, StatePart::EcrImageDetails],
     check: Some(check),
 };
 

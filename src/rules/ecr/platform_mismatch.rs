@@ -3,6 +3,7 @@
 use super::{
     ImageLookup, Reference, Target, add_label, find_image, manifest_place, report_image, targets,
 };
+use crate::base::known::{Lookup, Tri};
 use crate::diag::Severity;
 use crate::ecr::platform::{PlatformAnswer, TaskPlatform, image_serves};
 use crate::model::TaskDefinition;
@@ -10,7 +11,7 @@ use crate::model::taskdef::field;
 use crate::parse::{Node, NodeKind};
 use crate::rules::{Context, Needs, Rule};
 use crate::state::ecr::Image;
-use crate::state::lookup::{Lookup, Tri};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ECR007",
@@ -18,6 +19,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The image has no variant for the task's operating system and CPU architecture",
     needs: Needs::Ecr,
+    reads: &[StatePart::EcrRepositories, StatePart::EcrImages],
     check: Some(check),
 };
 

@@ -1,10 +1,11 @@
 //! ECR001: the image's repository is not in its registry.
 
 use super::{Repo, pull_through_cache, report_repository, repository, repository_targets};
+use crate::base::known::Lookup;
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
-use crate::state::lookup::Lookup;
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ECR001",
@@ -12,6 +13,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The image's repository does not exist in its registry and region",
     needs: Needs::Ecr,
+    reads: &[
+        StatePart::EcrRepositories,
+        StatePart::EcrPullThroughCacheRules,
+    ],
     check: Some(check),
 };
 

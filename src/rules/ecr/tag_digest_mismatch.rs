@@ -6,6 +6,7 @@ use super::{
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ECR009",
@@ -13,6 +14,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The image's tag points at a different digest than the one written",
     needs: Needs::Ecr,
+    reads: &[StatePart::EcrRepositories, StatePart::EcrImageDetails],
     check: Some(check),
 };
 

@@ -4,6 +4,7 @@ use super::{ImageLookup, add_label, find_image, image_place, report_image, targe
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ECR005",
@@ -11,6 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "The image's scan found HIGH or CRITICAL vulnerabilities",
     needs: Needs::Ecr,
+    reads: &[StatePart::EcrRepositories, StatePart::EcrImageDetails],
     check: Some(check),
 };
 

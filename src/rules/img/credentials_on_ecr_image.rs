@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "repositoryCredentials is set on a private ECR image (ECS ignores it)",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A private ECR image whose registry region differs from the deployment region",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "The image has no tag and no digest, so `latest` is pulled",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The image does not parse as an image reference, has an uppercase repository, or is too long",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "The image uses the mutable `latest` tag and no digest",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

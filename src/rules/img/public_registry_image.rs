@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Note,
     summary: "An image from Docker Hub without repositoryCredentials: anonymous pull rate limits apply",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

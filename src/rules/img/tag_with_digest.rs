@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Note,
     summary: "The image has both a tag and a digest, and no registry state confirms they agree",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Note,
     summary: "The image is referenced by a tag other than `latest` and no digest",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

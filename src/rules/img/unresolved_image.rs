@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Note,
     summary: "The image is a template expression that cannot be resolved; its checks are skipped",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

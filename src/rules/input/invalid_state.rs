@@ -7,5 +7,6 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A state file is malformed: syntax, wrong types, or an unknown format version",
     needs: Needs::Input,
+    reads: &[],
     check: None,
 };

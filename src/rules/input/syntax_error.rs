@@ -7,5 +7,6 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "JSON or YAML syntax error, or a document too deep or too large to check",
     needs: Needs::Input,
+    reads: &[],
     check: None,
 };

@@ -7,5 +7,6 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A named file cannot be read, is not UTF-8 text, or is not an ECS input of a recognised kind",
     needs: Needs::Input,
+    reads: &[],
     check: None,
 };

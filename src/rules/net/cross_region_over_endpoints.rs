@@ -6,6 +6,7 @@ use crate::model::TaskDefinition;
 use crate::net::report::Problem;
 use crate::net::services::ServiceKind;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "NET013",
@@ -13,6 +14,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A private ECR image in another region and only VPC endpoints as the path",
     needs: Needs::Net,
+    reads: &[StatePart::Ec2, StatePart::EcsServices],
     check: Some(check),
 };
 

@@ -5,6 +5,7 @@ use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::net::report::Problem;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "NET014",
@@ -12,6 +13,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "The default route targets something whose onward path cannot be verified",
     needs: Needs::Net,
+    reads: &[StatePart::Ec2, StatePart::EcsServices],
     check: Some(check),
 };
 

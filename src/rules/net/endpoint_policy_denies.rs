@@ -13,6 +13,7 @@ use crate::net::services::ServiceKind;
 use crate::net::task::LaunchType;
 use crate::rules::{Context, Needs, Rule};
 use crate::state::Tri;
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "NET011",
@@ -20,6 +21,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A needed endpoint's policy does not allow the image pull",
     needs: Needs::Net,
+    reads: &[StatePart::Ec2, StatePart::EcsServices],
     check: Some(check),
 };
 

@@ -5,6 +5,7 @@ use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::net::report::Problem;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "NET008",
@@ -12,6 +13,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A needed interface endpoint has private DNS disabled",
     needs: Needs::Net,
+    reads: &[StatePart::Ec2, StatePart::EcsServices],
     check: Some(check),
 };
 

@@ -3,6 +3,7 @@
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "NET006",
@@ -10,6 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "awslogs with no internet path and no logs endpoint",
     needs: Needs::Net,
+    reads: &[StatePart::Ec2, StatePart::EcsServices],
     check: Some(check),
 };
 

@@ -36,8 +36,10 @@ pub mod secrets_unreachable;
 pub mod task_egress_blocks_https;
 pub mod vpc_dns_disabled;
 
+use crate::diag::CURRENT_FILE;
 use crate::diag::{Diagnostic, FileId};
 use crate::model::image_ref::{self, Registry};
+use crate::model::placeholder::placeholder;
 use crate::model::{Document, Origin, TaskDefinition};
 use crate::net::help::{self, Fix};
 use crate::net::placement::{
@@ -51,9 +53,10 @@ use crate::net::task::{LaunchType, NoPublicIp, OsFamily};
 use crate::net::{Needs, NetIndex, Request};
 use crate::parse::{Node, NodeKind};
 use crate::rules::ecr::CachePull;
-use crate::rules::{CURRENT_FILE, Context, Rule, Settings, placeholder};
+use crate::rules::{Context, Rule};
+use crate::settings::Settings;
 use crate::span::Span;
-use crate::state::template::template_net::TemplateNet;
+use crate::state::template::net::TemplateNet;
 use crate::state::{AccountState, Snapshot};
 
 /// This family's rules, in code order.
@@ -79,8 +82,9 @@ pub static RULES: &[&Rule] = &[
 pub fn analysis<'a>(task: &TaskDefinition, cx: &Context<'a>) -> Option<&'a TaskAnalysis> {
     let template: &'a TemplateNet = &cx.template.net;
     let document: &'a Document = cx.document;
-    let all = template
-        .analysis
+    let all = cx
+        .document_facts
+        .network
         .get_or_init(|| analyse_document(document, cx, template));
     // The task's position from its address in the document's list (no search: 10,000 task
     // definitions times 15 rules would make a linear search quadratic).
@@ -325,7 +329,7 @@ fn service_config(
     };
     for service in &template.services {
         let runs_it = match &service.task_definition {
-            crate::state::template::template_net::Value::Known(id) => {
+            crate::state::template::net::Value::Known(id) => {
                 Some(id.as_str()) == own_id
                     || crate::state::ecs::task_definition_family(id) == Some(family)
             }
@@ -856,7 +860,7 @@ pub fn resource_place(cx: &Context, analysed: &Analysed, id: &str) -> Option<Pla
         });
     }
     let file = analysed.state_file?;
-    let all = cx.template.net.analysis.get()?;
+    let all = cx.document_facts.network.get()?;
     all.state_places.get(id).map(|&span| Place { file, span })
 }
 
@@ -1231,7 +1235,8 @@ mod tests {
     use serde_json::{Value, json};
 
     use crate::check::{self, Report, RunOptions};
-    use crate::rules::{ALL, Settings};
+    use crate::rules::ALL;
+    use crate::settings::Settings;
 
     fn task_definition() -> Value {
         json!({"family": "web", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],

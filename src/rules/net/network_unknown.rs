@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Note,
     summary: "An awsvpc task whose subnets are not known: network checks skipped",
     needs: Needs::Net,
+    reads: &[],
     check: Some(check),
 };
 

@@ -6,6 +6,7 @@ use crate::model::TaskDefinition;
 use crate::net::report::Problem;
 use crate::net::task::NoPublicIp;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "NET002",
@@ -13,6 +14,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "Public subnet (internet gateway route) but the task gets no public IP",
     needs: Needs::Net,
+    reads: &[StatePart::Ec2, StatePart::EcsServices],
     check: Some(check),
 };
 

@@ -9,6 +9,7 @@ use crate::model::TaskDefinition;
 use crate::net::placement::CacheFirstPull;
 use crate::net::report::Problem;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "NET012",
@@ -16,6 +17,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "An image from a public registry and no internet path",
     needs: Needs::Net,
+    reads: &[StatePart::Ec2, StatePart::EcsServices],
     check: Some(check),
 };
 

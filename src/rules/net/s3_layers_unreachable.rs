@@ -3,6 +3,7 @@
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "NET005",
@@ -10,6 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "No internet path and no S3 gateway endpoint on the subnet's route table",
     needs: Needs::Net,
+    reads: &[StatePart::Ec2, StatePart::EcsServices],
     check: Some(check),
 };
 

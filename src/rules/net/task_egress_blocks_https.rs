@@ -5,6 +5,7 @@ use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::net::report::{EgressDestination, Problem};
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "NET010",
@@ -12,6 +13,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The task's security groups do not allow outbound 443 to the path in use",
     needs: Needs::Net,
+    reads: &[StatePart::Ec2, StatePart::EcsServices],
     check: Some(check),
 };
 

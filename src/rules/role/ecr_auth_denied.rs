@@ -15,6 +15,7 @@ use crate::model::TaskDefinition;
 use crate::model::image_ref::Registry;
 use crate::net::task::LaunchType;
 use crate::rules::{Context, ImageFact, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ROLE004",
@@ -22,11 +23,12 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The execution role may not call ecr:GetAuthorizationToken",
     needs: Needs::Iam,
+    reads: &[StatePart::Iam],
     check: Some(check_rule),
 };
 
 fn check_rule(task: &TaskDefinition, cx: &mut Context) {
-    super::run_family(&RULE, task, cx);
+    super::report_own(&RULE, task, cx);
 }
 
 const ACTION: &str = "ecr:GetAuthorizationToken";

@@ -9,6 +9,7 @@ use super::pull::PullResult;
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ROLE005",
@@ -16,11 +17,12 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The execution role may not pull from the image's repository",
     needs: Needs::Iam,
+    reads: &[StatePart::Iam],
     check: Some(check_rule),
 };
 
 fn check_rule(task: &TaskDefinition, cx: &mut Context) {
-    super::run_family(&RULE, task, cx);
+    super::report_own(&RULE, task, cx);
 }
 
 pub(super) fn report(cx: &mut Context, facts: &Facts, view: &RoleView, pulls: &[PullResult]) {

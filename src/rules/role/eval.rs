@@ -3,12 +3,12 @@
 //! of policy `name`", …), secondary labels on the deciding statements, and the collection of
 //! undecided permissions that ROLE011 reports.
 
+use crate::diag::CURRENT_FILE;
 use crate::diag::{Diagnostic, FileId};
 use crate::iam::{
     Decision, Evaluation, Layer, Principal, Reason, Request, RequestContext, ResourceSide,
     StatementRef, evaluate,
 };
-use crate::rules::CURRENT_FILE;
 use crate::span::Span;
 use crate::state::Tri;
 use crate::state::iam::{LoadedPolicy, UNRESOLVED_KEY_PREFIX};

@@ -5,6 +5,7 @@ use super::facts::{Facts, RoleRef};
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ROLE002",
@@ -12,11 +13,12 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The execution role is not in the account's IAM state",
     needs: Needs::Iam,
+    reads: &[StatePart::Iam],
     check: Some(check_rule),
 };
 
 fn check_rule(task: &TaskDefinition, cx: &mut Context) {
-    super::run_family(&RULE, task, cx);
+    super::report_own(&RULE, task, cx);
 }
 
 pub(super) fn check(_task: &TaskDefinition, cx: &mut Context, facts: &Facts) {

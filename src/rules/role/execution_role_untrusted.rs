@@ -15,6 +15,7 @@ use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
 use crate::state::Tri;
 use crate::state::iam::UNRESOLVED_KEY_PREFIX;
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ROLE003",
@@ -22,11 +23,12 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The execution role does not trust ecs-tasks.amazonaws.com",
     needs: Needs::Iam,
+    reads: &[StatePart::Iam],
     check: Some(check_rule),
 };
 
 fn check_rule(task: &TaskDefinition, cx: &mut Context) {
-    super::run_family(&RULE, task, cx);
+    super::report_own(&RULE, task, cx);
 }
 
 const SERVICE: &str = "ecs-tasks.amazonaws.com";

@@ -2,19 +2,21 @@
 //! deployment account, region and launch type, and the execution and task roles with their
 //! policies (from the template being checked, layered over the state files).
 
+use crate::diag::CURRENT_FILE;
 use crate::diag::FileId;
+use crate::model::placeholder::placeholder;
 use crate::model::resolve::partition_of_region;
 use crate::model::{Origin, TaskDefinition};
 use crate::net::placement::{self, ServiceConfig};
 use crate::net::task::{LaunchType, OsFamily};
 use crate::parse::{Node, NodeKind};
-use crate::rules::{CURRENT_FILE, Context, placeholder};
+use crate::rules::Context;
 use crate::state::ecs::task_definition_family;
 use crate::state::iam::{
     LoadedPolicy, PolicyLink, RoleEntry, RoleLookup, RoleSource, arn_account, role_name_of,
 };
-use crate::state::template::template_iam::TemplateIamIndex;
-use crate::state::template::template_net::Value as TemplateValue;
+use crate::state::template::iam::TemplateIamIndex;
+use crate::state::template::net::Value as TemplateValue;
 
 /// A policy of a role: a loaded document (which may itself be unreadable), or one that is
 /// known to be there but not what it says.

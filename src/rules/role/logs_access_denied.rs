@@ -14,6 +14,7 @@ use crate::model::TaskDefinition;
 use crate::parse::{Node, NodeKind};
 use crate::rules::{Context, Needs, Rule};
 use crate::span::Span;
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ROLE008",
@@ -21,11 +22,12 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The execution role may not write the awslogs log stream",
     needs: Needs::Iam,
+    reads: &[StatePart::Iam],
     check: Some(check_rule),
 };
 
 fn check_rule(task: &TaskDefinition, cx: &mut Context) {
-    super::run_family(&RULE, task, cx);
+    super::report_own(&RULE, task, cx);
 }
 
 const TASK_ID: &str = "0123456789abcdef0123456789abcdef";

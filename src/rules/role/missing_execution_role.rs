@@ -13,11 +13,12 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The task definition has no executionRoleArn but needs one",
     needs: Needs::File,
+    reads: &[],
     check: Some(check_rule),
 };
 
 fn check_rule(task: &TaskDefinition, cx: &mut Context) {
-    super::run_family(&RULE, task, cx);
+    super::report_own(&RULE, task, cx);
 }
 
 pub(super) fn check(task: &TaskDefinition, cx: &mut Context, facts: &Facts) {

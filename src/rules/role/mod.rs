@@ -1,9 +1,9 @@
 //! ROLE: may the execution role pull the image, read its secrets and write its logs (IAM state).
 //!
-//! The family shares one analysis per task definition ([`facts::Facts`]: account, region,
-//! launch type, the roles and their policies, resolved once) and runs its rules in code order
-//! from the first enabled ROLE rule: each rule file holds its `RULE` and the logic that reports
-//! it. Decisions that cannot be made are gathered and reported by ROLE011, one diagnostic per
+//! The family shares one evaluation per task definition ([`evaluate`], over [`facts::Facts`]:
+//! account, region, launch type, the roles and their policies, resolved once), computed by the
+//! context when the first ROLE rule asks; each rule then takes its own findings. Each rule file
+//! holds its `RULE` and the logic that decides it. Decisions that cannot be made are gathered and reported by ROLE011, one diagnostic per
 //! field; checks that lack their inputs go to the run summary.
 
 pub mod ecr_auth_denied;
@@ -59,19 +59,17 @@ fn permission_rules() -> [&'static Rule; 8] {
     ]
 }
 
-/// Every ROLE rule's `check`: the first enabled rule of the family runs them all, so that the
-/// roles are resolved and their policies evaluated once per task definition.
-pub(crate) fn run_family(me: &Rule, task: &TaskDefinition, cx: &mut Context) {
-    let first = RULES.iter().find(|r| cx.is_enabled(r));
-    if first.map(|r| r.code) == Some(me.code) {
-        run(task, cx);
-    }
+/// Every ROLE rule's `check`: reports the rule's own findings from the family's evaluation
+/// ([`evaluate`]), which the context computes once per task definition.
+pub(crate) fn report_own(me: &'static Rule, task: &TaskDefinition, cx: &mut Context) {
+    cx.take_family_findings(me, task, evaluate);
 }
 
 /// SCPs and RCPs are outside the state format: said once in the run summary.
 const SCP_NOT_EVALUATED: &str = "service control policies and resource control policies are not part of the state format and were not evaluated: an SCP or RCP can still deny what the role's own policies allow";
 
-fn run(task: &TaskDefinition, cx: &mut Context) {
+/// The family's evaluation: every ROLE rule's findings for one task definition.
+fn evaluate(task: &TaskDefinition, cx: &mut Context) {
     let facts = Facts::new(task, cx);
     missing_execution_role::check(task, cx, &facts);
     let needs_role = needs_execution_role_checks(task, cx);

@@ -9,6 +9,7 @@ use super::facts::RoleView;
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ROLE011",
@@ -16,11 +17,12 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A permission the task needs cannot be decided from the policies",
     needs: Needs::Iam,
+    reads: &[StatePart::Iam],
     check: Some(check_rule),
 };
 
 fn check_rule(task: &TaskDefinition, cx: &mut Context) {
-    super::run_family(&RULE, task, cx);
+    super::report_own(&RULE, task, cx);
 }
 
 pub(super) fn report(cx: &mut Context, view: &RoleView, und: Undetermined) {

@@ -13,6 +13,7 @@ use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
 use crate::state::Lookup;
 use crate::state::iam::LoadedPolicy;
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ROLE010",
@@ -20,11 +21,16 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The execution role may not pull through the pull-through cache",
     needs: Needs::Ecr,
+    reads: &[
+        StatePart::Iam,
+        StatePart::EcrRepositories,
+        StatePart::EcrPullThroughCacheRules,
+    ],
     check: Some(check_rule),
 };
 
 fn check_rule(task: &TaskDefinition, cx: &mut Context) {
-    super::run_family(&RULE, task, cx);
+    super::report_own(&RULE, task, cx);
 }
 
 /// The outcome over several routes to a grant: an explicit deny anywhere decides; else any

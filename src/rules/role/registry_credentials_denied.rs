@@ -11,6 +11,7 @@ use crate::model::TaskDefinition;
 use crate::model::image_ref::Registry;
 use crate::model::taskdef::field;
 use crate::rules::{Context, ImageFact, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ROLE009",
@@ -18,11 +19,12 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The execution role cannot read the private registry credentials secret",
     needs: Needs::Iam,
+    reads: &[StatePart::Iam],
     check: Some(check_rule),
 };
 
 fn check_rule(task: &TaskDefinition, cx: &mut Context) {
-    super::run_family(&RULE, task, cx);
+    super::report_own(&RULE, task, cx);
 }
 
 pub(super) fn check(

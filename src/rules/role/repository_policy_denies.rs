@@ -8,6 +8,7 @@ use super::pull::{PULL_ACTIONS, PullResult};
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ROLE006",
@@ -15,11 +16,17 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The repository policy does not let the execution role pull",
     needs: Needs::Ecr,
+    reads: &[
+        StatePart::Iam,
+        StatePart::EcrRepositories,
+        StatePart::EcrRepositoryPolicies,
+        StatePart::EcrRegistryPolicy,
+    ],
     check: Some(check_rule),
 };
 
 fn check_rule(task: &TaskDefinition, cx: &mut Context) {
-    super::run_family(&RULE, task, cx);
+    super::report_own(&RULE, task, cx);
 }
 
 pub(super) fn report(cx: &mut Context, _facts: &Facts, view: &RoleView, pulls: &[PullResult]) {

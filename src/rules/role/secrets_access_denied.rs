@@ -7,10 +7,12 @@ use super::facts::{Facts, RoleView};
 use super::secrets::{self, GET_SECRET, SecretOutcome, SecretRef};
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
+use crate::model::placeholder::placeholder;
 use crate::model::taskdef::field;
 use crate::parse::{Node, NodeKind};
-use crate::rules::{Context, Needs, Rule, placeholder};
+use crate::rules::{Context, Needs, Rule};
 use crate::span::Span;
+use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
     code: "ROLE007",
@@ -18,11 +20,12 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The execution role cannot read a secret the containers use",
     needs: Needs::Iam,
+    reads: &[StatePart::Iam],
     check: Some(check_rule),
 };
 
 fn check_rule(task: &TaskDefinition, cx: &mut Context) {
-    super::run_family(&RULE, task, cx);
+    super::report_own(&RULE, task, cx);
 }
 
 /// One secret, with every place that names it.

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::check::{self, Report, RunOptions};
 use crate::diag::Diagnostic;
-use crate::rules::{ALL, Settings};
+use crate::rules::ALL;
+use crate::settings::Settings;
 
 const ACCOUNT: &str = "111122223333";
 const EXEC: &str = "arn:aws:iam::111122223333:role/web-exec";

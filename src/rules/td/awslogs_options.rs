@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "awslogs without awslogs-group or awslogs-region, or without awslogs-stream-prefix on Fargate",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

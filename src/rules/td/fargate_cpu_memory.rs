@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A Fargate task's cpu/memory pair is not one of the combinations Fargate offers",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

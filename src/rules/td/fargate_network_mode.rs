@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "requiresCompatibilities contains FARGATE and networkMode is not awsvpc",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

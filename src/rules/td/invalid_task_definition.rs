@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The document is not a task definition ECS would accept (missing fields, wrong types, unknown values)",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "No container is essential (essential defaults to true)",
     needs: Needs::File,
+    reads: &[],
     check: Some(check),
 };
 

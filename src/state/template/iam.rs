@@ -15,10 +15,11 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::diag::CURRENT_FILE;
 use crate::model::resolve::partition_of_region;
 use crate::model::{Document, Format, Resource};
 use crate::parse::{Node, NodeKind};
-use crate::rules::{CURRENT_FILE, Settings};
+use crate::settings::Settings;
 use crate::source::SourceFile;
 use crate::state::iam::{LoadedPolicy, PolicyKind, PolicyLink, RoleEntry, RoleSource, arn_account};
 

@@ -16,12 +16,12 @@
 //! in the file can know in advance, so it is ignored. A name that is an unresolved expression
 //! makes every lookup it could match unknown.
 
+use crate::base::known::Lookup;
 use crate::model::{Document, Format, Resource};
 use crate::parse::{Node, NodeKind};
-use crate::rules::Settings;
+use crate::settings::Settings;
 use crate::span::Span;
 use crate::state::ecr::{Repository, TagMutabilityExclusionFilter};
-use crate::state::lookup::Lookup;
 
 /// CloudFormation's and the Terraform provider's default for `ImageTagMutability`.
 const DEFAULT_MUTABILITY: &str = "MUTABLE";

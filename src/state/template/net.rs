@@ -23,11 +23,10 @@
 //! they say where a task definition of the same document runs (see `net::placement`).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
 
 use crate::model::{Document, Format, Resource};
 use crate::parse::{Node, NodeKind};
-use crate::rules::Settings;
+use crate::settings::Settings;
 use crate::span::Span;
 use crate::state::ec2::{
     AttributeBooleanValue, Ec2State, IpPermission, IpRange, Ipv6Range, NatGateway, PrefixList,
@@ -98,9 +97,6 @@ pub struct TemplateNet {
     /// verdict that differs between them is reported as unknown.
     pub uncertain_conditions: Vec<String>,
     pub variants: Vec<Variant>,
-    /// The NET rules' analysis of this document's task definitions, computed once by the first
-    /// NET rule that runs (see `rules::net`).
-    pub analysis: OnceLock<crate::net::placement::DocumentAnalysis>,
 }
 
 /// The template's network under assumptions about conditions that cannot be evaluated.
@@ -1603,10 +1599,10 @@ fn allow_all_egress() -> IpPermission {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::known::Lookup;
     use crate::model::recognize::{Recognized, ResolveSettings, read_document};
     use crate::source::SourceFile;
     use crate::state::ec2::Ec2Index;
-    use crate::state::lookup::Lookup;
 
     fn read(text: &str, name: &str) -> TemplateNet {
         let file = SourceFile::new(name.into(), name.into(), text.to_string());

@@ -1,16 +1,19 @@
-//! `check --aws` and `snapshot`: from the command line to a collection, and from a collection
-//! to state snapshots (in memory for `check`, files for `snapshot`).
+//! `check --aws` and `snapshot`: from the command line to a collection (`aws`), and from a
+//! collection to state snapshots (in memory for `check`, files for `snapshot`). The collector
+//! itself knows nothing of rules or exit codes: this layer names the rules a missing part
+//! leaves unchecked (from each rule's `reads`) and says whether the command succeeded.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use super::{Collected, References, Request, Target, collect};
+use crate::aws::{Collected, References, Request, Target, collect};
 use crate::check::{self, LiveStateFile};
 use crate::cli::SnapshotArgs;
 use crate::diag::Skip;
 use crate::model::recognize::ResolveSettings;
 use crate::parse::Node;
-use crate::rules::{ALL, NetworkFlags};
+use crate::rules::ALL;
+use crate::settings::NetworkFlags;
 
 /// What `check --aws` feeds the check.
 pub struct LiveState {
@@ -92,24 +95,11 @@ fn skips(collected: &Collected, enabled: &std::collections::HashSet<&'static str
         .unknown
         .iter()
         .filter_map(|u| {
-            let known: Vec<&'static str> = u
-                .part
-                .rules()
+            let rules: Vec<&'static str> = ALL
                 .iter()
-                .filter_map(|code| ALL.iter().find(|r| r.code == *code).map(|r| r.code))
+                .filter(|r| r.reads.contains(&u.part) && enabled.contains(r.code))
+                .map(|r| r.code)
                 .collect();
-            let rules: Vec<&'static str> = if known.is_empty() {
-                let mut families: Vec<&'static str> = u
-                    .part
-                    .rules()
-                    .iter()
-                    .map(|c| c.trim_end_matches(|ch: char| ch.is_ascii_digit()))
-                    .collect();
-                families.dedup();
-                families
-            } else {
-                known.into_iter().filter(|c| enabled.contains(c)).collect()
-            };
             (!rules.is_empty()).then(|| Skip {
                 rules,
                 reason: u.reason.clone(),
@@ -144,7 +134,8 @@ pub fn companion_path(out: &Path, account: &str, region: &str) -> PathBuf {
 }
 
 /// `snapshot --out FILE [PATHS]`: exit code 0 when written, 2 on an error.
-pub fn snapshot(args: &SnapshotArgs) -> i32 {
+/// `snapshot`: Ok when every file was written (what could not be read is said on stderr).
+pub fn snapshot(args: &SnapshotArgs) -> Result<(), ()> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -153,14 +144,14 @@ pub fn snapshot(args: &SnapshotArgs) -> i32 {
     for p in &paths {
         if !p.exists() {
             eprintln!("error: `{}`: no such file or folder", p.display());
-            return crate::app::EXIT_ERROR;
+            return Err(());
         }
     }
     if let Some(service) = &args.service
         && !service.is_file()
     {
         eprintln!("error: --service `{}`: no such file", service.display());
-        return crate::app::EXIT_ERROR;
+        return Err(());
     }
     // The config's region, as `check` would use it.
     let config_region = crate::config::discover(&paths[0])
@@ -194,7 +185,7 @@ pub fn snapshot(args: &SnapshotArgs) -> i32 {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
-            return crate::app::EXIT_ERROR;
+            return Err(());
         }
     };
     let mut written = Vec::new();
@@ -206,7 +197,7 @@ pub fn snapshot(args: &SnapshotArgs) -> i32 {
         };
         if let Err(e) = std::fs::write(&path, s.text()) {
             eprintln!("error: cannot write `{}`: {e}", path.display());
-            return crate::app::EXIT_ERROR;
+            return Err(());
         }
         written.push((path, s));
     }
@@ -235,5 +226,5 @@ pub fn snapshot(args: &SnapshotArgs) -> i32 {
     for u in &collected.unknown {
         eprintln!("warning: not captured ({}): {}", u.part.section(), u.reason);
     }
-    crate::app::EXIT_OK
+    Ok(())
 }
