@@ -285,7 +285,7 @@ fn run_options(
         selectors(&select)?.into_iter().map(|r| r.code).collect()
     };
     if ignore.iter().any(|s| config::names_input_rules(s)) {
-        return Err(config::IN_NOT_IGNORABLE.to_string());
+        return Err(config::in_not_ignorable());
     }
     for r in selectors(&ignore)? {
         enabled.remove(r.code);

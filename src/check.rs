@@ -531,7 +531,10 @@ fn check_document(doc: &Document, file: &SourceFile, shared: &Shared, result: &m
         let rules: Vec<&Rule> = rules::ALL
             .iter()
             .copied()
-            .filter(|r| r.needs != rules::Needs::Input && r.code != "TD001")
+            .filter(|r| {
+                r.needs != rules::Needs::Input
+                    && !std::ptr::eq(*r, &rules::td::invalid_task_definition::RULE)
+            })
             .collect();
         if let Some(why) = &task.containers_unknown {
             cx.skip(

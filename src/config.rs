@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 
 use crate::diag::Severity;
-use crate::rules::{ALL, Rule};
+use crate::rules::{ALL, Needs, Rule};
 use crate::source::SourceFile;
 use crate::span::Span;
 
@@ -135,7 +135,7 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
     );
     for s in ignores {
         if names_input_rules(s.get_ref()) {
-            return Err(fail(s.span(), IN_NOT_IGNORABLE.to_string(), source));
+            return Err(fail(s.span(), in_not_ignorable(), source));
         }
     }
     let mut assigned: HashMap<(&'static str, usize), &str> = HashMap::new();
@@ -231,22 +231,33 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
 
 /// Rule families are valid selectors even while a family has no rule in this build, so that
 /// a config written for the full rule set keeps working.
-pub const FAMILIES: [&str; 6] = ["IN", "TD", "IMG", "ROLE", "NET", "ECR"];
-
 pub fn is_known_selector(selector: &str) -> bool {
+    let upper = selector.trim().to_ascii_uppercase();
     !resolve_selector(selector).is_empty()
-        || FAMILIES.contains(&selector.trim().to_ascii_uppercase().as_str())
+        || crate::rules::FAMILIES.iter().any(|f| f.prefix == upper)
 }
 
-pub const IN_NOT_IGNORABLE: &str =
-    "IN001–IN003 report inputs that could not be checked (exit code 2) and cannot be ignored";
+/// Why IN rules cannot be ignored, naming them.
+pub fn in_not_ignorable() -> String {
+    let codes: Vec<&str> = ALL
+        .iter()
+        .filter(|r| r.needs == Needs::Input)
+        .map(|r| r.code)
+        .collect();
+    let range = match codes.as_slice() {
+        [first, .., last] => format!("{first}–{last}"),
+        [only] => only.to_string(),
+        [] => "IN".to_string(),
+    };
+    format!("{range} report inputs that could not be checked (exit code 2) and cannot be ignored")
+}
 
 /// Whether a selector names IN rules explicitly (`IN002`, `IN`, `syntax-error`; not `ALL`).
 pub fn names_input_rules(selector: &str) -> bool {
     !selector.trim().eq_ignore_ascii_case("ALL")
         && resolve_selector(selector)
             .iter()
-            .any(|r| r.code.starts_with("IN"))
+            .any(|r| r.needs == Needs::Input)
 }
 
 /// How specific a selector is: a prefix by its length, a whole code or name above any prefix.
@@ -286,14 +297,18 @@ fn family(code: &str) -> &str {
 }
 
 pub fn unknown_selector_message(selector: &str) -> String {
-    let known_family = ["IN", "TD", "IMG", "ROLE", "NET", "ECR"];
-    let hint = if known_family
+    let prefixes: Vec<&str> = crate::rules::FAMILIES.iter().map(|f| f.prefix).collect();
+    let hint = if prefixes
         .iter()
         .any(|f| selector.to_ascii_uppercase().starts_with(f))
     {
-        " (run `ecs-preflight rules` for the list)"
+        " (run `ecs-preflight rules` for the list)".to_string()
     } else {
-        " (codes start with IN, TD, IMG, ROLE, NET or ECR; run `ecs-preflight rules` for the list)"
+        let (last, others) = prefixes.split_last().expect("families");
+        format!(
+            " (codes start with {} or {last}; run `ecs-preflight rules` for the list)",
+            others.join(", ")
+        )
     };
     format!("unknown rule code or name `{selector}`{hint}")
 }

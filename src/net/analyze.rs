@@ -740,7 +740,7 @@ mod tests {
     use super::*;
     use crate::net::help::suggested_fix;
     use crate::net::needs::ServiceKey;
-    use crate::net::report::Finding;
+    use crate::net::report::{Finding, NetCheck};
     use crate::net::routes::{NoInternet, RouteTarget};
     use crate::net::task::{AssignPublicIp, LaunchType, NoPublicIp, OsFamily};
     use crate::state::ec2::Ec2State;
@@ -870,9 +870,8 @@ mod tests {
         analyze(&index, task, needs)
     }
 
-    fn codes(report: &NetworkReport) -> Vec<&'static str> {
-        let mut codes: Vec<&'static str> =
-            report.findings.iter().map(|f| f.problem.code()).collect();
+    fn codes(report: &NetworkReport) -> Vec<NetCheck> {
+        let mut codes: Vec<NetCheck> = report.findings.iter().map(|f| f.problem.check()).collect();
         codes.sort();
         codes
     }
@@ -885,12 +884,12 @@ mod tests {
             .collect()
     }
 
-    fn find<'r>(report: &'r NetworkReport, code: &str) -> &'r Finding {
+    fn find<'r>(report: &'r NetworkReport, code: NetCheck) -> &'r Finding {
         report
             .findings
             .iter()
-            .find(|f| f.problem.code() == code)
-            .unwrap_or_else(|| panic!("no {code} in {report:#?}"))
+            .find(|f| f.problem.check() == code)
+            .unwrap_or_else(|| panic!("no {code:?} in {report:#?}"))
     }
 
     #[test]
@@ -951,34 +950,46 @@ mod tests {
                 why: NoPublicIp::AssignPublicIpDisabled
             }
         );
-        let net002 = find(&report, "NET002");
+        let net002 = find(&report, NetCheck::PublicIpDisabled);
         assert_eq!(subnets_of(net002), ["subnet-pub"]);
         // S3 has no path from subnet-pub (gateway on rtb-priv only); ghcr.io from neither.
-        assert_eq!(subnets_of(find(&report, "NET005")), ["subnet-pub"]);
         assert_eq!(
-            subnets_of(find(&report, "NET012")),
+            subnets_of(find(&report, NetCheck::S3LayersUnreachable)),
+            ["subnet-pub"]
+        );
+        assert_eq!(
+            subnets_of(find(&report, NetCheck::PublicRegistryUnreachable)),
             ["subnet-pub", "subnet-priv"]
         );
         assert_eq!(report.public_ip_disabled_subnets(), ["subnet-pub"]);
-        let after: Vec<(&str, Vec<String>)> = report
+        let after: Vec<(NetCheck, Vec<String>)> = report
             .findings_after_suppression()
             .iter()
             .map(|f| {
                 (
-                    f.problem.code(),
+                    f.problem.check(),
                     f.subnets.iter().map(|s| s.subnet_id.clone()).collect(),
                 )
             })
             .collect();
         assert!(
-            after.contains(&("NET012", vec!["subnet-priv".to_string()])),
+            after.contains(&(
+                NetCheck::PublicRegistryUnreachable,
+                vec!["subnet-priv".to_string()]
+            )),
             "{after:?}"
         );
         assert!(
-            !after.iter().any(|(code, _)| *code == "NET005"),
+            !after
+                .iter()
+                .any(|(code, _)| *code == NetCheck::S3LayersUnreachable),
             "{after:?}"
         );
-        assert!(after.iter().any(|(code, _)| *code == "NET002"));
+        assert!(
+            after
+                .iter()
+                .any(|(code, _)| *code == NetCheck::PublicIpDisabled)
+        );
         let fix = suggested_fix(&NetIndex::new(Some(&state), REGION), &report, net002).unwrap();
         assert!(fix.cli.contains("assignPublicIp=ENABLED"), "{}", fix.cli);
     }
@@ -1024,7 +1035,13 @@ mod tests {
         // DISABLED decides whatever the launch type.
         network.assign_public_ip = AssignPublicIp::Disabled;
         let report = run(&state, &network, &needs);
-        assert_eq!(codes(&report), ["NET002", "NET012"]);
+        assert_eq!(
+            codes(&report),
+            [
+                NetCheck::PublicIpDisabled,
+                NetCheck::PublicRegistryUnreachable
+            ]
+        );
     }
 
     #[test]
@@ -1033,7 +1050,7 @@ mod tests {
         let mut network = task(&["subnet-pub"], &["sg-task"], AssignPublicIp::Enabled);
         network.launch_type = LaunchType::Ec2;
         let report = run(&state, &network, &ecr_needs(REGION));
-        match &find(&report, "NET002").problem {
+        match &find(&report, NetCheck::PublicIpDisabled).problem {
             Problem::PublicIpDisabled { why, .. } => assert_eq!(*why, NoPublicIp::Ec2LaunchType),
             other => panic!("{other:?}"),
         }
@@ -1085,7 +1102,7 @@ mod tests {
             &task(&["subnet-nat"], &["sg-internal"], AssignPublicIp::Disabled),
             &ecr_needs(REGION),
         );
-        let net009 = find(&report, "NET009");
+        let net009 = find(&report, NetCheck::EndpointSgBlocksHttps);
         match &net009.problem {
             Problem::EndpointIngressBlocked {
                 endpoint_groups,
@@ -1101,7 +1118,7 @@ mod tests {
         let blocked = report
             .findings
             .iter()
-            .filter(|f| f.problem.code() == "NET009")
+            .filter(|f| f.problem.check() == NetCheck::EndpointSgBlocksHttps)
             .count();
         assert_eq!(blocked, 2);
         // sg-internal lets 443 out to 10.0.0.0/16 only: the endpoints (in 10.0.2.0/24) are
@@ -1109,7 +1126,7 @@ mod tests {
         let egress: Vec<&Problem> = report
             .findings
             .iter()
-            .filter(|f| f.problem.code() == "NET010")
+            .filter(|f| f.problem.check() == NetCheck::TaskEgressBlocksHttps)
             .map(|f| &f.problem)
             .collect();
         assert_eq!(egress.len(), 1, "{egress:#?}");
@@ -1158,8 +1175,16 @@ mod tests {
             report.subnet("subnet-main").unwrap().internet,
             InternetVerdict::No(NoInternet::NoDefaultRoute)
         );
-        assert_eq!(codes(&report), ["NET005", "NET007", "NET007", "NET008"]);
-        match &find(&report, "NET008").problem {
+        assert_eq!(
+            codes(&report),
+            [
+                NetCheck::S3LayersUnreachable,
+                NetCheck::SecretsUnreachable,
+                NetCheck::SecretsUnreachable,
+                NetCheck::EndpointPrivateDnsDisabled
+            ]
+        );
+        match &find(&report, NetCheck::EndpointPrivateDnsDisabled).problem {
             Problem::PrivateDnsDisabled {
                 endpoint_id,
                 service,
@@ -1170,11 +1195,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            subnets_of(find(&report, "NET008")),
+            subnets_of(find(&report, NetCheck::EndpointPrivateDnsDisabled)),
             ["subnet-priv", "subnet-main"]
         );
         // S3 gateway exists but is not on rtb-main.
-        let net005 = find(&report, "NET005");
+        let net005 = find(&report, NetCheck::S3LayersUnreachable);
         assert_eq!(subnets_of(net005), ["subnet-main"]);
         match &net005.problem {
             Problem::S3GatewayNotOnRouteTable {
@@ -1250,8 +1275,15 @@ mod tests {
             &task(&["subnet-priv2"], &["sg-task"], AssignPublicIp::Disabled),
             &ecr_needs(REGION),
         );
-        assert_eq!(codes(&report), ["NET003", "NET004", "NET005"]);
-        match &find(&report, "NET004").problem {
+        assert_eq!(
+            codes(&report),
+            [
+                NetCheck::EcrApiUnreachable,
+                NetCheck::EcrDkrUnreachable,
+                NetCheck::S3LayersUnreachable
+            ]
+        );
+        match &find(&report, NetCheck::EcrDkrUnreachable).problem {
             Problem::EndpointNotAvailable {
                 endpoint_id, state, ..
             } => {
@@ -1262,7 +1294,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let net005 = find(&report, "NET005");
+        let net005 = find(&report, NetCheck::S3LayersUnreachable);
         assert!(matches!(net005.problem, Problem::EndpointMissing { .. }));
         let index = NetIndex::new(Some(&state), REGION);
         let fix = suggested_fix(&index, &report, net005).unwrap();
@@ -1274,7 +1306,7 @@ mod tests {
         );
         // No endpoint to reuse: the fix creates a group letting sg-task in.
         // The pending endpoint's group already lets the task in: the fix reuses it.
-        let net003 = find(&report, "NET003");
+        let net003 = find(&report, NetCheck::EcrApiUnreachable);
         let fix = suggested_fix(&index, &report, net003).unwrap();
         assert!(
             fix.cli.contains("--security-group-ids sg-endpoint"),
@@ -1294,12 +1326,19 @@ mod tests {
             &task(&["subnet-priv2"], &["sg-task"], AssignPublicIp::Disabled),
             &ecr_needs(REGION),
         );
-        assert_eq!(codes(&report), ["NET003", "NET004", "NET005"]);
+        assert_eq!(
+            codes(&report),
+            [
+                NetCheck::EcrApiUnreachable,
+                NetCheck::EcrDkrUnreachable,
+                NetCheck::S3LayersUnreachable
+            ]
+        );
         // No endpoint group to reuse: the fix creates one that lets sg-task in.
         let fix = suggested_fix(
             &NetIndex::new(Some(&empty), REGION),
             &report,
-            find(&report, "NET004"),
+            find(&report, NetCheck::EcrDkrUnreachable),
         )
         .unwrap();
         assert!(
@@ -1353,7 +1392,7 @@ mod tests {
             &task(&["subnet-priv"], &["sg-task"], AssignPublicIp::Disabled),
             &ecr_needs(REGION),
         );
-        let net015 = find(&report, "NET015");
+        let net015 = find(&report, NetCheck::VpcDnsDisabled);
         assert_eq!(
             net015.problem,
             Problem::VpcDnsDisabled {
@@ -1413,7 +1452,7 @@ mod tests {
         let blocked: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| f.problem.code() == "NET009")
+            .filter(|f| f.problem.check() == NetCheck::EndpointSgBlocksHttps)
             .collect();
         assert_eq!(blocked.len(), 2, "{:#?}", report.findings);
         for finding in blocked {
@@ -1439,7 +1478,12 @@ mod tests {
             &task(&["subnet-priv"], &["sg-task"], AssignPublicIp::Disabled),
             &ecr_needs(REGION),
         );
-        assert!(!report.findings.iter().any(|f| f.problem.code() == "NET009"));
+        assert!(
+            !report
+                .findings
+                .iter()
+                .any(|f| f.problem.check() == NetCheck::EndpointSgBlocksHttps)
+        );
         let unknown = report
             .unknowns
             .iter()
@@ -1543,7 +1587,7 @@ mod tests {
             report
                 .findings
                 .iter()
-                .filter(|f| f.problem.code() == "NET009")
+                .filter(|f| f.problem.check() == NetCheck::EndpointSgBlocksHttps)
                 .count(),
             2
         );
@@ -1557,7 +1601,10 @@ mod tests {
         );
         assert!(report.task_security_groups.is_empty());
         assert!(
-            !report.findings.iter().any(|f| f.problem.code() == "NET009"),
+            !report
+                .findings
+                .iter()
+                .any(|f| f.problem.check() == NetCheck::EndpointSgBlocksHttps),
             "{:#?}",
             report.findings
         );
@@ -1580,9 +1627,9 @@ mod tests {
             &ecr_needs(REGION),
         );
         // ecr.api and ecr.dkr go through their endpoints; S3 depends on the transit gateway.
-        assert_eq!(codes(&report), ["NET014"]);
+        assert_eq!(codes(&report), [NetCheck::EgressUnverifiable]);
         assert_eq!(
-            find(&report, "NET014").problem,
+            find(&report, NetCheck::EgressUnverifiable).problem,
             Problem::EgressUnverifiable {
                 target: RouteTarget::TransitGateway("tgw-1".into()),
                 via_nat_gateway: None
@@ -1636,7 +1683,7 @@ mod tests {
             matches!(&report.subnets[3].internet, InternetVerdict::Unknown(r) if r.contains("nat-unlisted"))
         );
         assert_eq!(
-            subnets_of(find(&report, "NET012")),
+            subnets_of(find(&report, NetCheck::PublicRegistryUnreachable)),
             ["subnet-pcx", "subnet-black", "subnet-pnat"]
         );
         assert!(
@@ -1722,7 +1769,7 @@ mod tests {
         let report = run(&state, &network, &ecr_needs(REGION));
         assert_eq!(
             codes(&report),
-            ["NET003", "NET005"],
+            [NetCheck::EcrApiUnreachable, NetCheck::S3LayersUnreachable],
             "1.4.0: the missing ecr.api endpoint matters"
         );
         network.platform_version = Some("1.3.0".into());
@@ -1733,7 +1780,7 @@ mod tests {
         ));
         assert_eq!(
             codes(&report),
-            ["NET005"],
+            [NetCheck::S3LayersUnreachable],
             "ecr.api is not checked on 1.3.0"
         );
         network.launch_type = LaunchType::External;
@@ -1843,8 +1890,14 @@ mod tests {
         let report = analyze(&index, &network, &ecr_needs(REGION));
         let elapsed = start.elapsed();
         assert_eq!(report.subnets.len(), 5000);
-        assert_eq!(subnets_of(find(&report, "NET002")).len(), 1250);
-        assert_eq!(subnets_of(find(&report, "NET014")).len(), 1250);
+        assert_eq!(
+            subnets_of(find(&report, NetCheck::PublicIpDisabled)).len(),
+            1250
+        );
+        assert_eq!(
+            subnets_of(find(&report, NetCheck::EgressUnverifiable)).len(),
+            1250
+        );
         assert!(elapsed.as_secs() < 10, "took {elapsed:?}");
     }
 }

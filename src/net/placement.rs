@@ -108,7 +108,7 @@ pub struct Analysed {
     /// own network).
     pub notes: Vec<String>,
     /// Codes whose verdict depends on template conditions that cannot be evaluated, with why.
-    pub undecided: Vec<(&'static str, String)>,
+    pub undecided: Vec<(crate::net::report::NetCheck, String)>,
     /// Whether the run summary has the skips already (the first NET rule that runs reports
     /// them for all).
     pub skips_reported: std::sync::atomic::AtomicBool,

@@ -204,27 +204,69 @@ pub enum Problem {
     },
 }
 
+/// What the network analysis decides, one kind per verdict it can reach. The rules layer maps
+/// each to its rule (`rules::net::rule_of`); the analysis itself knows no rule codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NetCheck {
+    /// The subnet's internet path needs a public IP the task does not get.
+    PublicIpDisabled,
+    EcrApiUnreachable,
+    EcrDkrUnreachable,
+    S3LayersUnreachable,
+    LogsUnreachable,
+    SecretsUnreachable,
+    EndpointPrivateDnsDisabled,
+    EndpointSgBlocksHttps,
+    TaskEgressBlocksHttps,
+    EndpointPolicyDenies,
+    PublicRegistryUnreachable,
+    CrossRegionOverEndpoints,
+    EgressUnverifiable,
+    VpcDnsDisabled,
+}
+
+impl NetCheck {
+    pub const ALL: [NetCheck; 14] = [
+        NetCheck::PublicIpDisabled,
+        NetCheck::EcrApiUnreachable,
+        NetCheck::EcrDkrUnreachable,
+        NetCheck::S3LayersUnreachable,
+        NetCheck::LogsUnreachable,
+        NetCheck::SecretsUnreachable,
+        NetCheck::EndpointPrivateDnsDisabled,
+        NetCheck::EndpointSgBlocksHttps,
+        NetCheck::TaskEgressBlocksHttps,
+        NetCheck::EndpointPolicyDenies,
+        NetCheck::PublicRegistryUnreachable,
+        NetCheck::CrossRegionOverEndpoints,
+        NetCheck::EgressUnverifiable,
+        NetCheck::VpcDnsDisabled,
+    ];
+}
+
 impl Problem {
-    /// The NET rule code for this problem. For services with no rule of their own (the ECS
-    /// agent endpoints of EC2 container instances), the closest: NET003.
-    pub fn code(&self) -> &'static str {
+    /// What this problem is a verdict of. For services with no check of their own (the ECS
+    /// agent endpoints of EC2 container instances), the closest: the ECR API's.
+    pub fn check(&self) -> NetCheck {
         match self {
-            Problem::PublicIpDisabled { .. } => "NET002",
+            Problem::PublicIpDisabled { .. } => NetCheck::PublicIpDisabled,
             Problem::EndpointMissing { service, .. }
-            | Problem::EndpointNotAvailable { service, .. } => missing_service_code(service.kind),
-            Problem::S3GatewayNotOnRouteTable { .. } => "NET005",
-            Problem::PrivateDnsDisabled { .. } => "NET008",
-            Problem::EndpointIngressBlocked { .. } => "NET009",
-            Problem::TaskEgressBlocked { .. } => "NET010",
-            Problem::PublicRegistryUnreachable { .. } => "NET012",
+            | Problem::EndpointNotAvailable { service, .. } => missing_service_check(service.kind),
+            Problem::S3GatewayNotOnRouteTable { .. } => NetCheck::S3LayersUnreachable,
+            Problem::PrivateDnsDisabled { .. } => NetCheck::EndpointPrivateDnsDisabled,
+            Problem::EndpointIngressBlocked { .. } => NetCheck::EndpointSgBlocksHttps,
+            Problem::TaskEgressBlocked { .. } => NetCheck::TaskEgressBlocksHttps,
+            Problem::PublicRegistryUnreachable { .. } => NetCheck::PublicRegistryUnreachable,
             // NET013 is about private ECR images; logs or secrets in another region are the
             // service's own "unreachable" rule.
             Problem::NoEndpointPath { service, .. } => match service.kind {
-                ServiceKind::EcrApi | ServiceKind::EcrDkr | ServiceKind::S3 => "NET013",
-                kind => missing_service_code(kind),
+                ServiceKind::EcrApi | ServiceKind::EcrDkr | ServiceKind::S3 => {
+                    NetCheck::CrossRegionOverEndpoints
+                }
+                kind => missing_service_check(kind),
             },
-            Problem::EgressUnverifiable { .. } => "NET014",
-            Problem::VpcDnsDisabled { .. } => "NET015",
+            Problem::EgressUnverifiable { .. } => NetCheck::EgressUnverifiable,
+            Problem::VpcDnsDisabled { .. } => NetCheck::VpcDnsDisabled,
         }
     }
 
@@ -240,15 +282,17 @@ impl Problem {
     }
 }
 
-/// The NET code for "no internet and no endpoint" by service.
-pub fn missing_service_code(kind: ServiceKind) -> &'static str {
+/// The check "no internet and no endpoint" of a service.
+pub fn missing_service_check(kind: ServiceKind) -> NetCheck {
     match kind {
-        ServiceKind::EcrApi => "NET003",
-        ServiceKind::EcrDkr => "NET004",
-        ServiceKind::S3 => "NET005",
-        ServiceKind::Logs => "NET006",
-        ServiceKind::SecretsManager | ServiceKind::Ssm => "NET007",
-        ServiceKind::EcsAgent | ServiceKind::EcsTelemetry | ServiceKind::Ecs => "NET003",
+        ServiceKind::EcrApi => NetCheck::EcrApiUnreachable,
+        ServiceKind::EcrDkr => NetCheck::EcrDkrUnreachable,
+        ServiceKind::S3 => NetCheck::S3LayersUnreachable,
+        ServiceKind::Logs => NetCheck::LogsUnreachable,
+        ServiceKind::SecretsManager | ServiceKind::Ssm => NetCheck::SecretsUnreachable,
+        ServiceKind::EcsAgent | ServiceKind::EcsTelemetry | ServiceKind::Ecs => {
+            NetCheck::EcrApiUnreachable
+        }
     }
 }
 
@@ -314,15 +358,18 @@ pub enum Subject {
 }
 
 impl Subject {
-    /// The NET rules whose check this unknown leaves undecided.
-    pub fn codes(&self) -> Vec<&'static str> {
+    /// The checks this unknown leaves undecided.
+    pub fn checks(&self) -> Vec<NetCheck> {
         match self {
-            Subject::Internet => vec!["NET002", "NET014"],
-            Subject::Target(Target::Service(key)) => vec![missing_service_code(key.kind), "NET013"],
-            Subject::Target(Target::PublicRegistry(_)) => vec!["NET012"],
-            Subject::EndpointIngress { .. } => vec!["NET009"],
-            Subject::TaskEgress => vec!["NET010"],
-            Subject::VpcDns { .. } => vec!["NET015"],
+            Subject::Internet => vec![NetCheck::PublicIpDisabled, NetCheck::EgressUnverifiable],
+            Subject::Target(Target::Service(key)) => vec![
+                missing_service_check(key.kind),
+                NetCheck::CrossRegionOverEndpoints,
+            ],
+            Subject::Target(Target::PublicRegistry(_)) => vec![NetCheck::PublicRegistryUnreachable],
+            Subject::EndpointIngress { .. } => vec![NetCheck::EndpointSgBlocksHttps],
+            Subject::TaskEgress => vec![NetCheck::TaskEgressBlocksHttps],
+            Subject::VpcDns { .. } => vec![NetCheck::VpcDnsDisabled],
         }
     }
 }
@@ -539,26 +586,26 @@ mod tests {
     }
 
     #[test]
-    fn codes() {
+    fn checks() {
         assert_eq!(
             Problem::EndpointMissing {
                 service: key(ServiceKind::Ssm),
                 vpc_id: "v".into()
             }
-            .code(),
-            "NET007"
+            .check(),
+            NetCheck::SecretsUnreachable
         );
         assert_eq!(
             Problem::EndpointMissing {
                 service: key(ServiceKind::S3),
                 vpc_id: "v".into()
             }
-            .code(),
-            "NET005"
+            .check(),
+            NetCheck::S3LayersUnreachable
         );
         assert_eq!(
-            Subject::Target(Target::PublicRegistry("quay.io".into())).codes(),
-            ["NET012"]
+            Subject::Target(Target::PublicRegistry("quay.io".into())).checks(),
+            [NetCheck::PublicRegistryUnreachable]
         );
     }
 }

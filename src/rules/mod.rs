@@ -59,18 +59,48 @@ impl std::fmt::Debug for Rule {
     }
 }
 
-/// Every rule, in code order. Codes and names are public and never change meaning. Each family
-/// lists its own rules; this joins them.
+/// A rule family: the prefix of its codes and its rules in code order.
+pub struct Family {
+    pub prefix: &'static str,
+    pub rules: &'static [&'static Rule],
+}
+
+/// The registry: every family, in the order `rules` lists them. Codes and names are public and
+/// never change meaning. A new rule is one line in its family's `RULES`; a new family, one
+/// line here.
+pub static FAMILIES: &[Family] = &[
+    Family {
+        prefix: "IN",
+        rules: input::RULES,
+    },
+    Family {
+        prefix: "TD",
+        rules: td::RULES,
+    },
+    Family {
+        prefix: "IMG",
+        rules: img::RULES,
+    },
+    Family {
+        prefix: "ROLE",
+        rules: role::RULES,
+    },
+    Family {
+        prefix: "NET",
+        rules: net::RULES,
+    },
+    Family {
+        prefix: "ECR",
+        rules: ecr::RULES,
+    },
+];
+
+/// Every rule, in code order.
 pub static ALL: std::sync::LazyLock<Vec<&'static Rule>> = std::sync::LazyLock::new(|| {
-    [
-        input::RULES,
-        td::RULES,
-        img::RULES,
-        role::RULES,
-        net::RULES,
-        ecr::RULES,
-    ]
-    .concat()
+    FAMILIES
+        .iter()
+        .flat_map(|f| f.rules.iter().copied())
+        .collect()
 });
 
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
@@ -112,8 +142,10 @@ mod tests {
             assert!(names.insert(rule.name), "duplicate name {}", rule.name);
             let family = rule.code.trim_end_matches(|c: char| c.is_ascii_digit());
             assert!(
-                ["IN", "TD", "IMG", "ROLE", "NET", "ECR"].contains(&family),
-                "{}",
+                FAMILIES
+                    .iter()
+                    .any(|f| f.prefix == family && f.rules.iter().any(|r| std::ptr::eq(*r, *rule))),
+                "{} is not listed in its family",
                 rule.code
             );
             assert_eq!(rule.code.len() - family.len(), 3, "{}", rule.code);
@@ -131,10 +163,7 @@ mod tests {
     fn rules_are_listed_in_code_order() {
         let order = |code: &str| {
             let family = code.trim_end_matches(|c: char| c.is_ascii_digit());
-            let rank = ["IN", "TD", "IMG", "ROLE", "NET", "ECR"]
-                .iter()
-                .position(|f| *f == family)
-                .unwrap();
+            let rank = FAMILIES.iter().position(|f| f.prefix == family).unwrap();
             (rank, code[family.len()..].to_string())
         };
         let keys: Vec<_> = ALL.iter().map(|r| order(r.code)).collect();
@@ -150,5 +179,96 @@ mod tests {
             let page = dir.join(format!("{}-{}.md", rule.code, rule.name));
             assert!(page.exists(), "missing page {}", page.display());
         }
+    }
+}
+
+#[cfg(test)]
+mod code_literals {
+    //! Code refers to rules by their `RULE` statics, never by writing a code in a string: a
+    //! typo in a string compiles, a typo in a path does not.
+
+    use std::path::Path;
+
+    /// Rule codes in non-test source outside a rule's own `code:` line, as `file:line: text`.
+    fn code_literals_outside_definitions(dir: &Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                code_literals_outside_definitions(&path, found);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("tests.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Unit tests may name the codes they expect.
+            let code = text.split("\n#[cfg(test)]\nmod ").next().unwrap();
+            for (n, line) in code.lines().enumerate() {
+                let trimmed = line.trim_start();
+                if trimmed.starts_with("//") || trimmed.starts_with("code: \"") {
+                    continue;
+                }
+                if contains_code_in_string(line) {
+                    found.push(format!("{}:{}: {}", path.display(), n + 1, trimmed));
+                }
+            }
+        }
+    }
+
+    /// Whether a line has a string containing something shaped like a rule code (`NET003`).
+    fn contains_code_in_string(line: &str) -> bool {
+        let mut in_string = false;
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' if in_string => i += 1,
+                b'"' => in_string = !in_string,
+                b'A'..=b'Z' if in_string => {
+                    let start = i;
+                    while i < bytes.len() && bytes[i].is_ascii_uppercase() {
+                        i += 1;
+                    }
+                    let letters = i - start;
+                    let digits_start = i;
+                    while i < bytes.len() && bytes[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    let before_ok = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+                    let after_ok = i == bytes.len() || !bytes[i].is_ascii_alphanumeric();
+                    if (2..=4).contains(&letters) && i - digits_start == 3 && before_ok && after_ok
+                    {
+                        return true;
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        false
+    }
+
+    #[test]
+    fn the_scanner_finds_codes_in_strings_only() {
+        assert!(contains_code_in_string(r#"if code == "NET003" {"#));
+        assert!(contains_code_in_string(r#"format!("see ROLE011 here")"#));
+        assert!(!contains_code_in_string("let net003 = 1; // NET003"));
+        assert!(!contains_code_in_string(r#""ABCDE123 X1234""#));
+        assert!(!contains_code_in_string(r#""AWS2023 NET0031""#));
+    }
+
+    #[test]
+    fn no_rule_code_literal_outside_rule_definitions() {
+        let mut found = Vec::new();
+        code_literals_outside_definitions(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        assert!(
+            found.is_empty(),
+            "refer to rules by their RULE static, not by code strings:\n{}",
+            found.join("\n")
+        );
     }
 }

@@ -46,7 +46,7 @@ use crate::net::placement::{
     self, Analysed, CacheFirstPull, DocumentAnalysis, Place, Placement, ServiceConfig, TaskAnalysis,
 };
 use crate::net::report::{
-    Finding, InternetPath, InternetVerdict, Problem, Subject, Target, UnknownItem,
+    Finding, InternetPath, InternetVerdict, NetCheck, Problem, Subject, Target, UnknownItem,
 };
 use crate::net::services::ServiceKind;
 use crate::net::task::{LaunchType, NoPublicIp, OsFamily};
@@ -77,6 +77,32 @@ pub static RULES: &[&Rule] = &[
     &egress_unverifiable::RULE,
     &vpc_dns_disabled::RULE,
 ];
+
+/// The rule that reports a verdict of the network analysis: the one place where NET rules
+/// and the analysis's checks meet.
+pub fn rule_of(check: NetCheck) -> &'static Rule {
+    match check {
+        NetCheck::PublicIpDisabled => &public_ip_disabled::RULE,
+        NetCheck::EcrApiUnreachable => &ecr_api_unreachable::RULE,
+        NetCheck::EcrDkrUnreachable => &ecr_dkr_unreachable::RULE,
+        NetCheck::S3LayersUnreachable => &s3_layers_unreachable::RULE,
+        NetCheck::LogsUnreachable => &logs_unreachable::RULE,
+        NetCheck::SecretsUnreachable => &secrets_unreachable::RULE,
+        NetCheck::EndpointPrivateDnsDisabled => &endpoint_private_dns_disabled::RULE,
+        NetCheck::EndpointSgBlocksHttps => &endpoint_sg_blocks_https::RULE,
+        NetCheck::TaskEgressBlocksHttps => &task_egress_blocks_https::RULE,
+        NetCheck::EndpointPolicyDenies => &endpoint_policy_denies::RULE,
+        NetCheck::PublicRegistryUnreachable => &public_registry_unreachable::RULE,
+        NetCheck::CrossRegionOverEndpoints => &cross_region_over_endpoints::RULE,
+        NetCheck::EgressUnverifiable => &egress_unverifiable::RULE,
+        NetCheck::VpcDnsDisabled => &vpc_dns_disabled::RULE,
+    }
+}
+
+/// Whether `check` is reported by `rule`.
+fn reports(rule: &Rule, check: NetCheck) -> bool {
+    std::ptr::eq(rule_of(check), rule)
+}
 
 /// The analysis of `task`, computed for the whole document on first use.
 pub fn analysis<'a>(task: &TaskDefinition, cx: &Context<'a>) -> Option<&'a TaskAnalysis> {
@@ -118,13 +144,13 @@ pub fn findings_for<'a>(
         TaskAnalysis::NotEvaluated { .. } => return None,
         TaskAnalysis::Analysed(analysed) => analysed.as_ref(),
     };
-    if analysed.undecided.iter().any(|(c, _)| *c == rule.code) {
+    if analysed.undecided.iter().any(|(c, _)| reports(rule, *c)) {
         return None;
     }
     let mine = analysed
         .findings
         .iter()
-        .filter(|(f, _)| f.problem.code() == rule.code)
+        .filter(|(f, _)| reports(rule, f.problem.check()))
         .collect();
     Some((analysed, mine))
 }
@@ -139,31 +165,31 @@ fn report_skips_once(_task: &TaskDefinition, analysis: &TaskAnalysis, cx: &mut C
     if reported.swap(true, std::sync::atomic::Ordering::Relaxed) {
         return;
     }
-    let rules = |codes: &[&str]| -> Vec<&'static Rule> {
+    let rules = |checks: &[NetCheck]| -> Vec<&'static Rule> {
         RULES
             .iter()
             .copied()
-            .filter(|r| codes.contains(&r.code))
+            .filter(|r| checks.iter().any(|c| reports(r, *c)))
             .collect()
     };
-    let all_but = |skip: &[&str]| -> Vec<&'static Rule> {
+    let all_but = |skip: &[&Rule]| -> Vec<&'static Rule> {
         RULES
             .iter()
             .copied()
-            .filter(|r| !skip.contains(&r.code))
+            .filter(|r| !skip.iter().any(|s| std::ptr::eq(*s, *r)))
             .collect()
     };
     match analysis {
         TaskAnalysis::NotEvaluated { reason, .. } => {
-            cx.skip(&all_but(&["NET001"]), reason.clone());
+            cx.skip(&all_but(&[&network_unknown::RULE]), reason.clone());
         }
         TaskAnalysis::Analysed(analysed) => {
-            for (code, why) in &analysed.undecided {
-                cx.skip(&rules(&[code]), why.clone());
+            for (check, why) in &analysed.undecided {
+                cx.skip(&rules(&[*check]), why.clone());
             }
             for unknown in &analysed.report.unknowns {
                 cx.skip(
-                    &rules(&unknown.subject.codes()),
+                    &rules(&unknown.subject.checks()),
                     format!(
                         "{} (subnets {})",
                         unknown.reason,
@@ -172,7 +198,10 @@ fn report_skips_once(_task: &TaskDefinition, analysis: &TaskAnalysis, cx: &mut C
                 );
             }
             for note in &analysed.notes {
-                cx.skip(&all_but(&["NET001", "NET002"]), note.clone());
+                cx.skip(
+                    &all_but(&[&network_unknown::RULE, &public_ip_disabled::RULE]),
+                    note.clone(),
+                );
             }
         }
     }
@@ -239,14 +268,13 @@ fn analyse_document(doc: &Document, cx: &Context, template: &TemplateNet) -> Doc
                 .map(|(c, v)| format!("`{c}` {v}"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            for rule in RULES {
-                let code = rule.code;
-                if main.undecided.iter().any(|(c, _)| *c == code) {
+            for check in NetCheck::ALL {
+                if main.undecided.iter().any(|(c, _)| *c == check) {
                     continue;
                 }
-                if verdict_signature(main, code) != verdict_signature(&other, code) {
+                if verdict_signature(main, check) != verdict_signature(&other, check) {
                     main.undecided.push((
-                        code,
+                        check,
                         format!(
                             "{}: the verdict depends on template conditions that cannot be evaluated ({}; it differs with {assumed})",
                             definition.label,
@@ -259,9 +287,9 @@ fn analyse_document(doc: &Document, cx: &Context, template: &TemplateNet) -> Doc
     }
     for task in tasks.iter_mut() {
         if let TaskAnalysis::Analysed(main) = task {
-            let undecided: Vec<&str> = main.undecided.iter().map(|(c, _)| *c).collect();
+            let undecided: Vec<NetCheck> = main.undecided.iter().map(|(c, _)| *c).collect();
             main.findings
-                .retain(|(f, _)| !undecided.contains(&f.problem.code()));
+                .retain(|(f, _)| !undecided.contains(&f.problem.check()));
         }
     }
     DocumentAnalysis {
@@ -270,15 +298,15 @@ fn analyse_document(doc: &Document, cx: &Context, template: &TemplateNet) -> Doc
     }
 }
 
-/// What a code's verdict is for a task: its findings, and for NET011 the endpoint policies.
-fn verdict_signature(analysed: &Analysed, code: &str) -> Vec<String> {
+/// What a check's verdict is for a task: its findings, and for endpoint policies the policies.
+fn verdict_signature(analysed: &Analysed, check: NetCheck) -> Vec<String> {
     let mut out: Vec<String> = analysed
         .findings
         .iter()
-        .filter(|(f, _)| f.problem.code() == code)
+        .filter(|(f, _)| f.problem.check() == check)
         .map(|(f, _)| format!("{f:?}"))
         .collect();
-    if code == "NET011" {
+    if check == NetCheck::EndpointPolicyDenies {
         out.extend(
             analysed
                 .report
@@ -494,7 +522,8 @@ fn analyse_task(
     if launch == LaunchType::Ec2 {
         findings.retain(|(f, _)| matches!(f.problem, Problem::PublicIpDisabled { .. }));
         notes.push(format!(
-            "runs on EC2: the container instance pulls the image, fetches secrets and sends logs, and its subnets are not in the state, so only the task's own subnets were checked (NET002)"
+            "runs on EC2: the container instance pulls the image, fetches secrets and sends logs, and its subnets are not in the state, so only the task's own subnets were checked ({})",
+            public_ip_disabled::RULE.code
         ));
     }
     for why in &unknown_needs {

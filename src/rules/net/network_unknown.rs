@@ -43,8 +43,10 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         cx,
         &primary,
         format!(
-            "`{}` uses awsvpc networking, but the subnets it runs in are not known ({why}): the network checks NET002–NET015 were skipped",
-            task.label
+            "`{}` uses awsvpc networking, but the subnets it runs in are not known ({why}): the network checks {}–{} were skipped",
+            task.label,
+            super::RULES[1].code,
+            super::RULES[super::RULES.len() - 1].code
         ),
     );
     d.help(format!(

@@ -74,8 +74,9 @@ pub(super) fn report(cx: &mut Context, facts: &Facts, view: &RoleView, pulls: &[
         );
         if p.cross {
             help.push_str(&format!(
-                "; the repository's policy in account {} must grant it too (ROLE006 checks that side)",
-                repo.account
+                "; the repository's policy in account {} must grant it too ({} checks that side)",
+                repo.account,
+                super::repository_policy_denies::RULE.code
             ));
         }
         if p.task_role_allows {

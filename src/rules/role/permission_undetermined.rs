@@ -36,6 +36,10 @@ pub(super) fn report(cx: &mut Context, view: &RoleView, und: Undetermined) {
             render_permissions(&p.permissions),
             p.causes.join("; ")
         );
+        let ignore_hint = format!(
+            "if you have verified the permission another way, ignore {} for this file (`[[per-file-ignores]]`)",
+            RULE.code
+        );
         let mut help = Vec::new();
         let all = p.causes.join(" ");
         if all.contains("is not known:") && all.contains("managed policy") {
@@ -64,7 +68,7 @@ pub(super) fn report(cx: &mut Context, view: &RoleView, und: Undetermined) {
         if all.contains("`logs:CreateLogGroup` is authorized against") {
             help.push("allow `logs:CreateLogGroup` on both forms of the log group's ARN (`Resource` with and without the trailing `:*`), or create the log group in advance and drop `awslogs-create-group`");
         }
-        help.push("if you have verified the permission another way, ignore ROLE011 for this file (`[[per-file-ignores]]`)");
+        help.push(&ignore_hint);
         let d = cx.report(&RULE, p.span, message);
         d.primary_label(format!("undecided for {}", p.subject));
         if let Some(c) = p.container {

@@ -85,9 +85,10 @@ pub(super) fn report(cx: &mut Context, _facts: &Facts, view: &RoleView, pulls: &
             )
         };
         if p.cross {
-            help.push_str(
-                "; the role's own policy must allow the pull as well (ROLE005 checks that side)",
-            );
+            help.push_str(&format!(
+                "; the role's own policy must allow the pull as well ({} checks that side)",
+                super::ecr_pull_denied::RULE.code
+            ));
         }
         let mut places: Vec<Place> = p.resource.iter().flat_map(|r| r.places.clone()).collect();
         places.extend(repo.images.iter().skip(1).map(|(span, c)| {
