@@ -69,7 +69,7 @@ pub(crate) fn run_family(me: &Rule, task: &TaskDefinition, cx: &mut Context) {
 }
 
 /// SCPs and RCPs are outside the state format: said once in the run summary.
-const SCP_NOT_EVALUATED: &str = "service control policies and resource control policies are not part of the state format and were not evaluated: an SCP or RCP can still deny what the role's own policies allow";
+pub const SCP_NOT_EVALUATED: &str = "service control policies and resource control policies are not part of the state format and were not evaluated: an SCP or RCP can still deny what the role's own policies allow";
 
 fn run(task: &TaskDefinition, cx: &mut Context) {
     let facts = Facts::new(task, cx);
