@@ -526,9 +526,9 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
     ];
     match rng.below(8) {
         // Insert something significant.
-        0 | 1 | 2 => format!("{before}{}{after}", rng.pick(&INSERTS)),
+        0..=2 => format!("{before}{}{after}", rng.pick(&INSERTS)),
         // Delete one character.
-        3 | 4 => {
+        3..=4 => {
             let mut after = after.chars();
             after.next();
             format!("{before}{}", after.as_str())
@@ -600,9 +600,7 @@ fn spans_of_generated_documents_hold_their_values() {
         let mut failure = None;
         root.walk(|node| {
             if failure.is_none() {
-                if let Err(e) = spans_hold_their_values(&text, node, 0) {
-                    failure = Some(e);
-                }
+                failure = spans_hold_their_values(&text, node, 0).err();
             }
         });
         assert!(
