@@ -37,6 +37,10 @@ fn main() {
             "every_fixture_folder_is_a_rule",
             every_fixture_folder_is_a_rule,
         ),
+        Trial::test(
+            "every_snapshot_has_its_fixture",
+            every_snapshot_has_its_fixture,
+        ),
     ];
     for rule in checked_rules() {
         for path in files(rule.code) {
@@ -308,5 +312,37 @@ fn every_fixture_folder_is_a_rule() -> Result<(), Failed> {
         Ok(())
     } else {
         Err(format!("fixture folders named after no rule: {strays:?}").into())
+    }
+}
+
+/// A renamed or deleted fixture leaves its snapshot behind, where it checks nothing.
+fn every_snapshot_has_its_fixture() -> Result<(), Failed> {
+    let mut orphans = Vec::new();
+    for entry in std::fs::read_dir(Path::new("tests").join("snapshots"))
+        .unwrap()
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name
+            .strip_prefix("rules__")
+            .and_then(|r| r.strip_suffix(".snap"))
+        else {
+            continue;
+        };
+        let Some((code, stem)) = rest.split_once("__") else {
+            orphans.push(name);
+            continue;
+        };
+        let has_fixture = files(code)
+            .iter()
+            .any(|p| self::stem(p) == stem && kind(stem).is_some_and(|k| k != Kind::Pass));
+        if !has_fixture {
+            orphans.push(name);
+        }
+    }
+    if orphans.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("snapshots without a fail* or unknown* fixture: {orphans:?}").into())
     }
 }
