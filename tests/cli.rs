@@ -843,7 +843,7 @@ fn a_first_pull_through_a_cache_rule_is_net012_or_not_checked() {
     assert!(net012_skips(&report).is_empty());
 
     // Whether the cache repository exists is not known: not checked, with the reason.
-    let report = run("pass-pull-through-cache-repository-unknown");
+    let report = run("unknown-pull-through-cache-repository");
     assert_eq!(codes(&report), Vec::<String>::new());
     let skips = net012_skips(&report);
     assert_eq!(skips.len(), 1, "{skips:?}");

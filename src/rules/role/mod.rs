@@ -66,7 +66,7 @@ pub(crate) fn report_own(me: &'static Rule, task: &TaskDefinition, cx: &mut Cont
 }
 
 /// SCPs and RCPs are outside the state format: said once in the run summary.
-const SCP_NOT_EVALUATED: &str = "service control policies and resource control policies are not part of the state format and were not evaluated: an SCP or RCP can still deny what the role's own policies allow";
+pub const SCP_NOT_EVALUATED: &str = "service control policies and resource control policies are not part of the state format and were not evaluated: an SCP or RCP can still deny what the role's own policies allow";
 
 /// The family's evaluation: every ROLE rule's findings for one task definition.
 fn evaluate(task: &TaskDefinition, cx: &mut Context) {

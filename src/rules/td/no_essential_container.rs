@@ -16,12 +16,25 @@ pub static RULE: Rule = Rule {
 
 fn check(task: &TaskDefinition, cx: &mut Context) {
     let mut flags = Vec::new();
+    let mut unknown = Vec::new();
     for c in task.containers() {
         match c.essential() {
             Some(false) => flags.push((c.label(), c.get("essential").map(|n| n.span))),
-            // One essential container (or one we cannot judge) is enough.
-            _ => return,
+            None => unknown.push(format!("`{}`", c.label())),
+            // One essential container is enough.
+            Some(true) => return,
         }
+    }
+    if !unknown.is_empty() {
+        // Not a finding, and not a pass either: the answer is known only at deploy time.
+        cx.skip(
+            &[&RULE],
+            format!(
+                "no container is essential for certain: whether {} is essential is known only at deploy time",
+                unknown.join(", ")
+            ),
+        );
+        return;
     }
     if flags.is_empty() {
         return;
