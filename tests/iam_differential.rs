@@ -40,27 +40,28 @@ const SESSION: &str = "arn:aws:sts::111111111111:assumed-role/exec/task-1";
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     (
         "old-version-variables",
-        "a policy with Version 2008-10-17 or no Version uses ${...}: aws-reference §2.3 (IAM \
-         Version element doc) makes policy variables literal text there; the oracle substitutes \
-         them whatever the Version",
+        "a policy with Version 2008-10-17 or no Version uses ${...}: \
+         docs/iam.md#policy-variables (IAM Version element doc) makes policy variables literal \
+         text there; the oracle substitutes them whatever the Version",
     ),
     (
         "uppercase-arn-prefix",
         "a Resource pattern has upper-case letters in the partition/service/region/account \
-         parts: §2.4 matches resource ARNs case-sensitively in every part; the oracle matches \
-         those four parts case-insensitively",
+         parts: docs/iam.md#wildcards-and-case matches resource ARNs case-sensitively in every \
+         part; the oracle matches those four parts case-insensitively",
     ),
     (
         "wildcard-in-resource-type",
         "a Resource pattern has a wildcard before the first '/' of the resource part \
-         (`…:*/app`): §2.4 globs the whole part; the oracle requires that resource-type prefix \
-         to match literally",
+         (`…:*/app`): docs/iam.md#wildcards-and-case globs the whole part; the oracle requires \
+         that resource-type prefix to match literally",
     ),
     (
         "short-arn-in-not-resource",
         "NotResource lists a pattern with fewer than six ARN parts (`arn:aws:ecr:*`): we let its \
-         last part match the rest (§2.4 [INF]) and a non-match counts as 'not listed'; the oracle \
-         pads the pattern and then, on a non-match, treats the NotResource as not matching either",
+         last part match the rest (inferred, docs/iam.md#wildcards-and-case) and a non-match \
+         counts as 'not listed'; the oracle pads the pattern and then, on a non-match, treats \
+         the NotResource as not matching either",
     ),
     (
         "ipv4-slash-zero",

@@ -1,8 +1,8 @@
 //! The live collector (`check --aws`, `snapshot`) against moto, a local stand-in for the AWS
-//! APIs (shared/docs/moto.md). The tests start their own moto server on a free 127.0.0.1 port
-//! from `.venv-test` (made by `scripts/install-test-deps`, which `scripts/test` runs first), seed
-//! it with `tests/live/seed.py` (boto3, HTTP to moto) and run the tool against it through
-//! `AWS_ENDPOINT_URL`. They share the one server, one test at a time (each resets it).
+//! APIs (https://docs.getmoto.org/). The tests start their own moto server on a free 127.0.0.1
+//! port from `.venv-test` (made by `scripts/install-test-deps`, which `scripts/test` runs
+//! first), seed it with `tests/live/seed.py` (boto3, HTTP to moto) and run the tool against it
+//! through `AWS_ENDPOINT_URL`. They share the one server, one test at a time (each resets it).
 //!
 //! Without the `aws` feature only the test that the build says it has no AWS support runs.
 

@@ -1,8 +1,8 @@
 //! The live collector (`check --aws`, `snapshot`): reads what the inputs reference from the
 //! AWS account with the AWS SDK, strictly read-only (only Describe*, Get*, List* and BatchGet*
-//! calls), and writes it as state snapshots, exactly the format `--state` reads (interface.md),
-//! one per account and region. `check --aws` feeds those snapshots to the same loader as state
-//! files, so the rules cannot tell the difference.
+//! calls), and writes it as state snapshots, exactly the format `--state` reads
+//! (docs/inputs.md#state-snapshots), one per account and region. `check --aws` feeds those
+//! snapshots to the same loader as state files, so the rules cannot tell the difference.
 //!
 //! What is read (see each module): `iam` (the referenced roles of the caller's account and
 //! their policies), `ecr` (each referenced registry in its own region), `ec2` (the VPCs of the
@@ -54,7 +54,7 @@ pub struct LiveSnapshot {
 }
 
 impl LiveSnapshot {
-    /// The file text: the fixed keys first, as in interface.md, then the sections.
+    /// The file text: the fixed keys first, as in docs/inputs.md#state-snapshots, then the sections.
     pub fn text(&self) -> String {
         let mut out = String::from("{\n  \"ecsPreflightState\": 1,\n");
         out.push_str(&format!(

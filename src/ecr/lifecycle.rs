@@ -1,5 +1,5 @@
 //! ECR lifecycle policies: parse and validate the policy text, then evaluate it against a
-//! repository's images as of a given moment (aws-reference.md §5.4).
+//! repository's images as of a given moment (docs/ecr.md#lifecycle-policies).
 //!
 //! Sources: the ECR User Guide pages "Lifecycle policy properties"
 //! (lifecycle_policy_parameters), "Automate the cleanup of images by using lifecycle policies"
@@ -924,7 +924,7 @@ pub enum Threat {
     },
 }
 
-/// rules.md ECR010: a time rule within 7 days, or a count rule within 2 pushes.
+/// ECR010 (docs/ecr.md#soon): a time rule within 7 days, or a count rule within 2 pushes.
 pub const SOON_DAYS: f64 = 7.0;
 pub const SOON_PUSHES: u64 = 2;
 
@@ -980,7 +980,7 @@ enum Status {
 
 /// Evaluates `policy` over all the images of one repository, as of `now`.
 ///
-/// The reference algorithm of aws-reference.md §5.4: rules in priority order; each rule's
+/// The evaluation of docs/ecr.md#evaluation: rules in priority order; each rule's
 /// candidates are the images its tag selection and storage class select; an image is acted on
 /// by at most one rule, and never by a rule after one whose candidates included it (those
 /// still count it). Returns one `ImageFate` per input image, in input order.
@@ -2200,7 +2200,7 @@ mod tests {
         );
     }
 
-    /// A brute-force reference (the §5.4 pseudo-code as written, two-valued) agrees with the
+    /// A brute-force reference (docs/ecr.md#evaluation as written, two-valued) agrees with the
     /// evaluator on random repositories without unknowns.
     #[test]
     fn agrees_with_the_reference_algorithm_on_random_repositories() {
@@ -2257,7 +2257,7 @@ mod tests {
             rules.push(rule(3, json!({"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 1 + next(6)})));
             let p = policy(json!({"rules": rules}));
 
-            // Reference: seen/expired sets, exactly as in aws-reference.md §5.4.
+            // Reference: seen/expired sets, exactly as docs/ecr.md#evaluation describes.
             let mut seen = vec![false; n];
             let mut expected: Vec<Option<i64>> = vec![None; n];
             for r in &p.rules {

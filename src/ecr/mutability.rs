@@ -1,4 +1,4 @@
-//! Is a tag mutable in its repository? (aws-reference.md §5.1, rules.md ECR003, §4.5)
+//! Is a tag mutable in its repository? (docs/ecr.md#tag-mutability, rules/ECR003-mutable-tag.md)
 //!
 //! `imageTagMutability`:
 //! - `MUTABLE` / `IMMUTABLE`: every tag.

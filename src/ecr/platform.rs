@@ -1,4 +1,4 @@
-//! Does an image serve the task's platform? (rules.md ECR007)
+//! Does an image serve the task's platform? (docs/ecr.md#platforms, rules/ECR007-platform-mismatch.md)
 //!
 //! A multi-platform image is a Docker manifest list or an OCI image index: its entries name
 //! their platform, so the answer is known. A single-platform image (Docker schema 2 or OCI

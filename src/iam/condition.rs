@@ -1,4 +1,5 @@
-//! The `Condition` element: operators, value parsing and three-valued evaluation (§2.5).
+//! The `Condition` element: operators, value parsing and three-valued evaluation
+//! (docs/iam.md#conditions).
 //!
 //! Combining rules: conditions of one statement are ANDed (every operator, every key); the
 //! values listed for one key are ORed for positive operators, and for negated operators the

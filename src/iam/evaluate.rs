@@ -1,20 +1,21 @@
-//! The authorization decision (aws-reference §2.1, §2.2) and the statements behind it.
+//! The authorization decision (docs/iam.md#the-decision) and the statements behind it.
 //!
-//! Every statement evaluates to True / False / Unknown (§2.5 "static-checker strategy"); the
+//! Every statement evaluates to True / False / Unknown (docs/iam.md#conditions); the
 //! layers combine with Kleene logic:
 //!
 //! * explicit deny: any applicable `Deny` in identity policies, the boundary or the resource
 //!   policy;
 //! * same account: `(identity ∧ boundary) ∨ (resource→role ∧ boundary) ∨ resource→session`.
 //!   A resource policy naming the role ARN is still limited by the boundary; naming the session
-//!   (or `*`) grants directly; naming the account delegates to identity policies (§2.1 step 4,
-//!   conservative);
+//!   (or `*`) grants directly; naming the account delegates to identity policies
+//!   (docs/iam.md#the-decision, conservative);
 //! * cross account: `identity ∧ boundary ∧ resource grants (session, role or account)`.
 //!
 //! A policy whose document is unknown may allow or deny anything: it contributes Unknown to
 //! both the allow and the deny side, so it can only make the outcome Unknown, never Denied.
 //!
-//! Not modelled: SCPs, RCPs and session policies (ECS-issued sessions carry none, §2.1 step 7).
+//! Not modelled: SCPs, RCPs and session policies (ECS-issued sessions carry none,
+//! docs/iam.md#the-decision).
 //! Callers report SCPs/RCPs as "not evaluated".
 
 use super::policy::{AwsPrincipal, Effect, Policy, PrincipalSet, Principals, Resources, Statement};
@@ -54,7 +55,8 @@ pub struct ResourceSide<'a> {
 /// Every policy that applies to one request. Leave `resource` as `None` for requests with no
 /// resource policy in play (actions on `*`, such as `ecr:GetAuthorizationToken`), or to decide
 /// a same-account request on the caller's side alone when the resource policy is not known
-/// (rules.md ROLE); `Some` with [`PolicyDoc::Unknown`] makes the unknown policy count.
+/// (docs/iam.md#same-account-pulls-with-an-unknown-repository-policy); `Some` with
+/// [`PolicyDoc::Unknown`] makes the unknown policy count.
 #[derive(Clone, Debug, Default)]
 pub struct PolicySet<'a> {
     /// Inline and attached managed policies of the role.
@@ -739,9 +741,9 @@ fn gate(side: Side, acc: Acc) -> GateEvaluation {
 }
 
 /// Whether a role's trust policy lets an AWS service principal (e.g. `ecs-tasks.amazonaws.com`)
-/// perform `action` (e.g. `sts:AssumeRole`) (§1.4). Trust policies must allow the principal
-/// explicitly (§2.1 step 4). Set `aws:SourceAccount` / `aws:SourceArn` in `context`; keys left
-/// unknown make conditions on them Unknown.
+/// perform `action` (e.g. `sts:AssumeRole`) (docs/iam.md#trust-policy). Trust policies must
+/// allow the principal explicitly. Set `aws:SourceAccount` / `aws:SourceArn` in `context`; keys
+/// left unknown make conditions on them Unknown.
 pub fn trust_allows(
     trust: &Policy,
     service_principal: &str,
@@ -783,8 +785,9 @@ pub fn trust_allows(
     gate(side, acc)
 }
 
-/// Whether a VPC endpoint policy lets the request through (§2.7: evaluated like a resource
-/// policy; a principal named at any level counts; the request must be allowed by it as well).
+/// Whether a VPC endpoint policy lets the request through (docs/network.md#endpoint-policies:
+/// evaluated like a resource policy; a principal named at any level counts; the request must be
+/// allowed by it as well).
 pub fn endpoint_policy_allows(policy: &PolicyDoc<'_>, req: &Request<'_>) -> GateEvaluation {
     let mut acc = Acc::default();
     let mut side = Side::new();
@@ -1184,7 +1187,8 @@ mod tests {
         assert_eq!(e.decision, Decision::Unknown);
         assert_eq!(e.unknown_keys, vec!["aws:SourceVpc".to_string()]);
         assert_eq!(e.undecided[0].sid.as_deref(), Some("Auth"));
-        // On Fargate the key is known to be absent for this call (§1.2).
+        // On Fargate the key is known to be absent for this call
+        // (docs/iam.md#the-token-call-on-fargate).
         c.ctx.set_absent("aws:SourceVpc");
         let e = c.eval("ecr:GetAuthorizationToken", "*", &set);
         assert_eq!(e.decision, Decision::ImplicitDeny);

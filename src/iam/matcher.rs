@@ -247,8 +247,9 @@ pub(crate) fn split_pattern_arn(s: &str) -> Vec<&str> {
 }
 
 /// A compiled `Action` / `NotAction` entry: `*`, or `service:name` with wildcards, lowercased
-/// (actions are case-insensitive, §2.4). One glob over the whole text: a request action has
-/// exactly one colon, so a `*` in the service part cannot reach into the action name.
+/// (actions are case-insensitive, docs/iam.md#wildcards-and-case). One glob over the whole text:
+/// a request action has exactly one colon, so a `*` in the service part cannot reach into the
+/// action name.
 #[derive(Clone, Debug)]
 pub(crate) struct ActionPattern(Glob);
 
@@ -289,8 +290,9 @@ pub(crate) fn wild_glob(text: &str) -> Glob {
 }
 
 /// A compiled ARN pattern (Resource / NotResource entries and Arn* condition values): matched
-/// part by part at the first five colons, each part with wildcards (§2.4). A pattern with fewer
-/// than six parts lets its last part match the rest of the ARN, colons included [INF, §2.4].
+/// part by part at the first five colons, each part with wildcards (docs/iam.md#wildcards-and-case).
+/// A pattern with fewer than six parts lets its last part match the rest of the ARN, colons
+/// included (inferred, same section).
 #[derive(Clone, Debug)]
 pub(crate) enum ArnPattern {
     /// `*`.

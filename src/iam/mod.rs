@@ -1,4 +1,4 @@
-//! Static IAM policy evaluation (aws-reference §2), used by the ROLE rules and for VPC endpoint
+//! Static IAM policy evaluation (docs/iam.md), used by the ROLE rules and for VPC endpoint
 //! policies.
 //!
 //! Flow: parse each document once ([`parse_policy`] / [`parse_policy_str`], which precompile
@@ -9,15 +9,15 @@
 //! Unknown, which layer decided ([`Reason`], [`Layers`]), the deciding statements by policy
 //! name and index (callers map them to file positions), and for Unknown the condition keys and
 //! unknown policies behind it. [`trust_allows`] checks a trust policy for a service principal
-//! (§1.4); [`endpoint_policy_allows`] checks a VPC endpoint policy.
+//! (docs/iam.md#trust-policy); [`endpoint_policy_allows`] checks a VPC endpoint policy.
 //!
 //! Three-valued throughout: nothing that cannot be decided from the inputs becomes an allow or
 //! a deny. A policy whose document is not known ([`PolicyDoc::Unknown`]) may allow or deny
 //! anything, so it can turn an outcome into Unknown but never into a denial.
 //!
 //! Not modelled: service control policies, resource control policies and session policies.
-//! ECS-issued role sessions carry no session policy (§2.1 step 7); SCPs and RCPs are outside
-//! the state format, and callers must say they were not evaluated.
+//! ECS-issued role sessions carry no session policy (docs/iam.md#the-decision); SCPs and RCPs
+//! are outside the state format, and callers must say they were not evaluated.
 
 mod condition;
 mod evaluate;

@@ -1,4 +1,5 @@
-//! Parsing policy documents into a compiled [`Policy`] (aws-reference §2.3 shapes).
+//! Parsing policy documents into a compiled [`Policy`] (the shapes of
+//! docs/iam.md#policy-documents).
 //!
 //! Everything that matching needs is prepared here once: actions lowercased and split,
 //! resources cut into ARN parts, principals classified, condition values parsed for their
@@ -72,7 +73,8 @@ impl Policy {
         self
     }
 
-    /// Policy variables are only substituted under `Version: 2012-10-17` (§2.3).
+    /// Policy variables are only substituted under `Version: 2012-10-17`
+    /// (docs/iam.md#policy-variables).
     pub fn variables_enabled(&self) -> bool {
         self.version.as_deref() == Some("2012-10-17")
     }
@@ -128,10 +130,11 @@ pub(crate) struct PrincipalSet {
     pub services: Vec<String>,
 }
 
-/// One entry of `Principal.AWS` (§1.7 forms).
+/// One entry of `Principal.AWS` (the forms of docs/iam.md#repository-policies-and-principals).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum AwsPrincipal {
-    /// An account ID or `arn:<partition>:iam::<id>:root`: the account delegates (§2.1 step 4).
+    /// An account ID or `arn:<partition>:iam::<id>:root`: the account delegates
+    /// (docs/iam.md#the-decision).
     Account {
         id: String,
         partition: Option<String>,
@@ -235,8 +238,8 @@ pub fn parse_policy(doc: &Value) -> Result<Policy, PolicyError> {
 }
 
 /// Parses a policy given as text: raw JSON (ECR `policyText`, CLI output) or URL-encoded JSON
-/// (IAM API documents, §2.8). Text that starts with `{` is taken as raw JSON; anything else is
-/// percent-decoded first.
+/// (IAM API documents, docs/inputs.md#state-snapshots). Text that starts with `{` is taken as
+/// raw JSON; anything else is percent-decoded first.
 pub fn parse_policy_str(text: &str) -> Result<Policy, PolicyError> {
     let trimmed = text.trim_start();
     let decoded;
@@ -402,7 +405,8 @@ fn parse_statement(
         None => None,
         Some((name, v)) => {
             let list = string_list(v, &child(path, name), name)?;
-            // Variables are only allowed in the resource part, after the fifth colon (§2.6).
+            // Variables are only allowed in the resource part, after the fifth colon
+            // (docs/iam.md#policy-variables).
             let vars = variables.then_some(5);
             let patterns = list.iter().map(|t| ArnPattern::compile(t, vars)).collect();
             Some(if name == "Resource" {

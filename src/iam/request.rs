@@ -1,9 +1,8 @@
 //! The request being authorized: action, resource, principal and the condition-key context.
 //!
-//! The context is three-valued per key (aws-reference §2.5 "static-checker strategy"): a key is
-//! known with one or more values, known to be absent, or unknown. Keys are unknown unless the
-//! caller says otherwise, so that a condition on a key nobody thought about is never decided by
-//! accident.
+//! The context is three-valued per key (docs/iam.md#request-context): a key is known with one or
+//! more values, known to be absent, or unknown. Keys are unknown unless the caller says
+//! otherwise, so that a condition on a key nobody thought about is never decided by accident.
 
 use super::matcher::ArnSplit;
 use std::collections::HashMap;

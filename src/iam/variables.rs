@@ -1,5 +1,5 @@
 //! Policy variables (`${aws:username}`, `${aws:PrincipalTag/team, 'none'}`) and the escapes
-//! `${*}`, `${?}`, `${$}` inside pattern strings (aws-reference §2.4, §2.6).
+//! `${*}`, `${?}`, `${$}` inside pattern strings (docs/iam.md#policy-variables).
 //!
 //! A string from a policy is compiled once into a [`Template`]: literal text, wildcards (when the
 //! place allows them) and variables. Templates without variables match through a precompiled
@@ -177,8 +177,8 @@ fn resolve_var<'c>(
 ) -> Result<Cow<'c, str>, VarFail> {
     match ctx.lookup(key) {
         KeyState::Single(v) => Ok(Cow::Borrowed(v)),
-        // IAM cannot substitute a multi-valued key; with a default it uses the default [INF,
-        // same as for an absent key].
+        // IAM cannot substitute a multi-valued key; with a default it uses the default
+        // (inferred, same as for an absent key: docs/iam.md#policy-variables).
         KeyState::Multi(_) | KeyState::Absent => match default {
             Some(d) => Ok(Cow::Borrowed(d.as_str())),
             None => Err(VarFail::Unresolvable),

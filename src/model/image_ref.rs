@@ -1,9 +1,10 @@
 //! Container image references, as written in a container definition's `image`.
 //!
 //! ECS hands the string straight to the container runtime, so the grammar that decides whether
-//! it is valid is Docker's `distribution/reference` (aws-reference.md §4.1), with its
-//! normalisation of "familiar" Docker Hub names (§4.2) and ECS's own 255-character limit (§4.3).
-//! On top of that the registry is classified (§4.4): private ECR (account, region, partition),
+//! it is valid is Docker's `distribution/reference` (docs/ecr.md#image-reference-grammar), with
+//! its normalisation of "familiar" Docker Hub names (docs/ecr.md#docker-hub-names) and ECS's own
+//! 255-character limit (docs/ecr.md#what-ecs-accepts). On top of that the registry is classified
+//! (docs/ecr.md#registries): private ECR (account, region, partition),
 //! ECR Public, Docker Hub, or another registry.
 //!
 //! The matcher is hand-written instead of a regex: it runs once per image on the hot path, and
@@ -741,7 +742,7 @@ mod tests {
         range.as_ref().map(|r| text[r.clone()].to_string())
     }
 
-    // §4.3: the forms the ECS documentation gives.
+    // The forms the ECS documentation gives (docs/ecr.md#what-ecs-accepts).
     #[test]
     fn documented_ecs_examples() {
         let r = ok("111122223333.dkr.ecr.us-east-1.amazonaws.com/my-web-app:latest");
@@ -798,7 +799,7 @@ mod tests {
         assert_eq!(e.part, 0..43);
     }
 
-    // §4.4: every hostname form.
+    // Every hostname form (docs/ecr.md#registries).
     #[test]
     fn ecr_hostname_forms() {
         let aws = |region: &str, partition: &str, fips: bool, dual: bool| {
@@ -883,7 +884,7 @@ mod tests {
         assert_eq!(ok("quay.io/app").ecr_repository_name(), None);
     }
 
-    // §4.2: Docker Hub normalisation.
+    // Docker Hub normalisation (docs/ecr.md#docker-hub-names).
     #[test]
     fn docker_hub_normalisation() {
         use Registry::{DockerHub, Other};

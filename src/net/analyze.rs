@@ -1,5 +1,5 @@
 //! The analysis of one task's network: for every subnet, and every service the task needs,
-//! which path carries the traffic and what blocks it (aws-reference §3.3–§3.5).
+//! which path carries the traffic and what blocks it (docs/network.md#interface-endpoints).
 //!
 //! The order of decisions, per subnet and service:
 //! 1. not carried by the task's subnets (Fargate ≤ 1.3.0 platform ENI, ECS Anywhere): not
@@ -207,7 +207,8 @@ impl TaskGroups {
         if unresolved.is_some() {
             ids.clear();
         } else if ids.is_empty() {
-            // No group named: ECS uses the VPC's default security group (§6.2).
+            // No group named: ECS uses the VPC's default security group
+            // (docs/network.md#where-the-task-runs).
             match vpc_id.map(|vpc| (vpc, index.ec2.default_security_group(vpc))) {
                 Some((_, Lookup::Found(group))) => ids.extend(group.group_id.clone()),
                 Some((vpc, Lookup::Absent)) => {
@@ -774,8 +775,9 @@ mod tests {
                "PolicyDocument": "{\"Version\":\"2008-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"*\",\"Resource\":\"*\"}]}"})
     }
 
-    /// One VPC with a subnet per §3.3 row; ECR endpoints with private DNS, an S3 gateway
-    /// endpoint on rtb-priv only, a logs endpoint without private DNS, no secretsmanager.
+    /// One VPC with a subnet per row of docs/network.md#the-internet-path; ECR endpoints with
+    /// private DNS, an S3 gateway endpoint on rtb-priv only, a logs endpoint without private DNS,
+    /// no secretsmanager.
     fn base() -> Value {
         json!({
           "Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}],
@@ -909,7 +911,8 @@ mod tests {
             })
         );
         assert!(report.findings.is_empty(), "{:#?}", report.findings);
-        // The ECR endpoints have private DNS: they take the traffic even here (§3.4 note).
+        // The ECR endpoints have private DNS: they take the traffic even here
+        // (docs/network.md#interface-endpoints).
         let api = Target::Service(key(ServiceKind::EcrApi));
         assert_eq!(
             report.path(&api, "subnet-pub"),

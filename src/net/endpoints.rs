@@ -1,5 +1,6 @@
 //! Which VPC endpoint serves a service: the interface endpoint that takes its traffic
-//! (aws-reference §3.4 checks 1–2), and the S3 gateway endpoint on a route table (§3.5 check 1).
+//! (docs/network.md#interface-endpoints), and the S3 gateway endpoint on a route table
+//! (docs/network.md#s3-gateway-endpoint).
 
 use crate::base::known::Lookup;
 use crate::net::services::{ServiceKind, s3_prefix_list_names};
@@ -9,7 +10,8 @@ use crate::state::ec2::{Ec2Index, RouteTable, VpcEndpoint};
 #[derive(Clone, Debug, PartialEq)]
 pub enum InterfaceEndpointChoice<'a> {
     /// `available` with private DNS: the service's default hostname resolves to it from the
-    /// whole VPC, so it takes the traffic even where a NAT gateway exists (§3.4 note).
+    /// whole VPC, so it takes the traffic even where a NAT gateway exists
+    /// (docs/network.md#interface-endpoints).
     Capturing(&'a VpcEndpoint),
     /// `available`, private DNS off: the default hostname does not reach it (NET008).
     PrivateDnsDisabled(&'a VpcEndpoint),
@@ -150,7 +152,8 @@ pub fn s3_gateway_endpoint<'a>(
         let id = id_of(endpoint);
         match is_type(endpoint, "Gateway") {
             Some(true) => {}
-            // An S3 interface endpoint does not carry ECR layers (§3.2).
+            // An S3 interface endpoint does not carry ECR layers
+            // (docs/network.md#endpoints-a-private-subnet-needs).
             Some(false) => continue,
             None => {
                 uncertain.get_or_insert(format!("{id} has no VpcEndpointType"));

@@ -1,5 +1,5 @@
 //! Help material: the AWS CLI commands and the CloudFormation snippet that create the missing
-//! piece, with the real ids filled in (rules.md principle 4).
+//! piece, with the real ids filled in (docs/architecture.md#say-how-to-fix-it).
 
 use crate::net::index::NetIndex;
 use crate::net::report::{EgressDestination, Finding, NetworkReport, Problem};

@@ -1,5 +1,5 @@
 //! Can the task reach the registry? Reachability from a task's subnets to the services an
-//! image pull needs (aws-reference §3): route tables, NAT and internet gateways, VPC
+//! image pull needs (docs/network.md): route tables, NAT and internet gateways, VPC
 //! endpoints, security groups and VPC DNS attributes. Pure functions over the `ec2` state; no
 //! IO.
 //!

@@ -26,7 +26,7 @@ pub struct ServiceKey {
     pub kind: ServiceKind,
     pub region: String,
     /// The dual-stack ECR hostnames (`…dkr-ecr.<region>.on.aws`): PrivateLink does not carry
-    /// them (§3.2), so only the internet reaches them.
+    /// them (docs/network.md#interface-endpoints), so only the internet reaches them.
     pub dual_stack: bool,
 }
 
@@ -99,8 +99,9 @@ impl Needs {
     }
 
     /// A private ECR image: `ecr.api` (auth), `ecr.dkr` (manifest and layer URLs) and S3 (the
-    /// layers, in the registry's region), with the requests of aws-reference §1.2 and §3.5.
-    /// `BatchCheckLayerAvailability` is left out: the pull does not need it (§1.2).
+    /// layers, in the registry's region), with the requests of docs/network.md#endpoint-policies.
+    /// `BatchCheckLayerAvailability` is left out: the pull does not need it
+    /// (docs/iam.md#what-an-image-pull-needs).
     pub fn add_private_ecr_image(
         &mut self,
         registry_region: &str,

@@ -1,5 +1,5 @@
 //! Where a task runs: its subnets, security groups, public IP, launch type and platform
-//! version, from the first source that says (aws-reference §6.2):
+//! version, from the first source that says (docs/inputs.md#where-the-task-runs):
 //!
 //! 1. the command line (`--subnets`, `--security-groups`, `--assign-public-ip`,
 //!    `--launch-type`), field by field, over everything else;
@@ -120,7 +120,8 @@ pub struct Analysed {
 }
 
 /// A repository under a pull-through cache rule that does not exist yet: its first pull goes
-/// to the upstream registry, which ECR endpoints do not carry (aws-reference §1.9, §3.6).
+/// to the upstream registry, which ECR endpoints do not carry
+/// (docs/network.md#public-registries-and-pull-through-cache).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CacheFirstPull {
     /// The upstream registry (`upstreamRegistryUrl`), the key of the NET012 need.

@@ -40,7 +40,7 @@ pub struct SubnetReport {
     pub internet: InternetVerdict,
 }
 
-/// Whether the task has an internet path from a subnet (aws-reference §3.3).
+/// Whether the task has an internet path from a subnet (docs/network.md#the-internet-path).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InternetVerdict {
     Yes(InternetPath),

@@ -1,5 +1,6 @@
-//! Route-table analysis: where a subnet's default route (`0.0.0.0/0`) leads (aws-reference
-//! §3.3). This part does not depend on the task, so it is computed once per subnet.
+//! Route-table analysis: where a subnet's default route (`0.0.0.0/0`) leads
+//! (docs/network.md#the-internet-path). This part does not depend on the task, so it is computed
+//! once per subnet.
 
 use std::fmt;
 

@@ -1,6 +1,5 @@
 //! Security group rules on TCP 443: does an endpoint accept the task, and may the task send to
-//! the endpoint, the S3 prefix list or the internet (aws-reference §3.4 checks 3–4, §3.5
-//! check 3).
+//! the endpoint, the S3 prefix list or the internet (docs/network.md#security-groups).
 //!
 //! Rules of a set of groups add up (a security group only allows), so the peers of each group
 //! are collected once ([`HttpsPeers`]) and merged for the groups an ENI has.

@@ -2,11 +2,12 @@
 //!
 //! Endpoint service names differ by partition (`cn.com.amazonaws.cn-north-1.ecr.api` in
 //! China), so an endpoint is matched by the `.<region>.<service>` ending of its name, never by
-//! a hard-coded prefix (aws-reference §3.2).
+//! a hard-coded prefix (docs/network.md#endpoints-a-private-subnet-needs).
 
 use std::fmt;
 
-/// A service reached through a VPC endpoint when there is no internet path (§3.2).
+/// A service reached through a VPC endpoint when there is no internet path
+/// (docs/network.md#endpoints-a-private-subnet-needs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ServiceKind {
     /// `ecr.api`: authentication (`GetAuthorizationToken`) and registry API calls.
@@ -78,7 +79,8 @@ pub fn partition_of(region: &str) -> &'static str {
 }
 
 /// The endpoint service name to create for a service in a region, e.g.
-/// `com.amazonaws.us-east-1.ecr.dkr`. In China the ECR names start with `cn.` (§3.2).
+/// `com.amazonaws.us-east-1.ecr.dkr`. In China the ECR names start with `cn.`
+/// (docs/network.md#endpoints-a-private-subnet-needs).
 pub fn endpoint_service_name(kind: ServiceKind, region: &str) -> String {
     let china_ecr = partition_of(region) == "aws-cn"
         && matches!(kind, ServiceKind::EcrApi | ServiceKind::EcrDkr);
@@ -98,7 +100,7 @@ pub fn s3_prefix_list_names(region: &str) -> [String; 2] {
     ]
 }
 
-/// The ECR layer bucket objects an image pull reads (§3.2, §3.5).
+/// The ECR layer bucket objects an image pull reads (docs/network.md#s3-gateway-endpoint).
 pub fn layer_bucket_objects_arn(registry_region: &str) -> String {
     format!(
         "arn:{}:s3:::prod-{registry_region}-starport-layer-bucket/*",

@@ -1,5 +1,6 @@
 //! Where a task's traffic leaves from: its subnets, security groups, public IP, and which
-//! network interface makes which connection (aws-reference §3.1, §6.2).
+//! network interface makes which connection (docs/network.md#which-network-interface-pulls,
+//! docs/inputs.md#where-the-task-runs).
 
 use crate::base::known::Tri;
 use crate::net::services::ServiceKind;
@@ -15,7 +16,8 @@ pub enum AssignPublicIp {
 }
 
 impl AssignPublicIp {
-    /// Reads the AWS value; absent is `DISABLED`, the CreateService default (§6.2).
+    /// Reads the AWS value; absent is `DISABLED`, the CreateService default
+    /// (docs/inputs.md#where-the-task-runs).
     pub fn from_aws(value: Option<&str>) -> AssignPublicIp {
         match value {
             None => AssignPublicIp::Disabled,
@@ -81,7 +83,8 @@ pub enum OsFamily {
 pub struct TaskNetwork {
     /// Every subnet the task may land in; each is evaluated.
     pub subnets: Vec<String>,
-    /// Empty means the VPC's default security group (§6.2), unless `security_groups_unknown`.
+    /// Empty means the VPC's default security group (docs/inputs.md#where-the-task-runs), unless
+    /// `security_groups_unknown`.
     pub security_groups: Vec<String>,
     /// Why the task's security groups are not known (an unresolved template expression):
     /// every check of their rules is then unknown.
@@ -105,11 +108,13 @@ pub enum PublicIp {
 pub enum NoPublicIp {
     /// `assignPublicIp` is `DISABLED` (or absent).
     AssignPublicIpDisabled,
-    /// EC2 launch type: awsvpc task ENIs never get a public IP (§3.1).
+    /// EC2 launch type: awsvpc task ENIs never get a public IP
+    /// (docs/network.md#which-network-interface-pulls).
     Ec2LaunchType,
 }
 
-/// Which network interface makes the connections of the image pull (§3.1).
+/// Which network interface makes the connections of the image pull
+/// (docs/network.md#which-network-interface-pulls).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EniModel {
     /// Fargate ≥ 1.4.0 (Linux) or Windows 1.0.0: everything through the task ENI.
@@ -118,8 +123,8 @@ pub enum EniModel {
     /// task ENI.
     FargateSplit,
     /// EC2: the container instance pulls. Evaluated on the task's subnets with no public IP,
-    /// as the rule catalogue asks (NET002 "or EC2 awsvpc"); that the instance sits in those
-    /// subnets is an assumption [INF].
+    /// as rules/NET002-public-ip-disabled.md describes; that the instance sits in those subnets
+    /// is an assumption (inferred, docs/network.md#which-network-interface-pulls).
     ContainerInstance,
     /// ECS Anywhere: not evaluated.
     External,

@@ -1,4 +1,4 @@
-//! `--format json`: the stable machine-readable report of interface.md.
+//! `--format json`: the stable machine-readable report of docs/output.md#json.
 
 use serde::Serialize;
 

@@ -215,7 +215,7 @@ pub struct LifecyclePolicy {
     pub repository_name: Option<String>,
     /// Parse with `crate::ecr::lifecycle::parse_policy`.
     pub lifecycle_policy_text: Option<JsonText>,
-    /// When ECR last ran the policy. Not used to evaluate (rules.md ECR010: "as of now").
+    /// When ECR last ran the policy. Not used to evaluate (docs/ecr.md#evaluation: "as of now").
     pub last_evaluated_at: Option<Timestamp>,
 }
 

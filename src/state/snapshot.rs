@@ -1,6 +1,6 @@
 //! State snapshot files (`--state`): one JSON object per account and region, each section
-//! exactly what the named AWS CLI command prints (interface.md). A malformed file is an IN003
-//! error that points at the place in it.
+//! exactly what the named AWS CLI command prints (docs/inputs.md#state-snapshots). A malformed
+//! file is an IN003 error that points at the place in it.
 
 use serde::de::DeserializeOwned;
 

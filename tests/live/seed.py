@@ -8,7 +8,7 @@ Runs as account 123456789012 (moto's default) in us-east-1. The registry of anot
 made with `registryId` on CreateRepository, which moto keeps on the repository: the collector
 then reads it with that registryId, as it would read a cross-account registry.
 
-moto quirks worked around (shared/docs/moto.md): digests are computed from the layer digests,
+moto quirks worked around (observed with moto 5.2): digests are computed from the layer digests,
 so each image gets distinct layers; a retagged image is deleted by moto, so old images are
 pushed untagged; gateway endpoints report PrivateDnsEnabled: true.
 """

@@ -66,9 +66,9 @@ pub static RULES: &[&Rule] = &[
 ];
 
 /// A private ECR image of the task definition, with the registry it lives in: the first
-/// container that uses it, and the other containers that use the same image (rules.md
-/// principle 1: one diagnostic per task definition and image, the other containers as
-/// secondary labels).
+/// container that uses it, and the other containers that use the same image
+/// (docs/architecture.md#one-root-cause-one-diagnostic: one diagnostic per task definition and
+/// image, the other containers as secondary labels).
 #[derive(Clone, Debug)]
 pub struct Target<'a> {
     pub container: String,
@@ -343,7 +343,7 @@ pub fn cache_rule(cx: &Context, t: &Target) -> Lookup<CacheRule> {
 }
 
 /// Whether pulling an image is the first pull through a pull-through cache rule, which goes
-/// to the upstream registry (aws-reference §1.9, §3.6).
+/// to the upstream registry (docs/network.md#public-registries-and-pull-through-cache).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CachePull {
     /// Not under a cache rule, or its cache repository exists (or the template creates it):

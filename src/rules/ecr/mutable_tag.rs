@@ -161,7 +161,7 @@ fn settings_help(
     template_resource: Option<&str>,
 ) -> String {
     // A pull-through cache repository: immutable tags can stop ECR from updating the cache
-    // (aws-reference §1.9), so pinning is the fix.
+    // (docs/ecr.md#tag-mutability), so pinning is the fix.
     match pull_through_cache(cx, t) {
         Lookup::Found(prefix) => {
             return format!(

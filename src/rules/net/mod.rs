@@ -15,10 +15,10 @@
 //!
 //! Launch types: on Fargate everything is evaluated on the task's subnets (the platform
 //! version decides which interface carries what). On EC2 the container instance pulls the
-//! image, fetches secrets and ships logs (aws-reference §3.1 [INF]), and its network is not in
-//! the state: `bridge`/`host`/`none` tasks are not evaluated; for `awsvpc` tasks only NET002
-//! (the task's interface never gets a public IP, rules.md) is reported, and the rest goes to
-//! the run summary.
+//! image, fetches secrets and ships logs (inferred, docs/network.md#which-network-interface-pulls),
+//! and its network is not in the state: `bridge`/`host`/`none` tasks are not evaluated; for
+//! `awsvpc` tasks only NET002 (the task's interface never gets a public IP,
+//! rules/NET002-public-ip-disabled.md) is reported, and the rest goes to the run summary.
 
 pub mod cross_region_over_endpoints;
 pub mod ecr_api_unreachable;
@@ -759,7 +759,7 @@ fn secret_service(value: &Node, region: &str) -> Result<(ServiceKind, String), S
 // ---------------------------------------------------------------------------------------------
 // Reporting helpers shared by the rules
 
-/// Where a NET diagnostic points (rules.md, "Primary spans").
+/// Where a NET diagnostic points (docs/network.md#how-net-findings-are-reported).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PrimarySpan {
     /// The file and span of the primary span: `CURRENT_FILE` for the file being checked.

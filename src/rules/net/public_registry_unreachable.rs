@@ -2,7 +2,7 @@
 //! and no internet path: VPC endpoints do not reach it. Also the first pull through a
 //! pull-through cache rule (the cache repository does not exist yet): ECR fetches it from the
 //! upstream registry, and that first pull needs an internet path even with ECR endpoints
-//! (aws-reference §1.9, §3.6).
+//! (docs/network.md#public-registries-and-pull-through-cache).
 
 use crate::diag::Severity;
 use crate::model::TaskDefinition;

@@ -1,5 +1,5 @@
 //! ROLE004: the pulling role may not call `ecr:GetAuthorizationToken` (on `*`; only identity
-//! policies can grant it, limited by the boundary; aws-reference §1.2, §1.6).
+//! policies can grant it, limited by the boundary; docs/iam.md#what-an-image-pull-needs).
 //!
 //! On Fargate the token call goes out through the Fargate-owned network interface, so
 //! `aws:SourceVpc` / `aws:SourceVpce` are absent from it and an Allow that depends on them does

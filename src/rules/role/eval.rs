@@ -1,7 +1,7 @@
 //! Evaluating a permission for a role, and saying what decided it: the request context of
-//! aws-reference §2.5, the wording rules.md asks for ("denied explicitly by statement `Sid`
-//! of policy `name`", …), secondary labels on the deciding statements, and the collection of
-//! undecided permissions that ROLE011 reports.
+//! docs/iam.md#request-context, the wording of docs/iam.md#the-decision ("denied explicitly by
+//! statement `Sid` of policy `name`", …), secondary labels on the deciding statements, and the
+//! collection of undecided permissions that ROLE011 reports.
 
 use crate::diag::CURRENT_FILE;
 use crate::diag::{Diagnostic, FileId};
@@ -46,7 +46,8 @@ pub fn add_labels(d: &mut Diagnostic, places: &[Place]) {
     }
 }
 
-/// The principal and the condition keys common to every request the role makes (§2.5).
+/// The principal and the condition keys common to every request the role makes
+/// (docs/iam.md#request-context).
 pub fn base_context(view: &RoleView) -> (Principal, RequestContext) {
     let arn = view.entry.arn.clone();
     let principal = match &arn {
@@ -189,7 +190,8 @@ fn policy_word(layer: Layer, name: &str) -> String {
     }
 }
 
-/// What refused the request, in the words rules.md asks for, and the statements to label.
+/// What refused the request, in the words of docs/iam.md#the-decision, and the statements to
+/// label.
 pub fn denial(c: &Checked, what: &str) -> (String, Vec<Place>) {
     let e = &c.eval;
     match e.reason {
@@ -249,9 +251,10 @@ fn boundary_refusal(c: &Checked, what: &str) -> (String, Vec<Place>) {
     (name, places)
 }
 
-/// An implicit deny names every layer of the caller's side that refuses (rules.md "Messages
-/// name what decided"): the identity policies, the permissions boundary, or both. A resource
-/// policy's part is the caller's to add (the evaluation's `Reason` names only the first).
+/// An implicit deny names every layer of the caller's side that refuses
+/// (docs/iam.md#the-decision): the identity policies, the permissions boundary, or both. A
+/// resource policy's part is the caller's to add (the evaluation's `Reason` names only the
+/// first).
 fn implicit_denial(c: &Checked, what: &str) -> (String, Vec<Place>) {
     let l = &c.eval.layers;
     let identity = l.identity_allows == Tri::False;
@@ -640,7 +643,7 @@ pub struct Remedy {
     /// The identity policies allow it (for the wording of a boundary-only fix).
     pub identity_allows: bool,
     /// A same-account resource policy grants it to the role's ARN: such a grant is still
-    /// limited by the boundary (aws-reference §2.1 step 4), so the boundary is all that is
+    /// limited by the boundary (docs/iam.md#the-decision), so the boundary is all that is
     /// missing.
     pub resource_grants_role: bool,
 }

@@ -1,5 +1,5 @@
 //! ROLE003: the execution role's trust policy does not let `ecs-tasks.amazonaws.com` call
-//! `sts:AssumeRole` (aws-reference §1.4).
+//! `sts:AssumeRole` (docs/iam.md#trust-policy).
 //!
 //! The request context: `aws:SourceAccount` is the task's account; `aws:SourceArn` is an ECS
 //! ARN of the task's region and account, of which only that much is known. A condition on it

@@ -1,5 +1,5 @@
 //! ROLE008: awslogs, and the execution role may not create the log stream or put events in it
-//! (or create the log group when `awslogs-create-group` is true; aws-reference §1.13).
+//! (or create the log group when `awslogs-create-group` is true; docs/iam.md#secrets-and-logs).
 //!
 //! The stream ARN is `arn:P:logs:R:A:log-group:GROUP:log-stream:PREFIX/CONTAINER/TASKID`; the
 //! task ID is not known before the task runs, so a representative 32-hex ID stands for it

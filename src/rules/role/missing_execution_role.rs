@@ -1,4 +1,5 @@
-//! ROLE001: no `executionRoleArn`, but the task definition needs one (aws-reference §1.5).
+//! ROLE001: no `executionRoleArn`, but the task definition needs one
+//! (docs/iam.md#when-a-task-needs-an-execution-role).
 
 use super::facts::Facts;
 use crate::diag::Severity;

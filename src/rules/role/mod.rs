@@ -128,8 +128,9 @@ fn needs_execution_role_checks(task: &TaskDefinition, cx: &Context) -> bool {
     })
 }
 
-/// Secondary labels on the private ECR images the role pulls (rules.md: ROLE002–ROLE005 point
-/// at `executionRoleArn`, with the `image` as a secondary label).
+/// Secondary labels on the private ECR images the role pulls
+/// (docs/iam.md#how-role-findings-are-reported: ROLE002–ROLE005 point at `executionRoleArn`,
+/// with the `image` as a secondary label).
 fn ecr_image_places(cx: &Context) -> Vec<eval::Place> {
     cx.containers
         .iter()

@@ -1,6 +1,7 @@
 //! The pull itself: `ecr:BatchGetImage` and `ecr:GetDownloadUrlForLayer` on each repository
-//! the task pulls from (aws-reference §1.2, §1.6, §1.7), evaluated once and reported by ROLE005
-//! (the caller's side) and ROLE006 (the repository's side).
+//! the task pulls from (docs/iam.md#what-an-image-pull-needs, docs/iam.md#cross-account-pulls),
+//! evaluated once and reported by ROLE005 (the caller's side) and ROLE006 (the repository's
+//! side).
 //!
 //! * Same account, repository policy known (or known to be absent): identity ∪ repository
 //!   policy, limited by the boundary, minus explicit denies.
@@ -179,7 +180,8 @@ pub fn evaluate_pulls<'a>(
                         .filter(|f| !cross && f.eval.decision == Decision::Unknown)
                         .unwrap_or(&cc);
                     let (causes, places) = eval::undecided(source);
-                    // One diagnostic per undecided permission (rules.md principle 1): at the
+                    // One diagnostic per undecided permission
+                    // (docs/architecture.md#one-root-cause-one-diagnostic): at the
                     // image when only the repository policy is undecided (as cross-account),
                     // else at the role.
                     if only_repository_undecided(source) {
@@ -214,7 +216,7 @@ pub fn evaluate_pulls<'a>(
                     let explicit = cc.eval.decision == Decision::ExplicitDeny;
                     // Same account, an implicit deny: the whole evaluation says what the
                     // repository policy adds (a grant to the role is still limited by the
-                    // boundary, aws-reference §2.1 step 4).
+                    // boundary, docs/iam.md#the-decision).
                     let source = match &full {
                         Some(f) if !cross && f.eval.decision == Decision::ImplicitDeny => f,
                         _ => &cc,

@@ -1,8 +1,8 @@
 //! ROLE010: the image is in a pull-through cache prefix and the execution role may not import
 //! it (`ecr:BatchImportUpstreamImage`, from an identity, repository or registry policy) or,
 //! when the cache repository does not exist yet, create it (`ecr:CreateRepository`, from an
-//! identity or registry policy; aws-reference §1.8, §1.9). One diagnostic per task definition
-//! and repository, at the first container's `image`.
+//! identity or registry policy; docs/iam.md#pull-through-cache). One diagnostic per task
+//! definition and repository, at the first container's `image`.
 
 use super::eval::{self, Checked, Place, Undetermined, add_labels, denial, statement_json};
 use super::facts::{Facts, RoleView};

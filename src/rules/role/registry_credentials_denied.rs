@@ -1,6 +1,7 @@
 //! ROLE009: the execution role cannot read the Secrets Manager secret named by
 //! `repositoryCredentials.credentialsParameter` (private registry authentication,
-//! aws-reference §1.12). Not checked for private ECR images, where ECS ignores it (IMG009).
+//! docs/iam.md#secrets-and-logs). Not checked for private ECR images, where ECS ignores it
+//! (IMG009).
 
 use super::eval::{self, Place, Undetermined, add_labels, denial, statement_json};
 use super::facts::{Facts, RoleView};

@@ -1,5 +1,5 @@
 //! ROLE006: the repository's policy refuses the pull: an explicit Deny, or a cross-account pull
-//! it does not grant (aws-reference §1.6, §1.7). One diagnostic per task definition and
+//! it does not grant (docs/iam.md#cross-account-pulls). One diagnostic per task definition and
 //! repository, at the first container's `image`, the others as secondary labels.
 
 use super::eval::{Place, add_labels};

@@ -1,4 +1,4 @@
-//! Secrets the execution role reads (aws-reference §1.12, §1.13): Secrets Manager secrets
+//! Secrets the execution role reads (docs/iam.md#secrets-and-logs): Secrets Manager secrets
 //! (`secretsmanager:GetSecretValue`, on the ARN without its `:json-key:version-stage:version-id`
 //! suffix) and SSM parameters (`ssm:GetParameters`, a name meaning a parameter of the task's
 //! region and account). Shared by ROLE007 and ROLE009.

@@ -1,6 +1,6 @@
 //! ROLE007: the execution role cannot read a secret the containers use (`secrets[].valueFrom`,
-//! `logConfiguration.secretOptions[].valueFrom`; aws-reference §1.13). One diagnostic per task
-//! definition and secret, at the first `valueFrom` that names it.
+//! `logConfiguration.secretOptions[].valueFrom`; docs/iam.md#secrets-and-logs). One diagnostic
+//! per task definition and secret, at the first `valueFrom` that names it.
 
 use super::eval::{self, Place, Undetermined, add_labels, denial, statement_json};
 use super::facts::{Facts, RoleView};
