@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::check::{self, Report, RunOptions};
-use crate::cli::{AssignPublicIp, CheckArgs, Cli, Command, FailOn, Format, LaunchType};
+use crate::cli::{AssignPublicIp, CheckArgs, Cli, Command, FailOn, Format};
 use crate::config::{self, LoadedConfig};
 use crate::diag::Severity;
 use crate::render::{self, OutputFormat, RenderOptions};
@@ -106,12 +106,7 @@ fn check(args: CheckArgs) -> i32 {
         loaded.as_ref().and_then(|c| c.config.fail_on.as_ref()),
     ) {
         (Some(f), _) => f,
-        (None, Some(f)) => match f.get_ref().as_str() {
-            "warning" => FailOn::Warning,
-            "note" => FailOn::Note,
-            "never" => FailOn::Never,
-            _ => FailOn::Error,
-        },
+        (None, Some(f)) => *f.get_ref(),
         (None, None) => FailOn::Error,
     };
     // --aws reads the account once; the check after --fix reuses what was read.
@@ -296,13 +291,7 @@ fn run_options(
         .and_then(|c| c.severity.as_ref())
         .into_iter()
         .flatten()
-        .filter_map(|(key, level)| {
-            Some((
-                config::specificity(key),
-                key,
-                Severity::parse(level.get_ref())?,
-            ))
-        })
+        .map(|(key, level)| (config::specificity(key), key, *level.get_ref()))
         .collect();
     levels.sort_by_key(|(specificity, key, _)| (*specificity, (*key).clone()));
     let mut severity_overrides = HashMap::new();
@@ -382,17 +371,14 @@ fn run_options(
                 .cloned()
                 .collect(),
             assign_public_ip: args.assign_public_ip.map(|a| a == AssignPublicIp::Enabled),
-            launch_type: args.launch_type.map(|l| match l {
-                LaunchType::Fargate => "FARGATE".to_string(),
-                LaunchType::Ec2 => "EC2".to_string(),
-            }),
+            launch_type: args.launch_type,
         },
         vulnerabilities_error_on: vulnerabilities
             .and_then(|v| v.error_on.as_ref())
-            .map(|s| s.get_ref().clone()),
+            .map(|s| *s.get_ref()),
         vulnerabilities_warn_on: vulnerabilities
             .and_then(|v| v.warn_on.as_ref())
-            .map(|s| s.get_ref().clone()),
+            .map(|s| *s.get_ref()),
         now: None,
     };
     if let Some(service) = &args.service {

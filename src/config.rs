@@ -9,6 +9,7 @@ use serde_spanned::Spanned;
 
 use crate::diag::Severity;
 use crate::rules::{ALL, Needs, Rule};
+use crate::settings::{FailOn, VulnerabilityLevel};
 use crate::source::SourceFile;
 use crate::span::Span;
 
@@ -19,12 +20,12 @@ pub const FILE_NAME: &str = "ecs-preflight.toml";
 pub struct Config {
     pub select: Option<Vec<Spanned<String>>>,
     pub ignore: Option<Vec<Spanned<String>>>,
-    pub fail_on: Option<Spanned<String>>,
+    pub fail_on: Option<Spanned<FailOn>>,
     pub state: Option<Vec<Spanned<String>>>,
     pub region: Option<String>,
     pub account: Option<Spanned<String>>,
     pub require_digest: Option<bool>,
-    pub severity: Option<HashMap<String, Spanned<String>>>,
+    pub severity: Option<HashMap<String, Spanned<Severity>>>,
     pub per_file_ignores: Option<Vec<PerFileIgnore>>,
     pub vulnerabilities: Option<Vulnerabilities>,
 }
@@ -39,8 +40,8 @@ pub struct PerFileIgnore {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Vulnerabilities {
-    pub error_on: Option<Spanned<String>>,
-    pub warn_on: Option<Spanned<String>>,
+    pub error_on: Option<Spanned<VulnerabilityLevel>>,
+    pub warn_on: Option<Spanned<VulnerabilityLevel>>,
 }
 
 /// A config file read and checked.
@@ -145,16 +146,6 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
             let message = unknown_selector_message(key);
             return Err(fail(level.span(), message, source));
         }
-        if Severity::parse(level.get_ref()).is_none() {
-            return Err(fail(
-                level.span(),
-                format!(
-                    "unknown severity `{}`: use error, warning or note",
-                    level.get_ref()
-                ),
-                source,
-            ));
-        }
         for rule in resolve_selector(key) {
             if let Some(other) = assigned.insert((rule.code, specificity(key)), key) {
                 return Err(fail(
@@ -166,18 +157,6 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
                     source,
                 ));
             }
-        }
-    }
-    if let Some(f) = &config.fail_on {
-        if !["error", "warning", "note", "never"].contains(&f.get_ref().as_str()) {
-            return Err(fail(
-                f.span(),
-                format!(
-                    "unknown fail-on level `{}`: use error, warning, note or never",
-                    f.get_ref()
-                ),
-                source,
-            ));
         }
     }
     if let Some(a) = &config.account {
@@ -196,30 +175,6 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
                 format!("invalid path pattern: {e}"),
                 source,
             ));
-        }
-    }
-    if let Some(v) = &config.vulnerabilities {
-        for level in [&v.error_on, &v.warn_on].into_iter().flatten() {
-            if ![
-                "CRITICAL",
-                "HIGH",
-                "MEDIUM",
-                "LOW",
-                "INFORMATIONAL",
-                "UNDEFINED",
-                "NONE",
-            ]
-            .contains(&level.get_ref().as_str())
-            {
-                return Err(fail(
-                    level.span(),
-                    format!(
-                        "unknown severity `{}`: use CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL or NONE",
-                        level.get_ref()
-                    ),
-                    source,
-                ));
-            }
         }
     }
     Ok(LoadedConfig {
@@ -327,6 +282,35 @@ mod tests {
     fn error_line(text: &str) -> (usize, String) {
         let err = load_text(text).unwrap_err();
         (err.source.line_col(err.span.start).0, err.message)
+    }
+
+    #[test]
+    fn levels_are_typed_and_a_bad_one_points_at_its_line() {
+        let (line, message) = error_line("region = \"us-east-1\"\nfail-on = \"fatal\"\n");
+        assert_eq!(line, 2);
+        assert!(
+            message.contains("`fatal`") && message.contains("`never`"),
+            "{message}"
+        );
+        let (line, message) = error_line("\n[severity]\nIMG004 = \"loud\"\n");
+        assert_eq!(line, 3);
+        assert!(
+            message.contains("`loud`") && message.contains("`note`"),
+            "{message}"
+        );
+        let (line, message) = error_line("[vulnerabilities]\nwarn-on = \"high\"\n");
+        assert_eq!(line, 2);
+        assert!(message.contains("`HIGH`"), "{message}");
+        let ok =
+            load_text("fail-on = \"never\"\n[vulnerabilities]\nerror-on = \"NONE\"\n").unwrap();
+        assert_eq!(ok.config.fail_on.map(|f| *f.get_ref()), Some(FailOn::Never));
+        assert_eq!(
+            ok.config
+                .vulnerabilities
+                .and_then(|v| v.error_on)
+                .map(|l| *l.get_ref()),
+            Some(VulnerabilityLevel::None)
+        );
     }
 
     #[test]

@@ -130,7 +130,10 @@ fn run(path: &Path, code: &'static str) -> Report {
                         value.split(',').map(str::to_string).collect()
                 }
                 "assign-public-ip" => settings.network.assign_public_ip = Some(value == "ENABLED"),
-                "launch-type" => settings.network.launch_type = Some(value),
+                "launch-type" => {
+                    settings.network.launch_type =
+                        Some(ecs_preflight::settings::LaunchType::from_aws(Some(&value)))
+                }
                 "require-digest" => settings.require_digest = value == "true",
                 "now" => {
                     settings.now = Some(

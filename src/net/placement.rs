@@ -279,7 +279,7 @@ fn capacity_launch_type(names: &[Option<String>]) -> LaunchType {
             base: None,
         })
         .collect();
-    LaunchType::from_capacity_providers(&items)
+    crate::net::task::launch_type_from_capacity_providers(&items)
 }
 
 /// A template service's configuration (spans in the current file).
@@ -385,7 +385,7 @@ pub fn state_service_config(
             .or_else(|| {
                 service
                     .effective_capacity_provider_strategy()
-                    .map(LaunchType::from_capacity_providers)
+                    .map(crate::net::task::launch_type_from_capacity_providers)
             });
         config.platform_version = service.effective_platform_version().map(str::to_string);
     }
@@ -484,10 +484,7 @@ pub fn resolve(
     });
     (network.launch_type, placement.launch_type_from) =
         match (&flags.launch_type, service.launch_type, single) {
-            (Some(flag), _, _) => (
-                LaunchType::from_aws(Some(flag)),
-                Some("--launch-type".to_string()),
-            ),
+            (Some(flag), _, _) => (*flag, Some("--launch-type".to_string())),
             (None, Some(launch), _) if launch != LaunchType::Unknown => {
                 (launch, Some(service.source.clone()))
             }
@@ -544,7 +541,7 @@ mod tests {
             subnets: vec!["subnet-b".into()],
             security_groups: vec![],
             assign_public_ip: Some(true),
-            launch_type: Some("FARGATE".into()),
+            launch_type: Some(LaunchType::Fargate),
         };
         let placement = resolve(
             &flags,

@@ -28,44 +28,27 @@ impl AssignPublicIp {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LaunchType {
-    Fargate,
-    Ec2,
-    /// ECS Anywhere: the on-premises network, not evaluated.
-    External,
-    Unknown,
-}
+pub use crate::settings::LaunchType;
 
-impl LaunchType {
-    /// Reads `launchType` (`FARGATE` | `EC2` | `EXTERNAL`).
-    pub fn from_aws(value: Option<&str>) -> LaunchType {
-        match value {
-            Some(v) if v.eq_ignore_ascii_case("FARGATE") => LaunchType::Fargate,
-            Some(v) if v.eq_ignore_ascii_case("EC2") => LaunchType::Ec2,
-            Some(v) if v.eq_ignore_ascii_case("EXTERNAL") => LaunchType::External,
-            _ => LaunchType::Unknown,
-        }
-    }
-
-    /// From a capacity provider strategy: all `FARGATE`/`FARGATE_SPOT` is Fargate, none of
-    /// them is EC2 (Auto Scaling group providers), a mix or an empty list is unknown.
-    pub fn from_capacity_providers(strategy: &[CapacityProviderStrategyItem]) -> LaunchType {
-        let is_fargate = |item: &CapacityProviderStrategyItem| {
-            matches!(
-                item.capacity_provider.as_deref(),
-                Some("FARGATE" | "FARGATE_SPOT")
-            )
-        };
-        if strategy.is_empty() || strategy.iter().any(|i| i.capacity_provider.is_none()) {
-            LaunchType::Unknown
-        } else if strategy.iter().all(is_fargate) {
-            LaunchType::Fargate
-        } else if !strategy.iter().any(is_fargate) {
-            LaunchType::Ec2
-        } else {
-            LaunchType::Unknown
-        }
+/// From a capacity provider strategy: all `FARGATE`/`FARGATE_SPOT` is Fargate, none of
+/// them is EC2 (Auto Scaling group providers), a mix or an empty list is unknown.
+pub fn launch_type_from_capacity_providers(
+    strategy: &[CapacityProviderStrategyItem],
+) -> LaunchType {
+    let is_fargate = |item: &CapacityProviderStrategyItem| {
+        matches!(
+            item.capacity_provider.as_deref(),
+            Some("FARGATE" | "FARGATE_SPOT")
+        )
+    };
+    if strategy.is_empty() || strategy.iter().any(|i| i.capacity_provider.is_none()) {
+        LaunchType::Unknown
+    } else if strategy.iter().all(is_fargate) {
+        LaunchType::Fargate
+    } else if !strategy.iter().any(is_fargate) {
+        LaunchType::Ec2
+    } else {
+        LaunchType::Unknown
     }
 }
 
@@ -142,7 +125,7 @@ impl TaskNetwork {
             Some(value) => LaunchType::from_aws(Some(value)),
             None => service
                 .effective_capacity_provider_strategy()
-                .map(LaunchType::from_capacity_providers)
+                .map(launch_type_from_capacity_providers)
                 .unwrap_or(LaunchType::Unknown),
         };
         Some(TaskNetwork {
@@ -345,26 +328,26 @@ mod tests {
     }
 
     #[test]
-    fn launch_type_from_capacity_providers() {
+    fn capacity_providers_decide_the_launch_type() {
         let item = |name: &str| CapacityProviderStrategyItem {
             capacity_provider: Some(name.into()),
             weight: None,
             base: None,
         };
         assert_eq!(
-            LaunchType::from_capacity_providers(&[item("FARGATE"), item("FARGATE_SPOT")]),
+            launch_type_from_capacity_providers(&[item("FARGATE"), item("FARGATE_SPOT")]),
             LaunchType::Fargate
         );
         assert_eq!(
-            LaunchType::from_capacity_providers(&[item("my-asg")]),
+            launch_type_from_capacity_providers(&[item("my-asg")]),
             LaunchType::Ec2
         );
         assert_eq!(
-            LaunchType::from_capacity_providers(&[item("my-asg"), item("FARGATE")]),
+            launch_type_from_capacity_providers(&[item("my-asg"), item("FARGATE")]),
             LaunchType::Unknown
         );
         assert_eq!(
-            LaunchType::from_capacity_providers(&[]),
+            launch_type_from_capacity_providers(&[]),
             LaunchType::Unknown
         );
     }

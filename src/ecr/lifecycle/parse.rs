@@ -601,4 +601,3 @@ fn check_rule_set(cx: &mut Checker, rules: &[Rule]) {
         }
     }
 }
-

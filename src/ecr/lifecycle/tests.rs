@@ -89,8 +89,7 @@ fn tag_patterns_glob_the_whole_tag() {
 #[test]
 fn prefix_and_pattern_lists_need_every_entry_matched_by_some_tag() {
     let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let prefixes =
-        TagSelection::Tagged(TagFilter::Prefixes(vec!["alpha".into(), "beta".into()]));
+    let prefixes = TagSelection::Tagged(TagFilter::Prefixes(vec!["alpha".into(), "beta".into()]));
     assert!(prefixes.selects(&tags(&["alpha-2", "beta-2"])));
     assert!(!prefixes.selects(&tags(&["alpha-1"])));
     assert!(!prefixes.selects(&tags(&[])));
@@ -247,8 +246,7 @@ fn invalid_actions_and_count_type_combinations() {
     let base = |selection: serde_json::Value, action: serde_json::Value| json!({"rules": [{"rulePriority": 1, "selection": selection, "action": action}]});
     let pulled = json!({"tagStatus": "any", "countType": "sinceImagePulled", "countUnit": "days", "countNumber": 30});
     let archived = json!({"tagStatus": "any", "storageClass": "archive", "countType": "sinceImageTransitioned", "countUnit": "days", "countNumber": 120});
-    let count =
-        json!({"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 5});
+    let count = json!({"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 5});
     assert_eq!(
         error_paths(base(pulled.clone(), json!({"type": "expire"}))),
         ["rules[0].action.type"]
@@ -637,12 +635,11 @@ fn since_image_pulled_uses_pull_then_restore_then_push_time() {
     let p = policy(json!({"rules": [{"rulePriority": 1,
         "selection": {"tagStatus": "any", "countType": "sinceImagePulled", "countUnit": "days", "countNumber": 90},
         "action": {"type": "transition", "targetStorageClass": "archive"}}]}));
-    let pulled =
-        |name: &str, pushed: f64, pull: Option<f64>, restored: Option<f64>| ImageDetail {
-            last_recorded_pull_time: pull.map(ago),
-            last_activated_at: restored.map(ago),
-            ..detail(name, &["t"], pushed)
-        };
+    let pulled = |name: &str, pushed: f64, pull: Option<f64>, restored: Option<f64>| ImageDetail {
+        last_recorded_pull_time: pull.map(ago),
+        last_activated_at: restored.map(ago),
+        ..detail(name, &["t"], pushed)
+    };
     let repo = [
         pulled("pulled-recently", 400.0, Some(10.0), None),
         pulled("pulled-long-ago", 400.0, Some(100.0), None),

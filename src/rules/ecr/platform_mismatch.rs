@@ -139,8 +139,8 @@ fn task_platform(task: &TaskDefinition, cx: &Context) -> Result<TaskPlatform, St
 /// `launchType`, then the only entry of `requiresCompatibilities`.
 fn on_fargate(task: &TaskDefinition, cx: &Context) -> Tri {
     let from = |value: &str| Tri::from_bool(value.eq_ignore_ascii_case("FARGATE"));
-    if let Some(lt) = &cx.settings.network.launch_type {
-        return from(lt);
+    if let Some(lt) = cx.settings.network.launch_type {
+        return Tri::from_bool(lt == crate::settings::LaunchType::Fargate);
     }
     if let Some(service) = cx.service_file {
         let root = &service.root;

@@ -4,6 +4,7 @@ use super::{ImageLookup, add_label, find_image, image_place, report_image, targe
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
+use crate::settings::VulnerabilityLevel;
 use crate::state::part::StatePart;
 
 pub static RULE: Rule = Rule {
@@ -32,16 +33,22 @@ fn rank(severity: &str) -> usize {
 }
 
 /// A threshold from the config: `None` = never (`NONE`).
-fn threshold(setting: Option<&str>, default: &str) -> Option<usize> {
+fn threshold(setting: Option<VulnerabilityLevel>, default: VulnerabilityLevel) -> Option<usize> {
     match setting.unwrap_or(default) {
-        "NONE" => None,
-        level => Some(rank(level)),
+        VulnerabilityLevel::None => None,
+        level => Some(rank(level.as_str())),
     }
 }
 
 fn check(_task: &TaskDefinition, cx: &mut Context) {
-    let error_on = threshold(cx.settings.vulnerabilities_error_on.as_deref(), "CRITICAL");
-    let warn_on = threshold(cx.settings.vulnerabilities_warn_on.as_deref(), "HIGH");
+    let error_on = threshold(
+        cx.settings.vulnerabilities_error_on,
+        VulnerabilityLevel::Critical,
+    );
+    let warn_on = threshold(
+        cx.settings.vulnerabilities_warn_on,
+        VulnerabilityLevel::High,
+    );
     // Images without scan findings, listed once per task definition in the run summary.
     let mut no_findings: Vec<String> = Vec::new();
     for t in targets(cx) {
@@ -128,8 +135,17 @@ mod tests {
     fn ranks_and_thresholds() {
         assert!(rank("CRITICAL") > rank("HIGH"));
         assert_eq!(rank("UNTRIAGED"), rank("UNDEFINED"));
-        assert_eq!(threshold(None, "HIGH"), Some(rank("HIGH")));
-        assert_eq!(threshold(Some("NONE"), "HIGH"), None);
-        assert_eq!(threshold(Some("MEDIUM"), "HIGH"), Some(rank("MEDIUM")));
+        assert_eq!(
+            threshold(None, VulnerabilityLevel::High),
+            Some(rank("HIGH"))
+        );
+        assert_eq!(
+            threshold(Some(VulnerabilityLevel::None), VulnerabilityLevel::High),
+            None
+        );
+        assert_eq!(
+            threshold(Some(VulnerabilityLevel::Medium), VulnerabilityLevel::High),
+            Some(rank("MEDIUM"))
+        );
     }
 }
