@@ -23,6 +23,8 @@ pub fn main(cli: Cli) -> i32 {
             EXIT_OK
         }
         Command::Explain { rule } => explain(&rule),
+        Command::Completions { shell } => crate::generate::completions(shell),
+        Command::Man { dir } => crate::generate::man(dir.as_deref()),
         #[cfg(feature = "aws")]
         Command::Snapshot(args) => crate::aws::run::snapshot(&args),
         #[cfg(not(feature = "aws"))]
