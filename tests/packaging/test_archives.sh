@@ -54,4 +54,37 @@ OUT="$(cat "$DIST/SHA256SUMS")"
 expect_out "^[0-9a-f]{64}  ecs_preflight-$version-py3-none-[^ ]+\.whl$" "SHA256SUMS lists the wheel"
 expect_no_out '\.sha256$' "SHA256SUMS does not list the .sha256 files"
 
+# cargo binstall's templates (Cargo.toml) name these archives and the binary inside them.
+for target in x86_64-unknown-linux-musl x86_64-pc-windows-msvc; do
+    expect_exit 0 "binstall metadata finds the $target archive and its binary" -- \
+        python3 - "$ROOT/Cargo.toml" "$DIST" "$target" "$version" <<'PY'
+import sys, tomllib, tarfile, zipfile, os
+manifest, dist, target, version = sys.argv[1:]
+meta = tomllib.load(open(manifest, "rb"))["package"]["metadata"]["binstall"]
+meta = {**meta, **meta.get("overrides", {}).get(target, {})}
+windows = "windows" in target
+values = {"repo": "https://github.com/ecs-preflight/ecs-preflight", "version": version,
+          "name": "ecs-preflight", "target": target, "bin": "ecs-preflight",
+          "binary-ext": ".exe" if windows else ""}
+def expand(template):
+    for k, v in values.items():
+        template = template.replace("{ %s }" % k, v)
+    assert "{" not in template, template
+    return template
+url = expand(meta["pkg-url"])
+prefix = "https://github.com/ecs-preflight/ecs-preflight/releases/download/v%s/" % version
+assert url.startswith(prefix), url
+archive = os.path.join(dist, url[len(prefix):])
+assert os.path.isfile(archive), "no %s in the release" % url[len(prefix):]
+bin_path = expand(meta["bin-dir"])
+if meta["pkg-fmt"] == "zip":
+    names = zipfile.ZipFile(archive).namelist()
+else:
+    assert meta["pkg-fmt"] == "tgz", meta["pkg-fmt"]
+    names = tarfile.open(archive, "r:gz").getnames()
+assert bin_path in names, "%s not in %s" % (bin_path, names)
+print(url, "->", bin_path)
+PY
+done
+
 report
