@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lints what ships the tool: the GitHub workflows and action.yml against the GitHub schemas
-# vendored in check-jsonschema, the pre-commit hook manifest with pre-commit itself, the
+# vendored in check-jsonschema (and the workflows with actionlint), the pre-commit hook manifest with pre-commit itself, the
 # Dockerfile with hadolint, the shell scripts with `bash -n`, and the version pins that must
 # equal the crate's version.
 #
@@ -21,6 +21,10 @@ expect_exit 0 "workflows validate (vendor.github-workflows): ${workflows[*]}" --
     "$VENV/bin/check-jsonschema" --builtin-schema vendor.github-workflows "${workflows[@]}"
 expect_exit 0 "action.yml validates (vendor.github-actions)" -- \
     "$VENV/bin/check-jsonschema" --builtin-schema vendor.github-actions action.yml
+
+# actionlint: what a schema cannot see (unknown runner labels, expression types, outdated
+# action versions). Without shellcheck, which is not installed here.
+expect_exit 0 "actionlint: ${workflows[*]}" -- "$VENV/bin/actionlint" -shellcheck= "${workflows[@]}"
 
 # The schemas do reject a broken file: an action step without `shell`, a workflow job without
 # `runs-on` or `uses`.
