@@ -59,6 +59,18 @@ for script in scripts/package-release scripts/action-install.sh scripts/install-
     expect_exit 0 "bash -n $script" -- bash -n "$script"
 done
 
+# The crate package (`cargo publish`): every rule page that `explain` embeds, no tests.
+expect_exit 0 "cargo package --list" -- cargo package --list --no-default-features --allow-dirty --locked
+pages_listed="$(printf '%s\n' "$OUT" | grep -c '^rules/.*\.md$' || true)"
+pages_here="$(find rules -name '*.md' | wc -l | tr -d ' ')"
+if [[ "$pages_listed" == "$pages_here" && "$pages_here" -gt 0 ]]; then
+    pass "the package holds all $pages_here rule pages"
+else
+    fail "the package holds $pages_listed of the $pages_here rule pages"
+fi
+expect_out "^examples/aws/read-only-policy\.json$" "the package holds the policy the aws feature embeds"
+expect_no_out "^tests/" "the package holds no tests"
+
 # One version everywhere: Cargo.toml, and the pre-commit hook's pins of the wheel.
 version="$(crate_version)"
 OUT="$(cat pyproject.toml)"
