@@ -41,7 +41,7 @@ done
 scripts/package-release --sums "$dist"
 
 status=0
-for t in test_archives.sh test_wheel.sh test_action_install.sh test_pre_commit.sh lint.sh; do
+for t in test_archives.sh test_wheel.sh test_action_install.sh test_action_steps.sh test_pre_commit.sh lint.sh; do
     "tests/packaging/$t" "$dist" || status=1
 done
 exit "$status"
