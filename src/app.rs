@@ -24,6 +24,8 @@ pub fn main(cli: Cli) -> i32 {
             EXIT_OK
         }
         Command::Explain { rule } => explain(&rule),
+        Command::Completions { shell } => crate::generate::completions(shell),
+        Command::Man { dir } => crate::generate::man(dir.as_deref()),
         #[cfg(feature = "aws")]
         Command::Snapshot(args) => match crate::live::snapshot(&args) {
             Ok(()) => EXIT_OK,

@@ -4,10 +4,20 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `--version`: the version and the cargo features this binary was built with, so that a user
+/// can tell the full tool from the offline build (which cannot read the live account).
+#[cfg(feature = "aws")]
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (features: aws)");
+#[cfg(not(feature = "aws"))]
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (features: none; offline build without live AWS support)"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "ecs-preflight",
-    version,
+    version = VERSION,
     about = "Checks, before you deploy, that ECS tasks will be able to pull and start their container images",
     long_about = None,
 )]
@@ -29,6 +39,26 @@ pub enum Command {
         /// A rule code (IMG002) or name (latest-tag)
         rule: String,
     },
+    /// Print a shell completion script
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page, or write one page per command into a folder
+    Man {
+        /// Write ecs-preflight.1 and a page per subcommand (ecs-preflight-check.1, …) into DIR
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }
 
 #[derive(Args, Debug, Default)]

@@ -15,6 +15,7 @@ pub mod config;
 pub mod diag;
 pub mod ecr;
 pub mod fix;
+pub mod generate;
 pub mod iam;
 #[cfg(feature = "aws")]
 pub mod live;
