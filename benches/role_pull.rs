@@ -230,8 +230,12 @@ fn state_file(rng: &mut Rng) -> String {
 fn task_definition(rng: &mut Rng, i: usize) -> String {
     let role = rng.below(ROLES);
     let repo = rng.below(REPOS);
-    let registry = if repo % 3 == 0 { OTHER } else { ACCOUNT };
-    let secrets = if i % 10 == 0 {
+    let registry = if repo.is_multiple_of(3) {
+        OTHER
+    } else {
+        ACCOUNT
+    };
+    let secrets = if i.is_multiple_of(10) {
         format!(
             r#","secrets":[{{"name":"DB","valueFrom":"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:app-{}-AbCdEf:password::"}}]"#,
             rng.below(500)

@@ -326,12 +326,12 @@ fn run_options(
         .collect();
         per_file_ignores.push((glob.compile_matcher(), codes));
     }
-    if let Some(account) = &args.account {
-        if !config::is_account_id(account) {
-            return Err(format!(
-                "--account `{account}` is not an AWS account ID (12 digits)"
-            ));
-        }
+    if let Some(account) = &args.account
+        && !config::is_account_id(account)
+    {
+        return Err(format!(
+            "--account `{account}` is not an AWS account ID (12 digits)"
+        ));
     }
     let (region, region_source) = match (&args.region, cfg.and_then(|c| c.region.clone())) {
         (Some(r), _) => (Some(r.clone()), Some("--region".to_string())),
@@ -383,10 +383,10 @@ fn run_options(
             .map(|s| *s.get_ref()),
         now: None,
     };
-    if let Some(service) = &args.service {
-        if !service.is_file() {
-            return Err(format!("--service `{}`: no such file", service.display()));
-        }
+    if let Some(service) = &args.service
+        && !service.is_file()
+    {
+        return Err(format!("--service `{}`: no such file", service.display()));
     }
     Ok(RunOptions {
         paths,

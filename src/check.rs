@@ -288,17 +288,19 @@ fn finish_settings(
     s
 }
 
+/// The order of diagnostics in a report: file, line, column, code.
+type SortKey = (String, usize, usize, &'static str);
+
 fn sort_diagnostics(report: &mut Report) {
     let files = &report.files;
-    let mut keyed: Vec<((String, usize, usize, &'static str), Diagnostic)> =
-        std::mem::take(&mut report.diagnostics)
-            .into_iter()
-            .map(|d| {
-                let f = &files[d.file];
-                let (line, col) = f.line_col(d.span.start);
-                ((f.name.clone(), line, col, d.code), d)
-            })
-            .collect();
+    let mut keyed: Vec<(SortKey, Diagnostic)> = std::mem::take(&mut report.diagnostics)
+        .into_iter()
+        .map(|d| {
+            let f = &files[d.file];
+            let (line, col) = f.line_col(d.span.start);
+            ((f.name.clone(), line, col, d.code), d)
+        })
+        .collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
     report.diagnostics = keyed.into_iter().map(|(_, d)| d).collect();
 }

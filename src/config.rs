@@ -159,14 +159,14 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
             }
         }
     }
-    if let Some(a) = &config.account {
-        if !is_account_id(a.get_ref()) {
-            return Err(fail(
-                a.span(),
-                format!("`{}` is not an AWS account ID (12 digits)", a.get_ref()),
-                source,
-            ));
-        }
+    if let Some(a) = &config.account
+        && !is_account_id(a.get_ref())
+    {
+        return Err(fail(
+            a.span(),
+            format!("`{}` is not an AWS account ID (12 digits)", a.get_ref()),
+            source,
+        ));
     }
     for pfi in config.per_file_ignores.iter().flatten() {
         if let Err(e) = globset::Glob::new(pfi.path.get_ref()) {

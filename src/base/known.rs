@@ -87,8 +87,12 @@ impl Tri {
             _ => Tri::Unknown,
         }
     }
+}
 
-    pub fn not(self) -> Tri {
+impl std::ops::Not for Tri {
+    type Output = Tri;
+
+    fn not(self) -> Tri {
         match self {
             Tri::True => Tri::False,
             Tri::False => Tri::True,

@@ -29,7 +29,7 @@ pub fn tag_is_mutable(repo: &Repository, tag: &str) -> (Tri, Option<String>) {
         "IMMUTABLE_WITH_EXCLUSION" => excluded(),
         "MUTABLE_WITH_EXCLUSION" => {
             let (matches, why) = excluded();
-            (matches.not(), why)
+            (!matches, why)
         }
         other => (
             Tri::Unknown,

@@ -455,7 +455,7 @@ impl Condition {
                 }
             };
             if negated {
-                acc = acc.and(r.not());
+                acc = acc.and(!r);
                 if acc == Tri::False {
                     break;
                 }

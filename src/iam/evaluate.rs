@@ -178,13 +178,13 @@ impl Layers {
             .or(self.boundary_denies.unwrap_or(Tri::False));
         self.identity_allows
             .and(self.boundary_allows.unwrap_or(Tri::True))
-            .and(deny.not())
+            .and(!deny)
     }
 
     /// The resource's side alone: its policy grants (at any principal level) and does not deny.
     /// `None` without a resource side.
     pub fn resource_side(&self) -> Option<Tri> {
-        self.resource.map(|r| r.grants().and(r.denies.not()))
+        self.resource.map(|r| r.grants().and(!r.denies))
     }
 }
 
@@ -264,7 +264,7 @@ fn core_applies(s: &Statement, req: &Request<'_>, implicit_resource: bool, acc: 
             Tri::Unknown
         }
         Some(Resources::Resource(ps)) => any_resource(ps, req, false, acc),
-        Some(Resources::NotResource(ps)) => any_resource(ps, req, true, acc).not(),
+        Some(Resources::NotResource(ps)) => !any_resource(ps, req, true, acc),
     };
     let mut result = resource;
     if result != Tri::False {
@@ -722,7 +722,7 @@ pub struct GateEvaluation {
 }
 
 fn gate(side: Side, acc: Acc) -> GateEvaluation {
-    let allowed = side.allow.and(side.deny.not());
+    let allowed = side.allow.and(!side.deny);
     let deciding = match allowed {
         Tri::True => side.allow_true,
         Tri::False => side.deny_true,
@@ -1509,7 +1509,7 @@ mod tests {
         fn any(next: &mut dyn FnMut() -> u64, depth: u32) -> Value {
             match next() % if depth > 3 { 4 } else { 6 } {
                 0 => json!(STRINGS[(next() % 18) as usize]),
-                1 => json!(next() % 3 == 0),
+                1 => json!(next().is_multiple_of(3)),
                 2 => json!(next() % 1000),
                 3 => Value::Null,
                 4 => Value::Array((0..next() % 4).map(|_| any(next, depth + 1)).collect()),
@@ -1523,7 +1523,7 @@ mod tests {
             }
         }
         fn strings(next: &mut dyn FnMut() -> u64) -> Value {
-            if next() % 6 == 0 {
+            if next().is_multiple_of(6) {
                 return any(next, 2);
             }
             let n = 1 + next() % 3;
@@ -1538,30 +1538,30 @@ mod tests {
             let mut put = |k: &str, v: Value| {
                 m.insert(k.to_string(), v);
             };
-            if next() % 10 != 0 {
-                let e = if next() % 8 == 0 {
+            if !next().is_multiple_of(10) {
+                let e = if next().is_multiple_of(8) {
                     any(next, 3)
                 } else {
                     json!(["Allow", "Deny"][(next() % 2) as usize])
                 };
                 put("Effect", e);
             }
-            if next() % 10 != 0 {
-                let name = if next() % 5 == 0 {
+            if !next().is_multiple_of(10) {
+                let name = if next().is_multiple_of(5) {
                     "NotAction"
                 } else {
                     "Action"
                 };
-                let v = if next() % 6 == 0 {
+                let v = if next().is_multiple_of(6) {
                     any(next, 2)
                 } else {
                     json!(["ecr:*", "*", "ECR:batchGET?mage", "ecr:Get*"][(next() % 4) as usize])
                 };
                 put(name, v);
             }
-            if next() % 3 != 0 {
+            if !next().is_multiple_of(3) {
                 put(
-                    if next() % 5 == 0 {
+                    if next().is_multiple_of(5) {
                         "NotResource"
                     } else {
                         "Resource"
@@ -1569,7 +1569,7 @@ mod tests {
                     strings(next),
                 );
             }
-            if next() % 3 == 0 {
+            if next().is_multiple_of(3) {
                 let p = match next() % 4 {
                     0 => json!("*"),
                     1 => json!({"AWS": strings(next)}),
@@ -1577,7 +1577,7 @@ mod tests {
                     _ => any(next, 2),
                 };
                 put(
-                    if next() % 4 == 0 {
+                    if next().is_multiple_of(4) {
                         "NotPrincipal"
                     } else {
                         "Principal"
@@ -1585,12 +1585,12 @@ mod tests {
                     p,
                 );
             }
-            if next() % 2 == 0 {
+            if next().is_multiple_of(2) {
                 let op = OPS[(next() % 12) as usize];
                 let key = STRINGS[(next() % 18) as usize];
                 put("Condition", json!({ op: { key: strings(next) } }));
             }
-            if next() % 10 == 0 {
+            if next().is_multiple_of(10) {
                 put(STRINGS[(next() % 18) as usize], any(next, 2));
             }
             Value::Object(m)

@@ -18,14 +18,13 @@ pub fn placeholder(s: &str) -> Option<String> {
     if let Some(p) = between("${", "}") {
         return Some(format!("it contains the variable `{p}`"));
     }
-    if let Some(p) = between("<", ">") {
-        if p.len() > 2
-            && p[1..p.len() - 1]
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Some(format!("it contains the placeholder `{p}`"));
-        }
+    if let Some(p) = between("<", ">")
+        && p.len() > 2
+        && p[1..p.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Some(format!("it contains the placeholder `{p}`"));
     }
     None
 }

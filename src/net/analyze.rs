@@ -595,12 +595,11 @@ impl Run<'_, '_> {
         let index = self.index;
         let key = &need.key;
         for name in s3_prefix_list_names(&index.region) {
-            if let Lookup::Found(list) = index.ec2.prefix_list_named(&name) {
-                if let Some(id) = &list.prefix_list_id {
-                    if !prefix_list_ids.contains(id) {
-                        prefix_list_ids.push(id.clone());
-                    }
-                }
+            if let Lookup::Found(list) = index.ec2.prefix_list_named(&name)
+                && let Some(id) = &list.prefix_list_id
+                && !prefix_list_ids.contains(id)
+            {
+                prefix_list_ids.push(id.clone());
             }
         }
         let access = self.groups.egress.reaches_prefix_list(
@@ -629,18 +628,17 @@ impl Run<'_, '_> {
 
     /// Subnet-level findings, once every target has been evaluated.
     fn subnet_findings(&mut self, s: &SubnetState) {
-        if s.unreachable_without_internet {
-            if let InternetVerdict::PublicIpMissing {
+        if s.unreachable_without_internet
+            && let InternetVerdict::PublicIpMissing {
                 internet_gateway_id,
                 why,
             } = &s.internet
-            {
-                let problem = Problem::PublicIpDisabled {
-                    internet_gateway_id: internet_gateway_id.clone(),
-                    why: *why,
-                };
-                self.collector.problem(problem, &s.affected);
-            }
+        {
+            let problem = Problem::PublicIpDisabled {
+                internet_gateway_id: internet_gateway_id.clone(),
+                why: *why,
+            };
+            self.collector.problem(problem, &s.affected);
         }
         if s.unknown_because_of_internet {
             match &s.internet {
@@ -661,10 +659,10 @@ impl Run<'_, '_> {
                 _ => {}
             }
         }
-        if s.relies_on_endpoint_dns {
-            if let Some(vpc_id) = &s.vpc_id {
-                self.check_vpc_dns(s, vpc_id);
-            }
+        if s.relies_on_endpoint_dns
+            && let Some(vpc_id) = &s.vpc_id
+        {
+            self.check_vpc_dns(s, vpc_id);
         }
     }
 
@@ -717,13 +715,13 @@ fn s3_choice<'a>(index: &NetIndex<'a>, s: &SubnetState) -> GatewayEndpointChoice
 /// The CIDRs of the S3 prefix list, when the state has the entries of one of its ids.
 fn s3_prefix_list_cidrs(index: &NetIndex, ids: &[String]) -> Result<Vec<Ipv4Cidr>, String> {
     for id in ids {
-        if let Lookup::Found(list) = index.ec2.prefix_list(id) {
-            if let Some(texts) = list.known_cidrs() {
-                return texts
-                    .into_iter()
-                    .map(|text| Ipv4Cidr::parse(text).map_err(|e| format!("prefix list {id}: {e}")))
-                    .collect();
-            }
+        if let Lookup::Found(list) = index.ec2.prefix_list(id)
+            && let Some(texts) = list.known_cidrs()
+        {
+            return texts
+                .into_iter()
+                .map(|text| Ipv4Cidr::parse(text).map_err(|e| format!("prefix list {id}: {e}")))
+                .collect();
         }
     }
     Err("the entries of the S3 prefix list are not in the state".into())
@@ -886,7 +884,7 @@ mod tests {
             .collect()
     }
 
-    fn find<'r>(report: &'r NetworkReport, code: NetCheck) -> &'r Finding {
+    fn find(report: &NetworkReport, code: NetCheck) -> &Finding {
         report
             .findings
             .iter()

@@ -401,7 +401,7 @@ fn describe(c: char) -> String {
 mod tests {
     use super::*;
 
-    fn span_text<'a>(text: &'a str, span: Span) -> &'a str {
+    fn span_text(text: &str, span: Span) -> &str {
         &text[span.range()]
     }
 

@@ -34,6 +34,9 @@ pub struct DocumentFacts {
 }
 
 /// What one container's `image` is, worked out once for all IMG rules.
+// One per container, kept while its task definition is checked: the size of a parsed
+// reference costs nothing worth an allocation per image.
+#[allow(clippy::large_enum_variant)]
 pub enum ImageFact<'a> {
     /// No `image`, or not a string (TD001 reports it).
     Missing,

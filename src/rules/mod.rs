@@ -120,10 +120,10 @@ pub struct ServiceFile {
 /// Runs the enabled rules on one task definition.
 pub fn check_task_definition(task: &TaskDefinition, cx: &mut Context) {
     for rule in ALL.iter() {
-        if let Some(check) = rule.check {
-            if cx.is_enabled(rule) {
-                check(task, cx);
-            }
+        if let Some(check) = rule.check
+            && cx.is_enabled(rule)
+        {
+            check(task, cx);
         }
     }
 }

@@ -477,10 +477,10 @@ impl<'a> Ec2Index<'a> {
             if let Some(subnet) = association.subnet_id.as_deref() {
                 self.explicit_route_table.entry(subnet).or_insert(table);
             }
-            if association.main == Some(true) {
-                if let Some(vpc) = table.vpc_id.as_deref() {
-                    self.main_route_table.entry(vpc).or_insert(table);
-                }
+            if association.main == Some(true)
+                && let Some(vpc) = table.vpc_id.as_deref()
+            {
+                self.main_route_table.entry(vpc).or_insert(table);
             }
         }
     }

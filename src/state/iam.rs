@@ -240,14 +240,15 @@ impl LoadedPolicy {
             NodeKind::String(text) => {
                 let raw = file_text.get(node.span.range()).unwrap_or("");
                 let json_file = file_text.trim_start().starts_with('{');
-                if json_file && raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
-                    if let Ok(inner) =
+                if json_file
+                    && raw.len() >= 2
+                    && raw.starts_with('"')
+                    && raw.ends_with('"')
+                    && let Ok(inner) =
                         crate::parse::embedded::parse_json_string_literal(file_text, node.span)
-                    {
-                        if inner.is_object() {
-                            return from_template_object(name, &inner, kind, file_text, file, refs);
-                        }
-                    }
+                    && inner.is_object()
+                {
+                    return from_template_object(name, &inner, kind, file_text, file, refs);
                 }
                 let parsed = parse_policy_str(text);
                 let mut mentions = Vec::new();
@@ -314,10 +315,10 @@ fn collect_mentions(doc: &Value, out: &mut Vec<String>) {
         Value::String(s) if want(s) => out.push(s.clone()),
         Value::Array(items) => {
             for i in items {
-                if let Value::String(s) = i {
-                    if want(s) {
-                        out.push(s.clone());
-                    }
+                if let Value::String(s) = i
+                    && want(s)
+                {
+                    out.push(s.clone());
                 }
             }
         }
@@ -332,10 +333,10 @@ fn collect_mentions(doc: &Value, out: &mut Vec<String>) {
             }
         }
         for key in ["Principal", "NotPrincipal"] {
-            if let Some(Value::Object(p)) = s.get(key) {
-                if let Some(aws) = p.get("AWS") {
-                    strings(aws, &|t: &str| t.contains(":role/"));
-                }
+            if let Some(Value::Object(p)) = s.get(key)
+                && let Some(aws) = p.get("AWS")
+            {
+                strings(aws, &|t: &str| t.contains(":role/"));
             }
         }
     }
@@ -876,21 +877,21 @@ impl IamIndex {
             self.repository_policies
                 .insert(key, policy_text(&name, &text.0, node, s.file));
         }
-        if let Some(Some(p)) = &ecr.registry_policy {
-            if let Some(text) = &p.policy_text {
-                let registry = p
-                    .registry_id
-                    .clone()
-                    .unwrap_or_else(|| s.account_id.clone());
-                let key = (registry.clone(), s.region.clone());
-                let node = ecr_node
-                    .and_then(|n| n.get("registryPolicy"))
-                    .and_then(|n| n.get("policyText"));
-                let name = format!("registry policy of account {registry}");
-                self.registry_policies
-                    .entry(key)
-                    .or_insert_with(|| policy_text(&name, &text.0, node, s.file));
-            }
+        if let Some(Some(p)) = &ecr.registry_policy
+            && let Some(text) = &p.policy_text
+        {
+            let registry = p
+                .registry_id
+                .clone()
+                .unwrap_or_else(|| s.account_id.clone());
+            let key = (registry.clone(), s.region.clone());
+            let node = ecr_node
+                .and_then(|n| n.get("registryPolicy"))
+                .and_then(|n| n.get("policyText"));
+            let name = format!("registry policy of account {registry}");
+            self.registry_policies
+                .entry(key)
+                .or_insert_with(|| policy_text(&name, &text.0, node, s.file));
         }
     }
 

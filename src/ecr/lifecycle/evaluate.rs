@@ -272,7 +272,7 @@ pub fn evaluate(policy: &Policy, images: &[LifecycleImage<'_>], now: Timestamp) 
             if cand[i] == Tri::True && seen[i] == Tri::False && first_rule[i].is_none() {
                 first_rule[i] = Some(r);
             }
-            let acts = victim[i].and(seen[i].not());
+            let acts = victim[i].and(!seen[i]);
             match (acts, status[i]) {
                 (Tri::False, _) => {}
                 (Tri::Unknown, Status::Open) => {

@@ -115,13 +115,13 @@ fn task_platform(task: &TaskDefinition, cx: &Context) -> Result<TaskPlatform, St
             },
         }
     };
-    if let Some(r) = runtime {
-        if let NodeKind::Unresolved(why) = &r.kind {
-            return Err(format!(
-                "the runtimePlatform of {} is known only at deploy time ({why})",
-                task.label
-            ));
-        }
+    if let Some(r) = runtime
+        && let NodeKind::Unresolved(why) = &r.kind
+    {
+        return Err(format!(
+            "the runtimePlatform of {} is known only at deploy time ({why})",
+            task.label
+        ));
     }
     let cpu = part("cpuArchitecture")?;
     let os = part("operatingSystemFamily")?;

@@ -19,18 +19,18 @@ pub static RULE: Rule = Rule {
 fn check(_task: &TaskDefinition, cx: &mut Context) {
     let mut found = Vec::new();
     for facts in &cx.containers {
-        if let ImageFact::Parsed { node, image } = &facts.image {
-            if let (Registry::Ecr { .. }, Some(creds)) = (
+        if let ImageFact::Parsed { node, image } = &facts.image
+            && let (Registry::Ecr { .. }, Some(creds)) = (
                 &image.registry,
                 facts.container.get("repositoryCredentials"),
-            ) {
-                found.push((
-                    facts.container.label(),
-                    creds.span,
-                    node.span,
-                    spell("repositoryCredentials", facts.container.style).into_owned(),
-                ));
-            }
+            )
+        {
+            found.push((
+                facts.container.label(),
+                creds.span,
+                node.span,
+                spell("repositoryCredentials", facts.container.style).into_owned(),
+            ));
         }
     }
     for (name, span, image_span, field) in found {

@@ -26,26 +26,24 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
     };
     let mut found = Vec::new();
     for facts in &cx.containers {
-        if let ImageFact::Parsed { node, image } = &facts.image {
-            if let Registry::Ecr {
+        if let ImageFact::Parsed { node, image } = &facts.image
+            && let Registry::Ecr {
                 region: registry_region,
                 account,
                 ..
             } = &image.registry
-            {
-                if *registry_region != region {
-                    let host = part_span(cx.file, node, image.spans.domain.clone());
-                    let repo = image.ecr_repository_name().unwrap_or_default().to_string();
-                    found.push((
-                        facts.container.label(),
-                        node.span,
-                        host,
-                        registry_region.clone(),
-                        account.clone(),
-                        repo,
-                    ));
-                }
-            }
+            && *registry_region != region
+        {
+            let host = part_span(cx.file, node, image.spans.domain.clone());
+            let repo = image.ecr_repository_name().unwrap_or_default().to_string();
+            found.push((
+                facts.container.label(),
+                node.span,
+                host,
+                registry_region.clone(),
+                account.clone(),
+                repo,
+            ));
         }
     }
     let source = cx

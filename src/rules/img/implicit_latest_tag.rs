@@ -17,17 +17,17 @@ pub static RULE: Rule = Rule {
 fn check(_task: &TaskDefinition, cx: &mut Context) {
     let mut found = Vec::new();
     for facts in &cx.containers {
-        if let ImageFact::Parsed { node, image } = &facts.image {
-            if image.has_no_tag_or_digest() {
-                // With ECR state: pin to the digest `latest` points at now, writing `:latest`.
-                let fix = crate::rules::ecr::pin_to_current_digest(cx, node, image);
-                found.push((
-                    facts.container.label(),
-                    node.span,
-                    image.name_as_written().to_string(),
-                    fix,
-                ));
-            }
+        if let ImageFact::Parsed { node, image } = &facts.image
+            && image.has_no_tag_or_digest()
+        {
+            // With ECR state: pin to the digest `latest` points at now, writing `:latest`.
+            let fix = crate::rules::ecr::pin_to_current_digest(cx, node, image);
+            found.push((
+                facts.container.label(),
+                node.span,
+                image.name_as_written().to_string(),
+                fix,
+            ));
         }
     }
     for (name, span, repo, fix) in found {

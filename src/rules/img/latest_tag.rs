@@ -18,19 +18,19 @@ pub static RULE: Rule = Rule {
 fn check(_task: &TaskDefinition, cx: &mut Context) {
     let mut found = Vec::new();
     for facts in &cx.containers {
-        if let ImageFact::Parsed { node, image } = &facts.image {
-            if image.is_explicit_latest() {
-                let tag = part_span(cx.file, node, image.spans.tag.clone());
-                // With ECR state: pin to the digest `latest` points at now.
-                let fix = crate::rules::ecr::pin_to_current_digest(cx, node, image);
-                found.push((
-                    facts.container.label(),
-                    node.span,
-                    tag,
-                    image.name_as_written().to_string(),
-                    fix,
-                ));
-            }
+        if let ImageFact::Parsed { node, image } = &facts.image
+            && image.is_explicit_latest()
+        {
+            let tag = part_span(cx.file, node, image.spans.tag.clone());
+            // With ECR state: pin to the digest `latest` points at now.
+            let fix = crate::rules::ecr::pin_to_current_digest(cx, node, image);
+            found.push((
+                facts.container.label(),
+                node.span,
+                tag,
+                image.name_as_written().to_string(),
+                fix,
+            ));
         }
     }
     for (name, span, tag, repo, fix) in found {

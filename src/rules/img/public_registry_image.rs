@@ -18,17 +18,16 @@ pub static RULE: Rule = Rule {
 fn check(_task: &TaskDefinition, cx: &mut Context) {
     let mut found = Vec::new();
     for facts in &cx.containers {
-        if let ImageFact::Parsed { node, image } = &facts.image {
-            if image.registry == Registry::DockerHub
-                && facts.container.get("repositoryCredentials").is_none()
-            {
-                found.push((
-                    facts.container.label(),
-                    node.span,
-                    image.path.clone(),
-                    image.tag.clone(),
-                ));
-            }
+        if let ImageFact::Parsed { node, image } = &facts.image
+            && image.registry == Registry::DockerHub
+            && facts.container.get("repositoryCredentials").is_none()
+        {
+            found.push((
+                facts.container.label(),
+                node.span,
+                image.path.clone(),
+                image.tag.clone(),
+            ));
         }
     }
     for (name, span, path, tag) in found {

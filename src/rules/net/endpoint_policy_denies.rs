@@ -71,17 +71,17 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             (ServiceKind::EcrApi | ServiceKind::EcrDkr, Some(role)) => Some(role.as_str()),
             _ => None,
         };
-        if role.is_none() {
-            if let Some(why) = depends_on_principal(json) {
-                cx.skip(
+        if role.is_none()
+            && let Some(why) = depends_on_principal(json)
+        {
+            cx.skip(
                     &[&RULE],
                     format!(
                         "the policy of endpoint {id} {why}, and the principal of the {} requests is not known",
                         check.service.kind
                     ),
                 );
-                continue;
-            }
+            continue;
         }
         let principal = Principal::from_role_arn(role.unwrap_or(ANY_ROLE), None);
         let mut context = RequestContext::new();

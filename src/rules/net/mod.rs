@@ -450,9 +450,8 @@ fn analyse_task(
     }
     let (Some(index), Some(region)) = (index, settings.region.as_deref()) else {
         return not_evaluated(
-            format!(
-                "the deployment region is not known, so the network cannot be checked (pass --region)"
-            ),
+            "the deployment region is not known, so the network cannot be checked (pass --region)"
+                .to_string(),
             false,
             placement,
         );
@@ -869,10 +868,10 @@ pub fn report<'d>(
             place.span,
             "the subnets and security groups come from here",
         );
-    } else if let Some(from) = from {
-        if from == "--subnets" {
-            d.primary_label("subnets from --subnets");
-        }
+    } else if let Some(from) = from
+        && from == "--subnets"
+    {
+        d.primary_label("subnets from --subnets");
     }
     if let Some(place) = placement.state_item {
         d.label(place.file, place.span, "the service in the state file");

@@ -66,13 +66,12 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         if !destinations.contains(&text) {
             destinations.push(text);
         }
-        if let Some(fix) = fix {
-            if !fixes
+        if let Some(fix) = fix
+            && !fixes
                 .iter()
                 .any(|f: &&crate::net::help::Fix| f.summary == fix.summary)
-            {
-                fixes.push(fix);
-            }
+        {
+            fixes.push(fix);
         }
         for s in &finding.subnets {
             if !subnets.contains(&s.subnet_id) {

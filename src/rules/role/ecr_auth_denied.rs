@@ -45,16 +45,16 @@ pub(super) fn check(
     let mut regions: Vec<String> = Vec::new();
     let mut images: Vec<Place> = Vec::new();
     for f in &cx.containers {
-        if let ImageFact::Parsed { node, image } = &f.image {
-            if let Registry::Ecr { region, .. } = &image.registry {
-                if !regions.contains(region) {
-                    regions.push(region.clone());
-                }
-                images.push(Place::here(
-                    node.span,
-                    format!("container `{}` pulls from ECR", f.container.label()),
-                ));
+        if let ImageFact::Parsed { node, image } = &f.image
+            && let Registry::Ecr { region, .. } = &image.registry
+        {
+            if !regions.contains(region) {
+                regions.push(region.clone());
             }
+            images.push(Place::here(
+                node.span,
+                format!("container `{}` pulls from ECR", f.container.label()),
+            ));
         }
     }
     if regions.is_empty() {

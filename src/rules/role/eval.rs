@@ -305,16 +305,15 @@ pub fn undecided(c: &Checked) -> (Vec<String>, Vec<Place>) {
                     if let Some(n) = k
                         .strip_prefix(UNRESOLVED_KEY_PREFIX)
                         .and_then(|n| n.parse::<usize>().ok())
+                        && let Some(why) = p.unresolved.get(n)
                     {
-                        if let Some(why) = p.unresolved.get(n) {
-                            let cause = format!(
-                                "{} of {}: {why}",
-                                statement_name(s),
-                                policy_word(s.layer, &s.policy)
-                            );
-                            if !causes.contains(&cause) {
-                                causes.push(cause);
-                            }
+                        let cause = format!(
+                            "{} of {}: {why}",
+                            statement_name(s),
+                            policy_word(s.layer, &s.policy)
+                        );
+                        if !causes.contains(&cause) {
+                            causes.push(cause);
                         }
                     }
                 }
@@ -322,10 +321,10 @@ pub fn undecided(c: &Checked) -> (Vec<String>, Vec<Place>) {
             }
             _ => "this statement's condition cannot be decided".to_string(),
         };
-        if let Some(p) = statement_place(c, s, label) {
-            if !places.contains(&p) {
-                places.push(p);
-            }
+        if let Some(p) = statement_place(c, s, label)
+            && !places.contains(&p)
+        {
+            places.push(p);
         }
     }
     if !real_keys.is_empty() {
@@ -760,10 +759,10 @@ pub fn task_role_would_allow(
     let super::facts::RoleRef::Found(task_role) = &facts.task_role else {
         return None;
     };
-    if let super::facts::RoleRef::Found(exec) = &facts.exec {
-        if std::ptr::eq(exec.entry, task_role.entry) {
-            return None;
-        }
+    if let super::facts::RoleRef::Found(exec) = &facts.exec
+        && std::ptr::eq(exec.entry, task_role.entry)
+    {
+        return None;
     }
     let (principal, mut ctx) = base_context(task_role);
     ctx.set("aws:RequestedRegion", region.to_string())

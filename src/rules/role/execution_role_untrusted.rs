@@ -194,14 +194,14 @@ pub(super) fn check(
                     }
                 }
             }
-            if places.is_empty() {
-                if let Some(o) = &trust.origin {
-                    places.push(Place {
-                        file: o.file,
-                        span: o.span,
-                        message: "this trust policy".into(),
-                    });
-                }
+            if places.is_empty()
+                && let Some(o) = &trust.origin
+            {
+                places.push(Place {
+                    file: o.file,
+                    span: o.span,
+                    message: "this trust policy".into(),
+                });
             }
             let region = facts.region.as_deref().unwrap_or("<region>");
             let help = format!(

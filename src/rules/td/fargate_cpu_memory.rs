@@ -16,9 +16,12 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
+/// Memory sizes in MiB as (from, to, step) ranges.
+type MemoryRanges = &'static [(u32, u32, u32)];
+
 /// CPU units → the memory sizes (MiB) Fargate offers with them: (from, to, step).
 /// https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_size
-const COMBINATIONS: &[(u32, &[(u32, u32, u32)])] = &[
+const COMBINATIONS: &[(u32, MemoryRanges)] = &[
     (256, &[(512, 512, 1), (1024, 1024, 1), (2048, 2048, 1)]),
     (512, &[(1024, 4096, 1024)]),
     (1024, &[(2048, 8192, 1024)]),

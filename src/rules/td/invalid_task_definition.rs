@@ -52,14 +52,14 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             .help("add `\"family\": \"<name>\"`; revisions of the same family share it");
         }
         Some(f) => {
-            if let Some(name) = f.as_str() {
-                if !valid_name(name) {
-                    cx.report(
-                        &RULE,
-                        f.span,
-                        format!("invalid family `{name}`: up to 255 letters, digits, `-` and `_`"),
-                    );
-                }
+            if let Some(name) = f.as_str()
+                && !valid_name(name)
+            {
+                cx.report(
+                    &RULE,
+                    f.span,
+                    format!("invalid family `{name}`: up to 255 letters, digits, `-` and `_`"),
+                );
             }
         }
         None => {}
@@ -284,7 +284,7 @@ fn check_type_of(
 fn misspelled_fields(cx: &mut Context, node: &Node, style: KeyStyle, known: &[&str]) {
     let spelled: Vec<String> = known.iter().map(|k| spell(k, style).into_owned()).collect();
     for m in node.members() {
-        if spelled.iter().any(|k| *k == m.key) {
+        if spelled.contains(&m.key) {
             continue;
         }
         if let Some(meant) = schema::did_you_mean(&m.key, spelled.iter().map(String::as_str)) {

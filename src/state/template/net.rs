@@ -119,10 +119,10 @@ impl TemplateNet {
     pub fn from_document(doc: &Document, _settings: &Settings) -> TemplateNet {
         let mut uncertain: Vec<String> = Vec::new();
         for r in doc.resources.iter().filter(|r| is_network(&r.kind)) {
-            if let Some((name, None)) = &r.condition {
-                if !uncertain.contains(name) {
-                    uncertain.push(name.clone());
-                }
+            if let Some((name, None)) = &r.condition
+                && !uncertain.contains(name)
+            {
+                uncertain.push(name.clone());
             }
         }
         let all_true: Vec<(String, bool)> = uncertain.iter().map(|c| (c.clone(), true)).collect();
@@ -754,10 +754,10 @@ impl Reader<'_> {
                     id_value(p.get("vpc_id"))
                 };
                 self.route_table(&r.id, vpc.clone());
-                if r.kind == "aws_default_route_table" {
-                    if let Value::Known(vpc) = vpc {
-                        self.main_associations.push((vpc, r.id.clone()));
-                    }
+                if r.kind == "aws_default_route_table"
+                    && let Value::Known(vpc) = vpc
+                {
+                    self.main_associations.push((vpc, r.id.clone()));
                 }
                 match p.get("route") {
                     Some(routes) if routes.is_unknown() => {
@@ -1547,10 +1547,10 @@ impl Reader<'_> {
             };
             let default_group = id.ends_with(".DefaultSecurityGroup");
             for (g, rule) in &self.ingress {
-                if *g == id {
-                    if let Some(list) = &mut group.ip_permissions {
-                        list.push(rule.clone());
-                    }
+                if *g == id
+                    && let Some(list) = &mut group.ip_permissions
+                {
+                    list.push(rule.clone());
                 }
             }
             let mut has_separate_egress = false;
@@ -1567,10 +1567,12 @@ impl Reader<'_> {
             // Terraform removes it from every group it creates.
             let _ = has_separate_egress;
             let inline_egress = inline_egress.contains(id.as_str());
-            if format == Format::CloudFormation && !default_group && !inline_egress {
-                if let Some(list) = &mut group.ip_permissions_egress {
-                    list.push(allow_all_egress());
-                }
+            if format == Format::CloudFormation
+                && !default_group
+                && !inline_egress
+                && let Some(list) = &mut group.ip_permissions_egress
+            {
+                list.push(allow_all_egress());
             }
         }
         // Every list is present: the template knows its own resources.
