@@ -29,7 +29,7 @@ pub fn main(cli: Cli) -> i32 {
         #[cfg(feature = "aws")]
         Command::Snapshot(args) => match crate::live::snapshot(&args) {
             Ok(()) => EXIT_OK,
-            Err(()) => EXIT_ERROR,
+            Err(crate::live::SnapshotFailed) => EXIT_ERROR,
         },
         #[cfg(not(feature = "aws"))]
         Command::Snapshot(_) => usage_error(NO_AWS_SUPPORT),

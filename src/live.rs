@@ -134,8 +134,12 @@ pub fn companion_path(out: &Path, account: &str, region: &str) -> PathBuf {
 }
 
 /// `snapshot --out FILE [PATHS]`: exit code 0 when written, 2 on an error.
+/// `snapshot` failed; why has been said on stderr.
+#[derive(Debug)]
+pub struct SnapshotFailed;
+
 /// `snapshot`: Ok when every file was written (what could not be read is said on stderr).
-pub fn snapshot(args: &SnapshotArgs) -> Result<(), ()> {
+pub fn snapshot(args: &SnapshotArgs) -> Result<(), SnapshotFailed> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -144,14 +148,14 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<(), ()> {
     for p in &paths {
         if !p.exists() {
             eprintln!("error: `{}`: no such file or folder", p.display());
-            return Err(());
+            return Err(SnapshotFailed);
         }
     }
     if let Some(service) = &args.service
         && !service.is_file()
     {
         eprintln!("error: --service `{}`: no such file", service.display());
-        return Err(());
+        return Err(SnapshotFailed);
     }
     // The config's region, as `check` would use it.
     let config_region = crate::config::discover(&paths[0])
@@ -185,7 +189,7 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<(), ()> {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
-            return Err(());
+            return Err(SnapshotFailed);
         }
     };
     let mut written = Vec::new();
@@ -197,7 +201,7 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<(), ()> {
         };
         if let Err(e) = std::fs::write(&path, s.text()) {
             eprintln!("error: cannot write `{}`: {e}", path.display());
-            return Err(());
+            return Err(SnapshotFailed);
         }
         written.push((path, s));
     }
