@@ -39,8 +39,18 @@ pub fn memory_options(cpu: u32) -> Option<Vec<u32>> {
 }
 
 fn check(task: &TaskDefinition, cx: &mut Context) {
-    if task.requires_fargate() != Some(true) {
-        return;
+    match task.requires_fargate() {
+        Some(true) => {}
+        Some(false) => return,
+        None => {
+            if task.get("cpu").is_some() || task.get("memory").is_some() {
+                cx.skip(
+                    &[&RULE],
+                    "`requiresCompatibilities` is not known before deploy, so whether the Fargate sizes apply is unknown",
+                );
+            }
+            return;
+        }
     }
     let (cpu, memory) = (task.get("cpu"), task.get("memory"));
     let (cpu_name, memory_name) = (spell("cpu", task.style), spell("memory", task.style));
@@ -57,7 +67,11 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
     let (Some(cpu), Some(memory)) = (cpu, memory) else {
         return;
     };
-    if cpu.is_unknown() || memory.is_unknown() {
+    if let Some(why) = cpu.unknown_reason().or_else(|| memory.unknown_reason()) {
+        cx.skip(
+            &[&RULE],
+            format!("the Fargate size cannot be checked before deploy: {why}"),
+        );
         return;
     }
     let cpu_units = cpu.scalar_text().and_then(|t| parse_cpu(&t));

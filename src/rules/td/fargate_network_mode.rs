@@ -26,7 +26,12 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 .help(format!("add `\"{name}\": \"awsvpc\"`"));
         }
         Some(mode) => {
-            if let Some(value) = mode.as_str() {
+            if let Some(why) = mode.unknown_reason() {
+                cx.skip(
+                    &[&RULE],
+                    format!("`{name}` is not known before deploy: {why}"),
+                );
+            } else if let Some(value) = mode.as_str() {
                 if value != "awsvpc" {
                     cx.report(
                         &RULE,
