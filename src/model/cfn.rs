@@ -45,6 +45,7 @@ pub fn read(root: &Node, settings: &ResolveSettings) -> Document {
                 anchor: member.key_span,
                 containers_unknown,
                 value_sources,
+                describe_output: false,
             });
         }
         let condition = member

@@ -28,6 +28,7 @@ pub fn read(root: Node, file: &SourceFile) -> Document {
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
+            let describe_output = item.get("taskDefinition").is_some_and(Node::is_object);
             let mut props = unwrap_describe_output(item);
             super::placeholder::mark_unknown(&mut props);
             let family = props.get("family");
@@ -53,6 +54,7 @@ pub fn read(root: Node, file: &SourceFile) -> Document {
                 anchor,
                 containers_unknown: None,
                 value_sources: Vec::new(),
+                describe_output,
             }
         })
         .collect();

@@ -486,6 +486,7 @@ fn task_definition(
         anchor: address_span,
         containers_unknown,
         value_sources: Vec::new(),
+        describe_output: false,
     }
 }
 
