@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
 
 fn check(_task: &TaskDefinition, cx: &mut Context) {
     let mut found = Vec::new();
-    for facts in &cx.containers {
+    for facts in cx.containers.iter().filter(|f| f.published.is_none()) {
         if let ImageFact::Parsed { node, image } = &facts.image {
             if let (Some(tag), None) = (&image.tag, &image.digest) {
                 // With ECR state that decides the tag's mutability, ECR003 reports it (or
