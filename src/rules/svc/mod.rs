@@ -286,15 +286,15 @@ pub fn report<'d>(
 /// `compatibilities` when present, else `requiresCompatibilities`, else `EC2` alone (ECS API
 /// reference, RegisterTaskDefinition and TaskDefinition). None when unknown.
 pub fn validated_compatibilities(task: &TaskDefinition) -> Option<Vec<String>> {
-    if task.origin == Origin::Native {
-        if let Some(list) = task.get("compatibilities") {
-            let mut out = Vec::new();
-            for item in list.items() {
-                out.push(item.as_str()?.to_string());
-            }
-            if list.is_array() {
-                return Some(out);
-            }
+    if task.origin == Origin::Native
+        && let Some(list) = task.get("compatibilities")
+    {
+        let mut out = Vec::new();
+        for item in list.items() {
+            out.push(item.as_str()?.to_string());
+        }
+        if list.is_array() {
+            return Some(out);
         }
     }
     let required = task.compatibilities()?;

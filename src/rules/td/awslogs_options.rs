@@ -86,10 +86,10 @@ fn suggested_region(task: &TaskDefinition, cx: &Context) -> String {
         }
     };
     for facts in &cx.containers {
-        if let crate::rules::ImageFact::Parsed { image, .. } = &facts.image {
-            if let crate::model::image_ref::Registry::Ecr { region, .. } = &image.registry {
-                note(region);
-            }
+        if let crate::rules::ImageFact::Parsed { image, .. } = &facts.image
+            && let crate::model::image_ref::Registry::Ecr { region, .. } = &image.registry
+        {
+            note(region);
         }
     }
     let mut arns: Vec<&str> = Vec::new();

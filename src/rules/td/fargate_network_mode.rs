@@ -31,19 +31,19 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                     &[&RULE],
                     format!("`{name}` is not known before deploy: {why}"),
                 );
-            } else if let Some(value) = mode.as_str() {
-                if value != "awsvpc" {
-                    cx.report(
-                        &RULE,
-                        mode.span,
-                        format!("Fargate requires the `awsvpc` network mode, not `{value}`"),
-                    )
-                    .primary_label("must be awsvpc on Fargate")
-                    .help(format!(
-                        "set `{name}` to `awsvpc`; the task then gets its own network interface, \
-                             configured by the service's subnets and security groups"
-                    ));
-                }
+            } else if let Some(value) = mode.as_str()
+                && value != "awsvpc"
+            {
+                cx.report(
+                    &RULE,
+                    mode.span,
+                    format!("Fargate requires the `awsvpc` network mode, not `{value}`"),
+                )
+                .primary_label("must be awsvpc on Fargate")
+                .help(format!(
+                    "set `{name}` to `awsvpc`; the task then gets its own network interface, \
+                         configured by the service's subnets and security groups"
+                ));
             }
         }
     }

@@ -36,18 +36,18 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 }
             }
         }
-        if let Some(creds) = c.get("repositoryCredentials") {
-            if let Some(v) = field(creds, c.style, "credentialsParameter") {
-                // The console's JSON export writes an empty `repositoryCredentials` form; deploy
-                // tools drop empty values, so only a form with something else in it is meant.
-                let blank_form = v.as_str() == Some("")
-                    && creds
-                        .members()
-                        .iter()
-                        .all(|m| m.value.is_null() || m.value.as_str() == Some(""));
-                if !blank_form {
-                    refs.push((v, spell("credentialsParameter", c.style).into_owned()));
-                }
+        if let Some(creds) = c.get("repositoryCredentials")
+            && let Some(v) = field(creds, c.style, "credentialsParameter")
+        {
+            // The console's JSON export writes an empty `repositoryCredentials` form; deploy
+            // tools drop empty values, so only a form with something else in it is meant.
+            let blank_form = v.as_str() == Some("")
+                && creds
+                    .members()
+                    .iter()
+                    .all(|m| m.value.is_null() || m.value.as_str() == Some(""));
+            if !blank_form {
+                refs.push((v, spell("credentialsParameter", c.style).into_owned()));
             }
         }
         for (node, what) in refs {

@@ -322,9 +322,10 @@ fn sizes_ports_platform(task: &TaskDefinition, cx: &mut Context) {
                 spell("memoryReservation", c.style)
             ));
         }
-        if let (Some(m), Some(r), Some(mn)) = (m, r, memory) {
-            if m <= r {
-                cx.report(
+        if let (Some(m), Some(r), Some(mn)) = (m, r, memory)
+            && m <= r
+        {
+            cx.report(
                     &RULE,
                     mn.span,
                     format!(
@@ -337,7 +338,6 @@ fn sizes_ports_platform(task: &TaskDefinition, cx: &mut Context) {
                 .container(c.label())
                 .label_here(reservation.map(|n| n.span).unwrap_or(mn.span), "the soft limit")
                 .help("`memory` is the hard limit and `memoryReservation` the soft one: raise the first or lower the second");
-            }
         }
         match r.or(m) {
             Some(v) => {
@@ -354,21 +354,22 @@ fn sizes_ports_platform(task: &TaskDefinition, cx: &mut Context) {
             None => {}
         }
     }
-    if let (Some(task_mib), Some(node), true) = (task_mib, task_memory, reserved_known) {
-        if reserved > task_mib && !reservations.is_empty() {
-            let d = cx.report(
+    if let (Some(task_mib), Some(node), true) = (task_mib, task_memory, reserved_known)
+        && reserved > task_mib
+        && !reservations.is_empty()
+    {
+        let d = cx.report(
                 &RULE,
                 node.span,
                 format!(
                     "the containers reserve {reserved} MiB of memory in all, more than the task's {task_mib} MiB"
                 ),
             );
-            d.primary_label("the task's memory");
-            for (name, v, span) in &reservations {
-                d.label_here(*span, format!("`{name}` reserves {v} MiB"));
-            }
-            d.help("raise the task-level memory, or lower the containers' `memoryReservation` (or `memory` where there is no reservation)");
+        d.primary_label("the task's memory");
+        for (name, v, span) in &reservations {
+            d.label_here(*span, format!("`{name}` reserves {v} MiB"));
         }
+        d.help("raise the task-level memory, or lower the containers' `memoryReservation` (or `memory` where there is no reservation)");
     }
     let mode = task.network_mode();
     if matches!(mode, Some("awsvpc") | Some("host")) {
@@ -409,19 +410,18 @@ fn sizes_ports_platform(task: &TaskDefinition, cx: &mut Context) {
     if let Some(platform) = task.get("runtimePlatform") {
         let arch = field(platform, task.style, "cpuArchitecture");
         let os = field(platform, task.style, "operatingSystemFamily");
-        if let (Some(arch), Some(os)) = (arch, os) {
-            if let (Some("ARM64"), Some(family)) = (arch.as_str(), os.as_str()) {
-                if family.starts_with("WINDOWS") {
-                    cx.report(
-                        &RULE,
-                        arch.span,
-                        format!("`ARM64` is not available with the Windows family `{family}`"),
-                    )
-                    .primary_label("Linux only")
-                    .label_here(os.span, "a Windows family")
-                    .help("Windows containers run on `X86_64`; ARM64 takes `LINUX`");
-                }
-            }
+        if let (Some(arch), Some(os)) = (arch, os)
+            && let (Some("ARM64"), Some(family)) = (arch.as_str(), os.as_str())
+            && family.starts_with("WINDOWS")
+        {
+            cx.report(
+                &RULE,
+                arch.span,
+                format!("`ARM64` is not available with the Windows family `{family}`"),
+            )
+            .primary_label("Linux only")
+            .label_here(os.span, "a Windows family")
+            .help("Windows containers run on `X86_64`; ARM64 takes `LINUX`");
         }
     }
 }
