@@ -516,7 +516,12 @@ fn check_document(doc: &Document, file: &SourceFile, shared: &Shared, result: &m
         return;
     }
     let template = TemplateState::from_document(doc, settings);
-    let document_facts = DocumentFacts::default();
+    let document_facts = DocumentFacts {
+        cdk_assets: (doc.format == crate::model::Format::CloudFormation)
+            .then(|| crate::model::cdk::read_assets(&file.path))
+            .flatten(),
+        ..DocumentFacts::default()
+    };
     for task in &doc.task_definitions {
         result.task_definitions += 1;
         let mut cx = Context::new(

@@ -91,6 +91,7 @@ fn kind(stem: &str) -> Option<Kind> {
 
 /// A fixture `NAME.EXT` may come with companions in the same folder:
 /// `NAME.state.json` / `NAME.state-2.json` (state files), `NAME.service.json` (`--service`),
+/// `NAME.assets.json` (a CDK assets manifest, next to `NAME.template.json`),
 /// and `NAME.args` (`key = value` lines: region, account, subnets, security-groups,
 /// assign-public-ip, launch-type, require-digest, now).
 fn run(path: &Path, code: &'static str) -> Report {
@@ -163,7 +164,10 @@ fn run(path: &Path, code: &'static str) -> Report {
 /// Companion files are not fixtures themselves.
 fn is_companion(path: &Path) -> bool {
     let name = path.file_name().unwrap().to_string_lossy();
-    name.contains(".state") || name.contains(".service.") || name.ends_with(".args")
+    name.contains(".state")
+        || name.contains(".service.")
+        || name.ends_with(".args")
+        || name.ends_with(".assets.json")
 }
 
 fn files(code: &str) -> Vec<PathBuf> {

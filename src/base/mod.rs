@@ -2,4 +2,5 @@
 //! matching). Nothing here knows about ECS, the account or rules.
 
 pub mod known;
+pub mod spelling;
 pub mod timestamp;

@@ -24,6 +24,8 @@ pub fn read(root: &Node, settings: &ResolveSettings) -> Document {
         let properties = resolver.resolve(raw).unwrap_or(empty.clone());
         let value_sources = resolver.take_parameter_uses();
         if kind == "AWS::ECS::TaskDefinition" {
+            let mut properties = properties.clone();
+            super::placeholder::mark_unknown(&mut properties);
             let label = match properties.get("Family").and_then(Node::as_str) {
                 Some(f) if !f.is_empty() => f.to_string(),
                 _ => member.key.clone(),
@@ -39,10 +41,11 @@ pub fn read(root: &Node, settings: &ResolveSettings) -> Document {
                 },
                 style: KeyStyle::Pascal,
                 container_style: KeyStyle::Pascal,
-                props: properties.clone(),
+                props: properties,
                 anchor: member.key_span,
                 containers_unknown,
                 value_sources,
+                describe_output: false,
             });
         }
         let condition = member

@@ -28,7 +28,9 @@ pub fn read(root: Node, file: &SourceFile) -> Document {
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            let props = unwrap_describe_output(item);
+            let describe_output = item.get("taskDefinition").is_some_and(Node::is_object);
+            let mut props = unwrap_describe_output(item);
+            super::placeholder::mark_unknown(&mut props);
             let family = props.get("family");
             let label = match family.and_then(Node::as_str) {
                 Some(f) if !f.is_empty() => f.to_string(),
@@ -52,6 +54,7 @@ pub fn read(root: Node, file: &SourceFile) -> Document {
                 anchor,
                 containers_unknown: None,
                 value_sources: Vec::new(),
+                describe_output,
             }
         })
         .collect();

@@ -42,6 +42,9 @@ pub struct TaskDefinition {
     /// Values that came from elsewhere in the file (a CloudFormation parameter's default): a
     /// finding on such a value also points at where the task definition uses it.
     pub value_sources: Vec<ValueSource>,
+    /// Read out of a `describe-task-definition` output (`{"taskDefinition": {…}}`): its
+    /// describe-only fields are expected there, not in a file meant for registration.
+    pub describe_output: bool,
 }
 
 /// A value written in one place and used in another (`Default` of a parameter, `!Ref` to it).

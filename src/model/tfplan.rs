@@ -469,7 +469,8 @@ fn task_definition(
         };
         put(camel, m.value.clone(), m.key_span);
     }
-    let props = Node::new(NodeKind::Object(props), values.span);
+    let mut props = Node::new(NodeKind::Object(props), values.span);
+    super::placeholder::mark_unknown(&mut props);
     let label = match props.get("family").and_then(Node::as_str) {
         Some(f) if !f.is_empty() => f.to_string(),
         _ => address.to_string(),
@@ -485,6 +486,7 @@ fn task_definition(
         anchor: address_span,
         containers_unknown,
         value_sources: Vec::new(),
+        describe_output: false,
     }
 }
 

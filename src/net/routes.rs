@@ -270,6 +270,38 @@ pub fn subnet_egress(index: &Ec2Index, subnet_id: &str) -> SubnetEgress {
 }
 
 fn egress(index: &Ec2Index, subnet_id: &str, follow_nat: bool) -> SubnetEgress {
+    let ipv4 = ipv4_egress(index, subnet_id, follow_nat);
+    let SubnetEgress::NoInternet { route_table_id, .. } = &ipv4 else {
+        return ipv4;
+    };
+    // No IPv4 internet path, but `::/0` leads out: an IPv6-only (or dual-stack) subnet is not
+    // "no route". Which of the services a task needs answer over IPv6 depends on the endpoint
+    // names the agent uses (the ECS docs ask IPv6-only tasks to use ECR's dual-stack image
+    // URIs); the NET rule pages list what AWS documents. Not decided here: unknown.
+    let Lookup::Found(choice) = index.route_table_for_subnet(subnet_id) else {
+        return ipv4;
+    };
+    let ipv6_out = choice.table.routes.iter().flatten().find(|route| {
+        route.destination_ipv6_cidr_block.as_deref() == Some("::/0")
+            && !route.is_blackhole()
+            && matches!(
+                RouteTarget::of(route),
+                RouteTarget::InternetGateway(_) | RouteTarget::EgressOnlyInternetGateway(_)
+            )
+    });
+    match ipv6_out {
+        Some(route) => SubnetEgress::Unknown {
+            reason: format!(
+                "{subnet_id} has no IPv4 internet path, but its route table {route_table_id} sends `::/0` to {}: whether the image pull, secrets and logs go over IPv6 is not decided here (see the NET rule pages)",
+                RouteTarget::of(route)
+            ),
+            route_table_id: Some(route_table_id.clone()),
+        },
+        None => ipv4,
+    }
+}
+
+fn ipv4_egress(index: &Ec2Index, subnet_id: &str, follow_nat: bool) -> SubnetEgress {
     let table = match index.route_table_for_subnet(subnet_id) {
         Lookup::Found(choice) => choice.table,
         Lookup::Absent => {
@@ -687,13 +719,32 @@ mod tests {
                 ..
             }
         ));
-        // IPv6 egress only: no IPv4 default route.
+        // IPv6 egress only (no IPv4 default route): not "no route", but not decided either.
         let eigw = egress_of(
             r#"{"DestinationIpv6CidrBlock": "::/0", "EgressOnlyInternetGatewayId": "eigw-1"}"#,
             "",
         );
+        match eigw {
+            SubnetEgress::Unknown { reason, .. } => {
+                assert!(
+                    reason.contains("egress-only internet gateway eigw-1"),
+                    "{reason}"
+                )
+            }
+            other => panic!("expected unknown, got {other:?}"),
+        }
+        let igw6 = egress_of(
+            r#"{"DestinationIpv6CidrBlock": "::/0", "GatewayId": "igw-1"}"#,
+            "",
+        );
+        assert!(matches!(igw6, SubnetEgress::Unknown { .. }));
+        // A blackholed IPv6 route leads nowhere.
+        let dead = egress_of(
+            r#"{"DestinationIpv6CidrBlock": "::/0", "EgressOnlyInternetGatewayId": "eigw-1", "State": "blackhole"}"#,
+            "",
+        );
         assert!(matches!(
-            eigw,
+            dead,
             SubnetEgress::NoInternet {
                 reason: NoInternet::NoDefaultRoute,
                 ..

@@ -108,6 +108,17 @@ impl Node {
         )
     }
 
+    /// Why the value is unknown, for the run summary's skipped list (None when it is known).
+    pub fn unknown_reason(&self) -> Option<String> {
+        match &self.kind {
+            NodeKind::Unresolved(why) => Some(why.clone()),
+            NodeKind::ResourceRef { id, .. } => {
+                Some(format!("it comes from `{id}`, known only at deploy time"))
+            }
+            _ => None,
+        }
+    }
+
     /// A word for the value's type, for messages ("expected a string, found an object").
     pub fn type_name(&self) -> &'static str {
         match self.kind {

@@ -31,6 +31,8 @@ use super::{Rule, ServiceFile};
 pub struct DocumentFacts {
     /// The NET analysis of every task definition of the document.
     pub network: OnceLock<DocumentAnalysis>,
+    /// The CDK assets manifest next to a template, when there is one.
+    pub cdk_assets: Option<crate::model::cdk::CdkAssets>,
 }
 
 /// What one container's `image` is, worked out once for all IMG rules.
@@ -58,6 +60,9 @@ pub enum ImageFact<'a> {
 pub struct ContainerFacts<'a> {
     pub container: ContainerView<'a>,
     pub image: ImageFact<'a>,
+    /// Why the image is published by the deploy itself (a CDK container asset): the registry
+    /// checks skip it, the permission and network checks do not.
+    pub published: Option<String>,
 }
 
 /// The context of one task definition's check: inputs for the rules, and what they report.
@@ -97,14 +102,35 @@ impl<'a> Context<'a> {
         task: &'a TaskDefinition,
         enabled: &'a HashSet<&'static str>,
     ) -> Context<'a> {
-        let containers = task
+        let containers: Vec<ContainerFacts> = task
             .containers()
-            .map(|c| ContainerFacts {
-                image: image_fact(c),
-                container: c,
+            .map(|c| {
+                let image = image_fact(c);
+                let published = match &image {
+                    ImageFact::Parsed { image, .. } => {
+                        crate::model::cdk::published(image, document_facts.cdk_assets.as_ref())
+                    }
+                    _ => None,
+                };
+                ContainerFacts {
+                    image,
+                    container: c,
+                    published,
+                }
             })
             .collect();
-        Context {
+        let published: Vec<String> = containers
+            .iter()
+            .filter_map(|f| {
+                f.published.as_ref().map(|why| {
+                    format!(
+                        "container `{}`: its image is published at deploy time ({why})",
+                        f.container.label()
+                    )
+                })
+            })
+            .collect();
+        let mut cx = Context {
             file_id: CURRENT_FILE,
             file,
             settings,
@@ -120,7 +146,11 @@ impl<'a> Context<'a> {
             diagnostics: Vec::new(),
             skipped: Vec::new(),
             role_findings: None,
+        };
+        for why in published {
+            cx.skip(PUBLISHED_SKIPS, why);
         }
+        cx
     }
 
     /// Moves `rule`'s findings from the ROLE family's evaluation into the report. The
@@ -147,6 +177,8 @@ impl<'a> Context<'a> {
             );
             scratch.file_id = self.file_id;
             scratch.service_file = self.service_file;
+            // What the construction lists (published images) is in `self` already.
+            scratch.skipped.clear();
             evaluate(task, &mut scratch);
             self.skipped.append(&mut scratch.skipped);
             self.role_findings = Some(scratch.diagnostics);
@@ -228,6 +260,15 @@ impl<'a> Context<'a> {
         &self.task_label
     }
 }
+
+/// The checks that do not apply to an image the deploy publishes: it is not in the registry
+/// before the deploy, and its tag is a content hash.
+static PUBLISHED_SKIPS: &[&Rule] = &[
+    &crate::rules::ecr::repository_not_found::RULE,
+    &crate::rules::ecr::image_not_found::RULE,
+    &crate::rules::ecr::mutable_tag::RULE,
+    &crate::rules::img::unpinned_image::RULE,
+];
 
 fn image_fact(container: ContainerView<'_>) -> ImageFact<'_> {
     let Some(node) = container.get("image") else {

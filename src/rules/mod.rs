@@ -7,6 +7,7 @@ pub mod img;
 pub mod input;
 pub mod net;
 pub mod role;
+pub mod svc;
 pub mod td;
 
 pub use context::{ContainerFacts, Context, DocumentFacts, ImageFact};
@@ -92,6 +93,10 @@ pub static FAMILIES: &[Family] = &[
     Family {
         prefix: "ECR",
         rules: ecr::RULES,
+    },
+    Family {
+        prefix: "SVC",
+        rules: svc::RULES,
     },
 ];
 

@@ -108,25 +108,19 @@ pub fn load(file: &SourceFile, id: FileId) -> Result<Snapshot, StateError> {
             });
         }
     };
-    for m in root.members() {
-        if ![
-            "ecsPreflightState",
-            "accountId",
-            "region",
-            "iam",
-            "ecr",
-            "ec2",
-            "ecs",
-        ]
-        .contains(&m.key.as_str())
-        {
-            return Err(StateError {
-                span: m.key_span,
-                message: format!(
-                    "unknown key `{}` (a state file has ecsPreflightState, accountId, region, iam, ecr, ec2 and ecs)",
-                    m.key
-                ),
-            });
+    const TOP: &[&str] = &[
+        "ecsPreflightState",
+        "accountId",
+        "region",
+        "iam",
+        "ecr",
+        "ec2",
+        "ecs",
+    ];
+    unknown_keys(&root, "", TOP, &[])?;
+    for (key, read, printed) in SECTION_KEYS {
+        if let Some(section) = root.get(key).filter(|n| n.is_object()) {
+            unknown_keys(section, key, read, printed)?;
         }
     }
     let iam = section::<IamSection>(&root, "iam")?;
@@ -159,6 +153,96 @@ pub fn load(file: &SourceFile, id: FileId) -> Result<Snapshot, StateError> {
         ec2,
         ecs,
     })
+}
+
+/// The keys of each section: those read, and those the AWS CLI command named for the section
+/// prints besides (accepted and ignored, so that its output can be pasted as it is).
+const SECTION_KEYS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "iam",
+        &["RoleDetailList", "Policies"],
+        // aws iam get-account-authorization-details
+        &[
+            "UserDetailList",
+            "GroupDetailList",
+            "IsTruncated",
+            "Marker",
+            "NextToken",
+            "ResponseMetadata",
+        ],
+    ),
+    (
+        "ecr",
+        &[
+            "repositories",
+            "imageDetails",
+            "images",
+            "repositoryPolicies",
+            "lifecyclePolicies",
+            "pullThroughCacheRules",
+            "registryPolicy",
+            "registryScanningConfiguration",
+        ],
+        &[],
+    ),
+    (
+        "ec2",
+        &[
+            "Vpcs",
+            "VpcAttributes",
+            "Subnets",
+            "RouteTables",
+            "VpcEndpoints",
+            "SecurityGroups",
+            "NatGateways",
+            "PrefixLists",
+        ],
+        // the describe-* commands' paging and metadata
+        &["NextToken", "ResponseMetadata"],
+    ),
+    (
+        "ecs",
+        &["services"],
+        // aws ecs describe-services
+        &["failures", "ResponseMetadata"],
+    ),
+];
+
+/// An unknown key is an error (a typo must not leave a section silently empty), with the
+/// nearest valid name when there is one.
+fn unknown_keys(
+    node: &Node,
+    section: &str,
+    read: &[&str],
+    printed: &[&str],
+) -> Result<(), StateError> {
+    for m in node.members() {
+        let key = m.key.as_str();
+        if read.contains(&key) || printed.contains(&key) {
+            continue;
+        }
+        let place = if section.is_empty() {
+            "a state file".to_string()
+        } else {
+            format!("`{section}`")
+        };
+        let names = read
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let message = match crate::base::spelling::did_you_mean(key, read.iter().copied()) {
+            Some(meant) => format!(
+                "unknown key `{key}` in {place}; did you mean `{meant}`? ({place} has {names})"
+            ),
+            None => format!("unknown key `{key}` in {place}, which has {names}"),
+        };
+        return Err(StateError {
+            span: m.key_span,
+            message,
+        });
+    }
+    Ok(())
 }
 
 /// A section read with serde; a type error points at the value by its path.
@@ -265,6 +349,47 @@ mod tests {
         assert!(s.iam.as_ref().unwrap().policies.is_none());
         assert!(s.ecr.is_none());
         assert!(s.ec2.as_ref().unwrap().vpcs.is_none());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_the_nearest_name() {
+        let (at, msg) = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "iam": {"RoleDetailsList": []}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(at, "\"RoleDetailsList\"");
+        assert!(msg.contains("did you mean `RoleDetailList`?"), "{msg}");
+        let (at, msg) = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "ec2": {"Subnet": []}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(at, "\"Subnet\"");
+        assert!(msg.contains("did you mean `Subnets`?"), "{msg}");
+        let (_, msg) = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "ecs": {"services": [], "clusters": []}}"#,
+        )
+        .unwrap_err();
+        assert!(msg.contains("unknown key `clusters` in `ecs`"), "{msg}");
+        let (_, msg) = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1", "Iam": {}}"#,
+        )
+        .unwrap_err();
+        assert!(msg.contains("did you mean `iam`?"), "{msg}");
+    }
+
+    #[test]
+    fn keys_the_cli_prints_are_accepted() {
+        let s = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "iam": {"RoleDetailList": [], "UserDetailList": [], "GroupDetailList": [], "Policies": [], "IsTruncated": false},
+            "ecs": {"services": [], "failures": []},
+            "ec2": {"Subnets": [], "NextToken": null}}"#,
+        )
+        .unwrap();
+        assert!(s.iam.is_some() && s.ecs.is_some() && s.ec2.is_some());
     }
 
     #[test]

@@ -176,10 +176,17 @@ pub fn short_digest(digest: &str) -> String {
 /// same image are the first one's `others`.
 pub fn targets<'a>(cx: &Context<'a>) -> Vec<Target<'a>> {
     let mut out: Vec<Target<'a>> = Vec::new();
-    let each = cx.containers.iter().filter_map(|f| match &f.image {
-        ImageFact::Parsed { node, image } => Target::new(f.container.label(), Some(*node), image),
-        _ => None,
-    });
+    // An image the deploy publishes (a CDK container asset) is not in the registry yet.
+    let each = cx
+        .containers
+        .iter()
+        .filter(|f| f.published.is_none())
+        .filter_map(|f| match &f.image {
+            ImageFact::Parsed { node, image } => {
+                Target::new(f.container.label(), Some(*node), image)
+            }
+            _ => None,
+        });
     for t in each {
         match out.iter_mut().find(|g| g.same_image(&t)) {
             Some(first) => first.others.push(t),

@@ -203,6 +203,17 @@ fn report_skips_once(_task: &TaskDefinition, analysis: &TaskAnalysis, cx: &mut C
                     note.clone(),
                 );
             }
+            match analysed.placement.network.launch_type {
+                LaunchType::Fargate => {}
+                LaunchType::Ec2 => cx.skip(
+                    &[&public_ip_disabled::RULE],
+                    "runs on EC2: the image is pulled over the container instance's network, not the task's public IP",
+                ),
+                _ => cx.skip(
+                    &[&public_ip_disabled::RULE],
+                    "the launch type is not known: the task's public IP matters only on Fargate (on EC2 the container instance pulls the image)",
+                ),
+            }
         }
     }
 }
@@ -519,11 +530,16 @@ fn analyse_task(
         })
         .collect();
     if launch == LaunchType::Ec2 {
-        findings.retain(|(f, _)| matches!(f.problem, Problem::PublicIpDisabled { .. }));
-        notes.push(format!(
-            "runs on EC2: the container instance pulls the image, fetches secrets and sends logs, and its subnets are not in the state, so only the task's own subnets were checked ({})",
-            public_ip_disabled::RULE.code
-        ));
+        // The container instance, not the task's network interface, pulls the image, fetches
+        // secrets and sends logs: the task's subnets say nothing about that path.
+        findings.clear();
+        notes.push(
+            "runs on EC2: the container instance pulls the image, fetches secrets and sends logs over its own network, which is not in the state, so the pull path is not evaluated"
+                .to_string(),
+        );
+    } else if launch != LaunchType::Fargate {
+        // NET002 is about the task's own public IP, which only Fargate pulls over.
+        findings.retain(|(f, _)| !matches!(f.problem, Problem::PublicIpDisabled { .. }));
     }
     for why in &unknown_needs {
         notes.push(why.clone());

@@ -140,12 +140,14 @@ pub(super) fn check(
                         "remove the `aws:SourceVpc`/`aws:SourceVpce` condition from the statement that allows `{ACTION}` (keep it on the pull actions if you want): {statement}"
                     )
                 } else {
-                    eval::remedy_help(
-                        eval::Remedy::of(&chosen.eval),
+                    let remedy = eval::Remedy::of(&chosen.eval);
+                    let narrow = eval::remedy_help(
+                        remedy,
                         view,
                         &statement,
                         &eval::policy_name("ecr-auth", ""),
-                    )
+                    );
+                    eval::with_managed_policy_first(remedy, view, narrow)
                 };
                 help.push_str("; only identity policies can grant it, a repository policy cannot");
                 if task_role_allows(facts, &region) {

@@ -66,12 +66,14 @@ pub(super) fn report(cx: &mut Context, facts: &Facts, view: &RoleView, pulls: &[
         } else {
             format!("{}-{}-{}", repo.account, repo.region, repo.name)
         };
-        let mut help = eval::remedy_help(
-            eval::Remedy::combine(p.caller.iter().map(|r| r.remedy)),
+        let remedy = eval::Remedy::combine(p.caller.iter().map(|r| r.remedy));
+        let narrow = eval::remedy_help(
+            remedy,
             view,
             &statement,
             &eval::policy_name("ecr-pull", &what),
         );
+        let mut help = eval::with_managed_policy_first(remedy, view, narrow);
         if p.cross {
             help.push_str(&format!(
                 "; the repository's policy in account {} must grant it too ({} checks that side)",

@@ -401,7 +401,23 @@ pub fn undecided(c: &Checked) -> (Vec<String>, Vec<Place>) {
         }
     }
     if causes.is_empty() {
-        causes.push("the policies could not be evaluated completely".into());
+        // Say which statements are undecided, not only that something is.
+        let mut stmts: Vec<String> = Vec::new();
+        for s in &e.undecided {
+            let named = format!(
+                "{} of {}",
+                statement_name(s),
+                policy_word(s.layer, &s.policy)
+            );
+            if !stmts.contains(&named) {
+                stmts.push(named);
+            }
+        }
+        causes.push(if stmts.is_empty() {
+            "the policies could not be evaluated completely, and no single statement or policy is to blame".into()
+        } else {
+            format!("the condition of {} cannot be decided", stmts.join(", "))
+        });
     }
     (causes, places)
 }
@@ -745,6 +761,42 @@ pub fn remedy_help(remedy: Remedy, view: &RoleView, statement: &str, policy_name
         }
         _ => identity_fix(view, statement, policy_name),
     }
+}
+
+/// ROLE004/ROLE005 help: when nothing but a missing identity Allow is in the way (no explicit
+/// Deny, no boundary), attaching the AWS managed `AmazonECSTaskExecutionRolePolicy` grants
+/// every ECR pull and awslogs permission at once, so it comes first; the narrow inline policy
+/// second. Otherwise the help is the narrow one alone (attaching would not be enough).
+pub fn with_managed_policy_first(remedy: Remedy, view: &RoleView, narrow: String) -> String {
+    if remedy.narrow_deny || remedy.boundary || !remedy.identity {
+        return narrow;
+    }
+    let partition = view
+        .entry
+        .arn
+        .as_deref()
+        .and_then(|a| a.split(':').nth(1))
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws");
+    let policy =
+        format!("arn:{partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy");
+    let attach = match &view.entry.source {
+        crate::state::iam::RoleSource::Template(id)
+            if id.starts_with("aws_") || id.contains('.') =>
+        {
+            format!("an `aws_iam_role_policy_attachment` of `{policy}` to `{id}`")
+        }
+        crate::state::iam::RoleSource::Template(id) => {
+            format!("`{policy}` in `ManagedPolicyArns` of `{id}`")
+        }
+        crate::state::iam::RoleSource::StateFile => format!(
+            "`aws iam attach-role-policy --role-name {} --policy-arn {policy}`",
+            view.entry.name.as_deref().unwrap_or(view.label())
+        ),
+    };
+    format!(
+        "attach the AWS managed policy AmazonECSTaskExecutionRolePolicy, which grants `ecr:GetAuthorizationToken`, the ECR pull actions and the awslogs actions on all resources: {attach}; or, to grant only what is missing, {narrow}"
+    )
 }
 
 /// The task role's label, when the task role (a different role) would be allowed what the

@@ -17,6 +17,7 @@ pub static RULE: Rule = Rule {
 
 fn check(task: &TaskDefinition, cx: &mut Context) {
     let fargate = task.requires_fargate();
+    let region = suggested_region(task, cx);
     for c in task.containers() {
         let Some(driver) = c.log_driver() else {
             continue;
@@ -48,10 +49,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             .iter()
             .map(|m| match *m {
                 "awslogs-group" => format!("\"awslogs-group\": \"/ecs/{}\"", task.label),
-                "awslogs-region" => format!(
-                    "\"awslogs-region\": \"{}\"",
-                    cx.settings.region.as_deref().unwrap_or("us-east-1")
-                ),
+                "awslogs-region" => format!("\"awslogs-region\": \"{}\"", region),
                 _ => "\"awslogs-stream-prefix\": \"ecs\"".to_string(),
             })
             .collect();
@@ -71,5 +69,50 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             spell("options", c.style),
             example.join(", ")
         ));
+    }
+}
+
+/// The region to write in an example `awslogs-region`: the deployment region, else the region
+/// the task definition's own ARNs and ECR images name (when they agree), else a placeholder —
+/// never a guess.
+fn suggested_region(task: &TaskDefinition, cx: &Context) -> String {
+    if let Some(region) = &cx.settings.region {
+        return region.clone();
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut note = |r: &str| {
+        if !r.is_empty() && !seen.iter().any(|s| s == r) {
+            seen.push(r.to_string());
+        }
+    };
+    for facts in &cx.containers {
+        if let crate::rules::ImageFact::Parsed { image, .. } = &facts.image
+            && let crate::model::image_ref::Registry::Ecr { region, .. } = &image.registry
+        {
+            note(region);
+        }
+    }
+    let mut arns: Vec<&str> = Vec::new();
+    for c in task.containers() {
+        for item in c
+            .get("secrets")
+            .map(crate::parse::Node::items)
+            .unwrap_or(&[])
+        {
+            if let Some(v) =
+                crate::model::taskdef::field(item, c.style, "valueFrom").and_then(|n| n.as_str())
+            {
+                arns.push(v);
+            }
+        }
+    }
+    for arn in arns {
+        if let Some(region) = arn.strip_prefix("arn:").and_then(|a| a.split(':').nth(2)) {
+            note(region);
+        }
+    }
+    match seen.as_slice() {
+        [only] => only.clone(),
+        _ => "<your region>".to_string(),
     }
 }

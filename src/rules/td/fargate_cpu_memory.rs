@@ -31,6 +31,18 @@ const COMBINATIONS: &[(u32, MemoryRanges)] = &[
     (16384, &[(32768, 122880, 8192)]),
 ];
 
+/// The CPU sizes Fargate offers for Windows containers (at least 1 vCPU; the 8 and 16 vCPU
+/// rows are Linux only), same page.
+const WINDOWS_CPU: &[u32] = &[1024, 2048, 4096];
+
+/// Whether `runtimePlatform.operatingSystemFamily` is a Windows one.
+fn windows(task: &TaskDefinition) -> bool {
+    task.get("runtimePlatform")
+        .and_then(|p| crate::model::taskdef::field(p, task.style, "operatingSystemFamily"))
+        .and_then(|n| n.as_str())
+        .is_some_and(|s| s.to_ascii_uppercase().starts_with("WINDOWS"))
+}
+
 pub fn memory_options(cpu: u32) -> Option<Vec<u32>> {
     let ranges = COMBINATIONS.iter().find(|(c, _)| *c == cpu)?.1;
     Some(
@@ -42,8 +54,18 @@ pub fn memory_options(cpu: u32) -> Option<Vec<u32>> {
 }
 
 fn check(task: &TaskDefinition, cx: &mut Context) {
-    if task.requires_fargate() != Some(true) {
-        return;
+    match task.requires_fargate() {
+        Some(true) => {}
+        Some(false) => return,
+        None => {
+            if task.get("cpu").is_some() || task.get("memory").is_some() {
+                cx.skip(
+                    &[&RULE],
+                    "`requiresCompatibilities` is not known before deploy, so whether the Fargate sizes apply is unknown",
+                );
+            }
+            return;
+        }
     }
     let (cpu, memory) = (task.get("cpu"), task.get("memory"));
     let (cpu_name, memory_name) = (spell("cpu", task.style), spell("memory", task.style));
@@ -60,7 +82,11 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
     let (Some(cpu), Some(memory)) = (cpu, memory) else {
         return;
     };
-    if cpu.is_unknown() || memory.is_unknown() {
+    if let Some(why) = cpu.unknown_reason().or_else(|| memory.unknown_reason()) {
+        cx.skip(
+            &[&RULE],
+            format!("the Fargate size cannot be checked before deploy: {why}"),
+        );
         return;
     }
     let cpu_units = cpu.scalar_text().and_then(|t| parse_cpu(&t));
@@ -73,6 +99,16 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         cx.report(&RULE, memory.span, format!("`{memory_name}` is not a memory size Fargate understands: write MiB (\"2048\") or GB (\"2 GB\")"));
         return;
     };
+    if windows(task) && !WINDOWS_CPU.contains(&cpu_units) {
+        cx.report(
+            &RULE,
+            cpu.span,
+            format!("Fargate does not offer {cpu_units} CPU units for Windows containers"),
+        )
+        .primary_label("not a Fargate size for Windows")
+        .help("Windows tasks on Fargate take 1024, 2048 or 4096 CPU units (1, 2 or 4 vCPU), with the memory sizes of those rows");
+        return;
+    }
     let Some(options) = memory_options(cpu_units) else {
         let valid: Vec<String> = COMBINATIONS.iter().map(|(c, _)| c.to_string()).collect();
         cx.report(

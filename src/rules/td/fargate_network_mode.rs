@@ -26,7 +26,12 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 .help(format!("add `\"{name}\": \"awsvpc\"`"));
         }
         Some(mode) => {
-            if let Some(value) = mode.as_str()
+            if let Some(why) = mode.unknown_reason() {
+                cx.skip(
+                    &[&RULE],
+                    format!("`{name}` is not known before deploy: {why}"),
+                );
+            } else if let Some(value) = mode.as_str()
                 && value != "awsvpc"
             {
                 cx.report(
@@ -37,7 +42,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 .primary_label("must be awsvpc on Fargate")
                 .help(format!(
                     "set `{name}` to `awsvpc`; the task then gets its own network interface, \
-                             configured by the service's subnets and security groups"
+                         configured by the service's subnets and security groups"
                 ));
             }
         }

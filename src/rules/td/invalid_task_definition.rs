@@ -208,6 +208,16 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 name_value_pair(cx, item, style, "valueFrom", container_strict);
             }
         }
+        for item in container
+            .get("portMappings")
+            .map(Node::items)
+            .unwrap_or(&[])
+        {
+            if item.is_object() {
+                check_type_of(cx, item, style, "containerPort", Ty::Int, container_strict);
+                check_type_of(cx, item, style, "hostPort", Ty::Int, container_strict);
+            }
+        }
         for item in container.get("secrets").map(Node::items).unwrap_or(&[]) {
             name_value_pair(cx, item, style, "valueFrom", container_strict);
         }
@@ -241,6 +251,177 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                     container_strict,
                 ),
             }
+        }
+    }
+    sizes_ports_platform(task, cx);
+}
+
+/// What `RegisterTaskDefinition` rejects about sizes, ports and the platform (ECS API reference,
+/// ContainerDefinition `memory`/`memoryReservation`, PortMapping `hostPort`, RuntimePlatform).
+fn sizes_ports_platform(task: &TaskDefinition, cx: &mut Context) {
+    let number = |n: &Node| -> Option<u64> {
+        match &n.kind {
+            NodeKind::Number(t) | NodeKind::String(t) => t.trim().parse().ok(),
+            _ => None,
+        }
+    };
+    let task_memory = task.get("memory");
+    let task_mib = match task_memory {
+        None => None,
+        Some(n) if n.is_unknown() => return,
+        Some(n) => match n
+            .scalar_text()
+            .and_then(|t| super::fargate_cpu_memory::parse_memory(&t))
+        {
+            Some(m) => Some(m as u64),
+            None => return,
+        },
+    };
+    let fargate = task.requires_fargate();
+    let mut reserved: u64 = 0;
+    let mut reserved_known = true;
+    let mut reservations = Vec::new();
+    for c in task.containers() {
+        if !c.node.is_object() {
+            reserved_known = false;
+            continue;
+        }
+        let memory = c.get("memory");
+        let reservation = c.get("memoryReservation");
+        if memory.is_some_and(Node::is_unknown) || reservation.is_some_and(Node::is_unknown) {
+            reserved_known = false;
+            continue;
+        }
+        let (m, r) = (memory.and_then(number), reservation.and_then(number));
+        if task_memory.is_none()
+            && memory.is_none()
+            && reservation.is_none()
+            && fargate == Some(false)
+        {
+            let opening = crate::span::Span {
+                start: c.node.span.start,
+                end: c.node.span.start + 1,
+            };
+            cx.report(
+                &RULE,
+                opening,
+                format!(
+                    "container `{}` has neither `{}` nor `{}`, and the task definition has no task-level `{}`",
+                    c.label(),
+                    spell("memory", c.style),
+                    spell("memoryReservation", c.style),
+                    spell("memory", task.style)
+                ),
+            )
+            .container(c.label())
+            .primary_label("no memory at any level")
+            .help(format!(
+                "RegisterTaskDefinition requires a task-level memory or, per container, `{}` or `{}`; add e.g. `\"{}\": 512`",
+                spell("memory", c.style),
+                spell("memoryReservation", c.style),
+                spell("memoryReservation", c.style)
+            ));
+        }
+        if let (Some(m), Some(r), Some(mn)) = (m, r, memory)
+            && m <= r
+        {
+            cx.report(
+                    &RULE,
+                    mn.span,
+                    format!(
+                        "container `{}`: `{}` ({m} MiB) must be greater than `{}` ({r} MiB)",
+                        c.label(),
+                        spell("memory", c.style),
+                        spell("memoryReservation", c.style)
+                    ),
+                )
+                .container(c.label())
+                .label_here(reservation.map(|n| n.span).unwrap_or(mn.span), "the soft limit")
+                .help("`memory` is the hard limit and `memoryReservation` the soft one: raise the first or lower the second");
+        }
+        match r.or(m) {
+            Some(v) => {
+                reserved += v;
+                let span = reservation
+                    .filter(|_| r.is_some())
+                    .or(memory)
+                    .map(|n| n.span);
+                if let Some(span) = span {
+                    reservations.push((c.label(), v, span));
+                }
+            }
+            None if memory.is_some() || reservation.is_some() => reserved_known = false,
+            None => {}
+        }
+    }
+    if let (Some(task_mib), Some(node), true) = (task_mib, task_memory, reserved_known)
+        && reserved > task_mib
+        && !reservations.is_empty()
+    {
+        let d = cx.report(
+                &RULE,
+                node.span,
+                format!(
+                    "the containers reserve {reserved} MiB of memory in all, more than the task's {task_mib} MiB"
+                ),
+            );
+        d.primary_label("the task's memory");
+        for (name, v, span) in &reservations {
+            d.label_here(*span, format!("`{name}` reserves {v} MiB"));
+        }
+        d.help("raise the task-level memory, or lower the containers' `memoryReservation` (or `memory` where there is no reservation)");
+    }
+    let mode = task.network_mode();
+    if matches!(mode, Some("awsvpc") | Some("host")) {
+        let mode = mode.unwrap_or_default().to_string();
+        for c in task.containers() {
+            for m in c.get("portMappings").map(Node::items).unwrap_or(&[]) {
+                let (Some(cp), Some(hp)) = (
+                    field(m, c.style, "containerPort"),
+                    field(m, c.style, "hostPort"),
+                ) else {
+                    continue;
+                };
+                let (Some(cpv), Some(hpv)) = (number(cp), number(hp)) else {
+                    continue;
+                };
+                if cpv != hpv {
+                    cx.report(
+                        &RULE,
+                        hp.span,
+                        format!(
+                            "container `{}`: `{}` {hpv} differs from `{}` {cpv}; in the `{mode}` network mode they must be equal",
+                            c.label(),
+                            spell("hostPort", c.style),
+                            spell("containerPort", c.style)
+                        ),
+                    )
+                    .container(c.label())
+                    .primary_label("must equal the container port")
+                    .label_here(cp.span, "the container port")
+                    .help(format!(
+                        "remove `{}` or set it to {cpv}",
+                        spell("hostPort", c.style)
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(platform) = task.get("runtimePlatform") {
+        let arch = field(platform, task.style, "cpuArchitecture");
+        let os = field(platform, task.style, "operatingSystemFamily");
+        if let (Some(arch), Some(os)) = (arch, os)
+            && let (Some("ARM64"), Some(family)) = (arch.as_str(), os.as_str())
+            && family.starts_with("WINDOWS")
+        {
+            cx.report(
+                &RULE,
+                arch.span,
+                format!("`ARM64` is not available with the Windows family `{family}`"),
+            )
+            .primary_label("Linux only")
+            .label_here(os.span, "a Windows family")
+            .help("Windows containers run on `X86_64`; ARM64 takes `LINUX`");
         }
     }
 }

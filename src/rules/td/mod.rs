@@ -3,8 +3,10 @@
 pub mod awslogs_options;
 pub mod fargate_cpu_memory;
 pub mod fargate_network_mode;
+pub mod invalid_secret_reference;
 pub mod invalid_task_definition;
 pub mod no_essential_container;
+pub mod not_registrable;
 mod schema;
 
 use crate::rules::Rule;
@@ -16,4 +18,6 @@ pub static RULES: &[&Rule] = &[
     &fargate_network_mode::RULE,
     &awslogs_options::RULE,
     &no_essential_container::RULE,
+    &not_registrable::RULE,
+    &invalid_secret_reference::RULE,
 ];
