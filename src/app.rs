@@ -406,6 +406,7 @@ fn run_options(
         severity_overrides,
         per_file_ignores,
         ignore_base,
+        terraform: Default::default(),
     })
 }
 

@@ -14,6 +14,7 @@ pub mod config;
 pub mod diag;
 pub mod ecr;
 pub mod fix;
+pub mod hcl;
 pub mod iam;
 pub mod model;
 pub mod net;

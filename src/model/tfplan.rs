@@ -377,7 +377,8 @@ fn block_exprs<'a>(exprs: &'a Node, planned: &Node, i: usize, n: usize) -> Optio
     }
 }
 
-fn task_definition(
+/// Also used for Terraform source, whose `container_definitions` is already a tree.
+pub(crate) fn task_definition(
     address: &str,
     address_span: Span,
     values: &Node,
@@ -445,6 +446,8 @@ fn task_definition(
                         }
                     }
                     NodeKind::Unresolved(why) => containers_unknown = Some(why.clone()),
+                    // Terraform source: read from `jsonencode([…])` or the JSON string already.
+                    NodeKind::Array(_) => put("containerDefinitions", m.value.clone(), m.key_span),
                     // Computed from another resource (`${aws_ecr_repository.app.repository_url}`).
                     _ => {
                         let mut ids = Vec::new();

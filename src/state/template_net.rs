@@ -188,7 +188,7 @@ impl TemplateNet {
                     reader.cfn(r);
                 }
             }
-            Format::TerraformPlan => {
+            Format::TerraformPlan | Format::TerraformSource => {
                 for r in &doc.resources {
                     reader.terraform(r);
                 }

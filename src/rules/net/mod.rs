@@ -965,7 +965,7 @@ fn internet_words(verdict: &InternetVerdict) -> String {
 
 /// The help text of a finding: the fix's summary, AWS CLI commands and CloudFormation snippet.
 pub fn fix_help(cx: &Context, lead: &str, fix: Option<&Fix>) -> String {
-    let terraform = cx.document.format == crate::model::Format::TerraformPlan;
+    let terraform = cx.document.format.is_terraform();
     match fix.map(|f| template_fix(f, cx)) {
         None => lead.to_string(),
         // A plan's fix belongs in the Terraform configuration: the CLI shows what to change.
@@ -1268,6 +1268,7 @@ mod tests {
             severity_overrides: HashMap::new(),
             per_file_ignores: Vec::new(),
             ignore_base: dir.path().to_path_buf(),
+            terraform: Default::default(),
         };
         check::run(&options)
     }
