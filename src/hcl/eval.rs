@@ -238,6 +238,9 @@ pub enum Instances {
     Unknown(String),
 }
 
+/// The instances of a module call, or why it is not read.
+pub type Children<'e> = Rc<Result<Vec<(Key, Rc<Instance<'e>>)>, String>>;
+
 /// One module instance: its variables' values and what has been evaluated.
 pub struct Instance<'e> {
     pub env: &'e Env,
@@ -247,7 +250,7 @@ pub struct Instance<'e> {
     pub vars: HashMap<String, Node>,
     cache: RefCell<HashMap<String, Node>>,
     busy: RefCell<HashSet<String>>,
-    children: RefCell<HashMap<String, Rc<Vec<(Key, Rc<Instance<'e>>)>>>>,
+    children: RefCell<HashMap<String, Children<'e>>>,
     /// Module folders from the root to here, to refuse cycles.
     pub chain: Vec<PathBuf>,
 }
@@ -305,7 +308,28 @@ impl<'e> Instance<'e> {
             Expression::Null(_) => Node::new(NodeKind::Null, span),
             Expression::Bool(b) => Node::new(NodeKind::Bool(*b.value()), span),
             Expression::Number(n) => Node::new(NodeKind::Number(n.value().to_string()), span),
-            Expression::String(s) => Node::new(NodeKind::String(s.value().to_string()), span),
+            Expression::String(s) => {
+                let node = Node::new(NodeKind::String(s.value().to_string()), span);
+                // Without escapes, the text between the quotes is the value, character for
+                // character: JSON read out of it keeps exact places.
+                if span.len() == s.value().len() + 2 && s.value().len() > 1 {
+                    let inner = Span::new(span.start as usize + 1, span.end as usize - 1);
+                    self.env.remember_origin(
+                        &node,
+                        StringOrigin {
+                            text: s.value().to_string(),
+                            segs: vec![Seg {
+                                out_start: 0,
+                                out_end: s.value().len(),
+                                src: inner,
+                                exact: true,
+                            }],
+                            unknowns: Vec::new(),
+                        },
+                    );
+                }
+                node
+            }
             Expression::Array(a) => {
                 let items = a.iter().map(|e| self.expr(e, base, scope)).collect();
                 Node::new(NodeKind::Array(items), span)
@@ -692,12 +716,11 @@ impl<'e> Instance<'e> {
                 span,
             ),
             "module" => {
-                let (Some(call), Some(_)) = (attr(0), ops.get(1)) else {
-                    return unresolved("a module reference without an output", span);
+                let Some(call) = attr(0) else {
+                    return unresolved("`module` without a module name", span);
                 };
-                let value = self.module_output(&call, ops.get(1).copied(), ops.get(2).copied(), base, scope, span);
-                let skip = if matches!(ops.get(1), Some(TraversalOperator::GetAttr(_))) { 2 } else { 3 };
-                self.apply_ops(value, ops.get(skip..).unwrap_or(&[]), base, scope, span)
+                let value = self.module_value(&call, span);
+                self.apply_ops(value, &ops[1..], base, scope, span)
             }
             "data" => {
                 let (Some(kind), Some(dname)) = (attr(0), attr(1)) else {
@@ -1239,6 +1262,17 @@ impl<'e> Instance<'e> {
                 ),
                 span,
             ),
+            ("template_file", "rendered") => {
+                let scope_vars = match self.instance_scope(data, key) {
+                    Ok(v) => v,
+                    Err(why) => unknown_instance(&why, span),
+                };
+                let scope = Scope {
+                    vars: scope_vars,
+                    ..Scope::default()
+                };
+                super::funcs::template_file(self, data, &scope, span)
+            }
             ("aws_iam_policy_document", "json" | "minified_json") => {
                 let address = format!("{}data.{}.{}{}", self.prefix, data.kind, data.name, key.suffix());
                 let scope_vars = match self.instance_scope(data, key) {
@@ -1274,12 +1308,12 @@ impl<'e> Instance<'e> {
     // Modules
 
     /// The instances of a module call that is read (a local source), created once.
-    pub fn child(&self, name: &str) -> Option<Rc<Vec<(Key, Rc<Instance<'e>>)>>> {
+    pub fn child(&self, name: &str) -> Option<Children<'e>> {
         if let Some(c) = self.children.borrow().get(name) {
             return Some(c.clone());
         }
         let call = self.module.call(name)?.clone();
-        let children = Rc::new(self.instantiate(&call).unwrap_or_default());
+        let children = Rc::new(self.instantiate(&call));
         self.children
             .borrow_mut()
             .insert(name.to_string(), children.clone());
@@ -1357,42 +1391,63 @@ impl<'e> Instance<'e> {
         Ok(out)
     }
 
-    fn module_output(
-        &self,
-        call: &str,
-        first: Option<&TraversalOperator>,
-        second: Option<&TraversalOperator>,
-        base: usize,
-        scope: &Scope,
-        span: Span,
-    ) -> Node {
+    /// A module call as a value: an object of its outputs (a list of them with `count`, a
+    /// map with `for_each`).
+    fn module_value(&self, call: &str, span: Span) -> Node {
+        let Some(c) = self.module.call(call) else {
+            return unresolved(format!("module `{call}` is not defined"), span);
+        };
+        let counted = c.body.get_attribute("count").is_some();
+        let keyed = c.body.get_attribute("for_each").is_some();
         let Some(children) = self.child(call) else {
-            return unresolved(format!("module `{call}` is not defined or not read"), span);
+            return unresolved(format!("module `{call}` is not read"), span);
         };
-        let (key, output) = match (first, second) {
-            (Some(TraversalOperator::GetAttr(o)), _) => (Key::None, o.as_str().to_string()),
-            (Some(TraversalOperator::Index(e)), Some(TraversalOperator::GetAttr(o))) => {
-                let k = self.expr(e, base, scope);
-                let key = match (&k.kind, number(&k)) {
-                    (NodeKind::String(s), _) => Key::Name(s.clone()),
-                    (_, Some(n)) => Key::Index(n.max(0.0) as usize),
-                    _ => return unresolved(unknown_reason(&k).unwrap_or_default(), span),
-                };
-                (key, o.as_str().to_string())
-            }
-            _ => return unresolved(format!("module `{call}`'s outputs as a whole"), span),
+        let children = match children.as_ref() {
+            Ok(c) => c,
+            Err(why) => return unresolved(format!("module `{call}` is not read: {why}"), span),
         };
-        let Some((_, child)) = children.iter().find(|(k, _)| *k == key) else {
-            return unresolved(format!("module `{call}{}` is not read", key.suffix()), span);
-        };
-        match child.module.outputs.get(&output) {
-            Some(e) => {
-                let e = e.clone();
-                child.memo(format!("output.{output}"), span, || {
-                    child.eval(&e, &Scope::default())
+        let outputs = |child: &Instance<'e>| -> Node {
+            let mut names: Vec<&String> = child.module.outputs.keys().collect();
+            names.sort();
+            let members = names
+                .into_iter()
+                .map(|name| {
+                    let e = child.module.outputs[name].clone();
+                    let value = child.memo(format!("output.{name}"), span, || {
+                        child.eval(&e, &Scope::default())
+                    });
+                    Member {
+                        key: name.clone(),
+                        key_span: e.span(),
+                        value,
+                    }
                 })
+                .collect();
+            Node::new(NodeKind::Object(members), span)
+        };
+        if keyed {
+            let members = children
+                .iter()
+                .map(|(k, child)| Member {
+                    key: match k {
+                        Key::Name(n) => n.clone(),
+                        other => other.suffix(),
+                    },
+                    key_span: span,
+                    value: outputs(child),
+                })
+                .collect();
+            Node::new(NodeKind::Object(members), span)
+        } else if counted {
+            Node::new(
+                NodeKind::Array(children.iter().map(|(_, c)| outputs(c)).collect()),
+                span,
+            )
+        } else {
+            match children.first() {
+                Some((_, child)) => outputs(child),
+                None => unresolved(format!("module `{call}` is not read"), span),
             }
-            None => unresolved(format!("module `{call}` has no output `{output}`"), span),
         }
     }
 

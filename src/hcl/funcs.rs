@@ -244,7 +244,8 @@ pub fn call(
                 let (s, from, to) = (text(0).ok_or("`replace` string")?, text(1).ok_or("`replace` substring")?, text(2).ok_or("`replace` replacement")?);
                 if from.len() > 2 && from.starts_with('/') && from.ends_with('/') {
                     let re = regex::Regex::new(&from[1..from.len() - 1]).map_err(|_| "an invalid regular expression")?;
-                    string(re.replace_all(&s, to.replace("$", "$$").as_str()).into_owned(), span)
+                    // `$1` / `${name}` in the replacement are captures, as in Terraform.
+                    string(re.replace_all(&s, to.as_str()).into_owned(), span)
                 } else {
                     string(s.replace(&from, &to), span)
                 }
@@ -533,6 +534,58 @@ fn templatefile(inst: &Instance, args: &[Node], span: Span) -> Node {
     let elements: Vec<_> = template.iter().collect();
     let file_span = Span::new(base, base + text.len());
     inst.template(&elements, base, &scope, file_span)
+}
+
+/// `data "template_file"` (the template provider): its `template` string rendered with its
+/// `vars`, as `templatefile` does.
+pub fn template_file(inst: &Instance, data: &BlockAt, scope: &Scope, span: Span) -> Node {
+    let Some(t) = data.body.get_attribute("template") else {
+        return unresolved("`template_file` without a `template`", span);
+    };
+    let template = inst.expr(&t.value, data.base, scope);
+    let vars: Vec<(String, Node)> = match data.body.get_attribute("vars") {
+        Some(a) => {
+            let v = inst.expr(&a.value, data.base, scope);
+            if !v.is_object() {
+                return unresolved(
+                    unknown_reason(&v).unwrap_or_else(|| "`vars` is not a map".into()),
+                    span,
+                );
+            }
+            v.members()
+                .iter()
+                .map(|m| (m.key.clone(), m.value.clone()))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    if let Some(why) = unknown_reason(&template) {
+        return unresolved(why, span);
+    }
+    // The template text is read from where it is written when it is a file or a literal
+    // (places stay exact); otherwise from the value, every place being the `template`.
+    let (text, base) = match inst.env.origin_of(&template) {
+        Some(o) if o.segs.len() == 1 && o.segs[0].exact && o.unknowns.is_empty() => {
+            (o.text.clone(), o.segs[0].src.start as usize)
+        }
+        _ => match template.as_str() {
+            Some(s) => (s.to_string(), usize::MAX),
+            None => return unresolved("`template` is not a string", span),
+        },
+    };
+    let parsed = match parse_template(&text) {
+        Ok(t) => t,
+        Err(why) => return unresolved(format!("the template cannot be read: {why}"), span),
+    };
+    let scope = template_scope(vars);
+    let elements: Vec<_> = parsed.iter().collect();
+    if base == usize::MAX {
+        let v = inst.template(&elements, 0, &scope, template.span);
+        let mut v = v;
+        v.span = template.span;
+        return v;
+    }
+    inst.template(&elements, base, &scope, Span::new(base, base + text.len()))
 }
 
 /// Go's `fmt` verbs as Terraform's `format` takes them: `%s`, `%d`, `%v`, `%q`, `%%`.

@@ -35,9 +35,10 @@ pub fn read_json(env: &Env, node: &Node) -> Result<Node, JsonError> {
             NodeKind::String(s) => {
                 // A string from somewhere we do not follow character by character (a variable
                 // default): every value points at the string.
-                let mut parsed = crate::parse::json::parse(s).map_err(|e| JsonError::Syntax {
-                    message: e.message,
-                    span: node.span,
+                // Built by functions we follow only by value: a syntax error may be ours (a
+                // function evaluated differently), so it is an unknown, not an error.
+                let mut parsed = crate::parse::json::parse(s).map_err(|e| {
+                    JsonError::Unknown(format!("the value as evaluated is not valid JSON ({})", e.message))
                 })?;
                 respan(&mut parsed, &|_, _| node.span);
                 Ok(parsed)

@@ -123,7 +123,8 @@ pub fn load_module(
 ) -> Result<Module, LoadError> {
     let (files, json_files) = tf_files(dir);
     let mut module = Module {
-        dir: dir.to_path_buf(),
+        // `path.module` is used to build file paths: absolute, whatever the working directory.
+        dir: std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()),
         json_files,
         ..Module::default()
     };

@@ -235,6 +235,22 @@ fn root_variables(
     values
 }
 
+/// Terraform converts a number given for a string argument (`cpu = 256`) to a string: the
+/// task definition's string arguments are strings, as in a plan.
+fn strings_for_numbers(values: &mut Node) {
+    const STRING_ARGUMENTS: [&str; 4] = ["cpu", "memory", "family", "network_mode"];
+    if let NodeKind::Object(members) = &mut values.kind {
+        for m in members
+            .iter_mut()
+            .filter(|m| STRING_ARGUMENTS.contains(&m.key.as_str()))
+        {
+            if let NodeKind::Number(n) = &m.value.kind {
+                m.value.kind = NodeKind::String(n.clone());
+            }
+        }
+    }
+}
+
 fn respan_all(node: &mut Node, span: Span) {
     node.span = span;
     match &mut node.kind {
@@ -260,6 +276,7 @@ fn collect(inst: &Instance, doc: &mut Document, depth: usize) {
             let mut values = inst.resource_values(res, &key);
             read_json_arguments(inst.env, &mut values, &address, &mut doc.problems);
             if res.kind == "aws_ecs_task_definition" {
+                strings_for_numbers(&mut values);
                 let task = tfplan::task_definition(
                     &address,
                     res.span,
@@ -302,21 +319,20 @@ fn collect(inst: &Instance, doc: &mut Document, depth: usize) {
             ));
             continue;
         }
-        match inst.child(&call.name) {
-            Some(children) if !children.is_empty() => {
+        let children = inst.child(&call.name);
+        match children.as_deref() {
+            Some(Ok(children)) => {
                 for (_, child) in children.iter() {
                     collect(child, doc, depth + 1);
                 }
             }
-            _ => {
+            Some(Err(why)) => {
                 inst.env.not_read.borrow_mut().push((
                     call.span,
-                    format!(
-                        "module `{}{}`: its local source could not be read (missing, outside the folder checked, a cycle, or nested too deeply)",
-                        inst.prefix, call.name
-                    ),
+                    format!("module `{}{}` is not read: {why}", inst.prefix, call.name),
                 ));
             }
+            None => {}
         }
     }
 }
