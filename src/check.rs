@@ -155,7 +155,11 @@ pub fn run_with_live_state(
         .flat_map(|r| r.called_dirs.iter().cloned())
         .collect();
     for result in results {
-        if result.terraform_dir.as_ref().is_some_and(|d| called.contains(d)) {
+        if result
+            .terraform_dir
+            .as_ref()
+            .is_some_and(|d| called.contains(d))
+        {
             continue;
         }
         let Some(file) = result.file else { continue };
@@ -715,8 +719,7 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
         .filter_map(|p| p.path.parent().map(identity))
         .filter(|d| Some(d) != result.terraform_dir.as_ref())
         .collect();
-    let ecs = !doc.task_definitions.is_empty()
-        || sources.text.contains("aws_ecs_task_definition");
+    let ecs = !doc.task_definitions.is_empty() || sources.text.contains("aws_ecs_task_definition");
     if !candidate.named && !ecs {
         return result;
     }
@@ -736,7 +739,13 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
     let files: Vec<SourceFile> = sources
         .pieces
         .iter()
-        .map(|p| SourceFile::new(p.path.clone(), p.name.clone(), sources.text[p.base..p.base + p.len].to_string()))
+        .map(|p| {
+            SourceFile::new(
+                p.path.clone(),
+                p.name.clone(),
+                sources.text[p.base..p.base + p.len].to_string(),
+            )
+        })
         .collect();
     let place = |file: &mut FileId, span: &mut Span| {
         if *file != CURRENT_FILE {

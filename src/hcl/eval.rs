@@ -8,9 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use hcl_edit::expr::{
-    BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator,
-};
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Body, Structure};
 use hcl_edit::template::{Directive, Element, Template};
 
@@ -600,7 +598,9 @@ impl<'e> Instance<'e> {
                         }
                         _ => match v.scalar_text() {
                             Some(t) => out.text.push_str(&t),
-                            None => return Err(format!("a template interpolates {}", v.type_name())),
+                            None => {
+                                return Err(format!("a template interpolates {}", v.type_name()));
+                            }
                         },
                     }
                     out.segs.push(Seg {
@@ -764,7 +764,12 @@ impl<'e> Instance<'e> {
                         None if v.is_object() => {
                             return unresolved(format!("no attribute `{}`", a.as_str()), span);
                         }
-                        None => return unresolved(format!("`.{}` of {}", a.as_str(), v.type_name()), span),
+                        None => {
+                            return unresolved(
+                                format!("`.{}` of {}", a.as_str(), v.type_name()),
+                                span,
+                            );
+                        }
                     };
                 }
                 TraversalOperator::Index(e) => {
@@ -807,7 +812,8 @@ impl<'e> Instance<'e> {
                     Instances::Known(
                         (0..n as usize)
                             .map(|i| {
-                                let count = obj(vec![("index", num_node(i as f64, v.span))], v.span);
+                                let count =
+                                    obj(vec![("index", num_node(i as f64, v.span))], v.span);
                                 (Key::Index(i), vec![("count".to_string(), count)])
                             })
                             .collect(),
@@ -816,14 +822,15 @@ impl<'e> Instance<'e> {
                 Some(_) => Instances::Unknown(format!(
                     "`count` is not a whole number up to {MAX_INSTANCES}"
                 )),
-                None => Instances::Unknown(unknown_reason(&v).unwrap_or_else(|| {
-                    format!("`count` is {}, not a number", v.type_name())
-                })),
+                None => Instances::Unknown(
+                    unknown_reason(&v)
+                        .unwrap_or_else(|| format!("`count` is {}, not a number", v.type_name())),
+                ),
             };
         }
         if let Some(a) = body.get_attribute("for_each") {
             let v = self.expr(&a.value, base, &scope);
-            let pairs: Vec<(String, Node)> = match &v.kind {
+            let mut pairs: Vec<(String, Node)> = match &v.kind {
                 NodeKind::Object(members) => members
                     .iter()
                     .map(|m| (m.key.clone(), m.value.clone()))
@@ -852,8 +859,11 @@ impl<'e> Instance<'e> {
                     }));
                 }
             };
+            pairs.sort_by(|a, b| a.0.cmp(&b.0));
             if pairs.len() > MAX_INSTANCES {
-                return Instances::Unknown(format!("`for_each` has more than {MAX_INSTANCES} items"));
+                return Instances::Unknown(format!(
+                    "`for_each` has more than {MAX_INSTANCES} items"
+                ));
             }
             return Instances::Known(
                 pairs
@@ -881,7 +891,9 @@ impl<'e> Instance<'e> {
                 .into_iter()
                 .find(|(k, _)| k == key)
                 .map(|(_, s)| s)
-                .ok_or_else(|| format!("`{}.{}{}` does not exist", res.kind, res.name, key.suffix())),
+                .ok_or_else(|| {
+                    format!("`{}.{}{}` does not exist", res.kind, res.name, key.suffix())
+                }),
             Instances::Unknown(why) => Err(why),
         }
     }
@@ -924,10 +936,17 @@ impl<'e> Instance<'e> {
                 };
                 self.instance_ref(res, &key, &ops[1..], base, scope, span)
             }
-            Some(TraversalOperator::LegacyIndex(n)) => {
-                self.instance_ref(res, &Key::Index(*n.value() as usize), &ops[1..], base, scope, span)
-            }
-            Some(TraversalOperator::AttrSplat(_)) | Some(TraversalOperator::FullSplat(_)) | None => {
+            Some(TraversalOperator::LegacyIndex(n)) => self.instance_ref(
+                res,
+                &Key::Index(*n.value() as usize),
+                &ops[1..],
+                base,
+                scope,
+                span,
+            ),
+            Some(TraversalOperator::AttrSplat(_))
+            | Some(TraversalOperator::FullSplat(_))
+            | None => {
                 let keys = match self.instances(&res.body, res.base) {
                     Instances::Known(list) => list,
                     Instances::Unknown(why) => return unresolved(why, span),
@@ -976,7 +995,11 @@ impl<'e> Instance<'e> {
                 // The whole resource as a value: its arguments and a link for its id.
                 let mut v = self.resource_values(res, key);
                 if let NodeKind::Object(members) = &mut v.kind {
-                    for attr in ["id", "arn"] {
+                    let computed: &[&str] = match res.kind.as_str() {
+                        "aws_ecr_repository" => &["id", "arn", "repository_url", "registry_id"],
+                        _ => &["id", "arn"],
+                    };
+                    for &attr in computed {
                         if !members.iter().any(|m| m.key == attr) {
                             members.push(Member {
                                 key: attr.to_string(),
@@ -1021,6 +1044,11 @@ impl<'e> Instance<'e> {
                     .map(|a| self.expr(&a.value, res.base, &scope))
             };
             if let Some(v) = arg(attr) {
+                // An argument not known here is still this resource's attribute: a link lets
+                // the readers connect it (`role = aws_iam_role.x.name` with an unknown name).
+                if matches!(v.kind, NodeKind::Unresolved(_)) {
+                    return link;
+                }
                 return v;
             }
             if res.body.get_blocks(attr).next().is_some() {
@@ -1044,7 +1072,8 @@ impl<'e> Instance<'e> {
                 },
                 ("aws_ecr_repository", "repository_url") => {
                     let name = arg("name");
-                    let (Some(account), Some(region)) = (&self.env.options.account, self.env.region())
+                    let (Some(account), Some(region)) =
+                        (&self.env.options.account, self.env.region())
                     else {
                         return link;
                     };
@@ -1110,7 +1139,10 @@ impl<'e> Instance<'e> {
                     } else {
                         b.ident.as_str().to_string()
                     };
-                    if ["lifecycle", "provisioner", "connection", "timeouts"].contains(&name.as_str()) && top {
+                    if ["lifecycle", "provisioner", "connection", "timeouts"]
+                        .contains(&name.as_str())
+                        && top
+                    {
                         continue;
                     }
                     if !block_names.contains(&name) {
@@ -1123,7 +1155,9 @@ impl<'e> Instance<'e> {
             let key_span = body
                 .iter()
                 .find_map(|s| match s {
-                    Structure::Block(b) if b.ident.as_str() == name.as_str() => Some(span_of(&b.ident, base)),
+                    Structure::Block(b) if b.ident.as_str() == name.as_str() => {
+                        Some(span_of(&b.ident, base))
+                    }
                     Structure::Block(b)
                         if b.ident.as_str() == "dynamic"
                             && b.labels.first().is_some_and(|l| l.as_str() == name) =>
@@ -1162,7 +1196,9 @@ impl<'e> Instance<'e> {
             if b.ident.as_str() == name {
                 span = Some(span.map_or(at, |s| s.join(at)));
                 items.push(self.body_values(&b.body, base, scope, false));
-            } else if b.ident.as_str() == "dynamic" && b.labels.first().is_some_and(|l| l.as_str() == name) {
+            } else if b.ident.as_str() == "dynamic"
+                && b.labels.first().is_some_and(|l| l.as_str() == name)
+            {
                 span = Some(span.map_or(at, |s| s.join(at)));
                 let iterator = b
                     .body
@@ -1224,7 +1260,10 @@ impl<'e> Instance<'e> {
             ops = &ops[1..];
         }
         let Some(TraversalOperator::GetAttr(attr)) = ops.first() else {
-            return unresolved(format!("`data.{kind}.{name}` as a whole is not evaluated"), span);
+            return unresolved(
+                format!("`data.{kind}.{name}` as a whole is not evaluated"),
+                span,
+            );
         };
         let attr = attr.as_str().to_string();
         let v = self.data_attribute(&data, &key, &attr, span);
@@ -1257,9 +1296,7 @@ impl<'e> Instance<'e> {
                 Node::new(NodeKind::String(self.env.partition().to_string()), span)
             }
             ("aws_partition", "dns_suffix") => Node::new(
-                NodeKind::String(
-                    dns_suffix(&self.env.region().unwrap_or_default()).to_string(),
-                ),
+                NodeKind::String(dns_suffix(&self.env.region().unwrap_or_default()).to_string()),
                 span,
             ),
             ("template_file", "rendered") => {
@@ -1274,7 +1311,13 @@ impl<'e> Instance<'e> {
                 super::funcs::template_file(self, data, &scope, span)
             }
             ("aws_iam_policy_document", "json" | "minified_json") => {
-                let address = format!("{}data.{}.{}{}", self.prefix, data.kind, data.name, key.suffix());
+                let address = format!(
+                    "{}data.{}.{}{}",
+                    self.prefix,
+                    data.kind,
+                    data.name,
+                    key.suffix()
+                );
                 let scope_vars = match self.instance_scope(data, key) {
                     Ok(v) => v,
                     Err(_) if *key == Key::None => Vec::new(),
@@ -1288,7 +1331,8 @@ impl<'e> Instance<'e> {
                     let doc = super::funcs::policy_document(self, data, &scope);
                     match doc {
                         Ok(structure) => {
-                            let text = serde_json::to_string(&structure.to_json()).unwrap_or_default();
+                            let text =
+                                serde_json::to_string(&structure.to_json()).unwrap_or_default();
                             let node = match first_unknown(&structure) {
                                 Some(why) => unresolved(why, structure.span),
                                 None => Node::new(NodeKind::String(text), structure.span),
@@ -1333,18 +1377,24 @@ impl<'e> Instance<'e> {
             return Err("local modules nested too deeply".into());
         }
         let dir = self.module.dir.join(&source);
-        let dir = std::fs::canonicalize(&dir).map_err(|_| format!("module folder `{source}` does not exist"))?;
+        let dir = std::fs::canonicalize(&dir)
+            .map_err(|_| format!("module folder `{source}` does not exist"))?;
         let boundary = std::fs::canonicalize(&self.env.options.boundary)
             .unwrap_or_else(|_| self.env.options.boundary.clone());
         if !dir.starts_with(&boundary) {
-            return Err(format!("module source `{source}` is outside the folder checked"));
+            return Err(format!(
+                "module source `{source}` is outside the folder checked"
+            ));
         }
         if self.chain.iter().any(|c| *c == dir) {
-            return Err(format!("module source `{source}` calls a module that calls it (a cycle)"));
+            return Err(format!(
+                "module source `{source}` calls a module that calls it (a cycle)"
+            ));
         }
         let module = {
             let mut sources = self.env.sources.borrow_mut();
-            load::load_module(&dir, &mut sources, &*self.env.name_of).map_err(|e| e.error.message)?
+            load::load_module(&dir, &mut sources, &*self.env.name_of)
+                .map_err(|e| e.error.message)?
         };
         let module = Rc::new(module);
         let keys = match self.instances(&call.body, call.base) {
@@ -1355,7 +1405,10 @@ impl<'e> Instance<'e> {
                     Key::None,
                     vec![
                         ("count".into(), obj(vec![("index", u.clone())], call.span)),
-                        ("each".into(), obj(vec![("key", u.clone()), ("value", u)], call.span)),
+                        (
+                            "each".into(),
+                            obj(vec![("key", u.clone()), ("value", u)], call.span),
+                        ),
                     ],
                 )]
             }
@@ -1375,7 +1428,10 @@ impl<'e> Instance<'e> {
                     None => match &v.default {
                         Some(d) => self.expr(&d.expr, d.base, &Scope::default()),
                         None => unresolved(
-                            format!("variable `{}` of module `{}` has no value", v.name, call.name),
+                            format!(
+                                "variable `{}` of module `{}` has no value",
+                                v.name, call.name
+                            ),
                             v.span,
                         ),
                     },
@@ -1385,7 +1441,13 @@ impl<'e> Instance<'e> {
             let prefix = format!("{}module.{}{}.", self.prefix, call.name, key.suffix());
             out.push((
                 key,
-                Rc::new(Instance::new(self.env, module.clone(), prefix, vars, chain.clone())),
+                Rc::new(Instance::new(
+                    self.env,
+                    module.clone(),
+                    prefix,
+                    vars,
+                    chain.clone(),
+                )),
             ));
         }
         Ok(out)
@@ -1467,11 +1529,7 @@ impl<'e> Instance<'e> {
         let name = (self.env.name_of)(&full);
         let file = crate::source::SourceFile::read(&full, name.clone())
             .map_err(|e| format!("cannot read `{path}`: {}", e.message))?;
-        let base = self
-            .env
-            .sources
-            .borrow_mut()
-            .add(&full, name, &file.text);
+        let base = self.env.sources.borrow_mut().add(&full, name, &file.text);
         Ok((full, base, file.text))
     }
 }
@@ -1481,7 +1539,10 @@ fn unknown_instance(why: &str, span: Span) -> Vec<(String, Node)> {
     let u = unresolved(why, span);
     vec![
         ("count".into(), obj(vec![("index", u.clone())], span)),
-        ("each".into(), obj(vec![("key", u.clone()), ("value", u)], span)),
+        (
+            "each".into(),
+            obj(vec![("key", u.clone()), ("value", u)], span),
+        ),
     ]
 }
 
@@ -1546,8 +1607,8 @@ pub fn iterate(coll: &Node) -> Result<Vec<(Node, Node)>, String> {
             .enumerate()
             .map(|(i, v)| (num_node(i as f64, v.span), v.clone()))
             .collect()),
-        NodeKind::Object(members) => Ok(members
-            .iter()
+        NodeKind::Object(members) => Ok(sorted_members(members)
+            .into_iter()
             .map(|m| {
                 (
                     Node::new(NodeKind::String(m.key.clone()), m.key_span),
@@ -1556,8 +1617,16 @@ pub fn iterate(coll: &Node) -> Result<Vec<(Node, Node)>, String> {
             })
             .collect()),
         NodeKind::Null => Ok(Vec::new()),
-        _ => Err(unknown_reason(coll).unwrap_or_else(|| format!("cannot iterate over {}", coll.type_name()))),
+        _ => Err(unknown_reason(coll)
+            .unwrap_or_else(|| format!("cannot iterate over {}", coll.type_name()))),
     }
+}
+
+/// Terraform iterates maps and objects in key order, whatever order they are written in.
+pub fn sorted_members(members: &[Member]) -> Vec<&Member> {
+    let mut sorted: Vec<&Member> = members.iter().collect();
+    sorted.sort_by(|a, b| a.key.cmp(&b.key));
+    sorted
 }
 
 fn index(v: &Node, k: &Node, span: Span) -> Node {
@@ -1592,7 +1661,8 @@ pub fn equal(a: &Node, b: &Node) -> bool {
         }
         (NodeKind::Object(x), NodeKind::Object(y)) => {
             x.len() == y.len()
-                && x.iter().all(|m| b.get(&m.key).is_some_and(|v| equal(&m.value, v)))
+                && x.iter()
+                    .all(|m| b.get(&m.key).is_some_and(|v| equal(&m.value, v)))
         }
         _ => false,
     }
@@ -1616,7 +1686,10 @@ fn binary(op: BinaryOperator, l: &Node, r: &Node, span: Span) -> Node {
         },
         _ => {
             let (Some(x), Some(y)) = (number(l), number(r)) else {
-                return unresolved(format!("`{}` of values that are not numbers", op.as_str()), span);
+                return unresolved(
+                    format!("`{}` of values that are not numbers", op.as_str()),
+                    span,
+                );
             };
             match op {
                 Plus => num_node(x + y, span),
@@ -1646,5 +1719,6 @@ pub fn template_scope(vars: Vec<(String, Node)>) -> Scope<'static> {
 
 /// Parses a template file's text (for `templatefile`).
 pub fn parse_template(text: &str) -> Result<Template, String> {
-    text.parse::<Template>().map_err(|e| e.message().to_string())
+    text.parse::<Template>()
+        .map_err(|e| e.message().to_string())
 }

@@ -8,8 +8,8 @@ use crate::parse::{Member, Node, NodeKind};
 use crate::span::Span;
 
 use super::eval::{
-    Instance, Scope, StringOrigin, equal, first_unknown, num_node, number, obj,
-    parse_template, template_scope, truth, unknown_reason, unresolved,
+    Instance, Scope, StringOrigin, equal, first_unknown, num_node, number, obj, parse_template,
+    sorted_members, template_scope, truth, unknown_reason, unresolved,
 };
 use super::load::{BlockAt, span_of};
 
@@ -37,7 +37,12 @@ pub fn call(
             for e in arg_exprs {
                 let v = inst.expr(e, base, scope);
                 match &v.kind {
-                    NodeKind::Unresolved(why) if why.starts_with("no attribute") || why.starts_with("no key") || why.contains("out of range") || why.contains("has no value") => {
+                    NodeKind::Unresolved(why)
+                        if why.starts_with("no attribute")
+                            || why.starts_with("no key")
+                            || why.contains("out of range")
+                            || why.contains("has no value") =>
+                    {
                         last = Some(v);
                         continue;
                     }
@@ -52,7 +57,11 @@ pub fn call(
                 .map(|e| inst.expr(e, base, scope))
                 .unwrap_or_else(|| unresolved("", span));
             return match &v.kind {
-                NodeKind::Unresolved(why) if why.starts_with("no attribute") || why.starts_with("no key") || why.contains("out of range") => {
+                NodeKind::Unresolved(why)
+                    if why.starts_with("no attribute")
+                        || why.starts_with("no key")
+                        || why.contains("out of range") =>
+                {
                     Node::new(NodeKind::Bool(false), span)
                 }
                 NodeKind::Unresolved(why) => unresolved(why.clone(), span),
@@ -61,12 +70,21 @@ pub fn call(
         }
         _ => {}
     }
-    let mut args: Vec<Node> = arg_exprs.iter().map(|e| inst.expr(e, base, scope)).collect();
+    let mut args: Vec<Node> = arg_exprs
+        .iter()
+        .map(|e| inst.expr(e, base, scope))
+        .collect();
     if expand_final {
         if let Some(last) = args.pop() {
             match &last.kind {
                 NodeKind::Array(items) => args.extend(items.iter().cloned()),
-                _ => return unresolved(unknown_reason(&last).unwrap_or_else(|| "`...` of a value that is not a list".into()), span),
+                _ => {
+                    return unresolved(
+                        unknown_reason(&last)
+                            .unwrap_or_else(|| "`...` of a value that is not a list".into()),
+                        span,
+                    );
+                }
             }
         }
     }
@@ -96,7 +114,12 @@ pub fn call(
                 return unresolved(why, span);
             }
             let Some(key) = args.get(1).and_then(|k| k.scalar_text()) else {
-                return unresolved(args.get(1).and_then(unknown_reason).unwrap_or_else(|| "`lookup` key".into()), span);
+                return unresolved(
+                    args.get(1)
+                        .and_then(unknown_reason)
+                        .unwrap_or_else(|| "`lookup` key".into()),
+                    span,
+                );
             };
             return match (map.get(&key), args.get(2)) {
                 (Some(v), _) => v.clone(),
@@ -106,7 +129,12 @@ pub fn call(
         }
         "element" => {
             let (Some(list), Some(i)) = (args.first(), args.get(1).and_then(number)) else {
-                return unresolved(args.iter().find_map(unknown_reason).unwrap_or_else(|| "`element` arguments".into()), span);
+                return unresolved(
+                    args.iter()
+                        .find_map(unknown_reason)
+                        .unwrap_or_else(|| "`element` arguments".into()),
+                    span,
+                );
             };
             if let Some(why) = unknown_reason(list) {
                 return unresolved(why, span);
@@ -122,7 +150,12 @@ pub fn call(
                 Some(NodeKind::Array(items)) => num_node(items.len() as f64, span),
                 Some(NodeKind::Object(m)) => num_node(m.len() as f64, span),
                 Some(NodeKind::String(s)) => num_node(s.chars().count() as f64, span),
-                _ => unresolved(args.first().and_then(unknown_reason).unwrap_or_else(|| "`length` of a value without one".into()), span),
+                _ => unresolved(
+                    args.first()
+                        .and_then(unknown_reason)
+                        .unwrap_or_else(|| "`length` of a value without one".into()),
+                    span,
+                ),
             };
         }
         "tolist" | "toset" | "tomap" | "sensitive" | "nonsensitive" => {
@@ -131,7 +164,12 @@ pub fn call(
             };
             if name == "toset" {
                 if let NodeKind::Array(items) = &a.kind {
-                    return array(dedupe(items), a.span);
+                    // A set of strings iterates in lexical order.
+                    let mut items = dedupe(items);
+                    if items.iter().all(|i| i.as_str().is_some()) {
+                        items.sort_by(|x, y| x.as_str().cmp(&y.as_str()));
+                    }
+                    return array(items, a.span);
                 }
             }
             return a;
@@ -154,7 +192,11 @@ pub fn call(
     if let Some(why) = args.iter().find_map(unknown_reason) {
         return unresolved(why, span);
     }
-    let text = |i: usize| args.get(i).and_then(|a| a.scalar_text()).map(|t| t.into_owned());
+    let text = |i: usize| {
+        args.get(i)
+            .and_then(|a| a.scalar_text())
+            .map(|t| t.into_owned())
+    };
     let result: Result<Node, String> = (|| {
         Ok(match name {
             "format" => {
@@ -165,7 +207,13 @@ pub fn call(
                 let f = text(0).ok_or("`formatlist` without a format string")?;
                 let len = args[1..]
                     .iter()
-                    .filter_map(|a| if let NodeKind::Array(i) = &a.kind { Some(i.len()) } else { None })
+                    .filter_map(|a| {
+                        if let NodeKind::Array(i) = &a.kind {
+                            Some(i.len())
+                        } else {
+                            None
+                        }
+                    })
                     .max()
                     .unwrap_or(1);
                 let mut out = Vec::new();
@@ -173,7 +221,9 @@ pub fn call(
                     let row: Vec<Node> = args[1..]
                         .iter()
                         .map(|a| match &a.kind {
-                            NodeKind::Array(items) => items.get(i).cloned().unwrap_or_else(|| a.clone()),
+                            NodeKind::Array(items) => {
+                                items.get(i).cloned().unwrap_or_else(|| a.clone())
+                            }
                             _ => a.clone(),
                         })
                         .collect();
@@ -186,17 +236,27 @@ pub fn call(
                 let mut parts = Vec::new();
                 for list in &args[1..] {
                     for item in list.items() {
-                        parts.push(item.scalar_text().ok_or("`join` of a value that is not a string")?.into_owned());
+                        parts.push(
+                            item.scalar_text()
+                                .ok_or("`join` of a value that is not a string")?
+                                .into_owned(),
+                        );
                     }
                 }
                 string(parts.join(&sep), span)
             }
             "split" => {
-                let (sep, s) = (text(0).ok_or("`split` separator")?, text(1).ok_or("`split` string")?);
+                let (sep, s) = (
+                    text(0).ok_or("`split` separator")?,
+                    text(1).ok_or("`split` string")?,
+                );
                 if s.is_empty() {
                     array(Vec::new(), span)
                 } else {
-                    array(s.split(sep.as_str()).map(|p| string(p, span)).collect(), span)
+                    array(
+                        s.split(sep.as_str()).map(|p| string(p, span)).collect(),
+                        span,
+                    )
                 }
             }
             "distinct" => array(dedupe(args.first().map(Node::items).unwrap_or(&[])), span),
@@ -211,24 +271,31 @@ pub fn call(
                 span,
             ),
             "keys" => array(
-                args.first()
-                    .map(Node::members)
-                    .unwrap_or(&[])
-                    .iter()
+                sorted_members(args.first().map(Node::members).unwrap_or(&[]))
+                    .into_iter()
                     .map(|m| string(m.key.clone(), m.key_span))
                     .collect(),
                 span,
             ),
             "values" => array(
-                args.first().map(Node::members).unwrap_or(&[]).iter().map(|m| m.value.clone()).collect(),
+                sorted_members(args.first().map(Node::members).unwrap_or(&[]))
+                    .into_iter()
+                    .map(|m| m.value.clone())
+                    .collect(),
                 span,
             ),
             "zipmap" => {
-                let (ks, vs) = (args.first().map(Node::items).unwrap_or(&[]), args.get(1).map(Node::items).unwrap_or(&[]));
+                let (ks, vs) = (
+                    args.first().map(Node::items).unwrap_or(&[]),
+                    args.get(1).map(Node::items).unwrap_or(&[]),
+                );
                 let mut members = Vec::new();
                 for (k, v) in ks.iter().zip(vs) {
                     members.push(Member {
-                        key: k.scalar_text().ok_or("`zipmap` key is not a string")?.into_owned(),
+                        key: k
+                            .scalar_text()
+                            .ok_or("`zipmap` key is not a string")?
+                            .into_owned(),
                         key_span: k.span,
                         value: v.clone(),
                     });
@@ -238,12 +305,20 @@ pub fn call(
             "contains" => {
                 let list = args.first().ok_or("`contains` without a list")?;
                 let v = args.get(1).ok_or("`contains` without a value")?;
-                Node::new(NodeKind::Bool(list.items().iter().any(|i| equal(i, v))), span)
+                Node::new(
+                    NodeKind::Bool(list.items().iter().any(|i| equal(i, v))),
+                    span,
+                )
             }
             "replace" => {
-                let (s, from, to) = (text(0).ok_or("`replace` string")?, text(1).ok_or("`replace` substring")?, text(2).ok_or("`replace` replacement")?);
+                let (s, from, to) = (
+                    text(0).ok_or("`replace` string")?,
+                    text(1).ok_or("`replace` substring")?,
+                    text(2).ok_or("`replace` replacement")?,
+                );
                 if from.len() > 2 && from.starts_with('/') && from.ends_with('/') {
-                    let re = regex::Regex::new(&from[1..from.len() - 1]).map_err(|_| "an invalid regular expression")?;
+                    let re = regex::Regex::new(&from[1..from.len() - 1])
+                        .map_err(|_| "an invalid regular expression")?;
                     // `$1` / `${name}` in the replacement are captures, as in Terraform.
                     string(re.replace_all(&s, to.as_str()).into_owned(), span)
                 } else {
@@ -251,8 +326,12 @@ pub fn call(
                 }
             }
             "regex" => {
-                let (pattern, s) = (text(0).ok_or("`regex` pattern")?, text(1).ok_or("`regex` string")?);
-                let re = regex::Regex::new(&pattern).map_err(|_| "an invalid regular expression")?;
+                let (pattern, s) = (
+                    text(0).ok_or("`regex` pattern")?,
+                    text(1).ok_or("`regex` string")?,
+                );
+                let re =
+                    regex::Regex::new(&pattern).map_err(|_| "an invalid regular expression")?;
                 let caps = re.captures(&s).ok_or("`regex` does not match")?;
                 if re.captures_len() == 1 {
                     string(caps.get(0).map_or("", |m| m.as_str()), span)
@@ -278,10 +357,21 @@ pub fn call(
             }
             "substr" => {
                 let s = text(0).ok_or("`substr` string")?;
-                let (off, len) = (args.get(1).and_then(number).ok_or("`substr` offset")?, args.get(2).and_then(number).ok_or("`substr` length")?);
+                let (off, len) = (
+                    args.get(1).and_then(number).ok_or("`substr` offset")?,
+                    args.get(2).and_then(number).ok_or("`substr` length")?,
+                );
                 let chars: Vec<char> = s.chars().collect();
-                let start = if off < 0.0 { chars.len().saturating_sub((-off) as usize) } else { (off as usize).min(chars.len()) };
-                let end = if len < 0.0 { chars.len() } else { (start + len as usize).min(chars.len()) };
+                let start = if off < 0.0 {
+                    chars.len().saturating_sub((-off) as usize)
+                } else {
+                    (off as usize).min(chars.len())
+                };
+                let end = if len < 0.0 {
+                    chars.len()
+                } else {
+                    (start + len as usize).min(chars.len())
+                };
                 string(chars[start..end].iter().collect::<String>(), span)
             }
             "lower" => string(text(0).ok_or("`lower` string")?.to_lowercase(), span),
@@ -299,24 +389,55 @@ pub fn call(
                 let (s, cut) = (text(0).ok_or("string")?, text(1).ok_or("characters")?);
                 string(s.trim_matches(|c| cut.contains(c)), span)
             }
-            "startswith" => Node::new(NodeKind::Bool(text(0).ok_or("string")?.starts_with(&text(1).ok_or("prefix")?)), span),
-            "endswith" => Node::new(NodeKind::Bool(text(0).ok_or("string")?.ends_with(&text(1).ok_or("suffix")?)), span),
+            "startswith" => Node::new(
+                NodeKind::Bool(
+                    text(0)
+                        .ok_or("string")?
+                        .starts_with(&text(1).ok_or("prefix")?),
+                ),
+                span,
+            ),
+            "endswith" => Node::new(
+                NodeKind::Bool(
+                    text(0)
+                        .ok_or("string")?
+                        .ends_with(&text(1).ok_or("suffix")?),
+                ),
+                span,
+            ),
             "tostring" => match args.first().map(|a| &a.kind) {
                 Some(NodeKind::Null) => args[0].clone(),
                 _ => {
                     let a = args.first().ok_or("`tostring` without an argument")?;
                     // A plain conversion keeps the value's place.
-                    string(a.scalar_text().ok_or("`tostring` of a collection")?.into_owned(), a.span)
+                    string(
+                        a.scalar_text()
+                            .ok_or("`tostring` of a collection")?
+                            .into_owned(),
+                        a.span,
+                    )
                 }
             },
-            "tonumber" => num_node(args.first().and_then(number).ok_or("`tonumber` of a value that is not a number")?, span),
-            "tobool" => Node::new(NodeKind::Bool(truth(args.first().ok_or("`tobool`")?)?), span),
+            "tonumber" => num_node(
+                args.first()
+                    .and_then(number)
+                    .ok_or("`tonumber` of a value that is not a number")?,
+                span,
+            ),
+            "tobool" => Node::new(
+                NodeKind::Bool(truth(args.first().ok_or("`tobool`")?)?),
+                span,
+            ),
             "max" | "min" => {
                 let ns: Vec<f64> = args.iter().filter_map(number).collect();
                 if ns.len() != args.len() || ns.is_empty() {
                     return Err(format!("`{name}` of values that are not numbers"));
                 }
-                let v = if name == "max" { ns.iter().cloned().fold(f64::MIN, f64::max) } else { ns.iter().cloned().fold(f64::MAX, f64::min) };
+                let v = if name == "max" {
+                    ns.iter().cloned().fold(f64::MIN, f64::max)
+                } else {
+                    ns.iter().cloned().fold(f64::MAX, f64::min)
+                };
                 num_node(v, span)
             }
             "one" => match args.first().map(Node::items) {
@@ -331,7 +452,10 @@ pub fn call(
             }
             "slice" => {
                 let items = args.first().map(Node::items).unwrap_or(&[]);
-                let (a, b) = (args.get(1).and_then(number).ok_or("`slice` start")? as usize, args.get(2).and_then(number).ok_or("`slice` end")? as usize);
+                let (a, b) = (
+                    args.get(1).and_then(number).ok_or("`slice` start")? as usize,
+                    args.get(2).and_then(number).ok_or("`slice` end")? as usize,
+                );
                 if a > b || b > items.len() {
                     return Err("`slice` out of range".into());
                 }
@@ -356,7 +480,15 @@ pub fn call(
                 }
                 array(out, span)
             }
-            "basename" => string(text(0).ok_or("path")?.rsplit('/').next().unwrap_or("").to_string(), span),
+            "basename" => string(
+                text(0)
+                    .ok_or("path")?
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+                span,
+            ),
             "abspath" => string(text(0).ok_or("path")?, span),
             "cidrsubnet" => {
                 let prefix = text(0).ok_or("`cidrsubnet` prefix")?;
@@ -364,8 +496,11 @@ pub fn call(
                 let num = args.get(2).and_then(number).ok_or("`cidrsubnet` netnum")?;
                 string(cidrsubnet(&prefix, bits as u32, num as u64)?, span)
             }
-            "timestamp" | "uuid" | "bcrypt" | "plantimestamp" | "timeadd" | "uuidv5" | "filebase64" | "base64sha256" | "md5" | "sha1" | "sha256" => {
-                return Err(format!("`{name}()` is not evaluated (its value changes or is not needed)"));
+            "timestamp" | "uuid" | "bcrypt" | "plantimestamp" | "timeadd" | "uuidv5"
+            | "filebase64" | "base64sha256" | "md5" | "sha1" | "sha256" => {
+                return Err(format!(
+                    "`{name}()` is not evaluated (its value changes or is not needed)"
+                ));
             }
             _ => return Err(format!("the function `{name}` is not evaluated")),
         })
@@ -400,7 +535,10 @@ fn flatten_into(n: &Node, out: &mut Vec<Node>, depth: usize) -> Result<(), Strin
             }
             Ok(())
         }
-        _ => Err(unknown_reason(n).unwrap_or_else(|| "`flatten` of a value that is not a list".into())),
+        _ => {
+            Err(unknown_reason(n)
+                .unwrap_or_else(|| "`flatten` of a value that is not a list".into()))
+        }
     }
 }
 
@@ -416,7 +554,11 @@ fn merge(args: Vec<Node>, span: Span) -> Node {
             }
             NodeKind::Null => {}
             _ => {
-                return unresolved(unknown_reason(&a).unwrap_or_else(|| "`merge` of a value that is not a map".into()), span);
+                return unresolved(
+                    unknown_reason(&a)
+                        .unwrap_or_else(|| "`merge` of a value that is not a map".into()),
+                    span,
+                );
             }
         }
     }
@@ -429,7 +571,11 @@ fn concat(args: Vec<Node>, span: Span) -> Node {
         match a.kind {
             NodeKind::Array(xs) => items.extend(xs),
             _ => {
-                return unresolved(unknown_reason(&a).unwrap_or_else(|| "`concat` of a value that is not a list".into()), span);
+                return unresolved(
+                    unknown_reason(&a)
+                        .unwrap_or_else(|| "`concat` of a value that is not a list".into()),
+                    span,
+                );
             }
         }
     }
@@ -445,7 +591,10 @@ fn jsonencode(inst: &Instance, args: Vec<Node>, span: Span) -> Node {
     };
     let node = match first_unknown(&v) {
         Some(why) => unresolved(why, span),
-        None => string(serde_json::to_string(&v.to_json()).unwrap_or_default(), span),
+        None => string(
+            serde_json::to_string(&v.to_json()).unwrap_or_default(),
+            span,
+        ),
     };
     inst.env.remember_structure(&node, v);
     node
@@ -516,7 +665,8 @@ fn templatefile(inst: &Instance, args: &[Node], span: Span) -> Node {
             .collect(),
         Some(v) => {
             return unresolved(
-                unknown_reason(v).unwrap_or_else(|| "`templatefile` variables are not a map".into()),
+                unknown_reason(v)
+                    .unwrap_or_else(|| "`templatefile` variables are not a map".into()),
                 span,
             );
         }
@@ -607,7 +757,10 @@ fn format_verbs(f: &str, args: &[Node]) -> Result<String, String> {
             }
             Some('q') => {
                 let a = it.next().ok_or("`format` has fewer arguments than verbs")?;
-                out.push_str(&serde_json::to_string(&a.scalar_text().ok_or("`format` of a collection")?).unwrap_or_default());
+                out.push_str(
+                    &serde_json::to_string(&a.scalar_text().ok_or("`format` of a collection")?)
+                        .unwrap_or_default(),
+                );
             }
             _ => return Err("a `format` verb that is not evaluated".into()),
         }
@@ -617,16 +770,27 @@ fn format_verbs(f: &str, args: &[Node]) -> Result<String, String> {
 
 /// `cidrsubnet("10.0.0.0/16", 8, 2)` → `10.0.2.0/24` (IPv4 only).
 fn cidrsubnet(prefix: &str, newbits: u32, netnum: u64) -> Result<String, String> {
-    let (addr, len) = prefix.split_once('/').ok_or("`cidrsubnet` of a value that is not a CIDR")?;
+    let (addr, len) = prefix
+        .split_once('/')
+        .ok_or("`cidrsubnet` of a value that is not a CIDR")?;
     let len: u32 = len.parse().map_err(|_| "`cidrsubnet` prefix length")?;
-    let ip: std::net::Ipv4Addr = addr.parse().map_err(|_| "`cidrsubnet` is evaluated for IPv4 only")?;
+    let ip: std::net::Ipv4Addr = addr
+        .parse()
+        .map_err(|_| "`cidrsubnet` is evaluated for IPv4 only")?;
     let new_len = len + newbits;
     if new_len > 32 || (newbits < 64 && netnum >= (1u64 << newbits)) {
         return Err("`cidrsubnet` out of range".into());
     }
     let base = u32::from(ip) & if len == 0 { 0 } else { u32::MAX << (32 - len) };
-    let shifted = if new_len == 32 { netnum as u32 } else { (netnum as u32) << (32 - new_len) };
-    Ok(format!("{}/{new_len}", std::net::Ipv4Addr::from(base | shifted)))
+    let shifted = if new_len == 32 {
+        netnum as u32
+    } else {
+        (netnum as u32) << (32 - new_len)
+    };
+    Ok(format!(
+        "{}/{new_len}",
+        std::net::Ipv4Addr::from(base | shifted)
+    ))
 }
 
 /// `data "aws_iam_policy_document"` rendered to the policy JSON it produces, as a tree with the
@@ -634,7 +798,12 @@ fn cidrsubnet(prefix: &str, newbits: u32, netnum: u64) -> Result<String, String>
 /// only when they are empty.
 pub fn policy_document(inst: &Instance, data: &BlockAt, scope: &Scope) -> Result<Node, String> {
     let body = &data.body;
-    for merged in ["source_policy_documents", "override_policy_documents", "source_json", "override_json"] {
+    for merged in [
+        "source_policy_documents",
+        "override_policy_documents",
+        "source_json",
+        "override_json",
+    ] {
         if let Some(a) = body.get_attribute(merged) {
             let v = inst.expr(&a.value, data.base, scope);
             if !(v.is_null() || v.items().is_empty() && v.is_array()) {
@@ -655,28 +824,51 @@ pub fn policy_document(inst: &Instance, data: &BlockAt, scope: &Scope) -> Result
         }
         members.push((
             "Effect",
-            st.get("effect").filter(|n| !n.is_null()).cloned().unwrap_or_else(|| string("Allow", st.span)),
+            st.get("effect")
+                .filter(|n| !n.is_null())
+                .cloned()
+                .unwrap_or_else(|| string("Allow", st.span)),
         ));
-        for (hcl, json) in [("actions", "Action"), ("not_actions", "NotAction"), ("resources", "Resource"), ("not_resources", "NotResource")] {
+        for (hcl, json) in [
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ] {
             if let Some(v) = st.get(hcl).filter(|n| !n.is_null()) {
                 members.push((json, v.clone()));
             }
         }
-        for (hcl, json) in [("principals", "Principal"), ("not_principals", "NotPrincipal")] {
+        for (hcl, json) in [
+            ("principals", "Principal"),
+            ("not_principals", "NotPrincipal"),
+        ] {
             let Some(blocks) = st.get(hcl) else { continue };
             let mut by_type: Vec<Member> = Vec::new();
             for p in blocks.items() {
                 let Some(t) = p.get("type").and_then(|t| t.scalar_text()) else {
-                    return Err(p.get("type").and_then(unknown_reason).unwrap_or_else(|| "a principal type is not known".into()));
+                    return Err(p
+                        .get("type")
+                        .and_then(unknown_reason)
+                        .unwrap_or_else(|| "a principal type is not known".into()));
                 };
-                let ids = p.get("identifiers").cloned().unwrap_or_else(|| array(Vec::new(), p.span));
+                let ids = p
+                    .get("identifiers")
+                    .cloned()
+                    .unwrap_or_else(|| array(Vec::new(), p.span));
                 match by_type.iter_mut().find(|m| m.key == t.as_ref()) {
                     Some(m) => {
-                        if let (NodeKind::Array(a), NodeKind::Array(b)) = (&mut m.value.kind, ids.kind) {
+                        if let (NodeKind::Array(a), NodeKind::Array(b)) =
+                            (&mut m.value.kind, ids.kind)
+                        {
                             a.extend(b);
                         }
                     }
-                    None => by_type.push(Member { key: t.into_owned(), key_span: p.span, value: ids }),
+                    None => by_type.push(Member {
+                        key: t.into_owned(),
+                        key_span: p.span,
+                        value: ids,
+                    }),
                 }
             }
             // `type = "*"`, `identifiers = ["*"]` is the principal `"*"`.
@@ -695,8 +887,15 @@ pub fn policy_document(inst: &Instance, data: &BlockAt, scope: &Scope) -> Result
                 ) else {
                     return Err("a policy condition's test or variable is not known".into());
                 };
-                let values = c.get("values").cloned().unwrap_or_else(|| array(Vec::new(), c.span));
-                let entry = Member { key: var.into_owned(), key_span: c.span, value: values };
+                let values = c
+                    .get("values")
+                    .cloned()
+                    .unwrap_or_else(|| array(Vec::new(), c.span));
+                let entry = Member {
+                    key: var.into_owned(),
+                    key_span: c.span,
+                    value: values,
+                };
                 match tests.iter_mut().find(|m| m.key == test.as_ref()) {
                     Some(m) => {
                         if let NodeKind::Object(ms) = &mut m.value.kind {
@@ -719,7 +918,13 @@ pub fn policy_document(inst: &Instance, data: &BlockAt, scope: &Scope) -> Result
         .map(|a| inst.expr(&a.value, data.base, scope))
         .unwrap_or_else(|| string("2012-10-17", span));
     let _ = span_of(&data.body, data.base);
-    Ok(obj(vec![("Version", version), ("Statement", array(out, statements.span))], span))
+    Ok(obj(
+        vec![
+            ("Version", version),
+            ("Statement", array(out, statements.span)),
+        ],
+        span,
+    ))
 }
 
 #[cfg(test)]

@@ -38,14 +38,17 @@ pub fn read_json(env: &Env, node: &Node) -> Result<Node, JsonError> {
                 // Built by functions we follow only by value: a syntax error may be ours (a
                 // function evaluated differently), so it is an unknown, not an error.
                 let mut parsed = crate::parse::json::parse(s).map_err(|e| {
-                    JsonError::Unknown(format!("the value as evaluated is not valid JSON ({})", e.message))
+                    JsonError::Unknown(format!(
+                        "the value as evaluated is not valid JSON ({})",
+                        e.message
+                    ))
                 })?;
                 respan(&mut parsed, &|_, _| node.span);
                 Ok(parsed)
             }
-            _ => Err(JsonError::Unknown(
-                unknown_reason(node).unwrap_or_else(|| format!("{} is not a JSON string", node.type_name())),
-            )),
+            _ => Err(JsonError::Unknown(unknown_reason(node).unwrap_or_else(
+                || format!("{} is not a JSON string", node.type_name()),
+            ))),
         };
     };
     let mut parsed = match crate::parse::json::parse(&origin.text) {
@@ -58,7 +61,10 @@ pub fn read_json(env: &Env, node: &Node) -> Result<Node, JsonError> {
             let at = map_offset(&origin.segs, e.span.start as usize, false);
             return Err(JsonError::Syntax {
                 message: e.message,
-                span: Span::new(at, at.max(map_offset(&origin.segs, e.span.end as usize, true))),
+                span: Span::new(
+                    at,
+                    at.max(map_offset(&origin.segs, e.span.end as usize, true)),
+                ),
             });
         }
     };

@@ -275,7 +275,11 @@ fn index(module: &mut Module, body: Body, base: usize) {
         let Ok(block) = structure.into_block() else {
             continue;
         };
-        let labels: Vec<String> = block.labels.iter().map(|l| l.as_str().to_string()).collect();
+        let labels: Vec<String> = block
+            .labels
+            .iter()
+            .map(|l| l.as_str().to_string())
+            .collect();
         let span = labels_span(&block, base);
         match (block.ident.as_str(), labels.as_slice()) {
             ("variable", [name]) => module.variables.push(Variable {
@@ -332,11 +336,10 @@ fn index(module: &mut Module, body: Body, base: usize) {
             ("provider", [name]) if name == "aws" => {
                 // The default provider (no `alias`) gives the region.
                 if block.body.get_attribute("alias").is_none() {
-                    module.provider_region =
-                        block.body.get_attribute("region").map(|a| Expr {
-                            expr: a.value.clone(),
-                            base,
-                        });
+                    module.provider_region = block.body.get_attribute("region").map(|a| Expr {
+                        expr: a.value.clone(),
+                        base,
+                    });
                 }
             }
             _ => {}

@@ -8,10 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::hcl::Sources;
 use crate::hcl::eval::{Env, EnvOptions, Instance, Instances, Key, Scope, unresolved};
 use crate::hcl::json::{JsonError, read_json};
 use crate::hcl::load::{self, Module, read_body};
-use crate::hcl::Sources;
 use crate::parse::{Member, Node, NodeKind};
 use crate::span::Span;
 
@@ -199,7 +199,10 @@ fn root_variables(
                 for a in body.attributes() {
                     let name = a.key.as_str();
                     if declared(name) {
-                        values.insert(name.to_string(), scratch.expr(&a.value, base, &Scope::default()));
+                        values.insert(
+                            name.to_string(),
+                            scratch.expr(&a.value, base, &Scope::default()),
+                        );
                     }
                 }
             }
@@ -277,13 +280,8 @@ fn collect(inst: &Instance, doc: &mut Document, depth: usize) {
             read_json_arguments(inst.env, &mut values, &address, &mut doc.problems);
             if res.kind == "aws_ecs_task_definition" {
                 strings_for_numbers(&mut values);
-                let task = tfplan::task_definition(
-                    &address,
-                    res.span,
-                    &values,
-                    "",
-                    &mut doc.problems,
-                );
+                let task =
+                    tfplan::task_definition(&address, res.span, &values, "", &mut doc.problems);
                 doc.task_definitions.push(task);
             }
             doc.resources.push(Resource {
