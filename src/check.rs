@@ -726,6 +726,14 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
     result.is_input = true;
     let joined = SourceFile::new(dir.clone(), display_name(dir), sources.text.clone());
     check_document(&doc, &joined, shared, &mut result);
+    for (span, why) in &read.unreadable {
+        result.diagnostics.push(input_diagnostic(
+            &rules::input::unreadable_input::RULE,
+            *span,
+            why.clone(),
+        ));
+        result.input_error = true;
+    }
     if !read.not_read.is_empty() && !read.failed {
         for (_, why) in &read.not_read {
             result.skipped.push(Skip {

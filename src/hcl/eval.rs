@@ -76,7 +76,9 @@ pub struct Env {
     origins: RefCell<HashMap<(Span, String), Rc<StringOrigin>>>,
     /// Registry and git modules, and other things not read, for the run summary.
     pub not_read: RefCell<Vec<(Span, String)>>,
-    /// Files read with `file()`/`templatefile()` (for `--fix` and messages).
+    /// `file()`/`templatefile()` calls whose file cannot be read: (the call, why).
+    pub unreadable: RefCell<Vec<(Span, String)>>,
+    /// The literal `region` of the root module's `provider "aws"` block.
     pub region_from_provider: RefCell<Option<String>>,
 }
 
@@ -90,6 +92,7 @@ impl Env {
             structured: RefCell::new(HashMap::new()),
             origins: RefCell::new(HashMap::new()),
             not_read: RefCell::new(Vec::new()),
+            unreadable: RefCell::new(Vec::new()),
             region_from_provider: RefCell::new(None),
         }
     }

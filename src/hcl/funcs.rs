@@ -643,8 +643,17 @@ fn file(inst: &Instance, args: &[Node], span: Span) -> Node {
             );
             node
         }
-        Err(why) => unresolved(why, span),
+        Err(why) => unreadable(inst, why, span),
     }
+}
+
+/// A file Terraform would fail to read: an input error at the call, and the value unknown.
+fn unreadable(inst: &Instance, why: String, span: Span) -> Node {
+    let mut list = inst.env.unreadable.borrow_mut();
+    if !list.iter().any(|(s, w)| *s == span && *w == why) {
+        list.push((span, why.clone()));
+    }
+    unresolved(why, span)
 }
 
 fn templatefile(inst: &Instance, args: &[Node], span: Span) -> Node {
@@ -674,7 +683,7 @@ fn templatefile(inst: &Instance, args: &[Node], span: Span) -> Node {
     };
     let (_, base, text) = match inst.read_file(p) {
         Ok(f) => f,
-        Err(why) => return unresolved(why, span),
+        Err(why) => return unreadable(inst, why, span),
     };
     let template = match parse_template(&text) {
         Ok(t) => t,

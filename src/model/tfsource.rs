@@ -27,6 +27,8 @@ pub struct ModuleRead {
     pub not_read: Vec<(Span, String)>,
     /// A file of the module could not be read or parsed: nothing of it was checked.
     pub failed: bool,
+    /// `file()`/`templatefile()` calls whose file cannot be read: (the call, why).
+    pub unreadable: Vec<(Span, String)>,
 }
 
 /// Inputs of one module check beyond the folder.
@@ -70,6 +72,7 @@ pub fn read_module(
         },
         not_read: vec![(Span::default(), "the module could not be evaluated".into())],
         failed: true,
+        unreadable: Vec::new(),
     })
 }
 
@@ -110,6 +113,7 @@ fn read_module_here(
                 document: doc,
                 not_read: Vec::new(),
                 failed: true,
+                unreadable: Vec::new(),
             };
         }
     };
@@ -133,11 +137,13 @@ fn read_module_here(
     }
     collect(&root, &mut doc, 0);
     let not_read = env.not_read.borrow().clone();
+    let unreadable = env.unreadable.borrow().clone();
     ModuleRead {
         sources: env.sources.into_inner(),
         document: doc,
         not_read,
         failed,
+        unreadable,
     }
 }
 
