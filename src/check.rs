@@ -436,12 +436,11 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
                     .to_ascii_lowercase();
                 if WALK_EXTENSIONS.contains(&ext.as_str()) {
                     found.push(p);
-                } else if ext == "tf" {
-                    if let Some(dir) = p.parent() {
-                        if !tf_dirs.iter().any(|d| d == dir) {
-                            tf_dirs.push(dir.to_path_buf());
-                        }
-                    }
+                } else if ext == "tf"
+                    && let Some(dir) = p.parent()
+                    && !tf_dirs.iter().any(|d| d == dir)
+                {
+                    tf_dirs.push(dir.to_path_buf());
                 }
             }
             found.sort();

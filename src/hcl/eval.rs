@@ -439,12 +439,10 @@ impl<'e> Instance<'e> {
                 let op = *b.operator.value();
                 let l = self.expr(&b.lhs_expr, base, scope);
                 // `&&` / `||` with a known deciding side need not know the other.
-                if matches!(op, BinaryOperator::And | BinaryOperator::Or) {
-                    if let NodeKind::Bool(lb) = l.kind {
-                        if (op == BinaryOperator::And && !lb) || (op == BinaryOperator::Or && lb) {
-                            return Node::new(NodeKind::Bool(lb), span);
-                        }
-                    }
+                if let NodeKind::Bool(lb) = l.kind
+                    && ((op == BinaryOperator::And && !lb) || (op == BinaryOperator::Or && lb))
+                {
+                    return Node::new(NodeKind::Bool(lb), span);
                 }
                 let r = self.expr(&b.rhs_expr, base, scope);
                 binary(op, &l, &r, span)
@@ -1389,7 +1387,7 @@ impl<'e> Instance<'e> {
                 "module source `{source}` is outside the folder checked"
             ));
         }
-        if self.chain.iter().any(|c| *c == dir) {
+        if self.chain.contains(&dir) {
             return Err(format!(
                 "module source `{source}` calls a module that calls it (a cycle)"
             ));

@@ -74,17 +74,15 @@ pub fn call(
         .iter()
         .map(|e| inst.expr(e, base, scope))
         .collect();
-    if expand_final {
-        if let Some(last) = args.pop() {
-            match &last.kind {
-                NodeKind::Array(items) => args.extend(items.iter().cloned()),
-                _ => {
-                    return unresolved(
-                        unknown_reason(&last)
-                            .unwrap_or_else(|| "`...` of a value that is not a list".into()),
-                        span,
-                    );
-                }
+    if expand_final && let Some(last) = args.pop() {
+        match &last.kind {
+            NodeKind::Array(items) => args.extend(items.iter().cloned()),
+            _ => {
+                return unresolved(
+                    unknown_reason(&last)
+                        .unwrap_or_else(|| "`...` of a value that is not a list".into()),
+                    span,
+                );
             }
         }
     }
@@ -162,15 +160,15 @@ pub fn call(
             let Some(a) = args.into_iter().next() else {
                 return unresolved(format!("`{name}` without an argument"), span);
             };
-            if name == "toset" {
-                if let NodeKind::Array(items) = &a.kind {
-                    // A set of strings iterates in lexical order.
-                    let mut items = dedupe(items);
-                    if items.iter().all(|i| i.as_str().is_some()) {
-                        items.sort_by(|x, y| x.as_str().cmp(&y.as_str()));
-                    }
-                    return array(items, a.span);
+            if name == "toset"
+                && let NodeKind::Array(items) = &a.kind
+            {
+                // A set of strings iterates in lexical order.
+                let mut items = dedupe(items);
+                if items.iter().all(|i| i.as_str().is_some()) {
+                    items.sort_by(|x, y| x.as_str().cmp(&y.as_str()));
                 }
+                return array(items, a.span);
             }
             return a;
         }

@@ -333,14 +333,14 @@ fn index(module: &mut Module, body: Body, base: usize) {
                 base,
                 span,
             }),
-            ("provider", [name]) if name == "aws" => {
-                // The default provider (no `alias`) gives the region.
-                if block.body.get_attribute("alias").is_none() {
-                    module.provider_region = block.body.get_attribute("region").map(|a| Expr {
-                        expr: a.value.clone(),
-                        base,
-                    });
-                }
+            // The default provider (no `alias`) gives the region.
+            ("provider", [name])
+                if name == "aws" && block.body.get_attribute("alias").is_none() =>
+            {
+                module.provider_region = block.body.get_attribute("region").map(|a| Expr {
+                    expr: a.value.clone(),
+                    base,
+                });
             }
             _ => {}
         }

@@ -121,12 +121,11 @@ fn read_module_here(
     let vars = root_variables(&env, &module, &mut doc.problems, &mut failed);
     let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let root = Instance::new(&env, module.clone(), String::new(), vars, vec![canonical]);
-    if env.options.region.is_none() {
-        if let Some(r) = &module.provider_region {
-            if let Some(region) = root.eval(r, &Scope::default()).as_str() {
-                *env.region_from_provider.borrow_mut() = Some(region.to_string());
-            }
-        }
+    if env.options.region.is_none()
+        && let Some(r) = &module.provider_region
+        && let Some(region) = root.eval(r, &Scope::default()).as_str()
+    {
+        *env.region_from_provider.borrow_mut() = Some(region.to_string());
     }
     for json in &module.json_files {
         let base = env.sources.borrow_mut().add(json, (env.name_of)(json), "");
@@ -135,7 +134,7 @@ fn read_module_here(
             format!("`{}`: `.tf.json` files are not read", (env.name_of)(json)),
         ));
     }
-    collect(&root, &mut doc, 0);
+    collect(&root, &mut doc);
     let not_read = env.not_read.borrow().clone();
     let unreadable = env.unreadable.borrow().clone();
     ModuleRead {
@@ -273,7 +272,7 @@ fn respan_all(node: &mut Node, span: Span) {
 }
 
 /// The resources of a module instance and of the local modules it calls.
-fn collect(inst: &Instance, doc: &mut Document, depth: usize) {
+fn collect(inst: &Instance, doc: &mut Document) {
     for res in &inst.module.resources {
         let keys: Vec<Key> = match inst.instances(&res.body, res.base) {
             Instances::Known(list) => list.into_iter().map(|(k, _)| k).collect(),
@@ -327,7 +326,7 @@ fn collect(inst: &Instance, doc: &mut Document, depth: usize) {
         match children.as_deref() {
             Some(Ok(children)) => {
                 for (_, child) in children.iter() {
-                    collect(child, doc, depth + 1);
+                    collect(child, doc);
                 }
             }
             Some(Err(why)) => {
