@@ -76,6 +76,9 @@ pub struct Env {
     origins: RefCell<HashMap<(Span, String), Rc<StringOrigin>>>,
     /// Registry and git modules, and other things not read, for the run summary.
     pub not_read: RefCell<Vec<(Span, String)>>,
+    /// Variable values used elsewhere than where they are written: (the literal, the use,
+    /// `var.name`), for a label at the use when a finding points at the literal.
+    pub value_sources: RefCell<Vec<(Span, Span, String)>>,
     /// `file()`/`templatefile()` calls whose file cannot be read: (the call, why).
     pub unreadable: RefCell<Vec<(Span, String)>>,
     /// The literal `region` of the root module's `provider "aws"` block.
@@ -93,6 +96,7 @@ impl Env {
             origins: RefCell::new(HashMap::new()),
             not_read: RefCell::new(Vec::new()),
             unreadable: RefCell::new(Vec::new()),
+            value_sources: RefCell::new(Vec::new()),
             region_from_provider: RefCell::new(None),
         }
     }
@@ -678,6 +682,19 @@ impl<'e> Instance<'e> {
                     Some(value) => value.clone(),
                     None => unresolved(format!("variable `{v}` has no value"), span),
                 };
+                if ops.len() == 1
+                    && matches!(
+                        value.kind,
+                        NodeKind::String(_) | NodeKind::Number(_) | NodeKind::Bool(_)
+                    )
+                    && (value.span.end <= span.start || value.span.start >= span.end)
+                {
+                    let mut sources = self.env.value_sources.borrow_mut();
+                    let entry = (value.span, span, format!("var.{v}"));
+                    if !sources.contains(&entry) {
+                        sources.push(entry);
+                    }
+                }
                 self.apply_ops(value, &ops[1..], base, scope, span)
             }
             "local" => {

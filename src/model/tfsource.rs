@@ -135,6 +135,7 @@ fn read_module_here(
         ));
     }
     collect(&root, &mut doc);
+    attach_value_sources(&env, &mut doc);
     let not_read = env.not_read.borrow().clone();
     let unreadable = env.unreadable.borrow().clone();
     ModuleRead {
@@ -241,6 +242,30 @@ fn root_variables(
         values.insert(name.clone(), value);
     }
     values
+}
+
+/// A value written as a variable default, a `.tfvars` entry or a module argument: a finding
+/// on it also points at where the configuration uses the variable.
+fn attach_value_sources(env: &Env, doc: &mut Document) {
+    let sources = env.value_sources.borrow();
+    if sources.is_empty() {
+        return;
+    }
+    for task in &mut doc.task_definitions {
+        let mut spans = std::collections::HashSet::new();
+        task.props.walk(|n| {
+            spans.insert(n.span);
+        });
+        for (value, used_at, name) in sources.iter() {
+            if spans.contains(value) {
+                task.value_sources.push(super::ValueSource {
+                    value: *value,
+                    used_at: *used_at,
+                    parameter: name.clone(),
+                });
+            }
+        }
+    }
 }
 
 /// Terraform converts a number given for a string argument (`cpu = 256`) to a string: the
