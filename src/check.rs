@@ -44,7 +44,8 @@ pub struct TerraformInputs {
 
 impl RunOptions {
     /// Local module sources are followed inside the repository of `dir` (the folder holding
-    /// `.git`), else inside the working directory, else inside `dir` itself.
+    /// `.git`), else inside the folder named on the command line that holds `dir`, else inside
+    /// the working directory, else inside `dir` itself.
     fn terraform_boundary(&self, dir: &Path) -> PathBuf {
         let dir = identity(dir);
         let mut at = Some(dir.as_path());
@@ -53,6 +54,16 @@ impl RunOptions {
                 return d.to_path_buf();
             }
             at = d.parent();
+        }
+        let named = self
+            .paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .map(|p| identity(p))
+            .filter(|p| dir.starts_with(p))
+            .min_by_key(|p| p.components().count());
+        if let Some(named) = named {
+            return named;
         }
         match std::env::current_dir().map(|c| identity(&c)) {
             Ok(cwd) if dir.starts_with(&cwd) => cwd,
