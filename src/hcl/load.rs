@@ -50,6 +50,8 @@ pub struct BlockAt {
 pub struct Variable {
     pub name: String,
     pub default: Option<Expr>,
+    /// The `type` constraint: its `optional(…, default)` attributes fill in missing ones.
+    pub type_expr: Option<Expr>,
     pub span: Span,
 }
 
@@ -285,6 +287,10 @@ fn index(module: &mut Module, body: Body, base: usize) {
             ("variable", [name]) => module.variables.push(Variable {
                 name: name.clone(),
                 default: block.body.get_attribute("default").map(|a| Expr {
+                    expr: a.value.clone(),
+                    base,
+                }),
+                type_expr: block.body.get_attribute("type").map(|a| Expr {
                     expr: a.value.clone(),
                     base,
                 }),

@@ -221,6 +221,14 @@ fn root_variables(
             }
         }
     }
+    for v in &module.variables {
+        if let (Some(t), Some(value)) = (&v.type_expr, values.remove(&v.name)) {
+            values.insert(
+                v.name.clone(),
+                scratch.apply_type(value, &t.expr, t.base, 0),
+            );
+        }
+    }
     for (name, text) in &env.options.vars {
         let Some(v) = module.variables.iter().find(|v| v.name == *name) else {
             continue;
