@@ -1640,11 +1640,11 @@ impl<'e> Instance<'e> {
             .first()
             .cloned()
             .unwrap_or_else(|| self.module.dir.clone());
-        let full = if Path::new(path).is_absolute() {
+        let full = normalize(&if Path::new(path).is_absolute() {
             PathBuf::from(path)
         } else {
             root.join(path)
-        };
+        });
         let name = (self.env.name_of)(&full);
         let file = crate::source::SourceFile::read(&full, name.clone())
             .map_err(|e| format!("cannot read `{path}`: {}", e.message))?;
@@ -1663,6 +1663,24 @@ fn unknown_instance(why: &str, span: Span) -> Vec<(String, Node)> {
             obj(vec![("key", u.clone()), ("value", u)], span),
         ),
     ]
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system (paths are shown to users).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 pub fn dns_suffix(region: &str) -> &'static str {
