@@ -357,3 +357,37 @@ fn big_and_deep_configurations_neither_crash_nor_hang() {
         "{report:#}"
     );
 }
+
+#[test]
+fn optional_attributes_of_a_variable_type_take_their_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"variable "containers" {
+  type = map(object({
+    image  = string
+    create = optional(bool, true)
+  }))
+  default = {
+    web = { image = "nginx:latest" }
+    off = { image = "nginx", create = false }
+  }
+}
+variable "untyped" { default = "unused" }
+resource "aws_ecs_task_definition" "app" {
+  family = "app"
+  container_definitions = jsonencode([
+    for k, v in var.containers : { name = k, image = v.image } if v.create
+  ])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["m"]);
+    // `web` is created (the default), `off` is not: only the `latest` finding, none for `nginx`.
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "m/main.tf".into(), 7, 21)],
+        "{report:#}"
+    );
+}

@@ -222,7 +222,9 @@ fn root_variables(
         }
     }
     for v in &module.variables {
-        if let (Some(t), Some(value)) = (&v.type_expr, values.remove(&v.name)) {
+        if let Some(t) = &v.type_expr
+            && let Some(value) = values.remove(&v.name)
+        {
             values.insert(
                 v.name.clone(),
                 scratch.apply_type(value, &t.expr, t.base, 0),
