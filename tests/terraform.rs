@@ -162,7 +162,7 @@ resource "aws_ecs_task_definition" "b" {
     write(
         dir.path(),
         "m/defs.json.tpl",
-        "[\n  {\"name\": \"cache\", \"image\": \"${image}\"}\n]\n",
+        "[\n  {\"name\": \"cache\", \"image\": \"${image}\"},\n  {\"name\": \"side\", \"image\": \"busybox:latest\"}\n]\n",
     );
     let (_, report) = check(dir.path(), &["m"]);
     let p = places(&report);
@@ -171,8 +171,14 @@ resource "aws_ecs_task_definition" "b" {
         p.contains(&("IMG002".into(), "m/main.tf".into(), 6, 27)),
         "{p:?}"
     );
+    // A literal of the template file points into it; the template's `"${image}"` is a value
+    // written in main.tf, and that finding points there.
     assert!(
-        p.contains(&("IMG002".into(), "m/defs.json.tpl".into(), 2, 30)),
+        p.contains(&("IMG002".into(), "m/defs.json.tpl".into(), 3, 29)),
+        "{p:?}"
+    );
+    assert!(
+        p.contains(&("IMG002".into(), "m/main.tf".into(), 11, 82)),
         "{p:?}"
     );
 }

@@ -35,6 +35,8 @@ pub struct Seg {
     pub out_end: usize,
     pub src: Span,
     pub exact: bool,
+    /// An interpolation of a value written elsewhere (a variable default): where it is written.
+    pub value_span: Option<Span>,
 }
 
 /// What a string value is known to be built from, for reading JSON out of it with spans.
@@ -328,6 +330,7 @@ impl<'e> Instance<'e> {
                                 out_end: s.value().len(),
                                 src: inner,
                                 exact: true,
+                                value_span: None,
                             }],
                             unknowns: Vec::new(),
                         },
@@ -585,12 +588,16 @@ impl<'e> Instance<'e> {
                         out_end: out.text.len(),
                         src,
                         exact,
+                        value_span: None,
                     });
                 }
                 Element::Interpolation(i) => {
                     let v = self.expr(&i.expr, base, scope);
                     let src = span_of(&i.expr, base);
                     let start = out.text.len();
+                    let value_span = (matches!(v.kind, NodeKind::String(_))
+                        && (v.span.end <= src.start || v.span.start >= src.end))
+                        .then_some(v.span);
                     match (&v.kind, unknown_reason(&v)) {
                         (_, Some(why)) => {
                             let n = out.unknowns.len();
@@ -613,6 +620,7 @@ impl<'e> Instance<'e> {
                         out_end: out.text.len(),
                         src,
                         exact: false,
+                        value_span,
                     });
                 }
                 Element::Directive(d) => match d.as_ref() {

@@ -635,6 +635,7 @@ fn file(inst: &Instance, args: &[Node], span: Span) -> Node {
                         out_end: len,
                         src: file_span,
                         exact: true,
+                        value_span: None,
                     }],
                     unknowns: Vec::new(),
                 },

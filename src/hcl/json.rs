@@ -69,11 +69,56 @@ pub fn read_json(env: &Env, node: &Node) -> Result<Node, JsonError> {
         }
     };
     let segs = &origin.segs;
-    respan(&mut parsed, &|s: Span, _| {
-        let start = map_offset(segs, s.start as usize, false);
-        let end = map_offset(segs, s.end as usize, true);
-        Span::new(start, end.max(start))
-    });
+    // A JSON string that is exactly one interpolation of a value written elsewhere (`"${image}"`
+    // with `image` a variable default) points at that value, and remembers where it is used.
+    let mut stack = vec![&mut parsed];
+    while let Some(n) = stack.pop() {
+        let whole = match &n.kind {
+            NodeKind::String(_) => segs.iter().find(|s| {
+                !s.exact
+                    && s.value_span.is_some()
+                    && s.out_start == n.span.start as usize + 1
+                    && s.out_end + 1 == n.span.end as usize
+            }),
+            _ => None,
+        };
+        match whole {
+            Some(seg) => {
+                let value = seg.value_span.unwrap_or(seg.src);
+                let name = env
+                    .sources
+                    .borrow()
+                    .text
+                    .get(seg.src.range())
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                let mut sources = env.value_sources.borrow_mut();
+                let entry = (value, seg.src, name);
+                if !sources.contains(&entry) {
+                    sources.push(entry);
+                }
+                n.span = value;
+            }
+            None => {
+                let start = map_offset(segs, n.span.start as usize, false);
+                let end = map_offset(segs, n.span.end as usize, true);
+                n.span = Span::new(start, end.max(start));
+            }
+        }
+        match &mut n.kind {
+            NodeKind::Array(items) => stack.extend(items.iter_mut()),
+            NodeKind::Object(members) => {
+                for m in members.iter_mut() {
+                    let start = map_offset(segs, m.key_span.start as usize, false);
+                    let end = map_offset(segs, m.key_span.end as usize, true);
+                    m.key_span = Span::new(start, end.max(start));
+                    stack.push(&mut m.value);
+                }
+            }
+            _ => {}
+        }
+    }
     if !origin.unknowns.is_empty() {
         mark_unknowns(&mut parsed, &origin.unknowns);
     }
