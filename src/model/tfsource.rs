@@ -311,7 +311,11 @@ fn collect(inst: &Instance, doc: &mut Document) {
     for res in &inst.module.resources {
         let keys: Vec<Key> = match inst.instances(&res.body, res.base) {
             Instances::Known(list) => list.into_iter().map(|(k, _)| k).collect(),
-            // One unknown instance, checked with `count.index`/`each` unknown.
+            // One unknown instance, checked with `count.index`/`each` unknown; with `count` it is
+            // named `[0]`, the instance references most often name (`x[0].arn`).
+            Instances::Unknown(_) if res.body.get_attribute("count").is_some() => {
+                vec![Key::Index(0)]
+            }
             Instances::Unknown(_) => vec![Key::None],
         };
         for key in keys {
