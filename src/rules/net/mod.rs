@@ -970,8 +970,13 @@ pub fn fix_help(cx: &Context, lead: &str, fix: Option<&Fix>) -> String {
         None => lead.to_string(),
         // A plan's fix belongs in the Terraform configuration: the CLI shows what to change.
         Some(fix) if terraform => format!(
-            "{lead}: {} (in the Terraform configuration that made this plan)\nAWS CLI equivalent:\n{}",
+            "{lead}: {} ({})\nAWS CLI equivalent:\n{}",
             fix.summary,
+            if cx.document.format == crate::model::Format::TerraformSource {
+                "in the Terraform configuration"
+            } else {
+                "in the Terraform configuration that made this plan"
+            },
             indent(&fix.cli)
         ),
         Some(fix) => format!(
