@@ -275,6 +275,19 @@ pub fn read_documents(paths: &[PathBuf], resolve: &ResolveSettings) -> Vec<Docum
     find_candidates(paths)
         .par_iter()
         .filter_map(|c| {
+            if c.terraform {
+                // A Terraform module, without `--var`/`--var-file` (the references of its
+                // defaults and tfvars are what is read live).
+                let options = crate::model::tfsource::SourceOptions {
+                    account: resolve.account.clone(),
+                    region: resolve.region.clone(),
+                    boundary: identity(&c.path),
+                    ..Default::default()
+                };
+                let read = crate::model::tfsource::read_module(&c.path, &options, display_name);
+                return (!read.failed && !read.document.task_definitions.is_empty())
+                    .then_some(read.document);
+            }
             let file = SourceFile::read(&c.path, display_name(&c.path)).ok()?;
             if !c.named && !recognize::may_be_input(&file.text) {
                 return None;
