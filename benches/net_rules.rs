@@ -105,6 +105,7 @@ fn run(
         severity_overrides: HashMap::new(),
         per_file_ignores: Vec::new(),
         ignore_base: dir.to_path_buf(),
+        terraform: Default::default(),
     };
     let start = Instant::now();
     let cpu = cpu_time();

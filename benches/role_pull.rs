@@ -284,6 +284,7 @@ fn run(
         severity_overrides: HashMap::new(),
         per_file_ignores: Vec::new(),
         ignore_base: dir.to_path_buf(),
+        terraform: Default::default(),
     };
     let start = Instant::now();
     let report = check::run(&options);

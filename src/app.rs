@@ -388,6 +388,23 @@ fn run_options(
     {
         return Err(format!("--service `{}`: no such file", service.display()));
     }
+    let mut terraform = crate::check::TerraformInputs {
+        var_files: args.var_file.clone(),
+        vars: Vec::new(),
+    };
+    for f in &terraform.var_files {
+        if !f.is_file() {
+            return Err(format!("--var-file `{}`: no such file", f.display()));
+        }
+    }
+    for v in &args.var {
+        match v.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => terraform
+                .vars
+                .push((name.trim().to_string(), value.to_string())),
+            _ => return Err(format!("--var `{v}`: expected NAME=VALUE")),
+        }
+    }
     Ok(RunOptions {
         paths,
         state_files,
@@ -398,6 +415,7 @@ fn run_options(
         severity_overrides,
         per_file_ignores,
         ignore_base,
+        terraform,
     })
 }
 

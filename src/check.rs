@@ -33,6 +33,45 @@ pub struct RunOptions {
     /// Glob (relative to `ignore_base`) → codes not reported for matching files.
     pub per_file_ignores: Vec<(globset::GlobMatcher, HashSet<&'static str>)>,
     pub ignore_base: PathBuf,
+    /// `--var-file` and `--var` for Terraform root modules.
+    pub terraform: TerraformInputs,
+}
+
+/// Root-module variable values from the command line, in command-line order.
+#[derive(Clone, Debug, Default)]
+pub struct TerraformInputs {
+    pub var_files: Vec<PathBuf>,
+    pub vars: Vec<(String, String)>,
+}
+
+impl RunOptions {
+    /// Local module sources are followed inside the repository of `dir` (the folder holding
+    /// `.git`), else inside the folder named on the command line that holds `dir`, else inside
+    /// the working directory, else inside `dir` itself.
+    fn terraform_boundary(&self, dir: &Path) -> PathBuf {
+        let dir = identity(dir);
+        let mut at = Some(dir.as_path());
+        while let Some(d) = at {
+            if d.join(".git").exists() {
+                return d.to_path_buf();
+            }
+            at = d.parent();
+        }
+        let named = self
+            .paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .map(|p| identity(p))
+            .filter(|p| dir.starts_with(p))
+            .min_by_key(|p| p.components().count());
+        if let Some(named) = named {
+            return named;
+        }
+        match std::env::current_dir().map(|c| identity(&c)) {
+            Ok(cwd) if dir.starts_with(&cwd) => cwd,
+            _ => dir,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -61,10 +100,19 @@ impl Report {
 struct Candidate {
     path: PathBuf,
     named: bool,
+    /// A folder of `.tf` files: one Terraform module.
+    terraform: bool,
 }
 
 struct FileResult {
     file: Option<SourceFile>,
+    /// Further files the diagnostics point into (the other files of a Terraform module), with
+    /// ids `CURRENT_FILE - 1`, `CURRENT_FILE - 2`, … until numbered.
+    more_files: Vec<SourceFile>,
+    /// A Terraform module folder that is called by another module checked: its results are
+    /// dropped (it is checked through its callers), by folder.
+    terraform_dir: Option<PathBuf>,
+    called_dirs: Vec<PathBuf>,
     is_input: bool,
     task_definitions: usize,
     diagnostics: Vec<Diagnostic>,
@@ -106,14 +154,35 @@ pub fn run_with_live_state(
     };
     let results: Vec<FileResult> = candidates
         .par_iter()
-        .map(|c| check_file(c, &shared))
+        .map(|c| {
+            if c.terraform {
+                check_terraform_module(c, &shared)
+            } else {
+                check_file(c, &shared)
+            }
+        })
+        .collect();
+    // A module folder another checked module calls is checked through its callers.
+    let called: HashSet<PathBuf> = results
+        .iter()
+        .flat_map(|r| r.called_dirs.iter().cloned())
         .collect();
     for result in results {
+        if result
+            .terraform_dir
+            .as_ref()
+            .is_some_and(|d| called.contains(d))
+        {
+            continue;
+        }
         let Some(file) = result.file else { continue };
         let id = report.files.len();
+        let more = result.more_files.len();
         let renumber = |f: &mut FileId| {
             if *f == CURRENT_FILE {
                 *f = id;
+            } else if *f < CURRENT_FILE && *f >= CURRENT_FILE - more {
+                *f = id + (CURRENT_FILE - *f);
             }
         };
         report.checked_files += usize::from(result.is_input);
@@ -131,6 +200,7 @@ pub fn run_with_live_state(
             }));
         report.skipped.extend(result.skipped);
         report.files.push(file);
+        report.files.extend(result.more_files);
     }
     sort_diagnostics(&mut report);
     report.skipped.extend(live_skips);
@@ -207,6 +277,19 @@ pub fn read_documents(paths: &[PathBuf], resolve: &ResolveSettings) -> Vec<Docum
     find_candidates(paths)
         .par_iter()
         .filter_map(|c| {
+            if c.terraform {
+                // A Terraform module, without `--var`/`--var-file` (the references of its
+                // defaults and tfvars are what is read live).
+                let options = crate::model::tfsource::SourceOptions {
+                    account: resolve.account.clone(),
+                    region: resolve.region.clone(),
+                    boundary: identity(&c.path),
+                    ..Default::default()
+                };
+                let read = crate::model::tfsource::read_module(&c.path, &options, display_name);
+                return (!read.failed && !read.document.task_definitions.is_empty())
+                    .then_some(read.document);
+            }
             let file = SourceFile::read(&c.path, display_name(&c.path)).ok()?;
             if !c.named && !recognize::may_be_input(&file.text) {
                 return None;
@@ -363,6 +446,7 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
     for path in paths {
         if path.is_dir() {
             let mut found = Vec::new();
+            let mut tf_dirs: Vec<PathBuf> = Vec::new();
             let walker = ignore::WalkBuilder::new(path)
                 .hidden(false)
                 .require_git(false)
@@ -380,6 +464,11 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
                     .to_ascii_lowercase();
                 if WALK_EXTENSIONS.contains(&ext.as_str()) {
                     found.push(p);
+                } else if ext == "tf"
+                    && let Some(dir) = p.parent()
+                    && !tf_dirs.iter().any(|d| d == dir)
+                {
+                    tf_dirs.push(dir.to_path_buf());
                 }
             }
             found.sort();
@@ -388,13 +477,38 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
                     out.push(Candidate {
                         path: p,
                         named: false,
+                        terraform: false,
                     });
                 }
+            }
+            tf_dirs.sort();
+            for dir in tf_dirs {
+                if seen.insert(identity(&dir)) {
+                    out.push(Candidate {
+                        path: dir,
+                        named: false,
+                        terraform: true,
+                    });
+                }
+            }
+        } else if path.extension().is_some_and(|e| e == "tf") {
+            // A `.tf` file: its folder's whole module.
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            if seen.insert(identity(&dir)) {
+                out.push(Candidate {
+                    path: dir,
+                    named: true,
+                    terraform: true,
+                });
             }
         } else if seen.insert(identity(path)) {
             out.push(Candidate {
                 path: path.clone(),
                 named: true,
+                terraform: false,
             });
         }
     }
@@ -419,6 +533,9 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
     let name = display_name(&candidate.path);
     let mut result = FileResult {
         file: None,
+        more_files: Vec::new(),
+        terraform_dir: None,
+        called_dirs: Vec::new(),
         is_input: false,
         task_definitions: 0,
         diagnostics: Vec::new(),
@@ -595,4 +712,127 @@ fn apply_file_policy(file: &SourceFile, options: &RunOptions, diagnostics: &mut 
             d.severity = *sev;
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform source: a folder of `.tf` files is one input (see `docs/terraform.md`).
+
+fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult {
+    let dir = &candidate.path;
+    let mut result = FileResult {
+        file: None,
+        more_files: Vec::new(),
+        terraform_dir: Some(identity(dir)),
+        called_dirs: Vec::new(),
+        is_input: false,
+        task_definitions: 0,
+        diagnostics: Vec::new(),
+        skipped: Vec::new(),
+        input_error: false,
+    };
+    // Most Terraform folders of a repository have nothing to do with ECS: a cheap look first.
+    let (tf_files, _) = crate::hcl::load::tf_files(dir);
+    let relevant = tf_files.iter().any(|f| {
+        std::fs::read_to_string(f)
+            .is_ok_and(|t| t.contains("aws_ecs_task_definition") || t.contains("module"))
+    });
+    if !candidate.named && !relevant {
+        return result;
+    }
+    let settings = shared.settings;
+    let options = crate::model::tfsource::SourceOptions {
+        account: settings.account.clone(),
+        region: settings.region.clone(),
+        boundary: shared.options.terraform_boundary(dir),
+        var_files: shared.options.terraform.var_files.clone(),
+        vars: shared.options.terraform.vars.clone(),
+    };
+    let read = crate::model::tfsource::read_module(dir, &options, display_name);
+    let sources = read.sources;
+    let doc = read.document;
+    result.called_dirs = sources
+        .pieces
+        .iter()
+        .filter_map(|p| p.path.parent().map(identity))
+        .filter(|d| Some(d) != result.terraform_dir.as_ref())
+        .collect();
+    let ecs = !doc.task_definitions.is_empty() || sources.text.contains("aws_ecs_task_definition");
+    if !candidate.named && !ecs {
+        return result;
+    }
+    result.is_input = true;
+    let joined = SourceFile::new(dir.clone(), display_name(dir), sources.text.clone());
+    check_document(&doc, &joined, shared, &mut result);
+    for (span, why) in &read.unreadable {
+        result.diagnostics.push(input_diagnostic(
+            &rules::input::unreadable_input::RULE,
+            *span,
+            why.clone(),
+        ));
+        result.input_error = true;
+    }
+    if !read.not_read.is_empty() && !read.failed {
+        for (_, why) in &read.not_read {
+            result.skipped.push(Skip {
+                rules: Vec::new(),
+                reason: why.clone(),
+                subjects: Vec::new(),
+            });
+        }
+    }
+    // Spans point into the joined text: map each to its file.
+    let files: Vec<SourceFile> = sources
+        .pieces
+        .iter()
+        .map(|p| {
+            SourceFile::new(
+                p.path.clone(),
+                p.name.clone(),
+                sources.text[p.base..p.base + p.len].to_string(),
+            )
+        })
+        .collect();
+    let place = |file: &mut FileId, span: &mut Span| {
+        if *file != CURRENT_FILE {
+            return;
+        }
+        let (i, local) = sources.locate(*span);
+        *span = local;
+        *file = CURRENT_FILE - i;
+    };
+    for d in &mut result.diagnostics {
+        place(&mut d.file, &mut d.span);
+        for l in &mut d.labels {
+            place(&mut l.file, &mut l.span);
+        }
+        if let Some(fix) = &mut d.fix {
+            for e in &mut fix.edits {
+                place(&mut e.file, &mut e.span);
+            }
+        }
+    }
+    let mut files = files.into_iter();
+    let Some(first) = files.next() else {
+        // No `.tf` file could be read at all.
+        result.file = Some(joined);
+        return result;
+    };
+    for (i, f) in std::iter::once(&first).chain(files.as_slice()).enumerate() {
+        let id = CURRENT_FILE - i;
+        let mut mine: Vec<Diagnostic> = Vec::new();
+        let mut rest = Vec::new();
+        for d in std::mem::take(&mut result.diagnostics) {
+            if d.file == id {
+                mine.push(d);
+            } else {
+                rest.push(d);
+            }
+        }
+        apply_file_policy(f, shared.options, &mut mine);
+        rest.extend(mine);
+        result.diagnostics = rest;
+    }
+    result.file = Some(first);
+    result.more_files = files.collect();
+    result
 }

@@ -83,6 +83,12 @@ pub struct CheckArgs {
     /// The deployment account ID
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
+    /// Terraform: a variables file for root modules (repeatable; later files win)
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_file: Vec<PathBuf>,
+    /// Terraform: a root-module variable value, NAME=VALUE (repeatable; wins over --var-file)
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub var: Vec<String>,
     /// An ECS service definition (create-service input or describe-services output)
     #[arg(long, value_name = "FILE")]
     pub service: Option<PathBuf>,

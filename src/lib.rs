@@ -16,6 +16,7 @@ pub mod diag;
 pub mod ecr;
 pub mod fix;
 pub mod generate;
+pub mod hcl;
 pub mod iam;
 #[cfg(feature = "aws")]
 pub mod live;

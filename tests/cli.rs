@@ -367,12 +367,14 @@ fn a_named_file_that_is_not_an_input_is_an_error() {
         .assert()
         .code(2)
         .stdout(predicates::str::contains("IN001"));
+    // A `.tf` file is read with its folder's module: an empty task definition is invalid.
     cmd()
         .arg("check")
         .arg(&tf)
         .assert()
-        .code(2)
-        .stdout(predicates::str::contains("terraform show -json"));
+        .code(1)
+        .stdout(predicates::str::contains("TD001"))
+        .stdout(predicates::str::contains("main.tf:1:1"));
     // A missing path is an unreadable input; the other inputs are still checked.
     let good = write(dir.path(), "good.json", LATEST);
     let out = cmd()

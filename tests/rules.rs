@@ -157,6 +157,7 @@ fn run(path: &Path, code: &'static str) -> Report {
         severity_overrides: HashMap::new(),
         per_file_ignores: Vec::new(),
         ignore_base: std::env::current_dir().unwrap(),
+        terraform: Default::default(),
     };
     check::run(&options)
 }

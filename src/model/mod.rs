@@ -11,6 +11,7 @@ pub mod recognize;
 pub mod resolve;
 pub mod taskdef;
 pub mod tfplan;
+pub mod tfsource;
 
 pub use recognize::{Format, read_document};
 pub use taskdef::{ContainerView, KeyStyle, Origin, TaskDefinition, ValueSource};

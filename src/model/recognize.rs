@@ -11,6 +11,8 @@ pub enum Format {
     TaskDefinitionJson,
     CloudFormation,
     TerraformPlan,
+    /// A folder of `.tf` files (see `tfsource`).
+    TerraformSource,
 }
 
 impl Format {
@@ -19,7 +21,13 @@ impl Format {
             Format::TaskDefinitionJson => "ECS task definition JSON",
             Format::CloudFormation => "CloudFormation template",
             Format::TerraformPlan => "Terraform plan JSON",
+            Format::TerraformSource => "Terraform configuration",
         }
+    }
+
+    /// A plan or `.tf` source: resources read with Terraform's argument names.
+    pub fn is_terraform(self) -> bool {
+        matches!(self, Format::TerraformPlan | Format::TerraformSource)
     }
 }
 
@@ -61,6 +69,8 @@ pub fn read_document(file: &SourceFile, settings: &ResolveSettings) -> Recognize
         Some(Format::CloudFormation) => Recognized::Document(cfn::read(&root, settings)),
         Some(Format::TerraformPlan) => Recognized::Document(tfplan::read(&root, &file.text)),
         Some(Format::TaskDefinitionJson) => Recognized::Document(native::read(root, file)),
+        // A folder of `.tf` files is read by `tfsource`, never through here.
+        Some(Format::TerraformSource) => Recognized::NotAnInput(not_an_input_reason(file, &root)),
         None => Recognized::NotAnInput(not_an_input_reason(file, &root)),
     }
 }

@@ -76,7 +76,66 @@ pub fn read(root: &Node, text: &str) -> Document {
             condition: None,
         });
     }
+    use_known_network_ids(&mut doc.resources);
     doc
+}
+
+/// Network resources whose id is known (being updated, not created) are named by that id: the
+/// planned values are the state after apply, so they replace the state's copy of the same id
+/// (a route table whose internet route the update removes, a subnet the service names by id).
+/// Links to them become the id.
+fn use_known_network_ids(resources: &mut [Resource]) {
+    const NETWORK: [&str; 9] = [
+        "aws_vpc",
+        "aws_subnet",
+        "aws_route_table",
+        "aws_default_route_table",
+        "aws_internet_gateway",
+        "aws_nat_gateway",
+        "aws_vpc_endpoint",
+        "aws_security_group",
+        "aws_default_security_group",
+    ];
+    let known: HashMap<String, String> = resources
+        .iter()
+        .filter(|r| NETWORK.contains(&r.kind.as_str()))
+        .filter_map(|r| {
+            let id = r.properties.get("id")?.as_str()?;
+            (!id.is_empty()).then(|| (r.id.clone(), id.to_string()))
+        })
+        .collect();
+    if known.is_empty() {
+        return;
+    }
+    for r in resources.iter_mut() {
+        if let Some(id) = known.get(&r.id) {
+            r.id = id.clone();
+        }
+        replace_links(&mut r.properties, &known);
+    }
+}
+
+fn replace_links(node: &mut Node, known: &HashMap<String, String>) {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        let replacement = match &n.kind {
+            NodeKind::ResourceRef { id, attribute }
+                if matches!(attribute.as_deref(), None | Some("id")) =>
+            {
+                known.get(id).cloned()
+            }
+            _ => None,
+        };
+        if let Some(id) = replacement {
+            n.kind = NodeKind::String(id);
+            continue;
+        }
+        match &mut n.kind {
+            NodeKind::Array(items) => stack.extend(items.iter_mut()),
+            NodeKind::Object(members) => stack.extend(members.iter_mut().map(|m| &mut m.value)),
+            _ => {}
+        }
+    }
 }
 
 fn collect_resources<'a>(module: &'a Node, out: &mut Vec<&'a Node>) {
@@ -377,7 +436,8 @@ fn block_exprs<'a>(exprs: &'a Node, planned: &Node, i: usize, n: usize) -> Optio
     }
 }
 
-fn task_definition(
+/// Also used for Terraform source, whose `container_definitions` is already a tree.
+pub(crate) fn task_definition(
     address: &str,
     address_span: Span,
     values: &Node,
@@ -445,6 +505,8 @@ fn task_definition(
                         }
                     }
                     NodeKind::Unresolved(why) => containers_unknown = Some(why.clone()),
+                    // Terraform source: read from `jsonencode([…])` or the JSON string already.
+                    NodeKind::Array(_) => put("containerDefinitions", m.value.clone(), m.key_span),
                     // Computed from another resource (`${aws_ecr_repository.app.repository_url}`).
                     _ => {
                         let mut ids = Vec::new();

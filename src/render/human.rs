@@ -113,11 +113,13 @@ pub fn summary(report: &Report) -> String {
                 [a, b, c] => format!("{a}, {b}, {c}: "),
                 [a, b, rest @ ..] => format!("{a}, {b} and {} more task definitions: ", rest.len()),
             };
-            out.push_str(&format!(
-                "  - {who}{} ({})\n",
-                s.reason,
-                code_ranges(&s.rules)
-            ));
+            // A whole input left out (a registry module) names no rules.
+            let codes = if s.rules.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", code_ranges(&s.rules))
+            };
+            out.push_str(&format!("  - {who}{}{codes}\n", s.reason));
         }
     }
     out

@@ -473,6 +473,13 @@ impl<'a> Ec2Index<'a> {
             }
             return;
         };
+        // An association the state lists for a table that the template also defines (a plan
+        // updating it) leads to the template's copy: it is the table after the deploy.
+        let table = table
+            .route_table_id
+            .as_deref()
+            .and_then(|id| self.route_tables.get(id).copied())
+            .unwrap_or(table);
         for association in associations.iter().filter(|a| a.is_in_effect()) {
             if let Some(subnet) = association.subnet_id.as_deref() {
                 self.explicit_route_table.entry(subnet).or_insert(table);

@@ -250,7 +250,7 @@ fn settings_help(
         }
         _ => return String::new(),
     };
-    let properties = if cx.document.format == crate::model::Format::TerraformPlan {
+    let properties = if cx.document.format.is_terraform() {
         "`image_tag_mutability` and `image_tag_mutability_exclusion_filter`"
     } else {
         "`ImageTagMutability` and `ImageTagMutabilityExclusionFilters`"

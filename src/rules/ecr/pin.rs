@@ -50,6 +50,21 @@ pub fn pin_fix(cx: &Context, node: &Node, new_image: &str, description: String) 
         });
     }
     let span = string_content_span(text, node.span, value)?;
+    if cx.document.format == Format::TerraformSource {
+        // Shown at the literal in the `.tf` (or the file it reads), not applied: checking that
+        // an edited module still evaluates to the same task definitions is not built yet.
+        return Some(Fix {
+            description: format!(
+                "{description} (in the Terraform source; `--fix` does not edit it)"
+            ),
+            applicability: Applicability::DisplayOnly,
+            edits: vec![Edit {
+                file: cx.file_id,
+                span,
+                content: new_image.to_string(),
+            }],
+        });
+    }
     Some(Fix {
         description,
         applicability: Applicability::Safe,
@@ -64,7 +79,9 @@ pub fn pin_fix(cx: &Context, node: &Node, new_image: &str, description: String) 
 /// For a display-only fix (a Terraform plan): the sentence the help adds, saying what to
 /// change in the `.tf` source.
 pub fn terraform_help(fix: &Fix) -> Option<String> {
-    if fix.applicability != Applicability::DisplayOnly {
+    if fix.applicability != Applicability::DisplayOnly
+        || fix.description.contains("Terraform source")
+    {
         return None;
     }
     let image = &fix.edits.first()?.content;

@@ -1013,13 +1013,18 @@ fn internet_words(verdict: &InternetVerdict) -> String {
 
 /// The help text of a finding: the fix's summary, AWS CLI commands and CloudFormation snippet.
 pub fn fix_help(cx: &Context, lead: &str, fix: Option<&Fix>) -> String {
-    let terraform = cx.document.format == crate::model::Format::TerraformPlan;
+    let terraform = cx.document.format.is_terraform();
     match fix.map(|f| template_fix(f, cx)) {
         None => lead.to_string(),
         // A plan's fix belongs in the Terraform configuration: the CLI shows what to change.
         Some(fix) if terraform => format!(
-            "{lead}: {} (in the Terraform configuration that made this plan)\nAWS CLI equivalent:\n{}",
+            "{lead}: {} ({})\nAWS CLI equivalent:\n{}",
             fix.summary,
+            if cx.document.format == crate::model::Format::TerraformSource {
+                "in the Terraform configuration"
+            } else {
+                "in the Terraform configuration that made this plan"
+            },
             indent(&fix.cli)
         ),
         Some(fix) => format!(
@@ -1317,6 +1322,7 @@ mod tests {
             severity_overrides: HashMap::new(),
             per_file_ignores: Vec::new(),
             ignore_base: dir.path().to_path_buf(),
+            terraform: Default::default(),
         };
         check::run(&options)
     }

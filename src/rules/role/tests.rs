@@ -75,6 +75,7 @@ fn run_text(td: &Value, state_text: &str) -> Report {
         severity_overrides: HashMap::new(),
         per_file_ignores: Vec::new(),
         ignore_base: PathBuf::from("/"),
+        terraform: Default::default(),
     };
     check::run(&options)
 }

@@ -92,7 +92,7 @@ impl TemplateEcr {
         };
         match doc.format {
             Format::CloudFormation => out.read_cloudformation(&doc.resources),
-            Format::TerraformPlan => out.read_terraform(&doc.resources),
+            Format::TerraformPlan | Format::TerraformSource => out.read_terraform(&doc.resources),
             Format::TaskDefinitionJson => {}
         }
         out

@@ -76,7 +76,7 @@ impl TemplateIamIndex {
         if doc.format == Format::TaskDefinitionJson {
             return ix;
         }
-        let tf = doc.format == Format::TerraformPlan;
+        let tf = doc.format.is_terraform();
         ix.values = computed_values(doc, settings);
         // Pass 1: roles, managed policies, repositories.
         for r in &doc.resources {

@@ -184,7 +184,7 @@ impl TemplateNet {
                     reader.cfn(r);
                 }
             }
-            Format::TerraformPlan => {
+            Format::TerraformPlan | Format::TerraformSource => {
                 for r in &doc.resources {
                     reader.terraform(r);
                 }
@@ -748,8 +748,14 @@ impl Reader<'_> {
             "aws_route_table" | "aws_default_route_table" => {
                 self.declare(r);
                 let vpc = if r.kind == "aws_default_route_table" {
-                    // The VPC's main table, adopted: the table id is the VPC's default one.
-                    id_value(p.get("default_route_table_id")).map_vpc_of_default_table()
+                    // The VPC's main table, adopted: the table id is the VPC's default one. An
+                    // update plan knows the VPC's id itself.
+                    match p.get("vpc_id").and_then(Node::as_str) {
+                        Some(vpc) => Value::Known(vpc.to_string()),
+                        None => {
+                            id_value(p.get("default_route_table_id")).map_vpc_of_default_table()
+                        }
+                    }
                 } else {
                     id_value(p.get("vpc_id"))
                 };
@@ -760,6 +766,11 @@ impl Reader<'_> {
                     self.main_associations.push((vpc, r.id.clone()));
                 }
                 match p.get("route") {
+                    // Not in the configuration: the configuration is the source of truth for
+                    // the tables it defines, so the table has only its local route after apply.
+                    Some(routes)
+                        if matches!(&routes.kind, NodeKind::Unresolved(why)
+                            if why.contains(crate::model::tfplan::NOT_CONFIGURED)) => {}
                     Some(routes) if routes.is_unknown() => {
                         // The inline routes are not known: a default route may be among them.
                         let why = match &routes.kind {

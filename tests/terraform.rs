@@ -1,0 +1,399 @@
+//! Terraform source (`.tf` folders): evaluation, places, modules, and bad input of every kind.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+mod support;
+use support::cmd;
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs `check --format json` (IMG002, IMG003 and IMG008 only) on `args` in `dir`; returns the exit code and the report.
+fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let out = cmd()
+        .current_dir(dir)
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "IMG002,IMG003,IMG008",
+        ])
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON: {e}\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), report)
+}
+
+/// (code, file, line, column) of every diagnostic but IMG008 (an image not known).
+fn places(report: &Value) -> Vec<(String, String, u64, u64)> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] != "IMG008")
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// What the run says it could not check: skipped checks and unknown images.
+fn skipped_text(report: &Value) -> String {
+    let unknown_images: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "IMG008")
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    format!(
+        "{}\n{}",
+        serde_json::to_string(&report["summary"]["skipped"]).unwrap(),
+        unknown_images.join("\n")
+    )
+}
+
+const TASK_LATEST: &str = r#"
+resource "aws_ecs_task_definition" "app" {
+  family = "app"
+  container_definitions = jsonencode([{ name = "web", image = "nginx:latest", essential = true }])
+}
+"#;
+
+#[test]
+fn the_json_output_shape_is_what_these_tests_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m/main.tf", TASK_LATEST);
+    let (code, report) = check(dir.path(), &["m"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "m/main.tf".into(), 4, 63)]
+    );
+}
+
+#[test]
+fn a_syntax_error_is_located_and_other_modules_are_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good/main.tf", TASK_LATEST);
+    write(
+        dir.path(),
+        "bad/main.tf",
+        "resource \"aws_ecs_task_definition\" \"x\" {\n  family = \n}\n",
+    );
+    let (code, report) = check(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    let p = places(&report);
+    assert!(
+        p.iter()
+            .any(|(c, f, l, _)| c == "IN002" && f == "bad/main.tf" && *l == 2),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|(c, f, _, _)| c == "IMG002" && f == "good/main.tf"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn a_missing_templatefile_is_an_input_error_at_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"resource "aws_ecs_task_definition" "app" {
+  family                = "app"
+  container_definitions = templatefile("${path.module}/missing.json.tpl", {})
+}
+"#,
+    );
+    let (code, report) = check(dir.path(), &["m"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        places(&report),
+        vec![("IN001".into(), "m/main.tf".into(), 3, 27)]
+    );
+}
+
+#[test]
+fn heredocs_and_templates_point_into_the_file_they_are_written_in() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"variable "tag" { default = "latest" }
+variable "unknown" {}
+resource "aws_ecs_task_definition" "a" {
+  family                = "a"
+  container_definitions = <<EOT
+[{"name": "web", "image": "nginx:${var.tag}", "environment": [{"name": "X", "value": "${var.unknown}"}]}]
+EOT
+}
+resource "aws_ecs_task_definition" "b" {
+  family                = "b"
+  container_definitions = templatefile("${path.module}/defs.json.tpl", { image = "redis:latest" })
+}
+"#,
+    );
+    write(
+        dir.path(),
+        "m/defs.json.tpl",
+        "[\n  {\"name\": \"cache\", \"image\": \"${image}\"},\n  {\"name\": \"side\", \"image\": \"busybox:latest\"}\n]\n",
+    );
+    let (_, report) = check(dir.path(), &["m"]);
+    let p = places(&report);
+    // The heredoc's image is known even though another value of the JSON is not.
+    assert!(
+        p.contains(&("IMG002".into(), "m/main.tf".into(), 6, 27)),
+        "{p:?}"
+    );
+    // A literal of the template file points into it; the template's `"${image}"` is a value
+    // written in main.tf, and that finding points there.
+    assert!(
+        p.contains(&("IMG002".into(), "m/defs.json.tpl".into(), 3, 29)),
+        "{p:?}"
+    );
+    assert!(
+        p.contains(&("IMG002".into(), "m/main.tf".into(), 11, 82)),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn local_modules_are_followed_and_registry_modules_listed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "root/main.tf",
+        r#"module "a" {
+  source = "../modules/task"
+  image  = "nginx:latest"
+}
+module "b" {
+  source = "../modules/task"
+  image  = "nginx:1.25"
+}
+module "vpc" {
+  source = "terraform-aws-modules/vpc/aws"
+}
+"#,
+    );
+    write(
+        dir.path(),
+        "modules/task/main.tf",
+        r#"variable "image" {}
+resource "aws_ecs_task_definition" "this" {
+  family                = "t"
+  container_definitions = jsonencode([{ name = "web", image = var.image }])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["."]);
+    let p = places(&report);
+    // Module `a`'s argument is the literal to change; the module folder is not a root too.
+    let latest: Vec<_> = p.iter().filter(|x| x.0 == "IMG002").collect();
+    assert_eq!(
+        latest,
+        vec![&("IMG002".into(), "root/main.tf".into(), 3, 12)],
+        "{p:?}"
+    );
+    assert_eq!(
+        report["summary"]["taskDefinitions"].as_u64(),
+        Some(2),
+        "{report:#}"
+    );
+    let skipped = skipped_text(&report);
+    assert_eq!(
+        skipped.matches("terraform-aws-modules/vpc/aws").count(),
+        1,
+        "{skipped}"
+    );
+}
+
+#[test]
+fn cycles_self_references_and_outside_sources_are_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"module "self" {
+  source = "./"
+}
+module "outside" {
+  source = "../../../../../../../../../../tmp"
+}
+locals {
+  a = local.b
+  b = local.a
+}
+resource "aws_ecs_task_definition" "app" {
+  family                = "app"
+  container_definitions = jsonencode([{ name = "web", image = local.a }])
+}
+"#,
+    );
+    let (code, report) = check(dir.path(), &["m"]);
+    assert_eq!(code, 0, "{report:#}");
+    let skipped = skipped_text(&report);
+    assert!(skipped.contains("refers to itself"), "{skipped}");
+    assert!(skipped.contains("a cycle"), "{skipped}");
+    assert!(skipped.contains("outside the folder checked"), "{skipped}");
+}
+
+#[test]
+fn variables_take_tfvars_then_var_files_then_vars() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"variable "image" { default = "nginx:1" }
+resource "aws_ecs_task_definition" "app" {
+  family                = "app"
+  container_definitions = jsonencode([{ name = "web", image = var.image }])
+}
+"#,
+    );
+    write(
+        dir.path(),
+        "m/terraform.tfvars",
+        "image = \"nginx:latest\"\n",
+    );
+    let (_, report) = check(dir.path(), &["m"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "m/terraform.tfvars".into(), 1, 9)]
+    );
+    write(dir.path(), "prod.tfvars", "image = \"nginx\"\n");
+    let (_, report) = check(dir.path(), &["m", "--var-file", "prod.tfvars"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG003".into(), "prod.tfvars".into(), 1, 9)]
+    );
+    let (_, report) = check(
+        dir.path(),
+        &[
+            "m",
+            "--var-file",
+            "prod.tfvars",
+            "--var",
+            "image=nginx:1.25@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ],
+    );
+    assert_eq!(places(&report), vec![]);
+}
+
+#[test]
+fn big_and_deep_configurations_neither_crash_nor_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1,000 resources, and a 10 MB file.
+    let mut many = String::from(TASK_LATEST);
+    for i in 0..1000 {
+        many.push_str(&format!(
+            "resource \"aws_security_group\" \"g{i}\" {{\n  name = \"g{i}\"\n  tags = {{ Name = \"g-${{{i}}}\" }}\n}}\n"
+        ));
+    }
+    write(dir.path(), "many/main.tf", &many);
+    let mut big = String::from(TASK_LATEST);
+    let filler = format!("# {}\n", "x".repeat(1000));
+    while big.len() < 10 * 1024 * 1024 {
+        big.push_str(&filler);
+    }
+    write(dir.path(), "big/main.tf", &big);
+    // Nesting beyond the parser's limit, and a long chain of locals.
+    write(
+        dir.path(),
+        "deep/main.tf",
+        &format!(
+            "locals {{\n  x = {}1{}\n}}\n{TASK_LATEST}",
+            "[".repeat(5000),
+            "]".repeat(5000)
+        ),
+    );
+    let mut chain = String::from(TASK_LATEST.replace("\"nginx:latest\"", "local.l0").as_str());
+    chain.push_str("locals {\n");
+    for i in 0..3000 {
+        chain.push_str(&format!("  l{i} = local.l{}\n", i + 1));
+    }
+    chain.push_str("  l3000 = \"nginx:latest\"\n}\n");
+    write(dir.path(), "chain/main.tf", &chain);
+    let started = Instant::now();
+    let (code, report) = check(dir.path(), &["."]);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_eq!(code, 2, "{report:#}");
+    let p = places(&report);
+    assert!(
+        p.iter()
+            .any(|(c, f, _, _)| c == "IN002" && f == "deep/main.tf"),
+        "{p:?}"
+    );
+    for folder in ["many", "big"] {
+        assert!(
+            p.iter()
+                .any(|(c, f, _, _)| c == "IMG002" && f.starts_with(folder)),
+            "{folder}: {p:?}"
+        );
+    }
+    assert!(
+        skipped_text(&report).contains("nested too deeply"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn optional_attributes_of_a_variable_type_take_their_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"variable "containers" {
+  type = map(object({
+    image  = string
+    create = optional(bool, true)
+  }))
+  default = {
+    web = { image = "nginx:latest" }
+    off = { image = "nginx", create = false }
+  }
+}
+variable "untyped" { default = "unused" }
+resource "aws_ecs_task_definition" "app" {
+  family = "app"
+  container_definitions = jsonencode([
+    for k, v in var.containers : { name = k, image = v.image } if v.create
+  ])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["m"]);
+    // `web` is created (the default), `off` is not: only the `latest` finding, none for `nginx`.
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "m/main.tf".into(), 7, 21)],
+        "{report:#}"
+    );
+}
