@@ -8,6 +8,7 @@
 pub mod app;
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod diag;
 pub mod ecr;
 pub mod fix;
 pub mod iam;
+pub mod image_override;
 pub mod model;
 pub mod net;
 pub mod pages;

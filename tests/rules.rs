@@ -164,6 +164,7 @@ fn fixtures_fire_or_stay_silent_as_named() {
                     RenderOptions {
                         color: false,
                         width: Some(100),
+                        sarif_category: None,
                     },
                 );
                 let stem = path.file_stem().unwrap().to_string_lossy().into_owned();

@@ -41,6 +41,7 @@ pub fn write(
     for chunk in report.diagnostics.chunks(256) {
         let rendered: Vec<String> = chunk
             .par_iter()
+            .filter(|d| !d.baselined)
             .map(|d| {
                 let view = View::new(d, report);
                 let mut text = String::new();
@@ -97,6 +98,23 @@ pub fn summary(report: &Report) -> String {
             parts.push(plural(n, "note", "notes"));
         }
         out.push_str(&format!("Found {} in {files} ({tds}).\n", join_and(&parts)));
+    }
+    let baselined = report.baselined();
+    if baselined > 0 {
+        out.push_str(&format!(
+            "{} in the baseline not shown.\n",
+            plural(baselined, "finding", "findings")
+        ));
+    }
+    if !report.baseline_fixed.is_empty() {
+        out.push_str(&format!(
+            "{} of the baseline no longer found (fixed): rewrite it with --write-baseline to prune {}:\n",
+            plural(report.baseline_fixed.len(), "entry", "entries"),
+            if report.baseline_fixed.len() == 1 { "it" } else { "them" }
+        ));
+        for e in &report.baseline_fixed {
+            out.push_str(&format!("  - {} {}: {}\n", e.code, e.file, e.message));
+        }
     }
     if report.checked_files == 0 {
         out.push_str(

@@ -240,6 +240,10 @@ impl<'a> Context<'a> {
             fix: None,
             task_definition: Some(self.task_label.clone()),
             container: None,
+            subject: None,
+            cause: None,
+            fingerprint: String::new(),
+            baselined: false,
         });
         let last = self.diagnostics.len() - 1;
         &mut self.diagnostics[last]
