@@ -307,3 +307,191 @@ fn standard_input_is_read_with_the_name_it_is_given() {
         .assert()
         .code(2);
 }
+
+// --- fingerprints, SARIF, GitLab ----------------------------------------------------------
+
+/// The fingerprints of a JSON report, by code.
+fn fingerprints(report: &Value, code: &str) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == code)
+        .map(|d| d["fingerprint"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn check_json(dir: &Path, args: &[&str]) -> Value {
+    let run = cmd()
+        .current_dir(dir)
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    json(&run.stdout)
+}
+
+#[test]
+fn fingerprints_survive_edits_elsewhere_and_change_with_the_subject() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "web.json", LATEST);
+    let before = fingerprints(&check_json(dir.path(), &["web.json"]), "IMG002");
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].len(), 16, "{before:?}");
+    // Lines added above, fields added, the file re-indented: the same finding.
+    write(
+        dir.path(),
+        "web.json",
+        r#"{
+
+  "family": "web",
+  "cpu": "256",
+  "memory": "512",
+  "containerDefinitions": [
+    {
+      "name": "web",
+      "memory": 256,
+      "image": "public.ecr.aws/nginx/nginx:latest"
+    }
+  ]
+}"#,
+    );
+    let edited = check_json(dir.path(), &["web.json"]);
+    assert_eq!(fingerprints(&edited, "IMG002"), before);
+    assert_ne!(edited["diagnostics"][0]["line"], 4);
+    // Another image, or another container: another finding.
+    write(
+        dir.path(),
+        "web.json",
+        &LATEST.replace("nginx/nginx", "nginx/unit"),
+    );
+    let other_image = fingerprints(&check_json(dir.path(), &["web.json"]), "IMG002");
+    assert_ne!(other_image, before);
+    write(
+        dir.path(),
+        "web.json",
+        &LATEST.replace(r#""name": "web""#, r#""name": "proxy""#),
+    );
+    let other_container = fingerprints(&check_json(dir.path(), &["web.json"]), "IMG002");
+    assert_ne!(other_container, before);
+    // A network finding is about the subnet set, not the `networkMode` text it points at.
+    let shop = shop();
+    let both = fingerprints(&check_json(&shop, &["taskdefs/web.json"]), "NET005");
+    let one = fingerprints(
+        &check_json(
+            &shop,
+            &[
+                "taskdefs/web.json",
+                "--subnets",
+                "subnet-0app1a000000000c",
+                "--security-groups",
+                "sg-0tasks000000000002",
+            ],
+        ),
+        "NET005",
+    );
+    assert_eq!(both.len(), 1);
+    assert_eq!(one.len(), 1);
+    assert_ne!(both, one);
+}
+
+#[test]
+fn sarif_carries_fingerprints_and_a_category_and_validates() {
+    let sarif = |args: &[&str]| {
+        let run = cmd()
+            .current_dir(shop())
+            .args(["check", "--format", "sarif", "."])
+            .args(args)
+            .output()
+            .unwrap();
+        json(&run.stdout)
+    };
+    let log = sarif(&[]);
+    support::validate_sarif(&log);
+    assert_eq!(log["runs"][0]["automationDetails"]["id"], "ecs-preflight/");
+    let report = check_json(&shop(), &["."]);
+    let expected: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["fingerprint"].as_str().unwrap())
+        .collect();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), expected.len());
+    for (result, fingerprint) in results.iter().zip(&expected) {
+        let fps = result["partialFingerprints"].as_object().unwrap();
+        assert_eq!(fps.len(), 1, "{fps:?}");
+        assert_eq!(fps["ecsPreflight/v1"], *fingerprint);
+        assert!(!fps.contains_key("primaryLocationLineHash"));
+    }
+    let log = sarif(&["--sarif-category", "prod-us-east-1"]);
+    support::validate_sarif(&log);
+    assert_eq!(log["runs"][0]["automationDetails"]["id"], "prod-us-east-1/");
+    let log = sarif(&["--sarif-category", "ecs/prod/"]);
+    assert_eq!(log["runs"][0]["automationDetails"]["id"], "ecs/prod/");
+}
+
+/// The fields GitLab documents as required for a Code Quality report
+/// (https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format).
+const GITLAB_CODE_QUALITY_SCHEMA: &str = r#"{
+  "type": "array",
+  "items": {
+    "type": "object",
+    "required": ["description", "check_name", "fingerprint", "severity", "location"],
+    "properties": {
+      "description": { "type": "string", "minLength": 1 },
+      "check_name": { "type": "string", "minLength": 1 },
+      "fingerprint": { "type": "string", "minLength": 1 },
+      "severity": { "enum": ["info", "minor", "major", "critical", "blocker"] },
+      "location": {
+        "type": "object",
+        "required": ["path", "lines"],
+        "properties": {
+          "path": { "type": "string", "minLength": 1 },
+          "lines": {
+            "type": "object",
+            "required": ["begin"],
+            "properties": { "begin": { "type": "integer", "minimum": 1 } }
+          }
+        }
+      }
+    }
+  }
+}"#;
+
+#[test]
+fn gitlab_code_quality_report_has_the_required_fields() {
+    let run = cmd()
+        .current_dir(shop())
+        .args(["check", "--format", "gitlab", "."])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let report = json(&run.stdout);
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler
+        .add_resource(
+            "gitlab.json",
+            serde_json::from_str(GITLAB_CODE_QUALITY_SCHEMA).unwrap(),
+        )
+        .unwrap();
+    let index = compiler.compile("gitlab.json", &mut schemas).unwrap();
+    if let Err(e) = schemas.validate(&report, index) {
+        panic!("not a GitLab Code Quality report: {e:#}");
+    }
+    let issues = report.as_array().unwrap();
+    assert_eq!(issues.len(), 21);
+    // GitLab tells issues apart by fingerprint: they must be unique in a report.
+    let unique: std::collections::HashSet<&str> = issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(unique.len(), issues.len());
+    let img002 = issues.iter().find(|i| i["check_name"] == "IMG002").unwrap();
+    assert_eq!(img002["severity"], "minor");
+    assert_eq!(img002["location"]["path"], "taskdefs/web.json");
+    assert_eq!(img002["location"]["lines"]["begin"], 13);
+    let td004 = issues.iter().find(|i| i["check_name"] == "TD004").unwrap();
+    assert_eq!(td004["severity"], "major");
+}

@@ -822,7 +822,10 @@ pub fn report<'d>(
     let primary = primary_span(task, &analysed.placement, groups_first, service_file);
     let placement = &analysed.placement;
     let from = placement.subnets_from.clone();
+    let subnets = subnet_set(analysed);
     let d = report_at(rule, task, cx, &primary, message);
+    // The span is the task's network field; what the finding is about is the subnet set.
+    d.subject(format!("subnets {subnets}"));
     if primary.task_at.is_some() {
         d.primary_label(if Some(primary.at) == placement.subnets_at {
             "the task's subnets come from here"
@@ -1200,12 +1203,23 @@ pub fn report_unreachable(
         let place = endpoint
             .as_deref()
             .and_then(|id| resource_place(cx, analysed, id).map(|p| (p, id.to_string())));
+        let cause = format!("no-internet-path:{}", subnet_set(analysed));
         let d = report(rule, task, cx, analysed, false, message);
         d.help(help);
+        // NET003–NET007 from one subnet set have one cause: human output shows one block.
+        d.cause(cause);
         if let Some((place, id)) = place {
             d.label(place.file, place.span, format!("endpoint {id}"));
         }
     }
+}
+
+/// The task's subnets, sorted: the subject and cause of its network findings.
+fn subnet_set(analysed: &Analysed) -> String {
+    let mut subnets = analysed.placement.network.subnets.clone();
+    subnets.sort();
+    subnets.dedup();
+    subnets.join(",")
 }
 
 fn route_tables(finding: &Finding) -> String {
