@@ -495,3 +495,207 @@ fn gitlab_code_quality_report_has_the_required_fields() {
     let td004 = issues.iter().find(|i| i["check_name"] == "TD004").unwrap();
     assert_eq!(td004["severity"], "major");
 }
+
+// --- baseline -----------------------------------------------------------------------------
+
+#[test]
+fn a_baseline_hides_existing_findings_and_shows_exactly_the_new_one() {
+    let shop = shop_copy();
+    let dir = shop.path();
+    let run = cmd()
+        .current_dir(dir)
+        .args(["check", "--write-baseline", "baseline.json", "."])
+        .output()
+        .unwrap();
+    // Adopting the baseline turns the gate green.
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(stderr(&run).contains("wrote 21 findings to baseline.json"));
+    let baseline: Value = json(&std::fs::read(dir.join("baseline.json")).unwrap());
+    let entries = baseline["findings"].as_array().unwrap();
+    assert_eq!(entries.len(), 21);
+    let first = &entries[0];
+    for key in ["file", "code", "fingerprint", "subject", "message"] {
+        assert!(first[key].is_string(), "{key}: {first}");
+    }
+    // Sorted, for a reviewable diff.
+    let keys: Vec<(String, String)> = entries
+        .iter()
+        .map(|e| (e["file"].to_string(), e["code"].to_string()))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+
+    // A new container with a `latest` image, added above the existing one (every line below
+    // it moves): exactly one new finding.
+    let worker = dir.join("taskdefs/worker.json");
+    let text = std::fs::read_to_string(&worker).unwrap();
+    let text = text.replacen(
+        "\"containerDefinitions\": [\n",
+        "\"containerDefinitions\": [\n      {\n        \"name\": \"metrics\",\n        \"image\": \"public.ecr.aws/aws-observability/aws-otel-collector:latest\",\n        \"essential\": false\n      },\n",
+        1,
+    );
+    std::fs::write(&worker, text).unwrap();
+    let run = cmd()
+        .current_dir(dir)
+        .args([
+            "check",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "json",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let report = json(&run.stdout);
+    assert_eq!(
+        counted(&report),
+        vec![("IMG002".into(), Some("metrics".into()))]
+    );
+    assert_eq!(report["summary"]["baselined"], 21);
+    assert_eq!(report["summary"]["warnings"], 1);
+    assert_eq!(report["summary"]["errors"], 0);
+    assert!(report["summary"].get("fixed").is_none());
+    // The new finding is a warning: green at the default --fail-on error, red at warning.
+    assert_eq!(run.status.code(), Some(0));
+    assert!(
+        stderr(&run).contains(
+            "ecs-preflight: 0 errors, 1 warning, 0 notes in 5 files; 21 baselined, 0 fixed"
+        ),
+        "{}",
+        stderr(&run)
+    );
+    cmd()
+        .current_dir(dir)
+        .args([
+            "check",
+            "--baseline",
+            "baseline.json",
+            "--fail-on",
+            "warning",
+            ".",
+        ])
+        .assert()
+        .code(1);
+    // SARIF and GitLab show only the new finding.
+    let run = cmd()
+        .current_dir(dir)
+        .args([
+            "check",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "sarif",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        json(&run.stdout)["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A fixed finding (the awslogs prefix added) is reported as a stale baseline entry.
+    let web = dir.join("taskdefs/web.json");
+    let text = std::fs::read_to_string(&web).unwrap().replace(
+        "\"awslogs-region\": \"us-east-1\" }",
+        "\"awslogs-region\": \"us-east-1\", \"awslogs-stream-prefix\": \"web\" }",
+    );
+    std::fs::write(&web, text).unwrap();
+    let report = check_json(dir, &["--baseline", "baseline.json", "."]);
+    let fixed = report["summary"]["fixed"].as_array().unwrap();
+    assert_eq!(fixed.len(), 1, "{fixed:?}");
+    assert_eq!(fixed[0]["code"], "TD004");
+    let human = cmd()
+        .current_dir(dir)
+        .args(["check", "--baseline", "baseline.json", "."])
+        .output()
+        .unwrap();
+    let out = stdout(&human);
+    assert!(
+        out.contains("20 findings in the baseline not shown."),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 entry of the baseline no longer found (fixed)"),
+        "{out}"
+    );
+    assert!(!out.contains("TD004 awslogs-options\n"), "{out}");
+}
+
+#[test]
+fn a_bad_baseline_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "web.json", LATEST);
+    write(dir.path(), "b.json", "{\"findings\": 3}");
+    let run = cmd()
+        .current_dir(dir.path())
+        .args(["check", "--baseline", "b.json", "web.json"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        stderr(&run).contains("is not an ecs-preflight baseline"),
+        "{}",
+        stderr(&run)
+    );
+    cmd()
+        .current_dir(dir.path())
+        .args(["check", "--baseline", "missing.json", "web.json"])
+        .assert()
+        .code(2);
+}
+
+// --- --image ------------------------------------------------------------------------------
+
+#[test]
+fn image_replaces_a_containers_image_before_checking() {
+    let dir = tempfile::tempdir().unwrap();
+    let pinned = "public.ecr.aws/nginx/nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    write(
+        dir.path(),
+        "web.json",
+        &LATEST.replace("public.ecr.aws/nginx/nginx:latest", pinned),
+    );
+    assert_eq!(
+        counted(&check_json(dir.path(), &["web.json", "--select", "IMG002"])),
+        vec![]
+    );
+    // The pipeline pushed `latest` after all: the committed file is checked with it, and the
+    // finding points at the `image` field of the file.
+    let report = check_json(
+        dir.path(),
+        &[
+            "web.json",
+            "--select",
+            "IMG002",
+            "--image",
+            "web=public.ecr.aws/nginx/nginx:latest",
+        ],
+    );
+    assert_eq!(
+        counted(&report),
+        vec![("IMG002".into(), Some("web".into()))]
+    );
+    assert_eq!(report["diagnostics"][0]["line"], 4);
+    // An unknown container, or a malformed argument, is a usage error.
+    for arg in ["api=repo:1", "web", "=repo:1"] {
+        let run = cmd()
+            .current_dir(dir.path())
+            .args(["check", "web.json", "--image", arg])
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(2), "{arg}");
+        assert!(stderr(&run).contains("--image"), "{arg}: {}", stderr(&run));
+    }
+    // --fix would write the replacement into the file.
+    cmd()
+        .current_dir(dir.path())
+        .args(["check", "web.json", "--fix", "--image", "web=repo:1"])
+        .assert()
+        .code(2);
+}
