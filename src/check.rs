@@ -542,11 +542,14 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
         }
     }
     apply_file_policy(&file, options, &mut result.diagnostics);
+    if result.is_input {
+        crate::suppress::apply(&file, &mut result.diagnostics, &options.enabled);
+    }
     result.file = Some(file);
     result
 }
 
-fn input_diagnostic(rule: &'static Rule, span: Span, message: String) -> Diagnostic {
+pub(crate) fn input_diagnostic(rule: &'static Rule, span: Span, message: String) -> Diagnostic {
     Diagnostic {
         code: rule.code,
         name: rule.name,

@@ -699,3 +699,131 @@ fn image_replaces_a_containers_image_before_checking() {
         .assert()
         .code(2);
 }
+
+// --- inline suppressions ------------------------------------------------------------------
+
+/// The shop's CloudFormation template, changed by `edit`, checked alone with the shop's state.
+fn api_template(edit: impl Fn(String) -> String) -> (tempfile::TempDir, Value) {
+    let shop = shop_copy();
+    let path = shop.path().join("cloudformation/api.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, edit(text)).unwrap();
+    let report = check_json(shop.path(), &["cloudformation/api.yaml"]);
+    (shop, report)
+}
+
+fn all_codes(report: &Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn yaml_comments_suppress_findings_on_their_line_or_the_next() {
+    let (_, plain) = api_template(|t| t);
+    let plain = all_codes(&plain);
+    assert!(plain.contains(&"IMG004".to_string()) && plain.contains(&"IMG007".to_string()));
+    // Alone on the line before the span.
+    let (_, report) = api_template(|t| {
+        t.replace(
+            "          Image: nginx:1.27\n",
+            "          # ecs-preflight: ignore[IMG004] the proxy follows the 1.27 line on purpose\n          Image: nginx:1.27\n",
+        )
+    });
+    let codes = all_codes(&report);
+    assert!(!codes.contains(&"IMG004".to_string()), "{codes:?}");
+    assert!(codes.contains(&"IMG007".to_string()), "{codes:?}");
+    assert_eq!(codes.len(), plain.len() - 1);
+    // On the line itself, two rules, by code and by name.
+    let (_, report) = api_template(|t| {
+        t.replace(
+            "          Image: nginx:1.27\n",
+            "          Image: nginx:1.27 # ecs-preflight: ignore[IMG004, public-registry-image] mirrored later\n",
+        )
+    });
+    let codes = all_codes(&report);
+    assert_eq!(codes.len(), plain.len() - 2, "{codes:?}");
+    // A suppression that matches nothing is a warning at the comment.
+    let (_, report) = api_template(|t| {
+        t.replace(
+            "          Image: nginx:1.27\n",
+            "          # ecs-preflight: ignore[IMG002]\n          Image: nginx:1.27\n",
+        )
+    });
+    let in004: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "IN004")
+        .collect();
+    assert_eq!(in004.len(), 1, "{report}");
+    assert_eq!(in004[0]["severity"], "warning");
+    assert_eq!(in004[0]["line"], 57);
+    assert!(in004[0]["message"].as_str().unwrap().contains("IMG002"));
+    // A name that is no rule is reported too.
+    let (_, report) = api_template(|t| {
+        t.replace(
+            "          Image: nginx:1.27\n",
+            "          Image: nginx:1.27 # ecs-preflight: ignore[IMG04]\n",
+        )
+    });
+    let codes = all_codes(&report);
+    assert!(codes.contains(&"IN004".to_string()) && codes.contains(&"IMG004".to_string()));
+}
+
+#[test]
+fn cloudformation_metadata_suppresses_the_resources_findings() {
+    let (_, plain) = api_template(|t| t);
+    let plain = all_codes(&plain);
+    assert!(plain.contains(&"ROLE004".to_string()));
+    let (_, report) = api_template(|t| {
+        t.replace(
+            "  ApiTask:\n    Type: AWS::ECS::TaskDefinition\n",
+            "  ApiTask:\n    Type: AWS::ECS::TaskDefinition\n    Metadata:\n      ecs-preflight:\n        ignore: [ROLE004, IMG007, TD002]\n",
+        )
+    });
+    let codes = all_codes(&report);
+    assert!(!codes.contains(&"ROLE004".to_string()), "{codes:?}");
+    assert!(!codes.contains(&"IMG007".to_string()), "{codes:?}");
+    // TD002 does not fire on this task definition: reported unused, at its list item.
+    let unused: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "IN004")
+        .collect();
+    assert_eq!(unused.len(), 1, "{codes:?}");
+    assert!(unused[0]["message"].as_str().unwrap().contains("TD002"));
+    assert_eq!(unused[0]["line"], 39);
+    // A suppression of a rule that did not run (--select) is not called unused.
+    let shop = shop_copy();
+    let path = shop.path().join("cloudformation/api.yaml");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "  ApiTask:\n    Type: AWS::ECS::TaskDefinition\n",
+        "  ApiTask:\n    Type: AWS::ECS::TaskDefinition\n    Metadata:\n      ecs-preflight:\n        ignore: [ROLE004, TD002]\n",
+    );
+    std::fs::write(&path, text).unwrap();
+    let report = check_json(
+        shop.path(),
+        &["cloudformation/api.yaml", "--select", "ROLE"],
+    );
+    let codes = all_codes(&report);
+    assert!(!codes.contains(&"IN004".to_string()), "{codes:?}");
+    assert!(!codes.contains(&"ROLE004".to_string()), "{codes:?}");
+    // IN findings are never suppressed: a broken template still fails the run.
+    std::fs::write(
+        &path,
+        "# ecs-preflight: ignore[IN002]\nResources: [\n  # ecs-preflight: ignore[IN002]\n",
+    )
+    .unwrap();
+    let run = cmd()
+        .current_dir(shop.path())
+        .args(["check", "--format", "json", "cloudformation/api.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(all_codes(&json(&run.stdout)).contains(&"IN002".to_string()));
+}
