@@ -827,3 +827,35 @@ fn cloudformation_metadata_suppresses_the_resources_findings() {
     assert_eq!(run.status.code(), Some(2));
     assert!(all_codes(&json(&run.stdout)).contains(&"IN002".to_string()));
 }
+
+// --- the offline build --------------------------------------------------------------------
+
+/// The offline build has no live AWS support: its help does not offer it, and using it says so.
+#[cfg(not(feature = "aws"))]
+#[test]
+fn the_offline_build_does_not_offer_live_aws_options() {
+    let help = cmd().args(["check", "--help"]).output().unwrap();
+    let help = stdout(&help);
+    assert!(help.contains("--state <FILE>"), "{help}");
+    for hidden in ["--aws", "--profile", "--cluster"] {
+        assert!(!help.contains(hidden), "{hidden} in:\n{help}");
+    }
+    let top = cmd().arg("--help").output().unwrap();
+    let top = stdout(&top);
+    assert!(top.contains("check"), "{top}");
+    assert!(!top.contains("snapshot"), "{top}");
+    for args in [
+        vec!["check", "--aws", "."],
+        vec!["check", "--profile", "prod", "."],
+        vec!["check", "--cluster", "shop", "."],
+        vec!["snapshot", "--out", "state.json"],
+    ] {
+        let run = cmd().args(&args).output().unwrap();
+        assert_eq!(run.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&run).contains("no AWS support"),
+            "{args:?}: {}",
+            stderr(&run)
+        );
+    }
+}
