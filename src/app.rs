@@ -245,7 +245,7 @@ fn check(args: CheckArgs) -> i32 {
         && std::env::var_os("NO_COLOR").is_none();
     let options = RenderOptions {
         color,
-        width: None,
+        width: Some(render::wrap::terminal_width()),
         sarif_category: args.sarif_category.as_deref(),
     };
     if let Err(message) = write_report(&report, format, options, args.output.as_deref()) {

@@ -565,6 +565,7 @@ pub(crate) fn input_diagnostic(rule: &'static Rule, span: Span, message: String)
         container: None,
         subject: None,
         cause: None,
+        cause_help: None,
         fingerprint: String::new(),
         baselined: false,
     }

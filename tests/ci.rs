@@ -859,3 +859,108 @@ fn the_offline_build_does_not_offer_live_aws_options() {
         );
     }
 }
+
+// --- human output -------------------------------------------------------------------------
+
+fn human(dir: &Path, columns: &str, args: &[&str]) -> String {
+    let run = cmd()
+        .current_dir(dir)
+        .env("COLUMNS", columns)
+        .arg("check")
+        .args(args)
+        .output()
+        .unwrap();
+    stdout(&run)
+}
+
+/// Lines of a report that are not source snippets (those show the file as it is).
+fn prose_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with('·') || t.starts_with('╭') || t.starts_with('│') || t.starts_with("╰"))
+                && !t
+                    .split_once(" │")
+                    .is_some_and(|(n, _)| n.trim().parse::<u32>().is_ok())
+        })
+        .collect()
+}
+
+#[test]
+fn human_output_fits_80_and_120_columns() {
+    for columns in ["80", "120"] {
+        let text = human(&shop(), columns, &["."]);
+        let width: usize = columns.parse().unwrap();
+        for line in prose_lines(&text) {
+            // Only one unbreakable token (a digest-pinned image, an ARN, a quoted argument)
+            // may run past the width.
+            if line.chars().count() > width {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let longest = words.iter().map(|w| w.chars().count()).max().unwrap_or(0);
+                assert!(
+                    longest + 12 > width || words.len() <= 2,
+                    "{columns} columns: {line:?}"
+                );
+            }
+        }
+        insta::assert_snapshot!(format!("shop_{columns}_columns"), text);
+    }
+    // COLUMNS is honoured: a narrower terminal gives more, shorter lines.
+    let narrow = human(&shop(), "80", &["taskdefs/web.json"]);
+    let wide = human(&shop(), "120", &["taskdefs/web.json"]);
+    assert!(narrow.lines().count() > wide.lines().count());
+}
+
+#[test]
+fn one_cause_is_one_block_with_one_help() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/NET003");
+    let args = [
+        "fail-private-no-endpoints.yaml",
+        "--region",
+        "us-east-1",
+        "--account",
+        "111122223333",
+        "--select",
+        "NET",
+    ];
+    let text = human(&fixtures, "80", &args);
+    // NET003 is the heading; NET004–NET006 are listed under it, not repeated as blocks.
+    assert!(text.contains("NET003 ecr-api-unreachable\n"), "{text}");
+    for other in ["NET004", "NET005", "NET006"] {
+        assert!(
+            !text.contains(&format!("\n{other} ")),
+            "{other} has its own block:\n{text}"
+        );
+    }
+    assert!(
+        text.contains("with the same cause: NET004 ecr-dkr-unreachable, NET005"),
+        "{text}"
+    );
+    assert_eq!(text.matches("help:").count(), 1, "{text}");
+    // The simplest fix first, then every endpoint with one security group.
+    let help = &text[text.find("help:").unwrap()..];
+    let nat = help.find("NAT gateway").unwrap();
+    let endpoint = help.find("create-vpc-endpoint").unwrap();
+    assert!(nat < endpoint, "{help}");
+    assert_eq!(help.matches("create-security-group").count(), 1, "{help}");
+    assert_eq!(
+        help.matches("--vpc-endpoint-type Interface").count(),
+        3,
+        "{help}"
+    );
+    assert!(text.contains("Found 4 errors"), "{text}");
+    insta::assert_snapshot!("net_one_cause_80_columns", text);
+    // JSON keeps one entry per code, with the shared cause.
+    let report = check_json(&fixtures, &args);
+    let causes: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["cause"])
+        .collect();
+    assert_eq!(causes.len(), 4);
+    assert!(
+        causes.iter().all(|c| c.is_string() && *c == causes[0]),
+        "{causes:?}"
+    );
+}

@@ -163,7 +163,7 @@ fn fixtures_fire_or_stay_silent_as_named() {
                     OutputFormat::Human,
                     RenderOptions {
                         color: false,
-                        width: Some(100),
+                        width: Some(80),
                         sarif_category: None,
                     },
                 );

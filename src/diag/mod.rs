@@ -96,6 +96,8 @@ pub struct Diagnostic {
     /// Findings with the same cause (one subnet set without an internet path gives NET003–NET007)
     /// share this id: human output shows them as one block.
     pub cause: Option<String>,
+    /// The one help of all the findings of `cause`, shown when they are grouped.
+    pub cause_help: Option<String>,
     /// Stable identity across runs and edits elsewhere in the file; set by the driver once the
     /// report is complete (see `fingerprint`).
     pub fingerprint: String,

@@ -242,6 +242,7 @@ impl<'a> Context<'a> {
             container: None,
             subject: None,
             cause: None,
+            cause_help: None,
             fingerprint: String::new(),
             baselined: false,
         });

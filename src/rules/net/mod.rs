@@ -496,7 +496,12 @@ fn analyse_task(
     for why in &unknown_needs {
         notes.push(why.clone());
     }
+    let cause_fix = {
+        let unreachable: Vec<&Finding> = findings.iter().map(|(f, _)| f).collect();
+        help::no_internet_path(index, &report, &unreachable)
+    };
     TaskAnalysis::Analysed(Box::new(Analysed {
+        cause_fix,
         execution_role: task
             .get_str("executionRoleArn")
             .filter(|a| a.starts_with("arn:"))
@@ -1146,7 +1151,9 @@ pub fn report_unreachable(
                         "{what} is unreachable from {}: no internet path and no `{name}` {kind} endpoint in {vpc_id}",
                         subnets_with_reasons(analysed, finding)
                     ),
-                    format!("create the {name} endpoint (or give the subnets a NAT gateway route)"),
+                    format!(
+                        "give the subnets an internet path (a 0.0.0.0/0 route to a NAT gateway), or create the {name} endpoint"
+                    ),
                     None,
                 )
             }
@@ -1204,10 +1211,19 @@ pub fn report_unreachable(
             .as_deref()
             .and_then(|id| resource_place(cx, analysed, id).map(|p| (p, id.to_string())));
         let cause = format!("no-internet-path:{}", subnet_set(analysed));
+        let cause_help = analysed.cause_fix.as_ref().map(|fix| {
+            fix_help(
+                cx,
+                "these subnets have no internet path for any of the services above",
+                Some(fix),
+            )
+        });
         let d = report(rule, task, cx, analysed, false, message);
         d.help(help);
-        // NET003–NET007 from one subnet set have one cause: human output shows one block.
+        // NET003–NET007 from one subnet set have one cause: human output shows one block with
+        // one help.
         d.cause(cause);
+        d.cause_help = cause_help;
         if let Some((place, id)) = place {
             d.label(place.file, place.span, format!("endpoint {id}"));
         }
