@@ -38,6 +38,7 @@ pub struct CheckArgs {
     /// Files and folders to check (default: the current folder); `-` reads standard input
     pub paths: Vec<PathBuf>,
     /// The name of standard input (`-`), for positions, config lookup and per-file ignores
+    /// [default: <stdin>]
     #[arg(long = "stdin-filename", value_name = "NAME")]
     pub stdin_filename: Option<String>,
     /// Skip named files that are not ECS inputs instead of failing (for pre-commit)

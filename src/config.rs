@@ -238,8 +238,7 @@ pub fn is_known_selector(selector: &str) -> bool {
         || FAMILIES.contains(&selector.trim().to_ascii_uppercase().as_str())
 }
 
-pub const IN_NOT_IGNORABLE: &str =
-    "IN001–IN003 report inputs that could not be checked (exit code 2) and cannot be ignored";
+pub const IN_NOT_IGNORABLE: &str = "the IN rules (IN001–IN003: inputs that could not be checked, exit code 2; IN004: suppressions that match nothing) cannot be ignored";
 
 /// Whether a selector names IN rules explicitly (`IN002`, `IN`, `syntax-error`; not `ALL`).
 pub fn names_input_rules(selector: &str) -> bool {
