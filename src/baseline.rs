@@ -94,11 +94,11 @@ pub fn apply(report: &mut Report, entries: &[Entry]) {
         if d.code.starts_with("IN") {
             continue;
         }
-        if let Some(&i) = remaining.get(d.fingerprint.as_str()) {
-            if !used[i] {
-                used[i] = true;
-                d.baselined = true;
-            }
+        if let Some(&i) = remaining.get(d.fingerprint.as_str())
+            && !used[i]
+        {
+            used[i] = true;
+            d.baselined = true;
         }
     }
     report.baseline_fixed = entries

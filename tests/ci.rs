@@ -878,7 +878,8 @@ fn prose_lines(text: &str) -> Vec<&str> {
     text.lines()
         .filter(|l| {
             let t = l.trim_start();
-            !(t.starts_with('·') || t.starts_with('╭') || t.starts_with('│') || t.starts_with("╰"))
+            let snippet_frame = t.starts_with(['·', '╭', '│', '╰']);
+            !snippet_frame
                 && !t
                     .split_once(" │")
                     .is_some_and(|(n, _)| n.trim().parse::<u32>().is_ok())

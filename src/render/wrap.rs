@@ -15,10 +15,10 @@ pub fn terminal_width() -> usize {
     {
         return columns.max(MIN_WIDTH);
     }
-    if std::io::stdout().is_terminal() {
-        if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
-            return usize::from(w).max(MIN_WIDTH);
-        }
+    if std::io::stdout().is_terminal()
+        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size()
+    {
+        return usize::from(w).max(MIN_WIDTH);
     }
     80
 }
@@ -71,10 +71,8 @@ fn preformatted(line: &str, width: usize) -> Vec<String> {
         None => (trimmed, false),
     };
     let mut lines = break_command(body, width.saturating_sub(indent));
-    if continued {
-        if let Some(last) = lines.last_mut() {
-            last.push_str(" \\");
-        }
+    if continued && let Some(last) = lines.last_mut() {
+        last.push_str(" \\");
     }
     let pad = " ".repeat(indent.saturating_sub(2));
     lines.into_iter().map(|l| format!("{pad}{l}")).collect()
@@ -222,20 +220,20 @@ fn wrap_prose(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in words(text) {
-        if width_of(&word) > width {
-            if let Some((before, command, after)) = command_in(&word) {
-                // A command too long for any line: its own block.
-                let lead = format!("{line} {before}").trim().to_string();
-                if !lead.is_empty() {
-                    lines.push(lead);
-                }
-                line.clear();
-                lines.extend(break_command(command, width));
-                // A `;` or `,` right after the command would start the next line; the line
-                // break says as much.
-                line.push_str(after.trim_start_matches([';', ',']).trim_start());
-                continue;
+        if width_of(&word) > width
+            && let Some((before, command, after)) = command_in(&word)
+        {
+            // A command too long for any line: its own block.
+            let lead = format!("{line} {before}").trim().to_string();
+            if !lead.is_empty() {
+                lines.push(lead);
             }
+            line.clear();
+            lines.extend(break_command(command, width));
+            // A `;` or `,` right after the command would start the next line; the line
+            // break says as much.
+            line.push_str(after.trim_start_matches([';', ',']).trim_start());
+            continue;
         }
         if line.is_empty() {
             line = word;
