@@ -86,6 +86,10 @@ enum Piece {
 /// Splits a line into prose and the JSON objects in it (a policy to add), pretty-printed. A
 /// `{` that does not start a JSON object of some size is prose.
 fn split_json(line: &str) -> Vec<Piece> {
+    // Most lines have no document: no need to look at every character.
+    if !line.contains('{') {
+        return vec![Piece::Prose(line.trim().to_string())];
+    }
     let mut pieces = Vec::new();
     let mut prose = String::new();
     let mut rest = line;
@@ -217,10 +221,16 @@ fn width_of(s: &str) -> usize {
 }
 
 fn wrap_prose(text: &str, width: usize) -> Vec<String> {
+    if width_of(text) <= width {
+        return vec![text.to_string()];
+    }
     let mut lines = Vec::new();
     let mut line = String::new();
+    // Characters in `line`, kept as it grows (counting again for every word is quadratic).
+    let mut used = 0;
     for word in words(text) {
-        if width_of(&word) > width
+        let size = width_of(&word);
+        if size > width
             && let Some((before, command, after)) = command_in(&word)
         {
             // A command too long for any line: its own block.
@@ -228,20 +238,26 @@ fn wrap_prose(text: &str, width: usize) -> Vec<String> {
             if !lead.is_empty() {
                 lines.push(lead);
             }
-            line.clear();
             lines.extend(break_command(command, width));
             // A `;` or `,` right after the command would start the next line; the line
             // break says as much.
-            line.push_str(after.trim_start_matches([';', ',']).trim_start());
+            line = after
+                .trim_start_matches([';', ','])
+                .trim_start()
+                .to_string();
+            used = width_of(&line);
             continue;
         }
         if line.is_empty() {
             line = word;
-        } else if width_of(&line) + 1 + width_of(&word) <= width {
+            used = size;
+        } else if used + 1 + size <= width {
             line.push(' ');
             line.push_str(&word);
+            used += 1 + size;
         } else {
             lines.push(std::mem::replace(&mut line, word));
+            used = size;
         }
     }
     if !line.is_empty() {
