@@ -87,22 +87,73 @@ fn check(args: CheckArgs) -> i32 {
     };
     // A named path that does not exist is reported like any unreadable input (IN001, exit 2)
     // and the other inputs are still checked.
+    #[cfg(not(feature = "aws"))]
+    if args.aws || args.cluster.is_some() || args.profile.is_some() {
+        return usage_error(NO_AWS_SUPPORT);
+    }
     if !args.aws && (args.cluster.is_some() || args.profile.is_some()) {
         return usage_error("--cluster and --profile read the live account: add --aws");
     }
-    #[cfg(not(feature = "aws"))]
-    if args.aws {
-        return usage_error(NO_AWS_SUPPORT);
+    let reads_stdin = paths.iter().any(|p| p.as_os_str() == "-");
+    if args.stdin_filename.is_some() && !reads_stdin {
+        return usage_error("--stdin-filename names standard input: add the path `-`");
     }
-    let loaded = match load_config(&args, &paths[0]) {
+    if reads_stdin && args.fix {
+        return usage_error("--fix edits files in place and cannot edit standard input");
+    }
+    let mut images = Vec::new();
+    for arg in &args.image {
+        match crate::image_override::parse(arg) {
+            Ok(o) => images.push(o),
+            Err(message) => return usage_error(&message),
+        }
+    }
+    if !images.is_empty() && args.fix {
+        return usage_error(
+            "--fix would write the --image replacement into the file: run --fix without --image",
+        );
+    }
+    // Standard input names a file for the config lookup when --stdin-filename gives one.
+    let stdin_name = args
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| check::STDIN_NAME.to_string());
+    let config_from = if paths[0].as_os_str() == "-" {
+        match &args.stdin_filename {
+            Some(name) => PathBuf::from(name),
+            None => PathBuf::from("."),
+        }
+    } else {
+        paths[0].clone()
+    };
+    let loaded = match load_config(&args, &config_from) {
         Ok(c) => c,
         Err(code) => return code,
     };
     #[allow(unused_mut)]
-    let mut options = match run_options(&args, paths, loaded.as_ref()) {
+    let mut options = match run_options(&args, paths.clone(), loaded.as_ref()) {
         Ok(o) => o,
         Err(message) => return usage_error(&message),
     };
+    let mut inputs = check::InputOptions {
+        images,
+        skip_unrecognized: args.skip_unrecognized,
+        stdin: None,
+    };
+    if reads_stdin {
+        let mut bytes = Vec::new();
+        let limit = crate::source::MAX_FILE_BYTES + 1;
+        if let Err(e) = std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin().lock(), limit),
+            &mut bytes,
+        ) {
+            return usage_error(&format!("cannot read standard input: {e}"));
+        }
+        inputs.stdin = Some(check::StdinInput {
+            name: stdin_name.clone(),
+            bytes,
+        });
+    }
     let fail_on = match (
         args.fail_on,
         loaded.as_ref().and_then(|c| c.config.fail_on.as_ref()),
@@ -124,9 +175,9 @@ fn check(args: CheckArgs) -> i32 {
     let run = |options: &RunOptions| -> Report {
         #[cfg(feature = "aws")]
         if let Some(live) = &live {
-            return check::run_with_live_state(options, &live.files, live.skips.clone());
+            return check::run_with_live_state(options, &inputs, &live.files, live.skips.clone());
         }
-        check::run(options)
+        check::run_with_live_state(options, &inputs, &[], Vec::new())
     };
     let mut report = run(&options);
     // --fix: apply the safe fixes, then check again and report what remains.
@@ -142,17 +193,62 @@ fn check(args: CheckArgs) -> i32 {
         }
         fixed = Some(outcome);
     }
+    // A bad baseline is a usage error before anything is written.
+    let baseline = match &args.baseline {
+        Some(path) => match crate::baseline::load(path) {
+            Ok(entries) => Some(entries),
+            Err(message) => return usage_error(&message),
+        },
+        None => None,
+    };
+    if let Some(path) = &args.write_baseline {
+        let entries = crate::baseline::entries(&report);
+        if let Err(message) = crate::baseline::write(path, &entries) {
+            return usage_error(&message);
+        }
+        if !args.quiet {
+            eprintln!(
+                "ecs-preflight: wrote {} {} to {}",
+                entries.len(),
+                if entries.len() == 1 {
+                    "finding"
+                } else {
+                    "findings"
+                },
+                path.display()
+            );
+        }
+        // The baseline just written applies to this run: adopting it turns the gate green.
+        crate::baseline::apply(&mut report, &entries);
+    } else if let Some(entries) = &baseline {
+        crate::baseline::apply(&mut report, entries);
+    }
+    if let Some(unknown) = inputs
+        .images
+        .iter()
+        .find(|o| !report.images_replaced.contains(&o.container))
+    {
+        return usage_error(&format!(
+            "--image {}=…: no container named `{}` in the task definitions checked",
+            unknown.container, unknown.container
+        ));
+    }
     let format = match args.format {
         Format::Human => OutputFormat::Human,
         Format::Json => OutputFormat::Json,
         Format::Sarif => OutputFormat::Sarif,
         Format::Github => OutputFormat::Github,
+        Format::Gitlab => OutputFormat::Gitlab,
     };
     let color = format == OutputFormat::Human
         && args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let options = RenderOptions { color, width: None };
+    let options = RenderOptions {
+        color,
+        width: Some(render::wrap::terminal_width()),
+        sarif_category: args.sarif_category.as_deref(),
+    };
     if let Err(message) = write_report(&report, format, options, args.output.as_deref()) {
         return usage_error(&message);
     }
@@ -160,11 +256,35 @@ fn check(args: CheckArgs) -> i32 {
     if let Some(outcome) = &fixed {
         eprint!("{}", crate::fix::describe(outcome));
     }
-    if format == OutputFormat::Human && args.output.is_some() {
-        // The report went to a file; still say in the terminal how it ended.
-        eprint!("{}", render::human::summary(&report));
+    if (format != OutputFormat::Human || args.output.is_some()) && !args.quiet {
+        // The report went to a file or to a machine: a CI log still says how the gate ended.
+        eprintln!("{}", render::summary_line(&report));
+    }
+    if report.checked_files == 0 && !report.input_errors {
+        eprintln!(
+            "no ECS inputs found in {} (pass --allow-empty if that is expected)",
+            describe_paths(&paths, &stdin_name)
+        );
+        if !args.allow_empty {
+            return EXIT_ERROR;
+        }
     }
     exit_code(&report, fail_on)
+}
+
+/// The paths of a run, as the user gave them, for a message.
+fn describe_paths(paths: &[PathBuf], stdin_name: &str) -> String {
+    let shown: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                stdin_name.to_string()
+            } else {
+                check::display_name(p)
+            }
+        })
+        .collect();
+    shown.join(", ")
 }
 
 pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
@@ -177,7 +297,11 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
         FailOn::Note => Severity::Note,
         FailOn::Never => return EXIT_OK,
     };
-    if report.diagnostics.iter().any(|d| d.severity >= threshold) {
+    if report
+        .diagnostics
+        .iter()
+        .any(|d| d.severity >= threshold && !d.baselined)
+    {
         EXIT_FINDINGS
     } else {
         EXIT_OK
@@ -199,8 +323,10 @@ fn write_report(
     let result = match format {
         OutputFormat::Human => render::human::write(report, options, &mut sink),
         OutputFormat::Json => render::json::write(report, &mut sink),
-        OutputFormat::Sarif => render::sarif::write(report, &mut sink),
-        OutputFormat::Github => sink.write_all(render::render(report, format, options).as_bytes()),
+        OutputFormat::Sarif => render::sarif::write(report, options.sarif_category, &mut sink),
+        OutputFormat::Github | OutputFormat::Gitlab => {
+            sink.write_all(render::render(report, format, options).as_bytes())
+        }
     };
     let result = result.and_then(|_| sink.flush());
     match (result, path) {

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::diag::CURRENT_FILE;
 use crate::diag::{Diagnostic, FileId, Severity, Skip};
+use crate::image_override::{self, ImageOverride};
 use crate::model::Document;
 use crate::model::recognize::{self, Recognized, ResolveSettings};
 use crate::rules::{self, Context, DocumentFacts, Rule, ServiceFile};
@@ -74,6 +75,27 @@ impl RunOptions {
     }
 }
 
+/// How inputs are found and read, beyond their paths.
+#[derive(Clone, Debug, Default)]
+pub struct InputOptions {
+    /// What the path `-` reads: standard input, read once by the caller.
+    pub stdin: Option<StdinInput>,
+    /// `--skip-unrecognized`: a named file that is not an ECS input is skipped, not an error.
+    pub skip_unrecognized: bool,
+    /// `--image CONTAINER=IMAGE`.
+    pub images: Vec<ImageOverride>,
+}
+
+/// Standard input, as the path `-` and its `--stdin-filename`.
+#[derive(Clone, Debug)]
+pub struct StdinInput {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The name standard input has when `--stdin-filename` does not give one.
+pub const STDIN_NAME: &str = "<stdin>";
+
 #[derive(Debug, Default)]
 pub struct Report {
     pub files: Vec<SourceFile>,
@@ -84,14 +106,23 @@ pub struct Report {
     pub task_definitions: usize,
     /// An input could not be read or parsed (exit code 2).
     pub input_errors: bool,
+    /// Containers whose image `--image` replaced somewhere.
+    pub images_replaced: BTreeSet<String>,
+    /// `--baseline` entries that no finding matches any more.
+    pub baseline_fixed: Vec<crate::baseline::Entry>,
 }
 
 impl Report {
+    /// Findings of this severity that count (baselined ones do not).
     pub fn count(&self, severity: Severity) -> usize {
         self.diagnostics
             .iter()
-            .filter(|d| d.severity == severity)
+            .filter(|d| d.severity == severity && !d.baselined)
             .count()
+    }
+
+    pub fn baselined(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.baselined).count()
     }
 }
 
@@ -102,6 +133,8 @@ struct Candidate {
     named: bool,
     /// A folder of `.tf` files: one Terraform module.
     terraform: bool,
+    /// The path `-`: standard input.
+    stdin: bool,
 }
 
 struct FileResult {
@@ -118,10 +151,11 @@ struct FileResult {
     diagnostics: Vec<Diagnostic>,
     skipped: Vec<Skip>,
     input_error: bool,
+    images_replaced: Vec<String>,
 }
 
 pub fn run(options: &RunOptions) -> Report {
-    run_with_live_state(options, &[], Vec::new())
+    run_with_live_state(options, &InputOptions::default(), &[], Vec::new())
 }
 
 /// A state snapshot read from the live account (`check --aws`): loaded exactly as a state file
@@ -135,6 +169,7 @@ pub struct LiveStateFile {
 /// `run`, with state snapshots read live and what could not be read (run summary).
 pub fn run_with_live_state(
     options: &RunOptions,
+    inputs: &InputOptions,
     live_state: &[LiveStateFile],
     live_skips: Vec<Skip>,
 ) -> Report {
@@ -148,6 +183,7 @@ pub fn run_with_live_state(
     let candidates = find_candidates(&options.paths);
     let shared = Shared {
         options,
+        inputs,
         settings: &settings,
         state: &state,
         service: service.as_ref(),
@@ -188,6 +224,7 @@ pub fn run_with_live_state(
         report.checked_files += usize::from(result.is_input);
         report.task_definitions += result.task_definitions;
         report.input_errors |= result.input_error;
+        report.images_replaced.extend(result.images_replaced);
         report
             .diagnostics
             .extend(result.diagnostics.into_iter().map(|mut d| {
@@ -203,6 +240,7 @@ pub fn run_with_live_state(
         report.files.extend(result.more_files);
     }
     sort_diagnostics(&mut report);
+    crate::diag::fingerprint::assign(&mut report.diagnostics, &report.files);
     report.skipped.extend(live_skips);
     report.skipped = merge_skips(report.skipped);
     report
@@ -276,6 +314,7 @@ fn load_state(paths: &[PathBuf], live: &[LiveStateFile], report: &mut Report) ->
 pub fn read_documents(paths: &[PathBuf], resolve: &ResolveSettings) -> Vec<Document> {
     find_candidates(paths)
         .par_iter()
+        .filter(|c| !c.stdin)
         .filter_map(|c| {
             if c.terraform {
                 // A Terraform module, without `--var`/`--var-file` (the references of its
@@ -340,6 +379,7 @@ fn load_service(path: &Path, report: &mut Report) -> Option<ServiceFile> {
 /// What every file's check reads.
 struct Shared<'a> {
     options: &'a RunOptions,
+    inputs: &'a InputOptions,
     settings: &'a Settings,
     state: &'a AccountState,
     service: Option<&'a ServiceFile>,
@@ -444,7 +484,16 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for path in paths {
-        if path.is_dir() {
+        if path.as_os_str() == "-" {
+            if seen.insert(PathBuf::from("-")) {
+                out.push(Candidate {
+                    path: path.clone(),
+                    named: true,
+                    terraform: false,
+                    stdin: true,
+                });
+            }
+        } else if path.is_dir() {
             let mut found = Vec::new();
             let mut tf_dirs: Vec<PathBuf> = Vec::new();
             let walker = ignore::WalkBuilder::new(path)
@@ -478,6 +527,7 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
                         path: p,
                         named: false,
                         terraform: false,
+                        stdin: false,
                     });
                 }
             }
@@ -488,6 +538,7 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
                         path: dir,
                         named: false,
                         terraform: true,
+                        stdin: false,
                     });
                 }
             }
@@ -502,6 +553,7 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
                     path: dir,
                     named: true,
                     terraform: true,
+                    stdin: false,
                 });
             }
         } else if seen.insert(identity(path)) {
@@ -509,6 +561,7 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
                 path: path.clone(),
                 named: true,
                 terraform: false,
+                stdin: false,
             });
         }
     }
@@ -530,7 +583,6 @@ pub fn display_name(path: &Path) -> String {
 
 fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
     let (options, settings) = (shared.options, shared.settings);
-    let name = display_name(&candidate.path);
     let mut result = FileResult {
         file: None,
         more_files: Vec::new(),
@@ -541,8 +593,23 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
         diagnostics: Vec::new(),
         skipped: Vec::new(),
         input_error: false,
+        images_replaced: Vec::new(),
     };
-    let file = match SourceFile::read(&candidate.path, name.clone()) {
+    let (read, name) = if candidate.stdin {
+        let input = shared.inputs.stdin.clone().unwrap_or(StdinInput {
+            name: STDIN_NAME.to_string(),
+            bytes: Vec::new(),
+        });
+        let name = input.name.clone();
+        (
+            SourceFile::from_bytes(PathBuf::from(&input.name), input.name, input.bytes),
+            name,
+        )
+    } else {
+        let name = display_name(&candidate.path);
+        (SourceFile::read(&candidate.path, name.clone()), name)
+    };
+    let file = match read {
         Ok(f) => f,
         Err(e) => {
             if candidate.named {
@@ -550,7 +617,7 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
                     .position
                     .map(|(l, c)| format!(" (line {l}, column {c})"))
                     .unwrap_or_default();
-                let file = SourceFile::new(candidate.path.clone(), name, String::new());
+                let file = SourceFile::new(PathBuf::from(&name), name, String::new());
                 result.diagnostics.push(input_diagnostic(
                     &rules::input::unreadable_input::RULE,
                     Span::default(),
@@ -582,7 +649,7 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
             result.input_error = true;
         }
         Recognized::NotAnInput(reason) => {
-            if candidate.named {
+            if candidate.named && !shared.inputs.skip_unrecognized {
                 result.diagnostics.push(input_diagnostic(
                     &rules::input::unreadable_input::RULE,
                     Span::default(),
@@ -592,17 +659,21 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
                 result.input_error = true;
             }
         }
-        Recognized::Document(doc) => {
+        Recognized::Document(mut doc) => {
             result.is_input = true;
+            result.images_replaced = image_override::apply(&mut doc, &shared.inputs.images);
             check_document(&doc, &file, shared, &mut result);
         }
     }
     apply_file_policy(&file, options, &mut result.diagnostics);
+    if result.is_input {
+        crate::suppress::apply(&file, &mut result.diagnostics, &options.enabled);
+    }
     result.file = Some(file);
     result
 }
 
-fn input_diagnostic(rule: &'static Rule, span: Span, message: String) -> Diagnostic {
+pub(crate) fn input_diagnostic(rule: &'static Rule, span: Span, message: String) -> Diagnostic {
     Diagnostic {
         code: rule.code,
         name: rule.name,
@@ -616,6 +687,11 @@ fn input_diagnostic(rule: &'static Rule, span: Span, message: String) -> Diagnos
         fix: None,
         task_definition: None,
         container: None,
+        subject: None,
+        cause: None,
+        cause_help: None,
+        fingerprint: String::new(),
+        baselined: false,
     }
 }
 
@@ -729,6 +805,7 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
         diagnostics: Vec::new(),
         skipped: Vec::new(),
         input_error: false,
+        images_replaced: Vec::new(),
     };
     // Most Terraform folders of a repository have nothing to do with ECS: a cheap look first.
     let (tf_files, _) = crate::hcl::load::tf_files(dir);

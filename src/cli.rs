@@ -31,6 +31,8 @@ pub enum Command {
     /// Lint task definitions, CloudFormation templates and Terraform plans (files or folders)
     Check(CheckArgs),
     /// Capture live account state into a state file (needs AWS credentials)
+    // The offline build has no live collector: the command is hidden, and using it says so.
+    #[cfg_attr(not(feature = "aws"), command(hide = true))]
     Snapshot(SnapshotArgs),
     /// List every rule: code, name, default severity, summary
     Rules,
@@ -63,19 +65,35 @@ pub enum Shell {
 
 #[derive(Args, Debug, Default)]
 pub struct CheckArgs {
-    /// Files and folders to check (default: the current folder)
+    /// Files and folders to check (default: the current folder); `-` reads standard input
     pub paths: Vec<PathBuf>,
+    /// The name of standard input (`-`), for positions, config lookup and per-file ignores
+    /// [default: <stdin>]
+    #[arg(long = "stdin-filename", value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    /// Skip named files that are not ECS inputs instead of failing (for pre-commit)
+    #[arg(long = "skip-unrecognized")]
+    pub skip_unrecognized: bool,
+    /// Exit 0 when no ECS input was found (default: exit 2, a gate that checked nothing)
+    #[arg(long = "allow-empty")]
+    pub allow_empty: bool,
+    /// Check CONTAINER with IMAGE instead of the image the file names (repeatable)
+    #[arg(long = "image", value_name = "CONTAINER=IMAGE")]
+    pub image: Vec<String>,
     /// Account state snapshot (repeatable; one per account and region)
     #[arg(long = "state", value_name = "FILE")]
     pub state: Vec<PathBuf>,
     /// Read account state live with the AWS SDK
     #[arg(long)]
+    #[cfg_attr(not(feature = "aws"), arg(hide = true))]
     pub aws: bool,
     /// With --aws: take network configuration and launch type from this cluster's services
     #[arg(long, value_name = "NAME")]
+    #[cfg_attr(not(feature = "aws"), arg(hide = true))]
     pub cluster: Option<String>,
     /// AWS profile for --aws
     #[arg(long, value_name = "NAME")]
+    #[cfg_attr(not(feature = "aws"), arg(hide = true))]
     pub profile: Option<String>,
     /// The deployment region
     #[arg(long, value_name = "REGION")]
@@ -110,6 +128,19 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// SARIF category (`runs[0].automationDetails.id`), so uploads for several accounts or
+    /// environments do not replace each other [default: ecs-preflight/]
+    #[arg(long = "sarif-category", value_name = "NAME")]
+    pub sarif_category: Option<String>,
+    /// No summary line on stderr
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Report only findings not in this baseline file
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the current findings to FILE as a baseline
+    #[arg(long = "write-baseline", value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Lowest severity that makes the exit code 1 [default: error]
     #[arg(long = "fail-on", value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
@@ -161,6 +192,7 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    Gitlab,
 }
 
 pub use crate::settings::{FailOn, LaunchType};

@@ -204,7 +204,9 @@ pub fn in_not_ignorable() -> String {
         [only] => only.to_string(),
         [] => "IN".to_string(),
     };
-    format!("{range} report inputs that could not be checked (exit code 2) and cannot be ignored")
+    format!(
+        "the IN rules ({range}: inputs that could not be checked, exit code 2, and suppressions that match nothing) cannot be ignored"
+    )
 }
 
 /// Whether a selector names IN rules explicitly (`IN002`, `IN`, `syntax-error`; not `ALL`).

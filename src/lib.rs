@@ -9,6 +9,7 @@ pub mod app;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod base;
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod hcl;
 pub mod iam;
 #[cfg(feature = "aws")]
 pub mod live;
+pub mod image_override;
 pub mod model;
 pub mod net;
 pub mod pages;
@@ -30,3 +32,4 @@ pub mod settings;
 pub mod source;
 pub mod span;
 pub mod state;
+pub mod suppress;

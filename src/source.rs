@@ -84,6 +84,27 @@ impl SourceFile {
         Ok(file)
     }
 
+    /// Text that did not come from a file on disk (standard input), decoded as `read` does.
+    pub fn from_bytes(
+        path: PathBuf,
+        name: String,
+        bytes: Vec<u8>,
+    ) -> Result<SourceFile, ReadError> {
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(ReadError {
+                message: format!(
+                    "the input is more than {} MB",
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+                position: None,
+            });
+        }
+        let (text, transcoded) = decode(bytes)?;
+        let mut file = SourceFile::new(path, name, text);
+        file.transcoded = transcoded;
+        Ok(file)
+    }
+
     /// 1-based line and column (columns count Unicode characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
         let offset = offset.min(self.text.len() as u32);

@@ -190,7 +190,8 @@ fn render_human(report: &Report) -> String {
         OutputFormat::Human,
         RenderOptions {
             color: false,
-            width: Some(100),
+            width: Some(80),
+            sarif_category: None,
         },
     )
 }

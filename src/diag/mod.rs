@@ -1,6 +1,8 @@
 //! Diagnostics: what a rule found, where, and how to fix it. Renderers turn them into human,
 //! JSON, SARIF and GitHub output; nothing here knows about output formats.
 
+pub mod fingerprint;
+
 use crate::span::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
@@ -89,6 +91,19 @@ pub struct Diagnostic {
     pub fix: Option<Fix>,
     pub task_definition: Option<String>,
     pub container: Option<String>,
+    /// What the finding is about when its primary span does not say it (the subnet set of a
+    /// network finding, whose span is the task's `networkMode`): part of the fingerprint.
+    pub subject: Option<String>,
+    /// Findings with the same cause (one subnet set without an internet path gives NET003–NET007)
+    /// share this id: human output shows them as one block.
+    pub cause: Option<String>,
+    /// The one help of all the findings of `cause`, shown when they are grouped.
+    pub cause_help: Option<String>,
+    /// Stable identity across runs and edits elsewhere in the file; set by the driver once the
+    /// report is complete (see `fingerprint`).
+    pub fingerprint: String,
+    /// In the `--baseline` file: shown in JSON, counted in the summary, never a failure.
+    pub baselined: bool,
 }
 
 impl Diagnostic {
@@ -124,6 +139,16 @@ impl Diagnostic {
 
     pub fn container(&mut self, name: impl Into<String>) -> &mut Self {
         self.container = Some(name.into());
+        self
+    }
+
+    pub fn subject(&mut self, subject: impl Into<String>) -> &mut Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    pub fn cause(&mut self, cause: impl Into<String>) -> &mut Self {
+        self.cause = Some(cause.into());
         self
     }
 }

@@ -79,21 +79,10 @@ pub fn create_interface_endpoint(
         group_args = endpoint_groups.iter().map(|g| shell(g)).collect();
         cfn_groups = endpoint_groups.iter().map(|g| yaml(g)).collect();
     }
-    cli.push_str(&format!(
-        "aws ec2 create-vpc-endpoint --region {} --vpc-id {} --vpc-endpoint-type Interface \\\n  --service-name {} \\\n  --subnet-ids {} \\\n  --security-group-ids {} \\\n  --private-dns-enabled\n",
-        shell(region),
-        shell(vpc_id),
-        shell(&service_name),
-        words(subnet_ids),
-        group_args.join(" "),
-    ));
-    cfn.push_str(&format!(
-        "{logical}:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n    VpcEndpointType: Interface\n    ServiceName: {}\n    VpcId: {}\n    PrivateDnsEnabled: true\n    SubnetIds:\n{}    SecurityGroupIds:\n{}",
-        yaml(&service_name),
-        yaml(vpc_id),
-        yaml_list(subnet_ids.iter().map(|s| yaml(s)), 6),
-        yaml_list(cfn_groups.into_iter(), 6),
-    ));
+    let (endpoint_cli, endpoint_cfn) =
+        interface_endpoint(vpc_id, kind, region, subnet_ids, &group_args, cfn_groups);
+    cli.push_str(&endpoint_cli);
+    cfn.push_str(&endpoint_cfn);
     Fix {
         summary: format!(
             "create an interface endpoint for {service_name} with private DNS in {vpc_id}"
@@ -101,6 +90,195 @@ pub fn create_interface_endpoint(
         cli,
         cloudformation: cfn,
     }
+}
+
+/// The command and the CloudFormation resource of one interface endpoint with private DNS,
+/// its security groups given as shell words and YAML values.
+fn interface_endpoint(
+    vpc_id: &str,
+    kind: ServiceKind,
+    region: &str,
+    subnet_ids: &[String],
+    group_args: &[String],
+    cfn_groups: Vec<String>,
+) -> (String, String) {
+    let service_name = endpoint_service_name(kind, region);
+    let logical = format!("{}Endpoint", logical_name(kind));
+    let cli = format!(
+        "aws ec2 create-vpc-endpoint --region {} --vpc-id {} --vpc-endpoint-type Interface \\\n  --service-name {} \\\n  --subnet-ids {} \\\n  --security-group-ids {} \\\n  --private-dns-enabled\n",
+        shell(region),
+        shell(vpc_id),
+        shell(&service_name),
+        words(subnet_ids),
+        group_args.join(" "),
+    );
+    let cfn = format!(
+        "{logical}:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n    VpcEndpointType: Interface\n    ServiceName: {}\n    VpcId: {}\n    PrivateDnsEnabled: true\n    SubnetIds:\n{}    SecurityGroupIds:\n{}",
+        yaml(&service_name),
+        yaml(vpc_id),
+        yaml_list(subnet_ids.iter().map(|s| yaml(s)), 6),
+        yaml_list(cfn_groups.into_iter(), 6),
+    );
+    (cli, cfn)
+}
+
+/// One fix for every service a subnet set without an internet path cannot reach (NET003–NET007
+/// share this cause). The simplest fix comes first: one 0.0.0.0/0 route to a NAT gateway covers
+/// every service. The alternative creates every missing endpoint, the interface endpoints
+/// sharing one security group (or reusing one that already lets the task in), instead of one
+/// group per endpoint. `None` when none of the findings is a missing or misattached endpoint.
+pub fn no_internet_path(
+    index: &NetIndex,
+    report: &NetworkReport,
+    findings: &[&Finding],
+) -> Option<Fix> {
+    let mut interface: Vec<(ServiceKind, String, String)> = Vec::new();
+    let mut s3: Option<(String, String)> = None;
+    let mut s3_attach: Option<String> = None;
+    let mut route_tables: Vec<String> = Vec::new();
+    for finding in findings {
+        let tables = finding
+            .subnets
+            .iter()
+            .filter_map(|s| s.route_table_id.clone());
+        match &finding.problem {
+            Problem::EndpointMissing { service, vpc_id } if service.kind == ServiceKind::S3 => {
+                s3 = Some((vpc_id.clone(), service.region.clone()));
+            }
+            Problem::EndpointMissing { service, vpc_id } => {
+                if !interface.iter().any(|(k, _, _)| *k == service.kind) {
+                    interface.push((service.kind, vpc_id.clone(), service.region.clone()));
+                }
+            }
+            Problem::S3GatewayNotOnRouteTable {
+                gateway_endpoint_ids,
+                ..
+            } => s3_attach = gateway_endpoint_ids.first().cloned(),
+            _ => continue,
+        }
+        route_tables.extend(tables);
+    }
+    let route_tables = distinct(route_tables.into_iter());
+    if route_tables.is_empty() || (interface.is_empty() && s3.is_none() && s3_attach.is_none()) {
+        return None;
+    }
+    let vpc_id = interface
+        .first()
+        .map(|(_, v, _)| v.clone())
+        .or_else(|| s3.as_ref().map(|(v, _)| v.clone()))
+        .or_else(|| report.subnets.iter().find_map(|s| s.vpc_id.clone()))?;
+    let region = report.region.clone();
+
+    let mut cli = String::from(
+        "# Simplest: a default route to a NAT gateway in a public subnet of the VPC\n",
+    );
+    cli.push_str(&format!(
+        "# (find one: aws ec2 describe-nat-gateways --filter Name=vpc-id,Values={vpc_id})\n"
+    ));
+    let mut cfn = String::from(
+        "# Simplest: a default route to a NAT gateway (NatGateway: an AWS::EC2::NatGateway in a public subnet)\n",
+    );
+    for (i, table) in route_tables.iter().enumerate() {
+        cli.push_str(&format!(
+            "aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 \\\n  --nat-gateway-id \"$NAT_GATEWAY_ID\"\n",
+            shell(table)
+        ));
+        cfn.push_str(&format!(
+            "DefaultRouteViaNat{}:\n  Type: AWS::EC2::Route\n  Properties:\n    RouteTableId: {}\n    DestinationCidrBlock: 0.0.0.0/0\n    NatGatewayId: !Ref NatGateway\n",
+            if route_tables.len() > 1 { (i + 1).to_string() } else { String::new() },
+            yaml(table)
+        ));
+    }
+    let mut names: Vec<String> = Vec::new();
+    cli.push_str("# Or, without internet access: the VPC endpoints");
+    cfn.push_str("# Or, without internet access: the VPC endpoints\n");
+    if !interface.is_empty() {
+        let reuse = reusable_endpoint_groups(index, report, &vpc_id);
+        let (group_args, cfn_groups) = if reuse.is_empty() {
+            let source = if report.task_security_groups.is_empty() {
+                let cidrs = report.subnets.iter().filter_map(|s| s.cidr.clone());
+                IngressSource::Cidrs(distinct(cidrs))
+            } else {
+                IngressSource::Groups(report.task_security_groups.clone())
+            };
+            cli.push_str(", one security group for all of them\n");
+            cli.push_str(&format!(
+                "SG=$(aws ec2 create-security-group --region {} --vpc-id {} \\\n  --group-name ecs-task-endpoints \\\n  --description {} \\\n  --query GroupId --output text)\n",
+                shell(&region),
+                shell(&vpc_id),
+                shell("HTTPS from ECS tasks to VPC endpoints"),
+            ));
+            cli.push_str(&format!(
+                "aws ec2 authorize-security-group-ingress --region {} --group-id \"$SG\" \\\n  --ip-permissions {}\n",
+                shell(&region),
+                shell(&ip_permissions_from(&source)),
+            ));
+            cfn.push_str(&format!(
+                "TaskEndpointsSecurityGroup:\n  Type: AWS::EC2::SecurityGroup\n  Properties:\n    GroupDescription: HTTPS from ECS tasks to VPC endpoints\n    VpcId: {}\n    SecurityGroupIngress:\n",
+                yaml(&vpc_id)
+            ));
+            for rule in cfn_ingress_rules(&source) {
+                cfn.push_str(&format!(
+                    "      - IpProtocol: tcp\n        FromPort: 443\n        ToPort: 443\n        {rule}\n"
+                ));
+            }
+            (
+                vec!["\"$SG\"".to_string()],
+                vec!["!Ref TaskEndpointsSecurityGroup".to_string()],
+            )
+        } else {
+            cli.push_str(&format!(
+                ", with the security group of an existing endpoint that lets the task in ({})\n",
+                reuse.join(", ")
+            ));
+            (
+                reuse.iter().map(|g| shell(g)).collect(),
+                reuse.iter().map(|g| yaml(g)).collect(),
+            )
+        };
+        let subnets = one_subnet_per_zone(report, &vpc_id);
+        for (kind, _, service_region) in &interface {
+            let (c, f) = interface_endpoint(
+                &vpc_id,
+                *kind,
+                service_region,
+                &subnets,
+                &group_args,
+                cfn_groups.clone(),
+            );
+            cli.push_str(&c);
+            cfn.push_str(&f);
+            names.push(endpoint_service_name(*kind, service_region));
+        }
+    } else {
+        cli.push('\n');
+    }
+    if let Some((vpc, s3_region)) = &s3 {
+        let fix = create_s3_gateway_endpoint(vpc, s3_region, &route_tables);
+        cli.push_str(&fix.cli);
+        cfn.push_str(&fix.cloudformation);
+        names.push(format!(
+            "{} (gateway)",
+            endpoint_service_name(ServiceKind::S3, s3_region)
+        ));
+    }
+    if let Some(endpoint) = &s3_attach {
+        let fix = add_route_tables_to_gateway_endpoint(endpoint, &route_tables);
+        cli.push_str(&fix.cli);
+        cfn.push_str(&fix.cloudformation);
+        names.push(format!(
+            "the route tables on S3 gateway endpoint {endpoint}"
+        ));
+    }
+    Some(Fix {
+        summary: format!(
+            "route 0.0.0.0/0 from {} to a NAT gateway (one route for every service), or add these endpoints to {vpc_id}: {}",
+            route_tables.join(", "),
+            names.join(", ")
+        ),
+        cli,
+        cloudformation: cfn,
+    })
 }
 
 /// An S3 gateway endpoint on the given route tables.

@@ -98,6 +98,9 @@ pub struct Analysed {
     /// The findings after NET002's suppression, each with its fix (AWS CLI and
     /// CloudFormation), computed while the index was at hand.
     pub findings: Vec<(Finding, Option<Fix>)>,
+    /// One fix for every finding caused by the subnets having no internet path (NET003–NET007):
+    /// a NAT route, or all the missing endpoints with one security group.
+    pub cause_fix: Option<Fix>,
     /// The state file whose `ec2` section was used, if any.
     pub state_file: Option<FileId>,
     /// The execution role ARN when it is known (the principal of the endpoint policies).

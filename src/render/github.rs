@@ -6,7 +6,7 @@ use crate::diag::Severity;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    for d in &report.diagnostics {
+    for d in report.diagnostics.iter().filter(|d| !d.baselined) {
         let file = &report.files[d.file];
         let (line, col, end_line, end_col) = file.range(d.span);
         let level = match d.severity {
@@ -26,7 +26,41 @@ pub fn render(report: &Report) -> String {
             escape_data(&message),
         ));
     }
+    out.push_str(&not_checked(report));
     out
+}
+
+/// What could not be checked, as one notice: a gate must not look green for checks it did not
+/// make. One annotation, not one per reason: GitHub shows only a few annotations per step.
+fn not_checked(report: &Report) -> String {
+    if report.skipped.is_empty() {
+        return String::new();
+    }
+    let lines: Vec<String> = report
+        .skipped
+        .iter()
+        .map(|s| {
+            let who = if s.subjects.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", s.subjects.join(", "))
+            };
+            format!(
+                "- {who}{} ({})",
+                s.reason,
+                super::human::code_ranges(&s.rules)
+            )
+        })
+        .collect();
+    let n = report.skipped.len();
+    format!(
+        "::notice title={}::{}\n",
+        escape_property(&format!(
+            "ecs-preflight: {n} {} not run",
+            if n == 1 { "check" } else { "checks" }
+        )),
+        escape_data(&lines.join("\n"))
+    )
 }
 
 /// As @actions/core escapes command data.

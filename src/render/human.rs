@@ -32,17 +32,20 @@ pub fn write(
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    let width = options.width.unwrap_or(80);
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
-        .with_width(options.width.unwrap_or(100))
-        // Commands, ARNs and JSON in messages must survive copy and paste.
+        .with_width(width)
+        // Wrapping is ours (super::wrap): commands, ARNs and JSON must survive copy and paste.
         .with_wrap_lines(false)
         .with_context_lines(1);
-    for chunk in report.diagnostics.chunks(256) {
+    let groups = groups(report);
+    for chunk in groups.chunks(256) {
         let rendered: Vec<String> = chunk
             .par_iter()
-            .map(|d| {
-                let view = View::new(d, report);
+            .map(|(d, others)| {
+                let d: &Diagnostic = d;
+                let view = View::new(d, others, report, width);
                 let mut text = String::new();
                 let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     handler.render_report(&mut text, &view)
@@ -67,10 +70,27 @@ pub fn write(
             out.write_all(text.as_bytes())?;
         }
     }
-    out.write_all(summary(report).as_bytes())
+    out.write_all(summary(report, width).as_bytes())
 }
 
-pub fn summary(report: &Report) -> String {
+/// The findings to show, each with the others of its cause: consecutive findings in one file
+/// with the same `cause` (NET003–NET007 of one subnet set, all at the task's network field)
+/// are one block.
+fn groups(report: &Report) -> Vec<(&Diagnostic, Vec<&Diagnostic>)> {
+    let mut out: Vec<(&Diagnostic, Vec<&Diagnostic>)> = Vec::new();
+    for d in report.diagnostics.iter().filter(|d| !d.baselined) {
+        if let Some((first, others)) = out.last_mut() {
+            if d.cause.is_some() && d.cause == first.cause && d.file == first.file {
+                others.push(d);
+                continue;
+            }
+        }
+        out.push((d, Vec::new()));
+    }
+    out
+}
+
+pub fn summary(report: &Report, width: usize) -> String {
     let mut out = String::new();
     let (e, w, n) = (
         report.count(Severity::Error),
@@ -98,6 +118,23 @@ pub fn summary(report: &Report) -> String {
         }
         out.push_str(&format!("Found {} in {files} ({tds}).\n", join_and(&parts)));
     }
+    let baselined = report.baselined();
+    if baselined > 0 {
+        out.push_str(&format!(
+            "{} in the baseline not shown.\n",
+            plural(baselined, "finding", "findings")
+        ));
+    }
+    if !report.baseline_fixed.is_empty() {
+        out.push_str(&format!(
+            "{} of the baseline no longer found (fixed): rewrite it with --write-baseline to prune {}:\n",
+            plural(report.baseline_fixed.len(), "entry", "entries"),
+            if report.baseline_fixed.len() == 1 { "it" } else { "them" }
+        ));
+        for e in &report.baseline_fixed {
+            out.push_str(&format!("  - {} {}: {}\n", e.code, e.file, e.message));
+        }
+    }
     if report.checked_files == 0 {
         out.push_str(
             "No ECS task definitions, CloudFormation templates or Terraform plans were found.\n",
@@ -119,7 +156,13 @@ pub fn summary(report: &Report) -> String {
             } else {
                 format!(" ({})", code_ranges(&s.rules))
             };
-            out.push_str(&format!("  - {who}{}{codes}\n", s.reason));
+            let item = format!("{who}{}{codes}", s.reason);
+            let text = super::wrap::layout(&item, width.saturating_sub(4));
+            for (i, line) in text.lines().enumerate() {
+                out.push_str(if i == 0 { "  - " } else { "    " });
+                out.push_str(line);
+                out.push('\n');
+            }
         }
     }
     out
@@ -169,7 +212,10 @@ fn join_and(parts: &[String]) -> String {
 /// One diagnostic as miette sees it, borrowing the report's source text.
 struct View<'a> {
     d: &'a Diagnostic,
+    /// The other findings of the same cause, listed under this one.
+    others: &'a [&'a Diagnostic],
     report: &'a Report,
+    width: usize,
     file: &'a SourceFile,
     /// For findings on a very long line (a minified file, a Terraform plan: one line), the part
     /// of the line around the finding; the snippet shows only that.
@@ -191,13 +237,37 @@ const LONG_LINE: usize = 240;
 const WINDOW_CONTEXT: usize = 60;
 
 impl<'a> View<'a> {
-    fn new(d: &'a Diagnostic, report: &'a Report) -> View<'a> {
+    fn new(
+        d: &'a Diagnostic,
+        others: &'a [&'a Diagnostic],
+        report: &'a Report,
+        width: usize,
+    ) -> View<'a> {
         let file = &report.files[d.file];
         View {
             d,
+            others,
             report,
+            width,
             file,
             window: window(file, d),
+        }
+    }
+
+    /// A label inside the primary span, when the primary span has no text of its own: it
+    /// becomes the primary span's text. Drawn separately, the unlabelled primary span left a
+    /// dangling `│` under its middle (the image and its tag, IMG002/IMG004).
+    fn merged_label(&self) -> Option<&crate::diag::Label> {
+        if self.d.label.is_some() {
+            return None;
+        }
+        let inside: Vec<&crate::diag::Label> = self
+            .snippet_labels()
+            .filter(|l| self.d.span.start <= l.span.start && l.span.end <= self.d.span.end)
+            .collect();
+        match inside.as_slice() {
+            [one] => Some(*one),
+            _ => None,
         }
     }
 
@@ -275,7 +345,17 @@ impl fmt::Debug for View<'_> {
 
 impl fmt::Display for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.d.message)?;
+        let width = self.width.saturating_sub(4);
+        f.write_str(&super::wrap::layout(&self.d.message, width))?;
+        if !self.others.is_empty() {
+            let others: Vec<String> = self
+                .others
+                .iter()
+                .map(|o| format!("{} {}", o.code, o.name))
+                .collect();
+            let line = format!("with the same cause: {}", others.join(", "));
+            write!(f, "\n{}", super::wrap::layout(&line, width))?;
+        }
         if self.file.text.is_empty() {
             write!(f, "\n  --> {}", self.file.name)?;
         }
@@ -300,7 +380,11 @@ impl miette::Diagnostic for View<'_> {
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let mut lines = Vec::new();
-        if let Some(h) = &self.d.help {
+        let help = match (&self.d.cause_help, self.others.is_empty()) {
+            (Some(shared), false) => Some(shared),
+            _ => self.d.help.as_ref(),
+        };
+        if let Some(h) = help {
             lines.push(h.clone());
         }
         let shown: Vec<&crate::diag::Label> = self.snippet_labels().collect();
@@ -324,7 +408,8 @@ impl miette::Diagnostic for View<'_> {
                 super::describe_edits(self.report, fix)
             ));
         }
-        (!lines.is_empty()).then(|| Box::new(lines.join("\n")) as Box<dyn fmt::Display>)
+        let text = super::wrap::layout(&lines.join("\n"), self.width.saturating_sub(8));
+        (!lines.is_empty()).then(|| Box::new(text) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -335,11 +420,20 @@ impl miette::Diagnostic for View<'_> {
         if self.file.text.is_empty() {
             return None;
         }
+        let merged = self.merged_label();
+        let primary = self
+            .d
+            .label
+            .clone()
+            .or_else(|| merged.map(|l| l.message.clone()));
         let mut labels = vec![LabeledSpan::new_primary_with_span(
-            self.d.label.clone(),
+            primary,
             self.shown(self.d.span),
         )];
-        for l in self.snippet_labels() {
+        for l in self
+            .snippet_labels()
+            .filter(|l| !merged.is_some_and(|m| std::ptr::eq(m, *l)))
+        {
             labels.push(LabeledSpan::new_with_span(
                 Some(l.message.clone()),
                 self.shown(l.span),

@@ -41,6 +41,11 @@ struct JsonDiagnostic<'a> {
     labels: Vec<JsonLabel<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<JsonFix<'a>>,
+    fingerprint: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    baselined: bool,
 }
 
 #[derive(Serialize)]
@@ -81,7 +86,16 @@ struct Summary<'a> {
     errors: usize,
     warnings: usize,
     notes: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    baselined: usize,
+    /// Baseline entries no finding matches any more: the baseline can be pruned.
+    #[serde(skip_serializing_if = "<[crate::baseline::Entry]>::is_empty")]
+    fixed: &'a [crate::baseline::Entry],
     skipped: Vec<JsonSkip<'a>>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]
@@ -158,6 +172,9 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
                         })
                         .collect(),
                 }),
+                fingerprint: &d.fingerprint,
+                cause: d.cause.as_deref(),
+                baselined: d.baselined,
             }
         })
         .collect();
@@ -174,6 +191,8 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
+            baselined: report.baselined(),
+            fixed: &report.baseline_fixed,
             skipped: report
                 .skipped
                 .iter()

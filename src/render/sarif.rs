@@ -31,9 +31,36 @@ struct Log {
 #[serde(rename_all = "camelCase")]
 struct Run {
     tool: Tool,
+    automation_details: AutomationDetails,
     column_kind: &'static str,
     results: Vec<SarifResult>,
 }
+
+/// GitHub code scanning takes everything up to the last `/` of the id as the category: runs of
+/// one category replace each other, runs of different ones are kept side by side.
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
+}
+
+/// The default category, and the form `--sarif-category` takes: with a trailing `/`, as
+/// GitHub's upload action writes it.
+pub fn automation_id(category: Option<&str>) -> String {
+    let name = category
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .unwrap_or("ecs-preflight");
+    if name.ends_with('/') {
+        name.to_string()
+    } else {
+        format!("{name}/")
+    }
+}
+
+/// The `partialFingerprints` key: versioned, so that a change of what the fingerprint covers
+/// is a new key rather than a silent change of identity. GitHub computes
+/// `primaryLocationLineHash` itself; writing our own made it warn about inconsistent values.
+pub const FINGERPRINT_KEY: &str = "ecsPreflight/v1";
 
 #[derive(Serialize)]
 struct Tool {
@@ -156,14 +183,18 @@ fn uri(path: &str) -> String {
     percent_encoding::utf8_percent_encode(path, KEEP).to_string()
 }
 
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report, category: Option<&str>) -> String {
     let mut out = Vec::new();
-    let _ = write(report, &mut out);
+    let _ = write(report, category, &mut out);
     String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Serialises straight into the writer: no copy of the whole report in memory.
-pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn write(
+    report: &Report,
+    category: Option<&str>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let rules = ALL
         .iter()
         .map(|r| ReportingDescriptor {
@@ -184,11 +215,12 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             },
         })
         .collect();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    // Baselined findings are accepted debt: code scanning shows only the new ones.
     let results = report
         .diagnostics
         .iter()
-        .map(|d| result(report, d, &mut seen))
+        .filter(|d| !d.baselined)
+        .map(|d| result(report, d))
         .collect();
     let log = Log {
         schema: SCHEMA_URI,
@@ -201,6 +233,9 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
                     information_uri: env!("CARGO_PKG_REPOSITORY"),
                     rules,
                 },
+            },
+            automation_details: AutomationDetails {
+                id: automation_id(category),
             },
             column_kind: "unicodeCodePoints",
             results,
@@ -239,7 +274,7 @@ fn location(
     }
 }
 
-fn result(report: &Report, d: &Diagnostic, seen: &mut HashMap<String, usize>) -> SarifResult {
+fn result(report: &Report, d: &Diagnostic) -> SarifResult {
     let rule_index = ALL.iter().position(|r| r.code == d.code).unwrap_or(0);
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
@@ -287,19 +322,6 @@ fn result(report: &Report, d: &Diagnostic, seen: &mut HashMap<String, usize>) ->
             }
         })
         .collect();
-    // Stable across runs and unaffected by lines moving: the rule, the file and the flagged
-    // text, with a counter for repeats.
-    let file = &report.files[d.file];
-    let key = format!(
-        "{}\u{0}{}\u{0}{}\u{0}{}",
-        d.code,
-        file.name,
-        file.slice(d.span),
-        d.container.as_deref().unwrap_or("")
-    );
-    let n = seen.entry(key.clone()).or_insert(0);
-    *n += 1;
-    let fingerprint = format!("{:016x}:{}", fnv1a(key.as_bytes()), n);
     SarifResult {
         rule_id: d.code,
         rule_index,
@@ -307,13 +329,7 @@ fn result(report: &Report, d: &Diagnostic, seen: &mut HashMap<String, usize>) ->
         message: Text { text: message },
         locations: vec![location(report, d.file, d.span, None, None)],
         related_locations: related,
-        partial_fingerprints: HashMap::from([("primaryLocationLineHash", fingerprint)]),
+        partial_fingerprints: HashMap::from([(FINGERPRINT_KEY, d.fingerprint.clone())]),
         fixes,
     }
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
-    })
 }

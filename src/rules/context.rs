@@ -225,6 +225,11 @@ impl<'a> Context<'a> {
             fix: None,
             task_definition: Some(self.task_label.clone()),
             container: None,
+            subject: None,
+            cause: None,
+            cause_help: None,
+            fingerprint: String::new(),
+            baselined: false,
         });
         let last = self.diagnostics.len() - 1;
         &mut self.diagnostics[last]

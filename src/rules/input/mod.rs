@@ -3,6 +3,7 @@
 pub mod invalid_state;
 pub mod syntax_error;
 pub mod unreadable_input;
+pub mod unused_suppression;
 
 use crate::rules::Rule;
 
@@ -11,4 +12,5 @@ pub static RULES: &[&Rule] = &[
     &unreadable_input::RULE,
     &syntax_error::RULE,
     &invalid_state::RULE,
+    &unused_suppression::RULE,
 ];

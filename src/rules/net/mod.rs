@@ -544,7 +544,12 @@ fn analyse_task(
     for why in &unknown_needs {
         notes.push(why.clone());
     }
+    let cause_fix = {
+        let unreachable: Vec<&Finding> = findings.iter().map(|(f, _)| f).collect();
+        help::no_internet_path(index, &report, &unreachable)
+    };
     TaskAnalysis::Analysed(Box::new(Analysed {
+        cause_fix,
         execution_role: task
             .get_str("executionRoleArn")
             .filter(|a| a.starts_with("arn:"))
@@ -870,7 +875,10 @@ pub fn report<'d>(
     let primary = primary_span(task, &analysed.placement, groups_first, service_file);
     let placement = &analysed.placement;
     let from = placement.subnets_from.clone();
+    let subnets = subnet_set(analysed);
     let d = report_at(rule, task, cx, &primary, message);
+    // The span is the task's network field; what the finding is about is the subnet set.
+    d.subject(format!("subnets {subnets}"));
     if primary.task_at.is_some() {
         d.primary_label(if Some(primary.at) == placement.subnets_at {
             "the task's subnets come from here"
@@ -1196,7 +1204,9 @@ pub fn report_unreachable(
                         "{what} is unreachable from {}: no internet path and no `{name}` {kind} endpoint in {vpc_id}",
                         subnets_with_reasons(analysed, finding)
                     ),
-                    format!("create the {name} endpoint (or give the subnets a NAT gateway route)"),
+                    format!(
+                        "give the subnets an internet path (a 0.0.0.0/0 route to a NAT gateway), or create the {name} endpoint"
+                    ),
                     None,
                 )
             }
@@ -1253,12 +1263,32 @@ pub fn report_unreachable(
         let place = endpoint
             .as_deref()
             .and_then(|id| resource_place(cx, analysed, id).map(|p| (p, id.to_string())));
+        let cause = format!("no-internet-path:{}", subnet_set(analysed));
+        let cause_help = analysed.cause_fix.as_ref().map(|fix| {
+            fix_help(
+                cx,
+                "these subnets have no internet path for any of the services above",
+                Some(fix),
+            )
+        });
         let d = report(rule, task, cx, analysed, false, message);
         d.help(help);
+        // NET003–NET007 from one subnet set have one cause: human output shows one block with
+        // one help.
+        d.cause(cause);
+        d.cause_help = cause_help;
         if let Some((place, id)) = place {
             d.label(place.file, place.span, format!("endpoint {id}"));
         }
     }
+}
+
+/// The task's subnets, sorted: the subject and cause of its network findings.
+fn subnet_set(analysed: &Analysed) -> String {
+    let mut subnets = analysed.placement.network.subnets.clone();
+    subnets.sort();
+    subnets.dedup();
+    subnets.join(",")
 }
 
 fn route_tables(finding: &Finding) -> String {
