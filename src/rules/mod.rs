@@ -6,6 +6,7 @@ pub mod ecr;
 pub mod img;
 pub mod input;
 pub mod net;
+pub mod refs;
 pub mod role;
 pub mod td;
 
@@ -24,6 +25,8 @@ pub enum Needs {
     Iam,
     Ecr,
     Net,
+    /// The state of what the task references: secrets, parameters, keys, log groups, S3.
+    Refs,
 }
 
 impl Needs {
@@ -34,6 +37,7 @@ impl Needs {
             Needs::Iam => "iam",
             Needs::Ecr => "ecr",
             Needs::Net => "net",
+            Needs::Refs => "refs",
         }
     }
 }
@@ -92,6 +96,10 @@ pub static FAMILIES: &[Family] = &[
     Family {
         prefix: "ECR",
         rules: ecr::RULES,
+    },
+    Family {
+        prefix: "REF",
+        rules: refs::RULES,
     },
 ];
 
