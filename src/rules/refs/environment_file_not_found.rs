@@ -24,7 +24,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
     let mut named = Vec::new();
     for u in &refs.files {
         match &u.object {
-            Ok(o) => named.push((o.clone(), u.node.span, u.container.clone())),
+            Ok(o) => named.push((o.clone(), u.span, u.container.clone())),
             Err(why) => skipped.push(format!(
                 "an environment file of container `{}`: {why}",
                 u.container

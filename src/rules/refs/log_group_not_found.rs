@@ -29,7 +29,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             continue;
         }
         match &u.group {
-            Ok(g) => named.push((g.clone(), u.node.span, u.container.clone())),
+            Ok(g) => named.push((g.clone(), u.span, u.container.clone())),
             Err(why) => skipped.push(format!(
                 "the log group of container `{}`: {why}",
                 u.container

@@ -14,6 +14,8 @@ pub mod log_group_not_found;
 pub mod parameter_not_found;
 pub mod secret_not_found;
 
+use std::rc::Rc;
+
 use crate::model::TaskDefinition;
 use crate::model::placeholder::placeholder;
 use crate::model::resolve::partition_of_region;
@@ -63,24 +65,25 @@ pub enum Named {
 
 /// A `secrets[].valueFrom`, `secretOptions[].valueFrom` or
 /// `repositoryCredentials.credentialsParameter`, with where it is written.
-pub struct SecretUse<'a> {
-    pub node: &'a Node,
+pub struct SecretUse {
+    /// The value's place in the file being checked.
+    pub span: Span,
     pub container: String,
     /// What it names, or why that is not known.
     pub named: Result<Named, String>,
 }
 
 /// An `environmentFiles[].value`.
-pub struct FileUse<'a> {
-    pub node: &'a Node,
+pub struct FileUse {
+    pub span: Span,
     pub container: String,
     /// (bucket, key), or why it is not known.
     pub object: Result<(String, String), String>,
 }
 
 /// An awslogs log group.
-pub struct LogUse<'a> {
-    pub node: &'a Node,
+pub struct LogUse {
+    pub span: Span,
     pub container: String,
     /// (group, region), or why it is not known.
     pub group: Result<(String, String), String>,
@@ -89,13 +92,13 @@ pub struct LogUse<'a> {
 }
 
 /// Everything one task definition references.
-pub struct References<'a> {
+pub struct References {
     pub account: Option<String>,
     pub region: Option<String>,
     pub partition: String,
-    pub secrets: Vec<SecretUse<'a>>,
-    pub files: Vec<FileUse<'a>>,
-    pub logs: Vec<LogUse<'a>>,
+    pub secrets: Vec<SecretUse>,
+    pub files: Vec<FileUse>,
+    pub logs: Vec<LogUse>,
 }
 
 /// The deployment account: `--account` / config, else the account of the task definition's
@@ -130,8 +133,14 @@ pub fn text_of(
     }
 }
 
-/// Collects the references of a task definition.
-pub fn references<'a>(task: &'a TaskDefinition, cx: &Context<'a>) -> References<'a> {
+/// The references of a task definition, collected once per context.
+pub fn references(task: &TaskDefinition, cx: &Context) -> Rc<References> {
+    cx.references
+        .get_or_init(|| Rc::new(collect(task, cx)))
+        .clone()
+}
+
+fn collect(task: &TaskDefinition, cx: &Context) -> References {
     let account = deployment_account(task, cx);
     let region = cx.settings.region.clone();
     let partition = partition_of_region(region.as_deref().unwrap_or("us-east-1")).to_string();
@@ -148,7 +157,8 @@ pub fn references<'a>(task: &'a TaskDefinition, cx: &Context<'a>) -> References<
         files: Vec::new(),
         logs: Vec::new(),
     };
-    for c in task.containers() {
+    for f in &cx.containers {
+        let c = &f.container;
         let container = c.label();
         let mut value_froms: Vec<&Node> = Vec::new();
         for item in c.get("secrets").map(Node::items).unwrap_or(&[]) {
@@ -162,7 +172,7 @@ pub fn references<'a>(task: &'a TaskDefinition, cx: &Context<'a>) -> References<
         for node in value_froms.into_iter().filter(|n| !own(n)) {
             let named = text_of(node, &resolve).and_then(|t| value_from(&t, &out));
             out.secrets.push(SecretUse {
-                node,
+                span: node.span,
                 container: container.clone(),
                 named,
             });
@@ -174,7 +184,7 @@ pub fn references<'a>(task: &'a TaskDefinition, cx: &Context<'a>) -> References<
         {
             let named = text_of(node, &resolve).and_then(|t| credentials_parameter(&t, &out));
             out.secrets.push(SecretUse {
-                node,
+                span: node.span,
                 container: container.clone(),
                 named,
             });
@@ -191,7 +201,7 @@ pub fn references<'a>(task: &'a TaskDefinition, cx: &Context<'a>) -> References<
                 )),
             };
             out.files.push(FileUse {
-                node,
+                span: node.span,
                 container: container.clone(),
                 object,
             });
@@ -217,7 +227,7 @@ pub fn references<'a>(task: &'a TaskDefinition, cx: &Context<'a>) -> References<
                     Ok((g, region?))
                 });
                 out.logs.push(LogUse {
-                    node,
+                    span: node.span,
                     container: container.clone(),
                     group,
                     create,
@@ -446,7 +456,7 @@ pub fn report_grouped<K>(
 mod tests {
     use super::*;
 
-    fn refs() -> References<'static> {
+    fn refs() -> References {
         References {
             account: Some("111122223333".into()),
             region: Some("us-east-1".into()),

@@ -25,7 +25,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
     let mut named = Vec::new();
     for u in &refs.secrets {
         match &u.named {
-            Ok(Named::Secret(s)) => named.push((s.clone(), u.node.span, u.container.clone())),
+            Ok(Named::Secret(s)) => named.push((s.clone(), u.span, u.container.clone())),
             Ok(Named::Parameter(_)) => {}
             Err(why) => skipped.push(format!("a secret of container `{}`: {why}", u.container)),
         }

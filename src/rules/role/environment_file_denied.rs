@@ -47,7 +47,7 @@ pub(super) fn check(
             u.object
                 .as_ref()
                 .ok()
-                .map(|o| (o.clone(), u.node.span, u.container.clone()))
+                .map(|o| (o.clone(), u.span, u.container.clone()))
         })
         .collect();
     for g in group(files) {

@@ -60,7 +60,7 @@ pub(super) fn check(
             u.named
                 .as_ref()
                 .ok()
-                .map(|n| (n.clone(), u.node.span, u.container.clone()))
+                .map(|n| (n.clone(), u.span, u.container.clone()))
         })
         .collect();
     for g in group(named) {
