@@ -171,7 +171,7 @@ fn state_file() -> String {
 fn task_definition(i: usize) -> String {
     // A few references that do not exist, so that every rule has findings to build.
     let secret = |n: usize| {
-        if i % 97 == 0 && n == 0 {
+        if i.is_multiple_of(97) && n == 0 {
             format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:gone-{i}-AbCdEf")
         } else {
             format!(
@@ -220,7 +220,12 @@ fn cpu_time() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit(')').next().unwrap_or("");
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // Fields 14 and 15 of the file (utime, stime) are 12 and 13 after the command name.
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }

@@ -161,10 +161,9 @@ impl Needs {
             .services
             .iter_mut()
             .find(|n| n.key.kind == kind && n.key.region == region && !n.key.dual_stack)
+            && !need.purposes.contains(&purpose)
         {
-            if !need.purposes.contains(&purpose) {
-                need.purposes.push(purpose);
-            }
+            need.purposes.push(purpose);
         }
     }
 

@@ -393,6 +393,7 @@ fn os_family(task: &TaskDefinition) -> OsFamily {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn analyse_task(
     task: &TaskDefinition,
     settings: &Settings,

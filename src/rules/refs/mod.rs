@@ -206,33 +206,30 @@ fn collect(task: &TaskDefinition, cx: &Context) -> References {
                 object,
             });
         }
-        if c.log_driver().and_then(Node::as_str) == Some("awslogs") {
-            if let Some(node) = c.log_option("awslogs-group").filter(|n| !own(n)) {
-                let create = c
-                    .log_option("awslogs-create-group")
-                    .and_then(|n| n.scalar_text())
-                    .is_some_and(|s| crate::rules::role::logs_access_denied::parse_bool_true(&s));
-                let region = match c.log_option("awslogs-region") {
-                    Some(n) => text_of(n, &resolve)
-                        .map_err(|why| format!("its `awslogs-region` is not known: {why}")),
-                    None => out.region.clone().ok_or_else(|| {
-                        "it has no `awslogs-region` and the deployment region is not known"
-                            .to_string()
-                    }),
-                };
-                let group = text_of(node, &resolve).and_then(|g| {
-                    if let Err(why) = log_group_name(&g) {
-                        return Err(why);
-                    }
-                    Ok((g, region?))
-                });
-                out.logs.push(LogUse {
-                    span: node.span,
-                    container: container.clone(),
-                    group,
-                    create,
-                });
-            }
+        let awslogs = c.log_driver().and_then(Node::as_str) == Some("awslogs");
+        let group_node = c.log_option("awslogs-group").filter(|n| !own(n));
+        if let (true, Some(node)) = (awslogs, group_node) {
+            let create = c
+                .log_option("awslogs-create-group")
+                .and_then(|n| n.scalar_text())
+                .is_some_and(|s| crate::rules::role::logs_access_denied::parse_bool_true(&s));
+            let region = match c.log_option("awslogs-region") {
+                Some(n) => text_of(n, &resolve)
+                    .map_err(|why| format!("its `awslogs-region` is not known: {why}")),
+                None => out.region.clone().ok_or_else(|| {
+                    "it has no `awslogs-region` and the deployment region is not known".to_string()
+                }),
+            };
+            let group = text_of(node, &resolve).and_then(|g| {
+                log_group_name(&g)?;
+                Ok((g, region?))
+            });
+            out.logs.push(LogUse {
+                span: node.span,
+                container: container.clone(),
+                group,
+                create,
+            });
         }
     }
     out
