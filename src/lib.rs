@@ -19,9 +19,9 @@ pub mod fix;
 pub mod generate;
 pub mod hcl;
 pub mod iam;
+pub mod image_override;
 #[cfg(feature = "aws")]
 pub mod live;
-pub mod image_override;
 pub mod model;
 pub mod net;
 pub mod pages;

@@ -11,9 +11,9 @@
 
 use std::collections::HashSet;
 
+use crate::diag::CURRENT_FILE;
 use crate::diag::Diagnostic;
 use crate::parse::{Node, NodeKind};
-use crate::diag::CURRENT_FILE;
 use crate::rules::{self, Rule};
 use crate::source::SourceFile;
 use crate::span::Span;

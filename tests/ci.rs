@@ -112,7 +112,7 @@ fn a_report_written_to_a_file_still_prints_one_summary_line() {
         "{err}"
     );
     assert!(
-        lines[0].ends_with("(6 checks not run: see the report)"),
+        lines[0].ends_with("(9 checks not run: see the report)"),
         "{err}"
     );
     // The same for JSON on stdout, and for human output sent to a file.

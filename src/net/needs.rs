@@ -40,11 +40,18 @@ impl std::fmt::Display for ServiceKey {
     }
 }
 
+/// Why a task reaches S3: the image layers of a private ECR image.
+pub const LAYERS: &str = "the image layers";
+/// Why a task reaches S3: its `environmentFiles`.
+pub const ENVIRONMENT_FILES: &str = "environment files";
+
 /// A service the task needs, with the requests an endpoint policy must allow for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceNeed {
     pub key: ServiceKey,
     pub requests: Vec<Request>,
+    /// What the task reaches it for, for messages ("the image layers", "environment files").
+    pub purposes: Vec<&'static str>,
 }
 
 /// Everything a task needs to reach.
@@ -86,6 +93,7 @@ impl Needs {
                 self.services.push(ServiceNeed {
                     key,
                     requests: Vec::new(),
+                    purposes: Vec::new(),
                 });
                 let last = self.services.len() - 1;
                 &mut self.services[last]
@@ -138,6 +146,35 @@ impl Needs {
                 layer_bucket_objects_arn(registry_region),
             )],
         );
+        self.add_purpose(ServiceKind::S3, registry_region, LAYERS);
+    }
+
+    /// An `environmentFiles` object, which the agent downloads from S3 in its bucket's region
+    /// like the image layers. Its endpoint-policy requests are not added: NET011 checks the
+    /// layer bucket only.
+    pub fn add_environment_file(&mut self, bucket_region: &str) {
+        self.add_service(ServiceKind::S3, bucket_region, false, Vec::new());
+        self.add_purpose(ServiceKind::S3, bucket_region, ENVIRONMENT_FILES);
+    }
+
+    fn add_purpose(&mut self, kind: ServiceKind, region: &str, purpose: &'static str) {
+        if let Some(need) = self
+            .services
+            .iter_mut()
+            .find(|n| n.key.kind == kind && n.key.region == region && !n.key.dual_stack)
+            && !need.purposes.contains(&purpose)
+        {
+            need.purposes.push(purpose);
+        }
+    }
+
+    /// What the task reaches a service in a region for (empty when not said).
+    pub fn purposes_of(&self, key: &ServiceKey) -> Vec<&'static str> {
+        self.services
+            .iter()
+            .find(|n| &n.key == key)
+            .map(|n| n.purposes.clone())
+            .unwrap_or_default()
     }
 
     /// An image from a registry that only the internet reaches.

@@ -88,6 +88,9 @@ pub struct Context<'a> {
     pub(crate) skipped: Vec<Skip>,
     /// The ROLE family's findings not yet taken by their rule; `None` until computed.
     role_findings: Option<Vec<Diagnostic>>,
+    /// What the task references (secrets, parameters, log groups, environment files), worked
+    /// out once for the REF rules and ROLE012/ROLE013.
+    pub(crate) references: std::cell::OnceCell<std::rc::Rc<super::refs::References>>,
 }
 
 impl<'a> Context<'a> {
@@ -146,6 +149,7 @@ impl<'a> Context<'a> {
             diagnostics: Vec::new(),
             skipped: Vec::new(),
             role_findings: None,
+            references: std::cell::OnceCell::new(),
         };
         for why in published {
             cx.skip(PUBLISHED_SKIPS, why);

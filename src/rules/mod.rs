@@ -6,6 +6,7 @@ pub mod ecr;
 pub mod img;
 pub mod input;
 pub mod net;
+pub mod refs;
 pub mod role;
 pub mod svc;
 pub mod td;
@@ -25,6 +26,8 @@ pub enum Needs {
     Iam,
     Ecr,
     Net,
+    /// The state of what the task references: secrets, parameters, keys, log groups, S3.
+    Refs,
 }
 
 impl Needs {
@@ -35,6 +38,7 @@ impl Needs {
             Needs::Iam => "iam",
             Needs::Ecr => "ecr",
             Needs::Net => "net",
+            Needs::Refs => "refs",
         }
     }
 }
@@ -97,6 +101,10 @@ pub static FAMILIES: &[Family] = &[
     Family {
         prefix: "SVC",
         rules: svc::RULES,
+    },
+    Family {
+        prefix: "REF",
+        rules: refs::RULES,
     },
 ];
 

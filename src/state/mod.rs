@@ -8,9 +8,14 @@ pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod iam;
+pub mod kms;
+pub mod logs;
 pub mod managed_policies;
 pub mod part;
+pub mod s3;
+pub mod secretsmanager;
 pub mod snapshot;
+pub mod ssm;
 pub mod template;
 
 pub use crate::base::known::{Lookup, Tri};
@@ -27,6 +32,11 @@ pub struct AccountState {
     /// Roles and policies (IAM documents and ECR repository/registry policies), parsed once
     /// at load.
     pub iam: IamIndex,
+    pub secrets: secretsmanager::SecretsIndex,
+    pub parameters: ssm::ParametersIndex,
+    pub kms: kms::KmsIndex,
+    pub log_groups: logs::LogGroupsIndex,
+    pub s3: s3::S3Index,
 }
 
 impl AccountState {
@@ -44,6 +54,11 @@ impl AccountState {
         AccountState {
             ecr: EcrIndex::new(ecr_states),
             iam: IamIndex::new(&snapshots),
+            secrets: secretsmanager::SecretsIndex::new(&snapshots),
+            parameters: ssm::ParametersIndex::new(&snapshots),
+            kms: kms::KmsIndex::new(&snapshots),
+            log_groups: logs::LogGroupsIndex::new(&snapshots),
+            s3: s3::S3Index::new(&snapshots),
             snapshots,
         }
     }

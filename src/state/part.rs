@@ -23,6 +23,16 @@ pub enum StatePart {
     Ec2,
     /// `ecs.services`: where a task definition's service runs.
     EcsServices,
+    /// `secretsmanager.secrets`: which secrets exist, their keys and versions.
+    Secrets,
+    /// `ssm.parameters`: which parameters exist, their types, keys and versions.
+    Parameters,
+    /// `kms.keys` and `kms.aliases`: key policies and grants.
+    KmsKeys,
+    /// `logs.logGroups`: which log groups exist.
+    LogGroups,
+    /// `s3.buckets` and `s3.objects`: buckets, their policies, which objects exist.
+    S3,
 }
 
 impl StatePart {
@@ -47,6 +57,11 @@ impl StatePart {
             StatePart::Iam => "iam",
             StatePart::Ec2 => "ec2",
             StatePart::EcsServices => "ecs",
+            StatePart::Secrets => "secretsmanager",
+            StatePart::Parameters => "ssm",
+            StatePart::KmsKeys => "kms",
+            StatePart::LogGroups => "logs",
+            StatePart::S3 => "s3",
             _ => "ecr",
         }
     }

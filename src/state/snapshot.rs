@@ -8,6 +8,11 @@ use super::ec2::Ec2State;
 use super::ecr::EcrSection;
 use super::ecs::EcsState;
 use super::iam::IamSection;
+use super::kms::KmsSection;
+use super::logs::LogsSection;
+use super::s3::S3Section;
+use super::secretsmanager::SecretsManagerSection;
+use super::ssm::SsmSection;
 use crate::diag::FileId;
 use crate::parse::{self, Node, NodeKind};
 use crate::source::SourceFile;
@@ -30,6 +35,11 @@ pub struct Snapshot {
     pub ecr: Option<EcrSection>,
     pub ec2: Option<Ec2State>,
     pub ecs: Option<EcsState>,
+    pub secretsmanager: Option<SecretsManagerSection>,
+    pub ssm: Option<SsmSection>,
+    pub kms: Option<KmsSection>,
+    pub logs: Option<LogsSection>,
+    pub s3: Option<S3Section>,
 }
 
 /// A problem in a state file, at a place in it.
@@ -116,6 +126,11 @@ pub fn load(file: &SourceFile, id: FileId) -> Result<Snapshot, StateError> {
         "ecr",
         "ec2",
         "ecs",
+        "secretsmanager",
+        "ssm",
+        "kms",
+        "logs",
+        "s3",
     ];
     unknown_keys(&root, "", TOP, &[])?;
     for (key, read, printed) in SECTION_KEYS {
@@ -129,6 +144,11 @@ pub fn load(file: &SourceFile, id: FileId) -> Result<Snapshot, StateError> {
     }
     let ec2 = section::<Ec2State>(&root, "ec2")?;
     let ecs = section::<EcsState>(&root, "ecs")?;
+    let secretsmanager = section::<SecretsManagerSection>(&root, "secretsmanager")?;
+    let ssm = section::<SsmSection>(&root, "ssm")?;
+    let kms = section::<KmsSection>(&root, "kms")?;
+    let logs = section::<LogsSection>(&root, "logs")?;
+    let s3 = section::<S3Section>(&root, "s3")?;
     let ecr = match root.get("ecr").filter(|n| !n.is_null()) {
         None => None,
         Some(node) => match EcrSection::from_value(&node.to_json(), "ecr") {
@@ -152,6 +172,11 @@ pub fn load(file: &SourceFile, id: FileId) -> Result<Snapshot, StateError> {
         ecr,
         ec2,
         ecs,
+        secretsmanager,
+        ssm,
+        kms,
+        logs,
+        s3,
     })
 }
 
@@ -206,6 +231,13 @@ const SECTION_KEYS: &[(&str, &[&str], &[&str])] = &[
         // aws ecs describe-services
         &["failures", "ResponseMetadata"],
     ),
+    // The sections below are composed from several commands' outputs (see docs/inputs.md);
+    // their own keys are the only ones.
+    ("secretsmanager", &["secrets"], &[]),
+    ("ssm", &["parameters"], &[]),
+    ("kms", &["keys", "aliases"], &[]),
+    ("logs", &["logGroups"], &[]),
+    ("s3", &["buckets", "objects"], &[]),
 ];
 
 /// An unknown key is an error (a typo must not leave a section silently empty), with the
@@ -423,6 +455,56 @@ mod tests {
         assert!(msg.contains("unknown key"));
         let (_, msg) = load_text("{\"ecsPreflightState\": 1,").unwrap_err();
         assert!(msg.contains("end of file"));
+    }
+
+    #[test]
+    fn reads_the_reference_sections_and_points_at_wrong_types() {
+        let s = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "secretsmanager": {"secrets": [{"ARN": "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf", "Name": "db",
+                "SecretVersionsToStages": {"v1": ["AWSCURRENT"]}, "DeletedDate": "2026-01-01T00:00:00Z"}]},
+            "ssm": {"parameters": []},
+            "kms": {"keys": [{"KeyMetadata": {"KeyId": "k1", "KeyManager": "CUSTOMER"}, "Policy": "{not json"}]},
+            "logs": {"logGroups": [{"logGroupName": "/ecs/web"}]},
+            "s3": {"buckets": [{"Name": "b", "Region": null, "Policy": null}, {"Name": "c"}], "objects": []}}"#,
+        )
+        .unwrap();
+        let secret = &s.secretsmanager.as_ref().unwrap().secrets.as_ref().unwrap()[0];
+        assert!(secret.scheduled_for_deletion());
+        assert!(
+            s.ssm
+                .as_ref()
+                .unwrap()
+                .parameters
+                .as_ref()
+                .unwrap()
+                .is_empty()
+        );
+        let buckets = s.s3.as_ref().unwrap().buckets.as_ref().unwrap();
+        // A `Policy` of null is "no policy"; an absent one is unknown.
+        assert_eq!(buckets[0].policy, Some(None));
+        assert_eq!(buckets[1].policy, None);
+        assert!(s.kms.as_ref().unwrap().aliases.is_none());
+
+        let (at, msg) = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "logs": {"logGroups": [{"logGroupName": 7}]}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(at, "7", "{msg}");
+        assert!(msg.starts_with("logs.logGroups[0].logGroupName"), "{msg}");
+        let (at, _) = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "kms": []}"#,
+        )
+        .unwrap_err();
+        assert_eq!(at, "[]");
+        let (at, msg) = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "ssm": {"parameters": [{"Name": "/a", "Version": "two"}]}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(at, "\"two\"", "{msg}");
     }
 
     #[test]

@@ -260,6 +260,7 @@ fn analyse_document(doc: &Document, cx: &Context, template: &TemplateNet) -> Doc
                     snapshot,
                     template_ec2.is_some(),
                     cache,
+                    &state.s3,
                 )
             })
             .collect()
@@ -403,6 +404,7 @@ fn os_family(task: &TaskDefinition) -> OsFamily {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn analyse_task(
     task: &TaskDefinition,
     settings: &Settings,
@@ -411,6 +413,7 @@ fn analyse_task(
     snapshot: Option<&Snapshot>,
     template_network: bool,
     cache: &CachePulls,
+    buckets: &crate::state::s3::S3Index,
 ) -> TaskAnalysis {
     let compatibilities = task.compatibilities();
     let placement = placement::resolve(
@@ -481,7 +484,7 @@ fn analyse_task(
             placement,
         );
     }
-    let (mut needs, unknown_needs) = needs_of(task, region);
+    let (mut needs, unknown_needs) = needs_of(task, region, buckets);
     let direct_registries = needs.public_registries.clone();
     for pull in &cache.first_pulls {
         needs.add_public_registry(&pull.upstream);
@@ -631,11 +634,42 @@ pub fn containers_words(containers: &[String]) -> String {
 }
 
 /// What a task must reach while it starts, and what could not be worked out.
-pub fn needs_of(task: &TaskDefinition, region: &str) -> (Needs, Vec<String>) {
+pub fn needs_of(
+    task: &TaskDefinition,
+    region: &str,
+    buckets: &crate::state::s3::S3Index,
+) -> (Needs, Vec<String>) {
     let mut needs = Needs::new();
     let mut unknown = Vec::new();
     for container in task.containers() {
         let name = container.label();
+        // Environment files come from S3 in their bucket's region, which only the state knows
+        // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html).
+        for item in container
+            .get("environmentFiles")
+            .map(Node::items)
+            .unwrap_or(&[])
+        {
+            let Some(value) = crate::model::taskdef::field(item, container.style, "value") else {
+                continue;
+            };
+            let object = match &value.kind {
+                NodeKind::String(s) if placeholder(s).is_none() => crate::rules::refs::s3_object(s),
+                _ => Err("is not known before deploy".to_string()),
+            };
+            let region = object.and_then(|(bucket, _)| match buckets.bucket(&bucket, None) {
+                crate::base::known::Lookup::Found(b) => Ok(b.region.clone()),
+                _ => Err(format!(
+                    "is in the bucket `{bucket}`, whose region no state file's `s3.buckets` gives"
+                )),
+            });
+            match region {
+                Ok(r) => needs.add_environment_file(&r),
+                Err(why) => unknown.push(format!(
+                    "an environment file of container `{name}` {why}, so its path to S3 was not checked"
+                )),
+            }
+        }
         match container.get("image").map(|n| &n.kind) {
             Some(NodeKind::String(text)) => match placeholder(text) {
                 Some(why) => unknown.push(format!(
@@ -1151,6 +1185,24 @@ pub fn service_words(kind: ServiceKind) -> &'static str {
     }
 }
 
+/// S3 says which need is unmet: the image layers, the environment files, or both.
+fn s3_words(
+    service: &crate::net::needs::ServiceKey,
+    task: &TaskDefinition,
+    cx: &Context,
+) -> Option<String> {
+    if service.kind != ServiceKind::S3 {
+        return None;
+    }
+    let region = cx.settings.region.as_deref()?;
+    let (needs, _) = needs_of(task, region, &cx.state.s3);
+    let purposes = needs.purposes_of(service);
+    if purposes.is_empty() {
+        return None;
+    }
+    Some(format!("S3 ({})", purposes.join(" and ")))
+}
+
 /// The hostname a service's default endpoint has (what private DNS makes resolve to the
 /// endpoint).
 pub fn default_hostname(kind: ServiceKind, region: &str) -> String {
@@ -1185,7 +1237,9 @@ pub fn report_unreachable(
             Problem::EndpointMissing { service, .. }
             | Problem::S3GatewayNotOnRouteTable { service, .. }
             | Problem::EndpointNotAvailable { service, .. }
-            | Problem::NoEndpointPath { service, .. } => service_words(service.kind),
+            | Problem::NoEndpointPath { service, .. } => {
+                s3_words(service, task, cx).unwrap_or_else(|| service_words(service.kind).into())
+            }
             _ => continue,
         };
         let what = what.trim_end_matches(',');

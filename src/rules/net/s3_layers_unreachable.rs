@@ -1,4 +1,5 @@
-//! NET005: No internet path and no S3 gateway endpoint on the subnet's route table.
+//! NET005: No internet path and no S3 gateway endpoint on the subnet's route table, for the
+//! image layers of a private ECR image or for `environmentFiles` (in their bucket's region).
 
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
@@ -11,7 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "No internet path and no S3 gateway endpoint on the subnet's route table",
     needs: Needs::Net,
-    reads: &[StatePart::Ec2, StatePart::EcsServices],
+    reads: &[StatePart::Ec2, StatePart::EcsServices, StatePart::S3],
     check: Some(check),
 };
 

@@ -8,8 +8,10 @@
 
 pub mod ecr_auth_denied;
 pub mod ecr_pull_denied;
+pub mod environment_file_denied;
 pub mod execution_role_not_found;
 pub mod execution_role_untrusted;
+pub mod kms_decrypt_denied;
 pub mod logs_access_denied;
 pub mod missing_execution_role;
 pub mod permission_undetermined;
@@ -20,6 +22,7 @@ pub mod secrets_access_denied;
 
 mod eval;
 mod facts;
+mod kms;
 mod pull;
 mod secrets;
 
@@ -43,10 +46,12 @@ pub static RULES: &[&Rule] = &[
     &registry_credentials_denied::RULE,
     &pull_through_cache_denied::RULE,
     &permission_undetermined::RULE,
+    &kms_decrypt_denied::RULE,
+    &environment_file_denied::RULE,
 ];
 
 /// The rules that evaluate the execution role's policies.
-fn permission_rules() -> [&'static Rule; 8] {
+fn permission_rules() -> [&'static Rule; 10] {
     [
         &execution_role_untrusted::RULE,
         &ecr_auth_denied::RULE,
@@ -56,6 +61,8 @@ fn permission_rules() -> [&'static Rule; 8] {
         &logs_access_denied::RULE,
         &registry_credentials_denied::RULE,
         &pull_through_cache_denied::RULE,
+        &kms_decrypt_denied::RULE,
+        &environment_file_denied::RULE,
     ]
 }
 
@@ -85,8 +92,10 @@ fn evaluate(task: &TaskDefinition, cx: &mut Context) {
             return;
         }
         RoleRef::Unknown(why) => {
+            let mut rules = RULES[1..10].to_vec();
+            rules.extend([&kms_decrypt_denied::RULE, &environment_file_denied::RULE]);
             cx.skip(
-                &RULES[1..10],
+                &rules,
                 format!("the execution role cannot be checked: {why}"),
             );
             return;
@@ -110,6 +119,8 @@ fn evaluate(task: &TaskDefinition, cx: &mut Context) {
     logs_access_denied::check(task, cx, &facts, view, &mut und);
     registry_credentials_denied::check(task, cx, &facts, view, &mut und);
     pull_through_cache_denied::check(cx, &facts, view, &mut und);
+    kms_decrypt_denied::check(task, cx, &facts, view, &mut und);
+    environment_file_denied::check(task, cx, &facts, view, &mut und);
     permission_undetermined::report(cx, view, und);
     cx.skip_for_run(&permission_rules(), SCP_NOT_EVALUATED);
 }
@@ -125,6 +136,7 @@ fn needs_execution_role_checks(task: &TaskDefinition, cx: &Context) -> bool {
         ecr || c.log_driver().and_then(|d| d.as_str()) == Some("awslogs")
             || c.get("secrets").is_some()
             || c.get("repositoryCredentials").is_some()
+            || c.get("environmentFiles").is_some()
     })
 }
 

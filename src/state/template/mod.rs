@@ -11,6 +11,7 @@ pub struct TemplateState {
     pub iam: iam::TemplateIam,
     pub net: net::TemplateNet,
     pub ecr: ecr::TemplateEcr,
+    pub refs: refs::TemplateRefs,
 }
 
 impl TemplateState {
@@ -19,6 +20,7 @@ impl TemplateState {
             iam: iam::TemplateIam::from_document(doc, settings),
             net: net::TemplateNet::from_document(doc, settings),
             ecr: ecr::TemplateEcr::from_document(doc, settings),
+            refs: refs::TemplateRefs::from_document(doc),
         }
     }
 }
@@ -26,3 +28,4 @@ impl TemplateState {
 pub mod ecr;
 pub mod iam;
 pub mod net;
+pub mod refs;
