@@ -18,7 +18,7 @@ pub const EXIT_ERROR: i32 = 2;
 
 pub fn main(cli: Cli) -> i32 {
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules => {
             print!("{}", rules_table());
             EXIT_OK

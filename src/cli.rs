@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Lint task definitions, CloudFormation templates and Terraform plans (files or folders)
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Capture live account state into a state file (needs AWS credentials)
     // The offline build has no live collector: the command is hidden, and using it says so.
     #[cfg_attr(not(feature = "aws"), command(hide = true))]

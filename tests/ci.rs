@@ -880,9 +880,8 @@ fn prose_lines(text: &str) -> Vec<&str> {
             let t = l.trim_start();
             let snippet_frame = t.starts_with(['·', '╭', '│', '╰']);
             !snippet_frame
-                && !t
-                    .split_once(" │")
-                    .is_some_and(|(n, _)| n.trim().parse::<u32>().is_ok())
+                && t.split_once(" │")
+                    .is_none_or(|(n, _)| n.trim().parse::<u32>().is_err())
         })
         .collect()
 }

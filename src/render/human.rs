@@ -79,11 +79,13 @@ pub fn write(
 fn groups(report: &Report) -> Vec<(&Diagnostic, Vec<&Diagnostic>)> {
     let mut out: Vec<(&Diagnostic, Vec<&Diagnostic>)> = Vec::new();
     for d in report.diagnostics.iter().filter(|d| !d.baselined) {
-        if let Some((first, others)) = out.last_mut() {
-            if d.cause.is_some() && d.cause == first.cause && d.file == first.file {
-                others.push(d);
-                continue;
-            }
+        if let Some((first, others)) = out.last_mut()
+            && d.cause.is_some()
+            && d.cause == first.cause
+            && d.file == first.file
+        {
+            others.push(d);
+            continue;
         }
         out.push((d, Vec::new()));
     }

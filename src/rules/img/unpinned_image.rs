@@ -18,20 +18,20 @@ pub static RULE: Rule = Rule {
 fn check(_task: &TaskDefinition, cx: &mut Context) {
     let mut found = Vec::new();
     for facts in cx.containers.iter().filter(|f| f.published.is_none()) {
-        if let ImageFact::Parsed { node, image } = &facts.image {
-            if let (Some(tag), None) = (&image.tag, &image.digest) {
-                // With ECR state that decides the tag's mutability, ECR003 reports it (or
-                // nothing, when the tag is immutable).
-                if tag != "latest" && !crate::rules::ecr::decides_tag_mutability(cx, image) {
-                    let tag_span = part_span(cx.file, node, image.spans.tag.clone());
-                    found.push((
-                        facts.container.label(),
-                        node.span,
-                        tag_span,
-                        tag.clone(),
-                        image.name_as_written().to_string(),
-                    ));
-                }
+        if let ImageFact::Parsed { node, image } = &facts.image
+            && let (Some(tag), None) = (&image.tag, &image.digest)
+        {
+            // With ECR state that decides the tag's mutability, ECR003 reports it (or
+            // nothing, when the tag is immutable).
+            if tag != "latest" && !crate::rules::ecr::decides_tag_mutability(cx, image) {
+                let tag_span = part_span(cx.file, node, image.spans.tag.clone());
+                found.push((
+                    facts.container.label(),
+                    node.span,
+                    tag_span,
+                    tag.clone(),
+                    image.name_as_written().to_string(),
+                ));
             }
         }
     }
