@@ -42,7 +42,8 @@ fn stderr_color() -> bool {
 
 /// A usage problem: printed to stderr, exit code 2.
 fn usage_error(message: &str) -> i32 {
-    eprintln!("error: {message}");
+    // Messages quote arguments and file names: escaped like every value from input.
+    eprintln!("error: {}", render::sanitize::line(message));
     EXIT_ERROR
 }
 

@@ -24,6 +24,7 @@ use std::path::Path;
 use crate::check::Report;
 use crate::diag::{Applicability, Edit, FileId};
 use crate::model::recognize::{self, Recognized, ResolveSettings};
+use crate::render::sanitize::line as clean;
 use crate::source::SourceFile;
 
 /// One edit written to a file.
@@ -324,12 +325,19 @@ pub fn describe(outcome: &FixOutcome) -> String {
         for c in &outcome.changes {
             out.push_str(&format!(
                 "  {}:{}: `{}` → `{}`\n",
-                c.file, c.line, c.old, c.new
+                clean(&c.file),
+                c.line,
+                clean(&c.old),
+                clean(&c.new)
             ));
         }
     }
     for r in &outcome.refused {
-        out.push_str(&format!("--fix: {} left unchanged: {}\n", r.file, r.reason));
+        out.push_str(&format!(
+            "--fix: {} left unchanged: {}\n",
+            clean(&r.file),
+            clean(&r.reason)
+        ));
     }
     if outcome.conflicts > 0 {
         out.push_str(&format!(

@@ -25,6 +25,9 @@ pub struct SourceFile {
     /// In other text: every `CHECKPOINT` bytes, (byte offset, column there), so that a column is
     /// counted from a nearby point rather than from the start of a long line.
     checkpoints: Vec<(u32, u32)>,
+    /// The text as source snippets show it (control characters replaced), made once when
+    /// first needed: see `render::sanitize::display_text`.
+    display: std::sync::OnceLock<Option<String>>,
 }
 
 const CHECKPOINT: usize = 4096;
@@ -54,6 +57,7 @@ impl SourceFile {
             line_starts,
             ascii,
             checkpoints,
+            display: std::sync::OnceLock::new(),
         }
     }
 
@@ -140,6 +144,25 @@ impl SourceFile {
             .get(line)
             .map_or(self.text.len(), |&e| e as usize);
         self.text[start as usize..end].trim_end_matches(['\n', '\r'])
+    }
+
+    /// Byte offset of the start of line `line` (1-based); the end of the text past the last.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.wrapping_sub(1))
+            .map_or(self.text.len(), |&s| s as usize)
+    }
+
+    /// The text with the characters a terminal or CI log would interpret replaced by
+    /// placeholders of the same length: what source snippets show.
+    pub fn display_text(&self) -> &str {
+        self.display
+            .get_or_init(|| match crate::render::sanitize::display_text(&self.text) {
+                std::borrow::Cow::Borrowed(_) => None,
+                std::borrow::Cow::Owned(s) => Some(s),
+            })
+            .as_deref()
+            .unwrap_or(&self.text)
     }
 
     pub fn slice(&self, span: Span) -> &str {

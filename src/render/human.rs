@@ -9,6 +9,7 @@ use miette::{
 };
 
 use super::RenderOptions;
+use super::sanitize::{line as clean, lines as clean_lines};
 use crate::check::Report;
 use crate::diag::{Diagnostic, Severity};
 use crate::source::SourceFile;
@@ -55,8 +56,8 @@ pub fn write(
                         "{}[{}]: {}\n  --> {}:{line}:{col}\n",
                         d.severity.as_str(),
                         d.code,
-                        d.message,
-                        file.name
+                        clean(&d.message),
+                        clean(&file.name)
                     );
                 }
                 text.push('\n');
@@ -108,14 +109,19 @@ pub fn summary(report: &Report) -> String {
         for s in &report.skipped {
             let who = match s.subjects.as_slice() {
                 [] => String::new(),
-                [one] => format!("{one}: "),
-                [a, b] => format!("{a}, {b}: "),
-                [a, b, c] => format!("{a}, {b}, {c}: "),
-                [a, b, rest @ ..] => format!("{a}, {b} and {} more task definitions: ", rest.len()),
+                [one] => format!("{}: ", clean(one)),
+                [a, b] => format!("{}, {}: ", clean(a), clean(b)),
+                [a, b, c] => format!("{}, {}, {}: ", clean(a), clean(b), clean(c)),
+                [a, b, rest @ ..] => format!(
+                    "{}, {} and {} more task definitions: ",
+                    clean(a),
+                    clean(b),
+                    rest.len()
+                ),
             };
             out.push_str(&format!(
                 "  - {who}{} ({})\n",
-                s.reason,
+                clean(&s.reason),
                 code_ranges(&s.rules)
             ));
         }
@@ -259,7 +265,7 @@ fn window(file: &SourceFile, d: &Diagnostic) -> Option<Window> {
     let prefix = if back > line_start { "…" } else { "" };
     let suffix = if ahead < line_end { "…" } else { "" };
     Some(Window {
-        text: format!("{prefix}{}{suffix}", &file.text[back..ahead]),
+        text: format!("{prefix}{}{suffix}", &file.display_text()[back..ahead]),
         start: back,
         prefix: prefix.len(),
     })
@@ -267,15 +273,15 @@ fn window(file: &SourceFile, d: &Diagnostic) -> Option<Window> {
 
 impl fmt::Debug for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.d.message)
+        write!(f, "{}", clean(&self.d.message))
     }
 }
 
 impl fmt::Display for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.d.message)?;
+        f.write_str(&clean(&self.d.message))?;
         if self.file.text.is_empty() {
-            write!(f, "\n  --> {}", self.file.name)?;
+            write!(f, "\n  --> {}", clean(&self.file.name))?;
         }
         Ok(())
     }
@@ -299,7 +305,7 @@ impl miette::Diagnostic for View<'_> {
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let mut lines = Vec::new();
         if let Some(h) = &self.d.help {
-            lines.push(h.clone());
+            lines.push(clean_lines(h).into_owned());
         }
         let shown: Vec<&crate::diag::Label> = self.snippet_labels().collect();
         for l in self
@@ -310,7 +316,11 @@ impl miette::Diagnostic for View<'_> {
         {
             let f = &self.report.files[l.file];
             let (line, col) = f.line_col(l.span.start);
-            lines.push(format!("{}: {}:{line}:{col}", l.message, f.name));
+            lines.push(format!(
+                "{}: {}:{line}:{col}",
+                clean(&l.message),
+                clean(&f.name)
+            ));
         }
         if let Some(fix) = &self.d.fix {
             let how = match fix.applicability {
@@ -319,7 +329,7 @@ impl miette::Diagnostic for View<'_> {
             };
             lines.push(format!(
                 "{how}: {}",
-                super::describe_edits(self.report, fix)
+                clean(&super::describe_edits(self.report, fix))
             ));
         }
         (!lines.is_empty()).then(|| Box::new(lines.join("\n")) as Box<dyn fmt::Display>)
@@ -334,12 +344,12 @@ impl miette::Diagnostic for View<'_> {
             return None;
         }
         let mut labels = vec![LabeledSpan::new_primary_with_span(
-            self.d.label.clone(),
+            self.d.label.as_deref().map(|l| clean(l).into_owned()),
             self.shown(self.d.span),
         )];
         for l in self.snippet_labels() {
             labels.push(LabeledSpan::new_with_span(
-                Some(l.message.clone()),
+                Some(clean(&l.message).into_owned()),
                 self.shown(l.span),
             ));
         }
@@ -358,11 +368,23 @@ impl SourceCode for View<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let (text, base) = match &self.window {
-            None => (self.file.text.as_str(), None),
-            Some(w) => (w.text.as_str(), Some(w)),
+        let (text, base, cut, lines_cut) = match &self.window {
+            None => {
+                // miette counts lines from the start of what it is given: given the whole
+                // file, rendering would be quadratic in the findings of one file. Given only
+                // the lines the snippet shows (found with the file's line index), it is linear.
+                let (first, _) = self.file.line_col(span.offset() as u32);
+                let (last, _) = self.file.line_col((span.offset() + span.len()) as u32);
+                let from = first.saturating_sub(context_lines_before).max(1);
+                let cut = self.file.line_start(from);
+                let end = self.file.line_start(last + context_lines_after + 1);
+                (&self.file.display_text()[cut..end], None, cut, from - 1)
+            }
+            Some(w) => (w.text.as_str(), Some(w), 0, 0),
         };
-        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+        let local = SourceSpan::new(span.offset().saturating_sub(cut).into(), span.len());
+        let inner = text.read_span(&local, context_lines_before, context_lines_after)?;
+        let data_span = SourceSpan::new((inner.span().offset() + cut).into(), inner.span().len());
         // Lines and columns as the user's file has them: columns in characters, and a window's
         // position on its real line.
         let file_offset = match base {
@@ -372,14 +394,14 @@ impl SourceCode for View<'_> {
         let (line, column) = self.file.line_col(file_offset as u32);
         let (line, column) = match base {
             None if context_lines_before > 0 || context_lines_after > 0 => {
-                (inner.line(), inner.column())
+                (inner.line() + lines_cut, inner.column())
             }
             _ => (line - 1, column - 1),
         };
         Ok(Box::new(MietteSpanContents::new_named(
-            self.file.name.clone(),
+            clean(&self.file.name).into_owned(),
             inner.data(),
-            *inner.span(),
+            data_span,
             line,
             column,
             inner.line_count(),
@@ -402,16 +424,16 @@ pub fn render_error(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_width(100);
-    let diagnostic = miette::MietteDiagnostic::new(message.to_string())
+    let diagnostic = miette::MietteDiagnostic::new(clean(message).into_owned())
         .with_severity(miette::Severity::Error)
         .with_label(LabeledSpan::new_primary_with_span(None, span_of(span)));
     let report = miette::Report::new(diagnostic).with_source_code(miette::NamedSource::new(
-        file.name.clone(),
-        file.text.clone(),
+        clean(&file.name).into_owned(),
+        file.display_text().to_string(),
     ));
     let mut out = String::new();
     if file.text.is_empty() || handler.render_report(&mut out, report.as_ref()).is_err() {
-        return format!("error: {}: {message}\n", file.name);
+        return format!("error: {}: {}\n", clean(&file.name), clean(message));
     }
     out
 }

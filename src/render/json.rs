@@ -101,6 +101,9 @@ pub fn render(report: &Report) -> String {
 
 /// Serialises straight into the writer: no copy of the whole report in memory.
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    // Raw C1 controls and bidirectional overrides are written as `\u` escapes.
+    let mut escaped = super::sanitize::JsonWriter::new(out);
+    let out: &mut dyn std::io::Write = &mut escaped;
     let diagnostics = report
         .diagnostics
         .iter()
@@ -186,5 +189,6 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
         },
     };
     serde_json::to_writer_pretty(&mut *out, &output).map_err(std::io::Error::other)?;
-    out.write_all(b"\n")
+    out.write_all(b"\n")?;
+    out.flush()
 }

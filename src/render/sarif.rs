@@ -164,6 +164,9 @@ pub fn render(report: &Report) -> String {
 
 /// Serialises straight into the writer: no copy of the whole report in memory.
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    // Raw C1 controls and bidirectional overrides are written as `\u` escapes.
+    let mut escaped = super::sanitize::JsonWriter::new(out);
+    let out: &mut dyn std::io::Write = &mut escaped;
     let rules = ALL
         .iter()
         .map(|r| ReportingDescriptor {
@@ -207,7 +210,8 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
         }],
     };
     serde_json::to_writer_pretty(&mut *out, &log).map_err(std::io::Error::other)?;
-    out.write_all(b"\n")
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 fn region(report: &Report, file: usize, span: crate::span::Span) -> Region {

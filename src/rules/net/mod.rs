@@ -1201,7 +1201,7 @@ pub fn report_unreachable(
             .as_deref()
             .and_then(|id| resource_place(cx, analysed, id).map(|p| (p, id.to_string())));
         let d = report(rule, task, cx, analysed, false, message);
-        d.help(help);
+        d.help_lines(help);
         if let Some((place, id)) = place {
             d.label(place.file, place.span, format!("endpoint {id}"));
         }

@@ -1,0 +1,189 @@
+//! Input written by someone else (a pull request's author): it must not inject lines or escape
+//! sequences into the output, exhaust the machine, read outside the repository, or make
+//! `--fix` lose or corrupt anything.
+
+use std::path::{Path, PathBuf};
+
+mod support;
+use support::cmd;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn fix_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fix")
+        .join(name)
+}
+
+/// A task definition whose every name carries a workflow command after a line break, terminal
+/// escapes and a bidirectional override.
+const INJECTING: &str = r#"{"family": "web\n::add-mask::x\u001b[31mred\u0007\u202e",
+ "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
+ "executionRoleArn": "arn:aws:iam::111122223333:role/exec\n::warning file=a::b",
+ "containerDefinitions": [{"name": "app\r::stop-commands::t\u0085", "image": "nginx\n::error::boom\u001b]8;;http://x\u0007",
+   "essential": true,
+   "secrets": [{"name": "S", "valueFrom": "arn:aws:secretsmanager:us-east-1:111122223333:secret:x\n::add-mask::q"}]}]}"#;
+
+/// No line starts (after blanks, as the Actions runner reads it) with text from input, and no
+/// control character other than the line break is written raw.
+fn assert_clean(out: &str, what: &str) {
+    for line in out.lines() {
+        let t = line.trim_start();
+        assert!(
+            !t.starts_with("::add-mask")
+                && !t.starts_with("::stop-commands")
+                && !t.starts_with("::error::boom")
+                && !t.starts_with("::warning file=a"),
+            "{what}: a line from input: {line:?}\n{out}"
+        );
+    }
+    for c in out.chars() {
+        assert!(
+            c == '\n'
+                || !(c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c) || c == '\u{2066}'),
+            "{what}: raw {c:?} in\n{out}"
+        );
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn names_from_input_cannot_start_a_line_or_send_escapes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "td.json", INJECTING);
+    for format in ["human", "github", "json", "sarif"] {
+        let out = cmd()
+            .current_dir(dir.path())
+            .args(["check", "td.json", "--format", format])
+            .output()
+            .unwrap();
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("add-mask"),
+            "{format}: the value is shown: {stdout}"
+        );
+        assert_clean(&stdout, format);
+        assert_clean(&text(&out.stderr), format);
+        if format == "github" {
+            for line in stdout.lines() {
+                assert!(
+                    line.starts_with("::error ")
+                        || line.starts_with("::warning ")
+                        || line.starts_with("::notice "),
+                    "{line}"
+                );
+            }
+        }
+        if format == "json" || format == "sarif" {
+            // The same data, escaped as JSON.
+            let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert!(v.to_string().contains("web\\n::add-mask::x\\u001b[31mred"));
+        }
+    }
+    // The summary of what was not checked names the task definition, escaped.
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "td.json"])
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("web\\n::add-mask::x\\u{1b}[31mred\\u{7}\\u{202e}"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_walked_file_name_with_a_line_break_is_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = r#"{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:latest", "memory": 256}]}"#;
+    write(dir.path(), "in/a\n::add-mask::secret\u{1b}[2J.json", good);
+    for format in ["human", "github"] {
+        let out = cmd()
+            .current_dir(dir.path())
+            .args(["check", "in", "--format", format])
+            .output()
+            .unwrap();
+        let stdout = text(&out.stdout);
+        let shown = match format {
+            "github" => "a\\n%3A%3Aadd-mask%3A%3Asecret\\u{1b}[2J.json",
+            _ => "a\\n::add-mask::secret\\u{1b}[2J.json",
+        };
+        assert!(stdout.contains(shown), "{stdout}");
+        assert_clean(&stdout, format);
+    }
+}
+
+#[test]
+fn the_fix_change_list_escapes_file_names() {
+    let name = "td\n::add-mask::x\u{1b}[1m.json";
+    for format in ["human", "github"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(fix_fixture("taskdef.json"), dir.path().join(name)).unwrap();
+        std::fs::copy(fix_fixture("state.json"), dir.path().join("state.json")).unwrap();
+        let out = cmd()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                ".",
+                "--state",
+                "state.json",
+                "--region",
+                "us-east-1",
+            ])
+            .args(["--account", "111122223333", "--fix", "--format", format])
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("td\\n::add-mask::x\\u{1b}[1m.json"),
+            "{stderr}"
+        );
+        assert_clean(&stderr, format);
+        assert_clean(&text(&out.stdout), format);
+    }
+}
+
+#[test]
+fn usage_errors_escape_what_they_quote() {
+    let out = cmd()
+        .args(["check", "--account", "1\n::add-mask::x\u{1b}[2J", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("1\\n::add-mask::x"), "{stderr}");
+    assert_clean(&stderr, "usage error");
+}
+
+#[test]
+fn source_snippets_show_control_characters_as_placeholders() {
+    // YAML lets a C1 control and an override into a comment; the snippet shows the line.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.yaml",
+        "Resources:\n  T:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n        - Name: web\n          Image: nginx:latest # \u{1b}]0;title\u{7} \u{9b}2J \u{202e}\n          Memory: 256\n",
+    );
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "t.yaml"])
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Image: nginx:latest # ?]0;title? ¿2J \u{fffd}"),
+        "{stdout}"
+    );
+    assert_clean(&stdout, "snippet");
+}
