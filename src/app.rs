@@ -393,9 +393,10 @@ fn run_options(
         now: None,
     };
     if let Some(service) = &args.service {
-        if !service.is_file() {
+        if !service.exists() {
             return Err(format!("--service `{}`: no such file", service.display()));
         }
+        // A device or FIFO is refused when it is read, with the reason (IN002).
     }
     Ok(RunOptions {
         paths,

@@ -211,14 +211,14 @@ fn rewrite(file: &SourceFile, edits: &[&Edit], resolve: &ResolveSettings) -> Res
         }
     }
     // Refuse to overwrite changes made since the file was read.
-    match std::fs::read(&file.path) {
+    match crate::source::read_bounded(&file.path) {
         Ok(bytes) if bytes == file.text.as_bytes() => {}
         Ok(_) => {
             return Err(
                 "the file changed on disk while it was checked; nothing was written".into(),
             );
         }
-        Err(e) => return Err(format!("cannot read the file again: {e}")),
+        Err(e) => return Err(format!("cannot read the file again: {}", e.message)),
     }
     write_atomically(&file.path, edited.text.as_bytes())
         .map_err(|e| format!("cannot write the file: {e}"))

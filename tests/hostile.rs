@@ -187,3 +187,82 @@ fn source_snippets_show_control_characters_as_placeholders() {
     );
     assert_clean(&stdout, "snippet");
 }
+
+/// Runs the tool with a deadline: a read that blocks (a FIFO) must not hang the run.
+fn run_within(mut command: assert_cmd::Command, seconds: u64) -> std::process::Output {
+    command.timeout(std::time::Duration::from_secs(seconds));
+    let out = command.output().unwrap();
+    assert!(
+        out.status.code().is_some(),
+        "killed after {seconds} s (blocked or unbounded read): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_are_refused_whatever_their_reported_length() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.json")).unwrap();
+    // A named input that is a link to a device, a device as --state, as --config, as --service.
+    let cases: [&[&str]; 4] = [
+        &["check", "zero.json"],
+        &[
+            "check",
+            "--state",
+            "/dev/zero",
+            "--region",
+            "us-east-1",
+            ".",
+        ],
+        &["check", "--config", "/dev/zero", "."],
+        &["check", "--service", "/dev/zero", "."],
+    ];
+    for args in cases {
+        let mut c = cmd();
+        c.current_dir(dir.path()).args(args);
+        let out = run_within(c, 20);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            all.contains("a device, not a regular file"),
+            "{args:?}: {all}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.json");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let cases: [&[&str]; 2] = [
+        &["check", "pipe.json"],
+        &[
+            "check",
+            "--state",
+            "pipe.json",
+            "--region",
+            "us-east-1",
+            ".",
+        ],
+    ];
+    for args in cases {
+        let mut c = cmd();
+        c.current_dir(dir.path()).args(args);
+        let out = run_within(c, 20);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains("a FIFO (named pipe), not a regular file"),
+            "{stdout}"
+        );
+    }
+}
