@@ -266,3 +266,102 @@ fn a_fifo_is_refused_without_blocking() {
         );
     }
 }
+
+#[test]
+fn config_state_paths_stay_in_the_config_folder() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = write(
+        outside.path(),
+        "config.json",
+        r#"{"auths": {"registry": {"auth": "c2VjcmV0LXRva2VuLTEyMzQ="}}}"#,
+    );
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "td.json",
+        r#"{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "memory": 256}]}"#,
+    );
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, repo.path().join("link.json")).unwrap();
+    std::fs::create_dir(repo.path().join("sub")).unwrap();
+    let relative = format!(
+        "{}/config.json",
+        pathdiff_up(repo.path(), outside.path()).display()
+    );
+    let mut names = vec![secret.to_str().unwrap().to_string(), relative];
+    if cfg!(unix) {
+        names.push("link.json".into());
+        names.push("./sub/../link.json".into());
+    }
+    for name in names {
+        write(
+            repo.path(),
+            "ecs-preflight.toml",
+            &format!("state = [{:?}]\n", name),
+        );
+        let out = cmd()
+            .current_dir(repo.path())
+            .args(["check", "."])
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(2), "{name}: {all}");
+        assert!(
+            all.contains("is outside the folder of ecs-preflight.toml"),
+            "{all}"
+        );
+        assert!(
+            !all.contains("c2VjcmV0"),
+            "{name}: the file's content is shown: {all}"
+        );
+    }
+    // Given on the command line, the same file is read (and is not a state file).
+    let out = cmd()
+        .current_dir(repo.path())
+        .args(["check", "td.json", "--state"])
+        .arg(&secret)
+        .arg("--config")
+        .arg(write(repo.path(), "other.toml", ""))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("IN003"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Inside the folder, a state file is fine.
+    write(
+        repo.path(),
+        "state/acct.json",
+        r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1"}"#,
+    );
+    write(
+        repo.path(),
+        "ecs-preflight.toml",
+        "state = [\"state/acct.json\"]\n",
+    );
+    let out = cmd()
+        .current_dir(repo.path())
+        .args(["check", "td.json"])
+        .output()
+        .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// `../../x` from `from` to `to` (both absolute temporary folders).
+fn pathdiff_up(from: &Path, to: &Path) -> PathBuf {
+    let mut up = PathBuf::new();
+    for _ in from.components().skip(1) {
+        up.push("..");
+    }
+    up.join(to.strip_prefix("/").unwrap())
+}
