@@ -164,6 +164,10 @@ fn check(args: CheckArgs) -> i32 {
         // The report went to a file; still say in the terminal how it ended.
         eprint!("{}", render::human::summary(&report));
     }
+    // A fix that could not be written must not look like success in CI.
+    if fixed.as_ref().is_some_and(|f| f.write_failures > 0) {
+        return EXIT_ERROR;
+    }
     exit_code(&report, fail_on)
 }
 

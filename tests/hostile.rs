@@ -365,3 +365,169 @@ fn pathdiff_up(from: &Path, to: &Path) -> PathBuf {
     }
     up.join(to.strip_prefix("/").unwrap())
 }
+
+/// A copy of the `--fix` fixture: the task definition (as `name`) and the state.
+fn fix_dir(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fix_fixture("taskdef.json"), dir.path().join(name)).unwrap();
+    std::fs::copy(fix_fixture("state.json"), dir.path().join("state.json")).unwrap();
+    dir
+}
+
+fn fix(dir: &Path, file: &str) -> std::process::Output {
+    cmd()
+        .current_dir(dir)
+        .args([
+            "check",
+            file,
+            "--state",
+            "state.json",
+            "--region",
+            "us-east-1",
+        ])
+        .args(["--account", "111122223333", "--fix"])
+        .output()
+        .unwrap()
+}
+
+const PINNED: &str =
+    "web:latest@sha256:ac47b3653d780477f9b138bab8905d775e843572a3941859ed31d3d6bfcd8b1f";
+
+#[cfg(unix)]
+#[test]
+fn fix_edits_the_target_of_a_symbolic_link() {
+    let dir = fix_dir("real.json");
+    std::os::unix::fs::symlink("real.json", dir.path().join("link.json")).unwrap();
+    let out = fix(dir.path(), "link.json");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3 changes"));
+    let link = std::fs::symlink_metadata(dir.path().join("link.json")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    let text = std::fs::read_to_string(dir.path().join("real.json")).unwrap();
+    assert!(text.contains(PINNED), "{text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn fix_keeps_hard_links_and_permissions() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = fix_dir("a.json");
+    std::fs::hard_link(dir.path().join("a.json"), dir.path().join("b.json")).unwrap();
+    std::fs::set_permissions(
+        dir.path().join("a.json"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    let out = fix(dir.path(), "a.json");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = std::fs::metadata(dir.path().join("a.json")).unwrap();
+    assert_eq!(a.nlink(), 2, "the hard link was split");
+    assert_eq!(a.mode() & 0o777, 0o640);
+    let b = std::fs::read_to_string(dir.path().join("b.json")).unwrap();
+    assert!(b.contains(PINNED), "{b}");
+}
+
+#[cfg(unix)]
+#[test]
+fn fix_refuses_a_read_only_file_and_exits_2() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = fix_dir("td.json");
+    let path = dir.path().join("td.json");
+    let before = std::fs::read(&path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = fix(dir.path(), "td.json");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("td.json left unchanged: the file is read-only"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+/// A writer that takes the lock, as an editor or another `--fix` would: reads the file, adds
+/// one to `memory`, removes the pins (so there is always something to fix) and writes it back
+/// in place. Every one of its edits must survive the concurrent `--fix` runs.
+#[cfg(unix)]
+#[test]
+fn fix_never_loses_a_concurrent_edit() {
+    use std::io::{Read, Seek, Write};
+    use std::os::unix::io::AsRawFd;
+    let dir = fix_dir("td.json");
+    let path = dir.path().join("td.json");
+    let start: u64 = {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        v["memory"].as_str().map_or(0, |s| s.parse().unwrap())
+    };
+    let edits = 200u64;
+    let writer = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            for _ in 0..edits {
+                let f = loop {
+                    let f = std::fs::OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .open(&path)
+                        .unwrap();
+                    assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) }, 0);
+                    // The file may have been replaced while we waited for the lock.
+                    use std::os::unix::fs::MetadataExt;
+                    if f.metadata().unwrap().ino() == std::fs::metadata(&path).unwrap().ino() {
+                        break f;
+                    }
+                };
+                let mut text = String::new();
+                (&f).read_to_string(&mut text).unwrap();
+                let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+                let memory = v["memory"]
+                    .as_str()
+                    .map_or(0, |s| s.parse::<u64>().unwrap());
+                v["memory"] = serde_json::Value::String((memory + 1).to_string());
+                let text = serde_json::to_string_pretty(&v)
+                    .unwrap()
+                    .replace("@sha256:", "-unpinned-");
+                let text = unpin(&text);
+                let mut w = &f;
+                w.seek(std::io::SeekFrom::Start(0)).unwrap();
+                w.write_all(text.as_bytes()).unwrap();
+                f.set_len(text.len() as u64).unwrap();
+                drop(f);
+                std::thread::sleep(std::time::Duration::from_millis(3));
+            }
+        })
+    };
+    let mut runs = 0;
+    while !writer.is_finished() {
+        let out = fix(dir.path(), "td.json");
+        assert!(out.status.code().is_some());
+        runs += 1;
+    }
+    writer.join().unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let memory: u64 = v["memory"].as_str().unwrap().parse().unwrap();
+    assert_eq!(memory, start + edits, "edits lost over {runs} --fix runs");
+    assert!(runs > 3, "only {runs} runs");
+}
+
+/// The image references without their digests.
+fn unpin(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("-unpinned-") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + "-unpinned-".len()..];
+        let hex = rest
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(rest.len());
+        rest = &rest[hex..];
+    }
+    out.push_str(rest);
+    out
+}
