@@ -153,6 +153,14 @@ fn check(args: CheckArgs) -> i32 {
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
     let options = RenderOptions { color, width: None };
+    if let Some(output) = &args.output {
+        if let Some(input) = same_file_as_an_input(output, &report, loaded.as_ref()) {
+            return usage_error(&format!(
+                "--output `{}` is the input `{input}`: the report would replace it; write the report elsewhere",
+                output.display()
+            ));
+        }
+    }
     if let Err(message) = write_report(&report, format, options, args.output.as_deref()) {
         return usage_error(&message);
     }
@@ -169,6 +177,22 @@ fn check(args: CheckArgs) -> i32 {
         return EXIT_ERROR;
     }
     exit_code(&report, fail_on)
+}
+
+/// The input (task definition, state, service or config file) that `output` names, if any.
+fn same_file_as_an_input(
+    output: &Path,
+    report: &Report,
+    config: Option<&LoadedConfig>,
+) -> Option<String> {
+    let target = std::fs::canonicalize(output).ok()?;
+    let same = |p: &Path| std::fs::canonicalize(p).is_ok_and(|c| c == target);
+    if let Some(f) = report.files.iter().find(|f| same(&f.path)) {
+        return Some(f.name.clone());
+    }
+    config
+        .filter(|c| same(&c.path))
+        .map(|c| c.source.name.clone())
 }
 
 pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
@@ -323,7 +347,10 @@ fn run_options(
         .into_iter()
         .flatten()
     {
-        let glob = globset::Glob::new(pfi.path.get_ref())
+        // Paths are matched relative to the config's folder, without a leading `./`.
+        let pattern = pfi.path.get_ref().as_str();
+        let pattern = pattern.trim_start_matches("./");
+        let glob = globset::Glob::new(pattern)
             .map_err(|e| format!("invalid per-file-ignores path: {e}"))?;
         let codes: HashSet<&'static str> = selectors(
             &pfi.ignore

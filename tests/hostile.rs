@@ -531,3 +531,152 @@ fn unpin(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+#[test]
+fn a_span_past_column_65535_is_rendered_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "a".repeat(70_000);
+    write(
+        dir.path(),
+        "td.json",
+        &format!(
+            r#"{{"family": "web", "containerDefinitions": [{{"name": "web", "memory": 256, "image": "nginx:{long}"}}], "x": "{long}", "cpu": "lots"}}"#
+        ),
+    );
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "td.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("out of range"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("IMG001"),
+        "{}",
+        &stdout[..stdout.len().min(2000)]
+    );
+    // The snippet shows a window, not the 70,000 characters.
+    assert!(stdout.len() < 20_000, "{} bytes", stdout.len());
+}
+
+#[test]
+fn output_naming_an_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:latest", "memory": 256}]}"#;
+    write(dir.path(), "td.json", text);
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", ".", "--output", "./td.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is the input `td.json`"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("td.json")).unwrap(),
+        text
+    );
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error_in_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let items: Vec<String> = (0..2000)
+        .map(|i| format!(r#"{{"family": "web-{i}", "containerDefinitions": [{{"name": "web", "image": "nginx:latest", "memory": 256}}]}}"#))
+        .collect();
+    write(dir.path(), "many.json", &format!("[{}]", items.join(",")));
+    let binary = assert_cmd::cargo::cargo_bin("ecs-preflight");
+    for format in ["human", "json", "sarif", "github"] {
+        let mut child = std::process::Command::new(&binary)
+            .current_dir(dir.path())
+            .args(["check", "many.json", "--format", format])
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The report is far larger than a pipe's buffer: the tool's write fails with EPIPE.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn per_file_ignores_accept_a_leading_dot_slash() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "legacy/td.json",
+        r#"{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:latest", "memory": 256}]}"#,
+    );
+    write(
+        dir.path(),
+        "ecs-preflight.toml",
+        "[[per-file-ignores]]\npath = \"./legacy/**\"\nignore = [\"IMG\"]\n",
+    );
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(!codes.iter().any(|c| c.starts_with("IMG")), "{codes:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn backslashes_in_file_names_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "back\\slash.json",
+        r#"{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:latest", "memory": 256}]}"#,
+    );
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["file"], "back\\slash.json");
+}
+
+#[cfg(unix)]
+#[test]
+fn links_and_dot_ignore_files_do_not_hide_inputs_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let td = r#"{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:latest", "memory": 256}]}"#;
+    write(dir.path(), "real/td.json", td);
+    write(dir.path(), "hidden/td.json", td);
+    write(dir.path(), ".ignore", "hidden/\n");
+    std::os::unix::fs::symlink("real/td.json", dir.path().join("link.json")).unwrap();
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("`link.json` is a symbolic link: links are not followed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("hidden/td.json"), "{stdout}");
+}

@@ -119,11 +119,12 @@ pub fn summary(report: &Report) -> String {
                     rest.len()
                 ),
             };
-            out.push_str(&format!(
-                "  - {who}{} ({})\n",
-                clean(&s.reason),
-                code_ranges(&s.rules)
-            ));
+            let rules = if s.rules.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", code_ranges(&s.rules))
+            };
+            out.push_str(&format!("  - {who}{}{rules}\n", clean(&s.reason)));
         }
     }
     out
@@ -193,6 +194,8 @@ struct Window {
 const LONG_LINE: usize = 240;
 /// Characters of context kept on each side of the finding in a window.
 const WINDOW_CONTEXT: usize = 60;
+/// Bytes of a long span shown in a window.
+const WINDOW_MAX: usize = 400;
 
 impl<'a> View<'a> {
     fn new(d: &'a Diagnostic, report: &'a Report) -> View<'a> {
@@ -210,7 +213,11 @@ impl<'a> View<'a> {
         self.d.labels.iter().filter(move |l| {
             l.file == self.d.file
                 && match &self.window {
-                    None => true,
+                    // A label on another, very long line is listed in the help instead.
+                    None => [l.span.start, l.span.end].iter().all(|&at| {
+                        let (line, _) = self.file.line_col(at);
+                        self.file.line_text(line).len() <= LONG_LINE
+                    }),
                     Some(w) => {
                         l.span.start as usize >= w.start
                             && (l.span.end as usize) <= w.start + w.text.len() - w.prefix
@@ -251,6 +258,14 @@ fn window(file: &SourceFile, d: &Diagnostic) -> Option<Window> {
         if s >= line_start && e <= line_end {
             from = from.min(s);
             to = to.max(e);
+        }
+    }
+    // A span of thousands of characters (a 70,000-character image) is shown by its start:
+    // miette cannot draw past column 65,535.
+    if to - from > WINDOW_MAX {
+        to = from + WINDOW_MAX;
+        while !file.text.is_char_boundary(to) {
+            to -= 1;
         }
     }
     let back = file.text[line_start..from]
@@ -404,7 +419,9 @@ impl SourceCode for View<'_> {
             data_span,
             line,
             column,
-            inner.line_count(),
+            // miette counts the lines from the start of what it read; it merges the snippets
+            // of nearby labels by this count, so it is given as counted from the file's start.
+            inner.line_count() + lines_cut,
         )))
     }
 }

@@ -209,7 +209,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             results,
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io_error)?;
     out.write_all(b"\n")?;
     out.flush()
 }
@@ -320,4 +320,13 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
     })
+}
+
+/// serde_json's error as the I/O error it wraps, so that a closed pipe (`| head`) is still
+/// recognised as one.
+fn io_error(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => std::io::Error::from(kind),
+        None => std::io::Error::other(e),
+    }
 }
