@@ -130,6 +130,12 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
             }));
         }
     };
+    from_source(path, source)
+}
+
+/// A config file's text, checked: `path` is where it was read from (state paths are relative
+/// to its folder).
+pub fn from_source(path: &Path, source: SourceFile) -> Result<LoadedConfig, Box<ConfigError>> {
     let config: Config = match toml::from_str(&source.text) {
         Ok(c) => c,
         Err(e) => {
