@@ -25,6 +25,11 @@ fuzz_target!(|data: &[u8]| {
         r.name_as_written(),
     );
     let pinned = r.with_digest(DIGEST);
+    if pinned.len() > 255 {
+        // Pinning a reference near ECS's 255-character limit makes it too long; the check
+        // after `--fix` reports that (IMG001).
+        return;
+    }
     let again = image_ref::parse(&pinned).unwrap_or_else(|e| panic!("{pinned:?}: {e:?}"));
     assert!(again.is_digest_pinned(), "{pinned:?}");
     assert_eq!(again.ecr_repository_name(), r.ecr_repository_name(), "{pinned:?}");

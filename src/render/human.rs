@@ -247,8 +247,9 @@ fn window(file: &SourceFile, d: &Diagnostic) -> Option<Window> {
     if text.len() <= LONG_LINE {
         return None;
     }
-    let at = (d.span.start as usize).min(file.text.len());
-    let line_start = file.text[..at].rfind('\n').map_or(0, |i| i + 1);
+    // From the line index: searching back for the line break would be quadratic on a
+    // minified file (one line, thousands of findings).
+    let line_start = file.line_start(line);
     let line_end = line_start + text.len();
     // Cover the primary span and the labels on the same line, with some context.
     let mut from = d.span.start as usize;
