@@ -1,6 +1,7 @@
 //! `check --aws` and `snapshot`: from the command line to a collection, and from a collection
 //! to state snapshots (in memory for `check`, files for `snapshot`).
 
+use crate::render::sanitize::line as clean;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -152,14 +153,20 @@ pub fn snapshot(args: &SnapshotArgs) -> i32 {
     };
     for p in &paths {
         if !p.exists() {
-            eprintln!("error: `{}`: no such file or folder", p.display());
+            eprintln!(
+                "error: `{}`: no such file or folder",
+                clean(&p.display().to_string())
+            );
             return crate::app::EXIT_ERROR;
         }
     }
     if let Some(service) = &args.service
         && !service.is_file()
     {
-        eprintln!("error: --service `{}`: no such file", service.display());
+        eprintln!(
+            "error: --service `{}`: no such file",
+            clean(&service.display().to_string())
+        );
         return crate::app::EXIT_ERROR;
     }
     // The config's region, as `check` would use it.
@@ -193,7 +200,7 @@ pub fn snapshot(args: &SnapshotArgs) -> i32 {
     let collected = match collect_inputs(&inputs) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", clean(&e));
             return crate::app::EXIT_ERROR;
         }
     };
@@ -205,7 +212,10 @@ pub fn snapshot(args: &SnapshotArgs) -> i32 {
             companion_path(&args.out, &s.account_id, &s.region)
         };
         if let Err(e) = std::fs::write(&path, s.text()) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            eprintln!(
+                "error: cannot write `{}`: {e}",
+                clean(&path.display().to_string())
+            );
             return crate::app::EXIT_ERROR;
         }
         written.push((path, s));
@@ -233,7 +243,11 @@ pub fn snapshot(args: &SnapshotArgs) -> i32 {
         eprintln!("check with: ecs-preflight check {}", list.join(" "));
     }
     for u in &collected.unknown {
-        eprintln!("warning: not captured ({}): {}", u.part.section(), u.reason);
+        eprintln!(
+            "warning: not captured ({}): {}",
+            u.part.section(),
+            clean(&u.reason)
+        );
     }
     crate::app::EXIT_OK
 }
