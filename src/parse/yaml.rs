@@ -40,7 +40,14 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             }
         };
     }
-    parse_without_bom(text)
+    parse_without_bom(text).map_err(|mut e| {
+        // The parser can place an error just past the last byte (a tag at the very end):
+        // every span must lie in the text.
+        let len = text.len() as u32;
+        e.span.end = e.span.end.min(len);
+        e.span.start = e.span.start.min(e.span.end);
+        e
+    })
 }
 
 fn shift_spans(node: &mut Node, by: u32) {
@@ -637,6 +644,14 @@ mod tests {
         }
         let err = parse(&text).unwrap_err();
         assert!(err.message.contains("aliases expand"), "{}", err.message);
+    }
+
+    #[test]
+    fn error_spans_stay_inside_the_text() {
+        // Found by the `yaml` fuzz target: a `!` tag at the very end gave a span past it.
+        let text = "AWSTemplateFornatVersSubnetBRoutes:\n    Type: AWS::EC2::SubnetRouteTableAsrociation\n    Properties:\n      SubnetId: !ReRe:f AppSubnetB\n      RouteTable Properties:\n      VpcId: !Ref Vpc\n      CidrBlock: 11.0.2.0/24\n      Availabilio##################on: ! ######on:tainerPort: 80\n";
+        let err = parse(text).unwrap_err();
+        assert!(err.span.end as usize <= text.len(), "{err:?}");
     }
 
     #[test]
