@@ -153,13 +153,13 @@ fn check(args: CheckArgs) -> i32 {
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
     let options = RenderOptions { color, width: None };
-    if let Some(output) = &args.output {
-        if let Some(input) = same_file_as_an_input(output, &report, loaded.as_ref()) {
-            return usage_error(&format!(
-                "--output `{}` is the input `{input}`: the report would replace it; write the report elsewhere",
-                output.display()
-            ));
-        }
+    if let Some(output) = &args.output
+        && let Some(input) = same_file_as_an_input(output, &report, loaded.as_ref())
+    {
+        return usage_error(&format!(
+            "--output `{}` is the input `{input}`: the report would replace it; write the report elsewhere",
+            output.display()
+        ));
     }
     if let Err(message) = write_report(&report, format, options, args.output.as_deref()) {
         return usage_error(&message);
@@ -423,11 +423,11 @@ fn run_options(
             .map(|s| s.get_ref().clone()),
         now: None,
     };
-    if let Some(service) = &args.service {
-        if !service.exists() {
-            return Err(format!("--service `{}`: no such file", service.display()));
-        }
-        // A device or FIFO is refused when it is read, with the reason (IN002).
+    // A device or FIFO is refused when it is read, with the reason (IN002).
+    if let Some(service) = &args.service
+        && !service.exists()
+    {
+        return Err(format!("--service `{}`: no such file", service.display()));
     }
     Ok(RunOptions {
         paths,

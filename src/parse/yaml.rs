@@ -658,13 +658,13 @@ mod tests {
     fn aliases_of_long_strings_are_counted_in_bytes() {
         // Few values, but each copy of the anchor is 1 MB: 20 copies are refused.
         let mut text = format!("a: &a \"{}\"\nb: [", "x".repeat(1 << 20));
-        text.push_str(&vec!["*a"; 20].join(", "));
+        text.push_str(&["*a"; 20].join(", "));
         text.push_str("]\n");
         let err = parse(&text).unwrap_err();
         assert!(err.message.contains("16 MB"), "{}", err.message);
         // Ten copies are fine.
         let mut text = format!("a: &a \"{}\"\nb: [", "x".repeat(1 << 20));
-        text.push_str(&vec!["*a"; 10].join(", "));
+        text.push_str(&["*a"; 10].join(", "));
         text.push_str("]\n");
         assert!(parse(&text).is_ok());
     }

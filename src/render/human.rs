@@ -446,7 +446,7 @@ pub fn render_error(
         .with_severity(miette::Severity::Error)
         .with_label(LabeledSpan::new_primary_with_span(None, span_of(span)));
     let report = miette::Report::new(diagnostic).with_source_code(miette::NamedSource::new(
-        clean(&file.name).into_owned(),
+        clean(&file.name),
         file.display_text().to_string(),
     ));
     let mut out = String::new();
