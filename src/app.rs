@@ -48,7 +48,8 @@ fn stderr_color() -> bool {
 
 /// A usage problem: printed to stderr, exit code 2.
 fn usage_error(message: &str) -> i32 {
-    eprintln!("error: {message}");
+    // Messages quote arguments and file names: escaped like every value from input.
+    eprintln!("error: {}", render::sanitize::line(message));
     EXIT_ERROR
 }
 
@@ -249,6 +250,14 @@ fn check(args: CheckArgs) -> i32 {
         width: Some(render::wrap::terminal_width()),
         sarif_category: args.sarif_category.as_deref(),
     };
+    if let Some(output) = &args.output
+        && let Some(input) = same_file_as_an_input(output, &report, loaded.as_ref())
+    {
+        return usage_error(&format!(
+            "--output `{}` is the input `{input}`: the report would replace it; write the report elsewhere",
+            output.display()
+        ));
+    }
     if let Err(message) = write_report(&report, format, options, args.output.as_deref()) {
         return usage_error(&message);
     }
@@ -269,6 +278,10 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     }
+    // A fix that could not be written must not look like success in CI.
+    if fixed.as_ref().is_some_and(|f| f.write_failures > 0) {
+        return EXIT_ERROR;
+    }
     exit_code(&report, fail_on)
 }
 
@@ -285,6 +298,22 @@ fn describe_paths(paths: &[PathBuf], stdin_name: &str) -> String {
         })
         .collect();
     shown.join(", ")
+}
+
+/// The input (task definition, state, service or config file) that `output` names, if any.
+fn same_file_as_an_input(
+    output: &Path,
+    report: &Report,
+    config: Option<&LoadedConfig>,
+) -> Option<String> {
+    let target = std::fs::canonicalize(output).ok()?;
+    let same = |p: &Path| std::fs::canonicalize(p).is_ok_and(|c| c == target);
+    if let Some(f) = report.files.iter().find(|f| same(&f.path)) {
+        return Some(f.name.clone());
+    }
+    config
+        .filter(|c| same(&c.path))
+        .map(|c| c.source.name.clone())
 }
 
 pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
@@ -439,7 +468,10 @@ fn run_options(
         .into_iter()
         .flatten()
     {
-        let glob = globset::Glob::new(pfi.path.get_ref())
+        // Paths are matched relative to the config's folder, without a leading `./`.
+        let pattern = pfi.path.get_ref().as_str();
+        let pattern = pattern.trim_start_matches("./");
+        let glob = globset::Glob::new(pattern)
             .map_err(|e| format!("invalid per-file-ignores path: {e}"))?;
         let codes: HashSet<&'static str> = selectors(
             &pfi.ignore
@@ -509,8 +541,9 @@ fn run_options(
             .map(|s| *s.get_ref()),
         now: None,
     };
+    // A device or FIFO is refused when it is read, with the reason (IN002).
     if let Some(service) = &args.service
-        && !service.is_file()
+        && !service.exists()
     {
         return Err(format!("--service `{}`: no such file", service.display()));
     }

@@ -180,7 +180,8 @@ pub fn run_with_live_state(
         .as_ref()
         .and_then(|p| load_service(p, &mut report));
     let settings = finish_settings(&options.settings, &state, options.env_region.as_deref());
-    let candidates = find_candidates(&options.paths);
+    let (candidates, walk_skips) = find_candidates(&options.paths);
+    report.skipped.extend(walk_skips);
     let shared = Shared {
         options,
         inputs,
@@ -313,6 +314,7 @@ fn load_state(paths: &[PathBuf], live: &[LiveStateFile], report: &mut Report) ->
 /// them.
 pub fn read_documents(paths: &[PathBuf], resolve: &ResolveSettings) -> Vec<Document> {
     find_candidates(paths)
+        .0
         .par_iter()
         .filter(|c| !c.stdin)
         .filter_map(|c| {
@@ -480,9 +482,24 @@ fn identity(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
+/// The files to check, and what the walk left out that the summary must mention.
+///
+/// Walking honours `.gitignore` (and git's excludes), not the `.ignore` files of other tools: a
+/// file hidden from the check must be hidden on purpose. Symbolic links are not followed
+/// (a link in a pull request could point anywhere on the machine); a link with an input's
+/// extension is listed in the summary, as a file that was not checked.
+fn find_candidates(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<Skip>) {
     let mut out = Vec::new();
+    let mut links = Vec::new();
     let mut seen = HashSet::new();
+    let has_input_extension = |p: &Path| {
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        WALK_EXTENSIONS.contains(&ext.as_str())
+    };
     for path in paths {
         if path.as_os_str() == "-" {
             if seen.insert(PathBuf::from("-")) {
@@ -498,22 +515,24 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
             let mut tf_dirs: Vec<PathBuf> = Vec::new();
             let walker = ignore::WalkBuilder::new(path)
                 .hidden(false)
+                .ignore(false)
                 .require_git(false)
                 .filter_entry(|e| e.file_name() != ".git")
                 .build();
             for entry in walker.flatten() {
-                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                let Some(file_type) = entry.file_type() else {
+                    continue;
+                };
+                if file_type.is_symlink() && has_input_extension(entry.path()) {
+                    links.push(display_name(entry.path()));
+                }
+                if !file_type.is_file() {
                     continue;
                 }
                 let p = entry.into_path();
-                let ext = p
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                if WALK_EXTENSIONS.contains(&ext.as_str()) {
+                if has_input_extension(&p) {
                     found.push(p);
-                } else if ext == "tf"
+                } else if p.extension().is_some_and(|e| e == "tf")
                     && let Some(dir) = p.parent()
                     && !tf_dirs.iter().any(|d| d == dir)
                 {
@@ -565,7 +584,18 @@ fn find_candidates(paths: &[PathBuf]) -> Vec<Candidate> {
             });
         }
     }
-    out
+    links.sort();
+    let skips = links
+        .into_iter()
+        .map(|name| Skip {
+            rules: Vec::new(),
+            reason: format!(
+                "`{name}` is a symbolic link: links are not followed when walking a folder; name the file to check it"
+            ),
+            subjects: Vec::new(),
+        })
+        .collect();
+    (out, skips)
 }
 
 /// How a path is shown: relative to the working directory when it is inside it.
@@ -577,7 +607,13 @@ pub fn display_name(path: &Path) -> String {
             .unwrap_or_else(|_| path.to_path_buf()),
         _ => path.to_path_buf(),
     };
-    let s = shown.to_string_lossy().replace('\\', "/");
+    // On Windows, `\` separates folders; elsewhere it is a character of the name.
+    let s = shown.to_string_lossy();
+    let s = if cfg!(windows) {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    };
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 

@@ -60,6 +60,46 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// Whether `named`, a path in the config file at `config_path`, is in the config's folder or
+/// below once symbolic links are resolved; the reason when it is not.
+fn confined(config_path: &Path, named: &str) -> Result<(), String> {
+    let outside = || {
+        format!(
+            "`{named}` is outside the folder of {FILE_NAME}: state files named in the config must \
+             be in its folder or below; name a file elsewhere with --state"
+        )
+    };
+    let folder = std::path::absolute(config_path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .ok_or_else(outside)?;
+    let folder = std::fs::canonicalize(&folder).unwrap_or(folder);
+    let target = folder.join(named);
+    match std::fs::canonicalize(&target) {
+        Ok(real) if real.starts_with(&folder) => Ok(()),
+        Ok(_) => Err(outside()),
+        // A file that does not exist is reported when it is read; its name alone must stay
+        // inside (no absolute path, no `..` above the folder, no link out on the way).
+        Err(_) => {
+            let mut depth = 0usize;
+            for part in Path::new(named).components() {
+                match part {
+                    std::path::Component::Normal(_) => depth += 1,
+                    std::path::Component::CurDir => {}
+                    std::path::Component::ParentDir if depth > 0 => depth -= 1,
+                    _ => return Err(outside()),
+                }
+            }
+            // The deepest existing folder on the way must be inside too.
+            let existing = target.ancestors().find(|a| a.exists());
+            match existing.map(std::fs::canonicalize) {
+                Some(Ok(real)) if !real.starts_with(&folder) => Err(outside()),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
 /// The nearest `ecs-preflight.toml` from `start` upward.
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let start = if start.is_file() {
@@ -91,6 +131,12 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
             }));
         }
     };
+    from_source(path, source)
+}
+
+/// A config file's text, checked: `path` is where it was read from (state paths are relative
+/// to its folder).
+pub fn from_source(path: &Path, source: SourceFile) -> Result<LoadedConfig, Box<ConfigError>> {
     let config: Config = match toml::from_str(&source.text) {
         Ok(c) => c,
         Err(e) => {
@@ -175,6 +221,14 @@ pub fn load(path: &Path, display_name: String) -> Result<LoadedConfig, Box<Confi
                 format!("invalid path pattern: {e}"),
                 source,
             ));
+        }
+    }
+    // A pull request can change the config: the state files it names must be in the
+    // config's folder or below (symbolic links resolved), so that it cannot make the tool read
+    // (and quote in an error) a file elsewhere on the machine. `--state` names any file.
+    for state in config.state.iter().flatten() {
+        if let Err(why) = confined(path, state.get_ref()) {
+            return Err(fail(state.span(), why, source));
         }
     }
     Ok(LoadedConfig {

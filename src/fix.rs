@@ -10,20 +10,25 @@
 //!   twice (two containers using one parameter default) is made once;
 //! - the new text must still be read as the same kind of input with the same number of task
 //!   definitions, or nothing is written;
-//! - the file must not have changed on disk since it was read;
+//! - the file must not have changed on disk since it was read: this is checked under an
+//!   advisory lock (`flock`) held until the new text is written, so a writer taking the same
+//!   lock never has its edit replaced;
 //! - the new text is written to a temporary file next to the original and renamed over it,
-//!   so the file is either the old or the new text, never half of each.
+//!   so the file is either the old or the new text, never half of each; a symbolic link is
+//!   followed (its target is edited), a file with several hard links is written in place, a
+//!   read-only file is refused, and a fix that cannot be written makes the exit code 2.
 //!
 //! Every fix the rules offer turns a reference the rules flag into one they do not (a pinned
 //! digest), so running `--fix` again changes nothing.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
+use std::io::{Read, Seek, Write};
 use std::path::Path;
 
 use crate::check::Report;
 use crate::diag::{Applicability, Edit, FileId};
 use crate::model::recognize::{self, Recognized, ResolveSettings};
+use crate::render::sanitize::line as clean;
 use crate::source::SourceFile;
 
 /// One edit written to a file.
@@ -50,6 +55,9 @@ pub struct FixOutcome {
     /// Fixes left out because they overlap another fix in the same file.
     pub conflicts: usize,
     pub files_written: usize,
+    /// Files whose fixes could not be written (changed meanwhile, read-only, I/O error): the
+    /// run exits with code 2.
+    pub write_failures: usize,
 }
 
 /// Applies the report's safe fixes to the files on disk.
@@ -110,10 +118,13 @@ pub fn apply(report: &Report, resolve: &ResolveSettings) -> FixOutcome {
                     });
                 }
             }
-            Err(reason) => outcome.refused.push(Refusal {
-                file: file.name.clone(),
-                reason,
-            }),
+            Err((reason, write_failed)) => {
+                outcome.write_failures += usize::from(write_failed);
+                outcome.refused.push(Refusal {
+                    file: file.name.clone(),
+                    reason,
+                });
+            }
         }
     }
     outcome
@@ -171,7 +182,26 @@ pub fn edited_text(text: &str, edits: &[&Edit]) -> Option<String> {
     Some(out)
 }
 
-fn rewrite(file: &SourceFile, edits: &[&Edit], resolve: &ResolveSettings) -> Result<(), String> {
+/// Why a file was left unchanged, and whether it was because the write failed (rather than
+/// the edits being refused).
+type NotWritten = (String, bool);
+
+fn rewrite(
+    file: &SourceFile,
+    edits: &[&Edit],
+    resolve: &ResolveSettings,
+) -> Result<(), NotWritten> {
+    check_edits(file, edits, resolve).map_err(|why| (why, false))?;
+    let new_text = edited_text(&file.text, edits).unwrap_or_default();
+    write_checked(&file.path, file.text.as_bytes(), new_text.as_bytes()).map_err(|why| (why, true))
+}
+
+/// Refuses edits that would change more than they say (see the module's comment).
+fn check_edits(
+    file: &SourceFile,
+    edits: &[&Edit],
+    resolve: &ResolveSettings,
+) -> Result<(), String> {
     let new_text = edited_text(&file.text, edits)
         .ok_or_else(|| "internal error: an edit is outside the file".to_string())?;
     // The edited file must still be the same kind of input, with the same task definitions,
@@ -209,18 +239,99 @@ fn rewrite(file: &SourceFile, edits: &[&Edit], resolve: &ResolveSettings) -> Res
             );
         }
     }
-    // Refuse to overwrite changes made since the file was read.
-    match std::fs::read(&file.path) {
-        Ok(bytes) if bytes == file.text.as_bytes() => {}
-        Ok(_) => {
-            return Err(
-                "the file changed on disk while it was checked; nothing was written".into(),
-            );
-        }
-        Err(e) => return Err(format!("cannot read the file again: {e}")),
+    Ok(())
+}
+
+/// Writes `new` over the file at `path` if it still holds `expected`, under an advisory lock
+/// (`flock`) held from the comparison to the end of the write, so that a writer that takes the
+/// same lock cannot have its edit replaced. A symbolic link is followed (the target is
+/// edited, the link stays); a file with several hard links is written in place (a rename would
+/// split the links); a read-only file is refused.
+fn write_checked(path: &Path, expected: &[u8], new: &[u8]) -> Result<(), String> {
+    let target =
+        std::fs::canonicalize(path).map_err(|e| format!("cannot find the file again: {e}"))?;
+    let meta = std::fs::metadata(&target).map_err(|e| format!("cannot read the file: {e}"))?;
+    if !meta.is_file() {
+        return Err("the file is no longer a regular file; nothing was written".into());
     }
-    write_atomically(&file.path, edited.text.as_bytes())
-        .map_err(|e| format!("cannot write the file: {e}"))
+    if meta.permissions().readonly() {
+        return Err("the file is read-only; nothing was written".into());
+    }
+    let locked = lock(&target)?;
+    let mut current = Vec::new();
+    (&locked)
+        .take(crate::source::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut current)
+        .map_err(|e| format!("cannot read the file again: {e}"))?;
+    if current != expected {
+        return Err("the file changed on disk while it was checked; nothing was written".into());
+    }
+    let links = link_count(&locked);
+    let written = if links > 1 {
+        write_in_place(&locked, new)
+    } else {
+        write_atomically(&target, new)
+    };
+    written.map_err(|e| format!("cannot write the file: {e}"))
+    // The lock is released when `locked` is closed.
+}
+
+/// Opens `path` for writing and takes an exclusive advisory lock on it. Another process may
+/// have replaced the file (renamed a new one over it) while we waited: the lock is then on the
+/// old file, so the new one is opened and locked again.
+fn lock(path: &Path) -> Result<std::fs::File, String> {
+    for _ in 0..100 {
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| format!("cannot open the file for writing: {e}"))?;
+        flock_exclusive(&f).map_err(|e| format!("cannot lock the file: {e}"))?;
+        if same_file(&f, path) {
+            return Ok(f);
+        }
+    }
+    Err("the file keeps being replaced; nothing was written".into())
+}
+
+#[cfg(unix)]
+fn flock_exclusive(f: &std::fs::File) -> std::io::Result<()> {
+    // An advisory exclusive lock (flock(2) on Unix), held until the file is closed.
+    f.lock()
+}
+
+#[cfg(unix)]
+fn same_file(f: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (f.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::File, _: &Path) -> bool {
+    true
+}
+
+#[cfg(unix)]
+fn link_count(f: &std::fs::File) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    f.metadata().map_or(1, |m| m.nlink())
+}
+
+#[cfg(not(unix))]
+fn link_count(_: &std::fs::File) -> u64 {
+    1
+}
+
+/// For a file with several hard links: the new text is written into the same file. Not
+/// atomic for readers, but every link keeps seeing the file.
+fn write_in_place(mut f: &std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
+    f.seek(std::io::SeekFrom::Start(0))?;
+    f.write_all(bytes)?;
+    f.set_len(bytes.len() as u64)?;
+    f.sync_all()
 }
 
 /// Each task definition's label and its containers' images (`None`: not a literal string).
@@ -324,12 +435,19 @@ pub fn describe(outcome: &FixOutcome) -> String {
         for c in &outcome.changes {
             out.push_str(&format!(
                 "  {}:{}: `{}` → `{}`\n",
-                c.file, c.line, c.old, c.new
+                clean(&c.file),
+                c.line,
+                clean(&c.old),
+                clean(&c.new)
             ));
         }
     }
     for r in &outcome.refused {
-        out.push_str(&format!("--fix: {} left unchanged: {}\n", r.file, r.reason));
+        out.push_str(&format!(
+            "--fix: {} left unchanged: {}\n",
+            clean(&r.file),
+            clean(&r.reason)
+        ));
     }
     if outcome.conflicts > 0 {
         out.push_str(&format!(

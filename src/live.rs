@@ -3,6 +3,7 @@
 //! itself knows nothing of rules or exit codes: this layer names the rules a missing part
 //! leaves unchecked (from each rule's `reads`) and says whether the command succeeded.
 
+use crate::render::sanitize::line as clean;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -147,14 +148,20 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<(), SnapshotFailed> {
     };
     for p in &paths {
         if !p.exists() {
-            eprintln!("error: `{}`: no such file or folder", p.display());
+            eprintln!(
+                "error: `{}`: no such file or folder",
+                clean(&p.display().to_string())
+            );
             return Err(SnapshotFailed);
         }
     }
     if let Some(service) = &args.service
         && !service.is_file()
     {
-        eprintln!("error: --service `{}`: no such file", service.display());
+        eprintln!(
+            "error: --service `{}`: no such file",
+            clean(&service.display().to_string())
+        );
         return Err(SnapshotFailed);
     }
     // The config's region, as `check` would use it.
@@ -188,7 +195,7 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<(), SnapshotFailed> {
     let collected = match collect_inputs(&inputs) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", clean(&e));
             return Err(SnapshotFailed);
         }
     };
@@ -200,7 +207,10 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<(), SnapshotFailed> {
             companion_path(&args.out, &s.account_id, &s.region)
         };
         if let Err(e) = std::fs::write(&path, s.text()) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            eprintln!(
+                "error: cannot write `{}`: {e}",
+                clean(&path.display().to_string())
+            );
             return Err(SnapshotFailed);
         }
         written.push((path, s));
@@ -228,7 +238,11 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<(), SnapshotFailed> {
         eprintln!("check with: ecs-preflight check {}", list.join(" "));
     }
     for u in &collected.unknown {
-        eprintln!("warning: not captured ({}): {}", u.part.section(), u.reason);
+        eprintln!(
+            "warning: not captured ({}): {}",
+            u.part.section(),
+            clean(&u.reason)
+        );
     }
     Ok(())
 }

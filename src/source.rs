@@ -25,6 +25,9 @@ pub struct SourceFile {
     /// In other text: every `CHECKPOINT` bytes, (byte offset, column there), so that a column is
     /// counted from a nearby point rather than from the start of a long line.
     checkpoints: Vec<(u32, u32)>,
+    /// The text as source snippets show it (control characters replaced), made once when
+    /// first needed: see `render::sanitize::display_text`.
+    display: std::sync::OnceLock<Option<String>>,
 }
 
 const CHECKPOINT: usize = 4096;
@@ -54,30 +57,14 @@ impl SourceFile {
             line_starts,
             ascii,
             checkpoints,
+            display: std::sync::OnceLock::new(),
         }
     }
 
     /// Reads a file as text: UTF-8 (with or without a byte order mark), or UTF-16 with a byte
     /// order mark (PowerShell's `>` writes it).
     pub fn read(path: &Path, name: String) -> Result<SourceFile, ReadError> {
-        let meta = std::fs::metadata(path).map_err(|e| io_error(&e))?;
-        if meta.is_dir() {
-            return Err(ReadError {
-                message: "is a directory".into(),
-                position: None,
-            });
-        }
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(ReadError {
-                message: format!(
-                    "the file is {} MB; the limit is {} MB",
-                    meta.len() / (1024 * 1024),
-                    MAX_FILE_BYTES / (1024 * 1024)
-                ),
-                position: None,
-            });
-        }
-        let bytes = std::fs::read(path).map_err(|e| io_error(&e))?;
+        let bytes = read_bounded(path)?;
         let (text, transcoded) = decode(bytes)?;
         let mut file = SourceFile::new(path.to_path_buf(), name, text);
         file.transcoded = transcoded;
@@ -163,9 +150,97 @@ impl SourceFile {
         self.text[start as usize..end].trim_end_matches(['\n', '\r'])
     }
 
+    /// Byte offset of the start of line `line` (1-based); the end of the text past the last.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.wrapping_sub(1))
+            .map_or(self.text.len(), |&s| s as usize)
+    }
+
+    /// The text with the characters a terminal or CI log would interpret replaced by
+    /// placeholders of the same length: what source snippets show.
+    pub fn display_text(&self) -> &str {
+        self.display
+            .get_or_init(|| match crate::render::sanitize::display_text(&self.text) {
+                std::borrow::Cow::Borrowed(_) => None,
+                std::borrow::Cow::Owned(s) => Some(s),
+            })
+            .as_deref()
+            .unwrap_or(&self.text)
+    }
+
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
     }
+}
+
+/// Reads a file the tool was given or found, the one way every file is read (inputs, state
+/// files, config files, `--service` files, and again by `--fix`): regular files only (a named
+/// symbolic link is followed to one), opened without blocking so that a FIFO cannot hang the
+/// run, and at most [`MAX_FILE_BYTES`] whatever the file claims its length is (a device reports
+/// 0 and never ends).
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let file = open_nonblocking(path).map_err(|e| io_error(&e))?;
+    let meta = file.metadata().map_err(|e| io_error(&e))?;
+    if !meta.is_file() {
+        return Err(ReadError {
+            message: format!(
+                "is {}, not a regular file; only regular files are read",
+                file_kind(&meta)
+            ),
+            position: None,
+        });
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(&e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError {
+            message: format!(
+                "the file is larger than {} MB, the limit",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            position: None,
+        });
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    if meta.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    "not a regular file"
 }
 
 fn checkpoints(text: &str) -> Vec<(u32, u32)> {

@@ -168,6 +168,50 @@ mod live {
 
     /// The binary with the standard AWS variables pointing at moto, and nothing of the
     /// machine's own AWS configuration.
+    /// An endpoint that accepts connections and never answers: the run gives up in about 15 s
+    /// (not 90) and says AWS could not be reached, not that the credentials are bad.
+    #[test]
+    fn a_black_hole_endpoint_is_given_up_on_and_called_unreachable() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming() {
+                held.push(stream);
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("td.json"),
+            r#"{"family": "web", "executionRoleArn": "arn:aws:iam::123456789012:role/x",
+                "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "memory": 256}]}"#,
+        )
+        .unwrap();
+        let started = Instant::now();
+        let out = assert_cmd::Command::cargo_bin("ecs-preflight")
+            .unwrap()
+            .current_dir(dir.path())
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_MAX_ATTEMPTS")
+            .env("AWS_CONFIG_FILE", dir.path().join("no-aws-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+            .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing-secret-never-printed")
+            .env("AWS_REGION", REGION)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args(["check", "td.json", "--aws"])
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let elapsed = started.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(elapsed < Duration::from_secs(25), "{elapsed:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("cannot reach AWS"), "{stderr}");
+        assert!(!stderr.contains("credentials"), "{stderr}");
+    }
+
     fn tool(moto: &Moto, dir: &Path) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::cargo_bin("ecs-preflight").unwrap();
         cmd.current_dir(dir)

@@ -127,11 +127,15 @@ impl Aws {
     }
 
     async fn load(target: &Target) -> SdkConfig {
+        // An endpoint that accepts connections and never answers (a black hole, a stuck
+        // proxy) must be given up on in about 15 s, not after three 30-second attempts: no
+        // read waits more than 10 s, and no call (its retries included) lasts more than 15 s.
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(30))
-                .operation_timeout(Duration::from_secs(120))
+                .read_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(15))
+                .operation_timeout(Duration::from_secs(15))
                 .build(),
         );
         if let Some(p) = &target.profile {

@@ -163,10 +163,14 @@ async fn read(
     cluster: Option<&str>,
     references: impl FnOnce(&str, &str) -> References,
 ) -> Result<ReadResult, String> {
-    let caller = aws
-        .caller_account()
-        .await
-        .map_err(|e| format!("cannot use the AWS credentials: {e}"))?;
+    let caller = aws.caller_account().await.map_err(|e| {
+        // A call that timed out or found nobody listening says nothing of the credentials.
+        if e.ends_with("timed out") || e.ends_with("could not connect") {
+            format!("cannot reach AWS (STS in {}): {e}", aws.region)
+        } else {
+            format!("cannot use the AWS credentials: {e}")
+        }
+    })?;
     let region = aws.region.clone();
     let mut refs = references(&caller, &region);
     let mut unknown = Vec::new();

@@ -127,8 +127,20 @@ impl Diagnostic {
         self
     }
 
+    /// A help of one line. Values from input in it may hold line breaks: they are escaped
+    /// here, so no renderer can mistake them for the help's own lines (see
+    /// `render::sanitize`).
     pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
-        self.help = Some(help.into());
+        let help = help.into();
+        self.help = Some(crate::render::sanitize::line(&help).into_owned());
+        self
+    }
+
+    /// A help of several lines made by the program (a command, a CloudFormation snippet):
+    /// its line breaks are kept, every other control character is escaped.
+    pub fn help_lines(&mut self, help: impl Into<String>) -> &mut Self {
+        let help = help.into();
+        self.help = Some(crate::render::sanitize::lines(&help).into_owned());
         self
     }
 

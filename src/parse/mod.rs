@@ -1,5 +1,6 @@
 //! Text to [`Node`] trees, with spans. Parsing knows text and spans only, nothing about ECS.
 
+pub mod de;
 pub mod embedded;
 pub mod json;
 pub mod node;

@@ -11,9 +11,15 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 use super::{MAX_DEPTH, Member, Node, NodeKind, ParseError};
 use crate::span::Span;
 
-/// Alias expansion can multiply a small file into a huge tree ("billion laughs"); stop well
-/// before memory runs out.
+/// A document's values, aliases expanded: a 10 MB template has a few hundred thousand.
 const MAX_NODES: usize = 5_000_000;
+
+/// Alias expansion can multiply a small file into a huge tree ("billion laughs"). What aliases
+/// add is counted before it is copied, in values and in bytes (a few values can hold long
+/// strings), and refused well before it costs 100 MB. Templates that use aliases at all
+/// repeat a few small blocks.
+const MAX_ALIAS_NODES: usize = 250_000;
+const MAX_ALIAS_BYTES: usize = 16 * 1024 * 1024;
 
 pub fn parse(text: &str) -> Result<Node, ParseError> {
     // A byte order mark is allowed at the start of a YAML stream; read what follows it and move
@@ -34,7 +40,14 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             }
         };
     }
-    parse_without_bom(text)
+    parse_without_bom(text).map_err(|mut e| {
+        // The parser can place an error just past the last byte (a tag at the very end):
+        // every span must lie in the text.
+        let len = text.len() as u32;
+        e.span.end = e.span.end.min(len);
+        e.span.start = e.span.start.min(e.span.end);
+        e
+    })
 }
 
 fn shift_spans(node: &mut Node, by: u32) {
@@ -112,6 +125,7 @@ fn parse_once(text: &str) -> Result<Node, ParseError> {
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        alias_cost: Cost::default(),
         root: None,
     };
     for event in Parser::new_from_str(text) {
@@ -151,10 +165,16 @@ fn parse_once(text: &str) -> Result<Node, ParseError> {
             )?,
             Event::SequenceEnd | Event::MappingEnd => builder.close(span)?,
             Event::Alias(id) => {
-                let node = builder.anchors.get(&id).cloned().ok_or_else(|| {
-                    ParseError::new("alias to an anchor that is not defined", span)
-                })?;
-                builder.count(&node, span)?;
+                let cost = builder
+                    .anchors
+                    .get(&id)
+                    .map(|(_, cost)| *cost)
+                    .ok_or_else(|| {
+                        ParseError::new("alias to an anchor that is not defined", span)
+                    })?;
+                // Counted before it is copied.
+                builder.count(cost, span)?;
+                let node = builder.anchors[&id].0.clone();
                 builder.finish(node, 0)?;
             }
             _ => {}
@@ -170,6 +190,35 @@ fn yaml_message(info: &str) -> String {
         "the document is nested too deeply to check".to_string()
     } else {
         format!("YAML syntax error: {info}")
+    }
+}
+
+/// What a copy of a value costs: its values, and the bytes they take.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cost {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Cost {
+    fn of(node: &Node) -> Cost {
+        let mut cost = Cost::default();
+        node.walk(|n| {
+            cost.nodes += 1;
+            cost.bytes += std::mem::size_of::<Node>()
+                + match &n.kind {
+                    NodeKind::String(s) | NodeKind::Number(s) | NodeKind::Unresolved(s) => s.len(),
+                    NodeKind::Object(members) => members
+                        .iter()
+                        .map(|m| std::mem::size_of::<Member>() + m.key.len())
+                        .sum(),
+                    NodeKind::ResourceRef { id, attribute } => {
+                        id.len() + attribute.as_ref().map_or(0, String::len)
+                    }
+                    _ => 0,
+                };
+        });
+        cost
     }
 }
 
@@ -190,8 +239,11 @@ struct Builder<'a> {
     text: &'a str,
     offsets: &'a CharOffsets,
     stack: Vec<Open>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored values and what a copy of each costs.
+    anchors: HashMap<usize, (Node, Cost)>,
     nodes: usize,
+    /// Values and bytes added by aliases so far.
+    alias_cost: Cost,
     root: Option<Node>,
 }
 
@@ -238,13 +290,21 @@ impl Builder<'_> {
         self.finish(node, open.anchor)
     }
 
-    fn count(&mut self, node: &Node, span: Span) -> Result<(), ParseError> {
-        let mut n = 0;
-        node.walk(|_| n += 1);
-        self.nodes += n;
-        if self.nodes > MAX_NODES {
+    /// Counts what an alias adds, before it is copied.
+    fn count(&mut self, cost: Cost, span: Span) -> Result<(), ParseError> {
+        self.alias_cost.nodes += cost.nodes;
+        self.alias_cost.bytes += cost.bytes;
+        self.nodes += cost.nodes;
+        if self.alias_cost.nodes > MAX_ALIAS_NODES
+            || self.alias_cost.bytes > MAX_ALIAS_BYTES
+            || self.nodes > MAX_NODES
+        {
             return Err(ParseError::new(
-                "aliases expand this document to more than 5,000,000 values; refusing to read it",
+                format!(
+                    "aliases expand this document to more than {} values or {} MB; refusing to read it",
+                    MAX_ALIAS_NODES,
+                    MAX_ALIAS_BYTES / (1024 * 1024)
+                ),
                 span,
             ));
         }
@@ -261,7 +321,8 @@ impl Builder<'_> {
             ));
         }
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            let cost = Cost::of(&node);
+            self.anchors.insert(anchor, (node.clone(), cost));
         }
         match self.stack.last_mut() {
             None => {
@@ -582,7 +643,30 @@ mod tests {
             text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
         }
         let err = parse(&text).unwrap_err();
-        assert!(err.message.contains("5,000,000"), "{}", err.message);
+        assert!(err.message.contains("aliases expand"), "{}", err.message);
+    }
+
+    #[test]
+    fn error_spans_stay_inside_the_text() {
+        // Found by the `yaml` fuzz target: a `!` tag at the very end gave a span past it.
+        let text = "AWSTemplateFornatVersSubnetBRoutes:\n    Type: AWS::EC2::SubnetRouteTableAsrociation\n    Properties:\n      SubnetId: !ReRe:f AppSubnetB\n      RouteTable Properties:\n      VpcId: !Ref Vpc\n      CidrBlock: 11.0.2.0/24\n      Availabilio##################on: ! ######on:tainerPort: 80\n";
+        let err = parse(text).unwrap_err();
+        assert!(err.span.end as usize <= text.len(), "{err:?}");
+    }
+
+    #[test]
+    fn aliases_of_long_strings_are_counted_in_bytes() {
+        // Few values, but each copy of the anchor is 1 MB: 20 copies are refused.
+        let mut text = format!("a: &a \"{}\"\nb: [", "x".repeat(1 << 20));
+        text.push_str(&["*a"; 20].join(", "));
+        text.push_str("]\n");
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("16 MB"), "{}", err.message);
+        // Ten copies are fine.
+        let mut text = format!("a: &a \"{}\"\nb: [", "x".repeat(1 << 20));
+        text.push_str(&["*a"; 10].join(", "));
+        text.push_str("]\n");
+        assert!(parse(&text).is_ok());
     }
 
     #[test]

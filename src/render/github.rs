@@ -1,6 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, which the runner turns into
 //! annotations on the pull request.
 
+use super::sanitize;
 use crate::check::Report;
 use crate::diag::Severity;
 
@@ -14,14 +15,16 @@ pub fn render(report: &Report) -> String {
             Severity::Warning => "warning",
             Severity::Note => "notice",
         };
-        let mut message = d.message.clone();
+        // Input values are escaped first (no control character, no line break of their own),
+        // then the whole is escaped as the toolkit escapes workflow command values.
+        let mut message = sanitize::line(&d.message).into_owned();
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");
-            message.push_str(help);
+            message.push_str(&sanitize::lines(help));
         }
         out.push_str(&format!(
             "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
-            escape_property(&file.name),
+            escape_property(&sanitize::line(&file.name)),
             escape_property(&format!("{} {}", d.code, d.name)),
             escape_data(&message),
         ));

@@ -9,6 +9,7 @@ use miette::{
 };
 
 use super::RenderOptions;
+use super::sanitize::{line as clean, lines as clean_lines};
 use crate::check::Report;
 use crate::diag::{Diagnostic, Severity};
 use crate::source::SourceFile;
@@ -58,8 +59,8 @@ pub fn write(
                         "{}[{}]: {}\n  --> {}:{line}:{col}\n",
                         d.severity.as_str(),
                         d.code,
-                        d.message,
-                        file.name
+                        clean(&d.message),
+                        clean(&file.name)
                     );
                 }
                 text.push('\n');
@@ -147,10 +148,15 @@ pub fn summary(report: &Report, width: usize) -> String {
         for s in &report.skipped {
             let who = match s.subjects.as_slice() {
                 [] => String::new(),
-                [one] => format!("{one}: "),
-                [a, b] => format!("{a}, {b}: "),
-                [a, b, c] => format!("{a}, {b}, {c}: "),
-                [a, b, rest @ ..] => format!("{a}, {b} and {} more task definitions: ", rest.len()),
+                [one] => format!("{}: ", clean(one)),
+                [a, b] => format!("{}, {}: ", clean(a), clean(b)),
+                [a, b, c] => format!("{}, {}, {}: ", clean(a), clean(b), clean(c)),
+                [a, b, rest @ ..] => format!(
+                    "{}, {} and {} more task definitions: ",
+                    clean(a),
+                    clean(b),
+                    rest.len()
+                ),
             };
             // A whole input left out (a registry module) names no rules.
             let codes = if s.rules.is_empty() {
@@ -158,7 +164,7 @@ pub fn summary(report: &Report, width: usize) -> String {
             } else {
                 format!(" ({})", code_ranges(&s.rules))
             };
-            let item = format!("{who}{}{codes}", s.reason);
+            let item = format!("{who}{}{codes}", clean(&s.reason));
             let text = super::wrap::layout(&item, width.saturating_sub(4));
             for (i, line) in text.lines().enumerate() {
                 out.push_str(if i == 0 { "  - " } else { "    " });
@@ -237,6 +243,8 @@ struct Window {
 const LONG_LINE: usize = 240;
 /// Characters of context kept on each side of the finding in a window.
 const WINDOW_CONTEXT: usize = 60;
+/// Bytes of a long span shown in a window.
+const WINDOW_MAX: usize = 400;
 
 impl<'a> View<'a> {
     fn new(
@@ -278,7 +286,11 @@ impl<'a> View<'a> {
         self.d.labels.iter().filter(move |l| {
             l.file == self.d.file
                 && match &self.window {
-                    None => true,
+                    // A label on another, very long line is listed in the help instead.
+                    None => [l.span.start, l.span.end].iter().all(|&at| {
+                        let (line, _) = self.file.line_col(at);
+                        self.file.line_text(line).len() <= LONG_LINE
+                    }),
                     Some(w) => {
                         l.span.start as usize >= w.start
                             && (l.span.end as usize) <= w.start + w.text.len() - w.prefix
@@ -308,8 +320,9 @@ fn window(file: &SourceFile, d: &Diagnostic) -> Option<Window> {
     if text.len() <= LONG_LINE {
         return None;
     }
-    let at = (d.span.start as usize).min(file.text.len());
-    let line_start = file.text[..at].rfind('\n').map_or(0, |i| i + 1);
+    // From the line index: searching back for the line break would be quadratic on a
+    // minified file (one line, thousands of findings).
+    let line_start = file.line_start(line);
     let line_end = line_start + text.len();
     // Cover the primary span and the labels on the same line, with some context.
     let mut from = d.span.start as usize;
@@ -319,6 +332,14 @@ fn window(file: &SourceFile, d: &Diagnostic) -> Option<Window> {
         if s >= line_start && e <= line_end {
             from = from.min(s);
             to = to.max(e);
+        }
+    }
+    // A span of thousands of characters (a 70,000-character image) is shown by its start:
+    // miette cannot draw past column 65,535.
+    if to - from > WINDOW_MAX {
+        to = from + WINDOW_MAX;
+        while !file.text.is_char_boundary(to) {
+            to -= 1;
         }
     }
     let back = file.text[line_start..from]
@@ -333,7 +354,7 @@ fn window(file: &SourceFile, d: &Diagnostic) -> Option<Window> {
     let prefix = if back > line_start { "…" } else { "" };
     let suffix = if ahead < line_end { "…" } else { "" };
     Some(Window {
-        text: format!("{prefix}{}{suffix}", &file.text[back..ahead]),
+        text: format!("{prefix}{}{suffix}", &file.display_text()[back..ahead]),
         start: back,
         prefix: prefix.len(),
     })
@@ -341,14 +362,14 @@ fn window(file: &SourceFile, d: &Diagnostic) -> Option<Window> {
 
 impl fmt::Debug for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.d.message)
+        write!(f, "{}", clean(&self.d.message))
     }
 }
 
 impl fmt::Display for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let width = self.width.saturating_sub(4);
-        f.write_str(&super::wrap::layout(&self.d.message, width))?;
+        f.write_str(&super::wrap::layout(&clean(&self.d.message), width))?;
         if !self.others.is_empty() {
             let others: Vec<String> = self
                 .others
@@ -359,7 +380,7 @@ impl fmt::Display for View<'_> {
             write!(f, "\n{}", super::wrap::layout(&line, width))?;
         }
         if self.file.text.is_empty() {
-            write!(f, "\n  --> {}", self.file.name)?;
+            write!(f, "\n  --> {}", clean(&self.file.name))?;
         }
         Ok(())
     }
@@ -387,7 +408,7 @@ impl miette::Diagnostic for View<'_> {
             _ => self.d.help.as_ref(),
         };
         if let Some(h) = help {
-            lines.push(h.clone());
+            lines.push(clean_lines(h).into_owned());
         }
         let shown: Vec<&crate::diag::Label> = self.snippet_labels().collect();
         for l in self
@@ -398,7 +419,11 @@ impl miette::Diagnostic for View<'_> {
         {
             let f = &self.report.files[l.file];
             let (line, col) = f.line_col(l.span.start);
-            lines.push(format!("{}: {}:{line}:{col}", l.message, f.name));
+            lines.push(format!(
+                "{}: {}:{line}:{col}",
+                clean(&l.message),
+                clean(&f.name)
+            ));
         }
         if let Some(fix) = &self.d.fix {
             let how = match fix.applicability {
@@ -407,7 +432,7 @@ impl miette::Diagnostic for View<'_> {
             };
             lines.push(format!(
                 "{how}: {}",
-                super::describe_edits(self.report, fix)
+                clean(&super::describe_edits(self.report, fix))
             ));
         }
         let text = super::wrap::layout(&lines.join("\n"), self.width.saturating_sub(8));
@@ -429,7 +454,7 @@ impl miette::Diagnostic for View<'_> {
             .clone()
             .or_else(|| merged.map(|l| l.message.clone()));
         let mut labels = vec![LabeledSpan::new_primary_with_span(
-            primary,
+            primary.map(|l| clean(&l).into_owned()),
             self.shown(self.d.span),
         )];
         for l in self
@@ -437,7 +462,7 @@ impl miette::Diagnostic for View<'_> {
             .filter(|l| !merged.is_some_and(|m| std::ptr::eq(m, *l)))
         {
             labels.push(LabeledSpan::new_with_span(
-                Some(l.message.clone()),
+                Some(clean(&l.message).into_owned()),
                 self.shown(l.span),
             ));
         }
@@ -456,11 +481,23 @@ impl SourceCode for View<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let (text, base) = match &self.window {
-            None => (self.file.text.as_str(), None),
-            Some(w) => (w.text.as_str(), Some(w)),
+        let (text, base, cut, lines_cut) = match &self.window {
+            None => {
+                // miette counts lines from the start of what it is given: given the whole
+                // file, rendering would be quadratic in the findings of one file. Given only
+                // the lines the snippet shows (found with the file's line index), it is linear.
+                let (first, _) = self.file.line_col(span.offset() as u32);
+                let (last, _) = self.file.line_col((span.offset() + span.len()) as u32);
+                let from = first.saturating_sub(context_lines_before).max(1);
+                let cut = self.file.line_start(from);
+                let end = self.file.line_start(last + context_lines_after + 1);
+                (&self.file.display_text()[cut..end], None, cut, from - 1)
+            }
+            Some(w) => (w.text.as_str(), Some(w), 0, 0),
         };
-        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+        let local = SourceSpan::new(span.offset().saturating_sub(cut).into(), span.len());
+        let inner = text.read_span(&local, context_lines_before, context_lines_after)?;
+        let data_span = SourceSpan::new((inner.span().offset() + cut).into(), inner.span().len());
         // Lines and columns as the user's file has them: columns in characters, and a window's
         // position on its real line.
         let file_offset = match base {
@@ -470,17 +507,19 @@ impl SourceCode for View<'_> {
         let (line, column) = self.file.line_col(file_offset as u32);
         let (line, column) = match base {
             None if context_lines_before > 0 || context_lines_after > 0 => {
-                (inner.line(), inner.column())
+                (inner.line() + lines_cut, inner.column())
             }
             _ => (line - 1, column - 1),
         };
         Ok(Box::new(MietteSpanContents::new_named(
-            self.file.name.clone(),
+            clean(&self.file.name).into_owned(),
             inner.data(),
-            *inner.span(),
+            data_span,
             line,
             column,
-            inner.line_count(),
+            // miette counts the lines from the start of what it read; it merges the snippets
+            // of nearby labels by this count, so it is given as counted from the file's start.
+            inner.line_count() + lines_cut,
         )))
     }
 }
@@ -500,16 +539,16 @@ pub fn render_error(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_width(100);
-    let diagnostic = miette::MietteDiagnostic::new(message.to_string())
+    let diagnostic = miette::MietteDiagnostic::new(clean(message).into_owned())
         .with_severity(miette::Severity::Error)
         .with_label(LabeledSpan::new_primary_with_span(None, span_of(span)));
     let report = miette::Report::new(diagnostic).with_source_code(miette::NamedSource::new(
-        file.name.clone(),
-        file.text.clone(),
+        clean(&file.name),
+        file.display_text().to_string(),
     ));
     let mut out = String::new();
     if file.text.is_empty() || handler.render_report(&mut out, report.as_ref()).is_err() {
-        return format!("error: {}: {message}\n", file.name);
+        return format!("error: {}: {}\n", clean(&file.name), clean(message));
     }
     out
 }

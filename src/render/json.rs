@@ -115,6 +115,9 @@ pub fn render(report: &Report) -> String {
 
 /// Serialises straight into the writer: no copy of the whole report in memory.
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    // Raw C1 controls and bidirectional overrides are written as `\u` escapes.
+    let mut escaped = super::sanitize::JsonWriter::new(out);
+    let out: &mut dyn std::io::Write = &mut escaped;
     let diagnostics = report
         .diagnostics
         .iter()
@@ -204,6 +207,16 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
                 .collect(),
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &output).map_err(std::io::Error::other)?;
-    out.write_all(b"\n")
+    serde_json::to_writer_pretty(&mut *out, &output).map_err(io_error)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// serde_json's error as the I/O error it wraps, so that a closed pipe (`| head`) is still
+/// recognised as one.
+fn io_error(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => std::io::Error::from(kind),
+        None => std::io::Error::other(e),
+    }
 }

@@ -195,6 +195,9 @@ pub fn write(
     category: Option<&str>,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    // Raw C1 controls and bidirectional overrides are written as `\u` escapes.
+    let mut escaped = super::sanitize::JsonWriter::new(out);
+    let out: &mut dyn std::io::Write = &mut escaped;
     let rules = ALL
         .iter()
         .map(|r| ReportingDescriptor {
@@ -241,8 +244,9 @@ pub fn write(
             results,
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(std::io::Error::other)?;
-    out.write_all(b"\n")
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io_error)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 fn region(report: &Report, file: usize, span: crate::span::Span) -> Region {
@@ -331,5 +335,14 @@ fn result(report: &Report, d: &Diagnostic) -> SarifResult {
         related_locations: related,
         partial_fingerprints: HashMap::from([(FINGERPRINT_KEY, d.fingerprint.clone())]),
         fixes,
+    }
+}
+
+/// serde_json's error as the I/O error it wraps, so that a closed pipe (`| head`) is still
+/// recognised as one.
+fn io_error(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => std::io::Error::from(kind),
+        None => std::io::Error::other(e),
     }
 }

@@ -288,8 +288,8 @@ fn section<T: DeserializeOwned>(root: &Node, key: &str) -> Result<Option<T>, Sta
             message: format!("`{key}` must be an object, found {}", node.type_name()),
         });
     }
-    let value = node.to_json();
-    serde_path_to_error::deserialize::<_, T>(&value)
+    // Read from the tree itself: no `serde_json::Value` copy of the section.
+    serde_path_to_error::deserialize::<_, T>(node)
         .map(Some)
         .map_err(|e| {
             let path = format!("{key}.{}", e.path());

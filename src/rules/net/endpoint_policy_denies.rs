@@ -162,7 +162,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         let help = super::fix_help(cx, "the endpoint policy must allow the pull", Some(&fix));
         let place = super::resource_place(cx, analysed, id);
         let d = super::report(&RULE, task, cx, analysed, false, message);
-        d.help(help);
+        d.help_lines(help);
         if let Some(place) = place {
             d.label(place.file, place.span, format!("endpoint {id}"));
         }

@@ -105,7 +105,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             fix,
         );
         let d = super::report(&RULE, task, cx, analysed, true, message);
-        d.help(help);
+        d.help_lines(help);
         for (place, group) in places {
             d.label(place.file, place.span, format!("security group {group}"));
         }

@@ -1326,7 +1326,7 @@ pub fn report_unreachable(
             )
         });
         let d = report(rule, task, cx, analysed, false, message);
-        d.help(help);
+        d.help_lines(help);
         // NET003–NET007 from one subnet set have one cause: human output shows one block with
         // one help.
         d.cause(cause);

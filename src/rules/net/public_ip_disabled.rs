@@ -50,7 +50,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         let igw = super::resource_place(cx, analysed, internet_gateway_id);
         let help = super::fix_help(cx, &lead, fix.as_ref());
         let d = super::report(&RULE, task, cx, analysed, false, message);
-        d.help(help);
+        d.help_lines(help);
         if let Some(place) = igw {
             d.label(place.file, place.span, "the internet gateway");
         }

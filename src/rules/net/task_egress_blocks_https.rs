@@ -110,7 +110,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         .filter_map(|g| super::resource_place(cx, analysed, g).map(|p| (p, g.clone())))
         .collect();
     let d = super::report(&RULE, task, cx, analysed, true, message);
-    d.help(help.trim_end().to_string());
+    d.help_lines(help.trim_end().to_string());
     for (place, group) in places {
         d.label(place.file, place.span, format!("security group {group}"));
     }

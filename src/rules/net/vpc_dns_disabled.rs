@@ -46,7 +46,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         let place = super::resource_place(cx, analysed, vpc_id);
         let help = super::fix_help(cx, "turn the VPC's DNS attributes on", fix.as_ref());
         let d = super::report(&RULE, task, cx, analysed, false, message);
-        d.help(help);
+        d.help_lines(help);
         if let Some(place) = place {
             d.label(place.file, place.span, format!("VPC {vpc_id}"));
         }
