@@ -43,14 +43,15 @@ fn not_checked(report: &Report) -> String {
         .skipped
         .iter()
         .map(|s| {
+            // Names and reasons come from the input: one line each, escaped.
             let who = if s.subjects.is_empty() {
                 String::new()
             } else {
-                format!("{}: ", s.subjects.join(", "))
+                format!("{}: ", sanitize::line(&s.subjects.join(", ")))
             };
             format!(
                 "- {who}{} ({})",
-                s.reason,
+                sanitize::line(&s.reason),
                 super::human::code_ranges(&s.rules)
             )
         })
