@@ -25,10 +25,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
+use crate::base::sanitize::line as clean;
 use crate::check::Report;
 use crate::diag::{Applicability, Edit, FileId};
 use crate::model::recognize::{self, Recognized, ResolveSettings};
-use crate::render::sanitize::line as clean;
 use crate::source::SourceFile;
 
 /// One edit written to a file.

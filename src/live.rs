@@ -3,7 +3,7 @@
 //! itself knows nothing of rules or exit codes: this layer names the rules a missing part
 //! leaves unchecked (from each rule's `reads`) and says whether the command succeeded.
 
-use crate::render::sanitize::line as clean;
+use crate::base::sanitize::line as clean;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 

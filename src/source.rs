@@ -161,7 +161,7 @@ impl SourceFile {
     /// placeholders of the same length: what source snippets show.
     pub fn display_text(&self) -> &str {
         self.display
-            .get_or_init(|| match crate::render::sanitize::display_text(&self.text) {
+            .get_or_init(|| match crate::base::sanitize::display_text(&self.text) {
                 std::borrow::Cow::Borrowed(_) => None,
                 std::borrow::Cow::Owned(s) => Some(s),
             })

@@ -2,5 +2,6 @@
 //! matching). Nothing here knows about ECS, the account or rules.
 
 pub mod known;
+pub mod sanitize;
 pub mod spelling;
 pub mod timestamp;

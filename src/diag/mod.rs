@@ -132,7 +132,7 @@ impl Diagnostic {
     /// `render::sanitize`).
     pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
         let help = help.into();
-        self.help = Some(crate::render::sanitize::line(&help).into_owned());
+        self.help = Some(crate::base::sanitize::line(&help).into_owned());
         self
     }
 
@@ -140,7 +140,7 @@ impl Diagnostic {
     /// its line breaks are kept, every other control character is escaped.
     pub fn help_lines(&mut self, help: impl Into<String>) -> &mut Self {
         let help = help.into();
-        self.help = Some(crate::render::sanitize::lines(&help).into_owned());
+        self.help = Some(crate::base::sanitize::lines(&help).into_owned());
         self
     }
 

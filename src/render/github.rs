@@ -1,7 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, which the runner turns into
 //! annotations on the pull request.
 
-use super::sanitize;
+use crate::base::sanitize;
 use crate::check::Report;
 use crate::diag::Severity;
 

@@ -9,7 +9,7 @@ use miette::{
 };
 
 use super::RenderOptions;
-use super::sanitize::{line as clean, lines as clean_lines};
+use crate::base::sanitize::{line as clean, lines as clean_lines};
 use crate::check::Report;
 use crate::diag::{Diagnostic, Severity};
 use crate::source::SourceFile;

@@ -116,7 +116,7 @@ pub fn render(report: &Report) -> String {
 /// Serialises straight into the writer: no copy of the whole report in memory.
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     // Raw C1 controls and bidirectional overrides are written as `\u` escapes.
-    let mut escaped = super::sanitize::JsonWriter::new(out);
+    let mut escaped = crate::base::sanitize::JsonWriter::new(out);
     let out: &mut dyn std::io::Write = &mut escaped;
     let diagnostics = report
         .diagnostics

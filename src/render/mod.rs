@@ -5,7 +5,7 @@ pub mod github;
 pub mod gitlab;
 pub mod human;
 pub mod json;
-pub mod sanitize;
+pub use crate::base::sanitize;
 pub mod sarif;
 pub mod wrap;
 

@@ -196,7 +196,7 @@ pub fn write(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     // Raw C1 controls and bidirectional overrides are written as `\u` escapes.
-    let mut escaped = super::sanitize::JsonWriter::new(out);
+    let mut escaped = crate::base::sanitize::JsonWriter::new(out);
     let out: &mut dyn std::io::Write = &mut escaped;
     let rules = ALL
         .iter()
