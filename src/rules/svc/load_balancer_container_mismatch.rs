@@ -58,9 +58,11 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 Field::Absent => continue,
             };
             let Some(container) = find_container(task, &name.0) else {
+                // A container that is itself known only at deploy time (`!If` on a condition
+                // that cannot be evaluated, a Terraform value known after apply) may be it.
                 if task
                     .containers()
-                    .any(|c| c.get("name").is_some_and(Node::is_unknown))
+                    .any(|c| c.node.is_unknown() || c.get("name").is_some_and(Node::is_unknown))
                 {
                     skipped.push(format!(
                         "a container name of `{}` is not known before deploy",
