@@ -24,8 +24,8 @@ pub fn main(cli: Cli) -> i32 {
             EXIT_OK
         }
         Command::Explain { rule } => explain(&rule),
-        Command::Completions { shell } => crate::generate::completions(shell),
-        Command::Man { dir } => crate::generate::man(dir.as_deref()),
+        Command::Completions { shell } => generated(crate::generate::completions(shell)),
+        Command::Man { dir } => generated(crate::generate::man(dir.as_deref())),
         #[cfg(feature = "aws")]
         Command::Snapshot(args) => match crate::live::snapshot(&args) {
             Ok(()) => EXIT_OK,
@@ -41,6 +41,17 @@ pub fn main(cli: Cli) -> i32 {
 const NO_AWS_SUPPORT: &str = "this build of ecs-preflight has no AWS support (it was built \
      without the `aws` feature), so it cannot read the live account; pass state files with \
      --state, or build with the default features";
+
+/// The exit code of a command that generates files or text (completions, man pages).
+fn generated(result: Result<(), String>) -> i32 {
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(message) => {
+            eprintln!("error: {}", render::sanitize::line(&message));
+            EXIT_ERROR
+        }
+    }
+}
 
 fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()

@@ -12,15 +12,7 @@ use crate::diag::fingerprint;
 
 pub const VERSION: u32 = 1;
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Entry {
-    pub file: String,
-    pub code: String,
-    pub fingerprint: String,
-    pub subject: String,
-    pub message: String,
-}
+pub use crate::diag::fingerprint::BaselineEntry as Entry;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -109,7 +109,7 @@ pub struct Report {
     /// Containers whose image `--image` replaced somewhere.
     pub images_replaced: BTreeSet<String>,
     /// `--baseline` entries that no finding matches any more.
-    pub baseline_fixed: Vec<crate::baseline::Entry>,
+    pub baseline_fixed: Vec<crate::diag::fingerprint::BaselineEntry>,
 }
 
 impl Report {
@@ -260,7 +260,7 @@ fn load_state(paths: &[PathBuf], live: &[LiveStateFile], report: &mut Report) ->
                 match snapshot::load(&file, id) {
                     Ok(s) => snapshots.push(s),
                     Err(e) => {
-                        let mut d = input_diagnostic(
+                        let mut d = rules::input_diagnostic(
                             rule,
                             e.span,
                             format!("invalid state file: {}", e.message),
@@ -273,7 +273,7 @@ fn load_state(paths: &[PathBuf], live: &[LiveStateFile], report: &mut Report) ->
                 report.files.push(file);
             }
             Err(e) => {
-                let mut d = input_diagnostic(
+                let mut d = rules::input_diagnostic(
                     rule,
                     Span::default(),
                     format!("cannot read state file `{name}`: {}", e.message),
@@ -294,7 +294,7 @@ fn load_state(paths: &[PathBuf], live: &[LiveStateFile], report: &mut Report) ->
             Ok(s) => snapshots.push(s),
             Err(e) => {
                 // The collector writes what the loader reads; this is a bug, not bad input.
-                let mut d = input_diagnostic(
+                let mut d = rules::input_diagnostic(
                     &rules::input::invalid_state::RULE,
                     e.span,
                     format!("invalid state read from AWS: {}", e.message),
@@ -350,7 +350,7 @@ fn load_service(path: &Path, report: &mut Report) -> Option<ServiceFile> {
     let file = match SourceFile::read(path, name.clone()) {
         Ok(f) => f,
         Err(e) => {
-            let mut d = input_diagnostic(
+            let mut d = rules::input_diagnostic(
                 &rules::input::unreadable_input::RULE,
                 Span::default(),
                 format!("cannot read service file `{name}`: {}", e.message),
@@ -369,7 +369,8 @@ fn load_service(path: &Path, report: &mut Report) -> Option<ServiceFile> {
     match parsed {
         Ok(root) => Some(ServiceFile { file: id, root }),
         Err(e) => {
-            let mut d = input_diagnostic(&rules::input::syntax_error::RULE, e.span, e.message);
+            let mut d =
+                rules::input_diagnostic(&rules::input::syntax_error::RULE, e.span, e.message);
             d.file = id;
             report.diagnostics.push(d);
             report.input_errors = true;
@@ -654,7 +655,7 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
                     .map(|(l, c)| format!(" (line {l}, column {c})"))
                     .unwrap_or_default();
                 let file = SourceFile::new(PathBuf::from(&name), name, String::new());
-                result.diagnostics.push(input_diagnostic(
+                result.diagnostics.push(rules::input_diagnostic(
                     &rules::input::unreadable_input::RULE,
                     Span::default(),
                     format!("cannot read `{}`: {}{at}", file.name, e.message),
@@ -676,7 +677,7 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
     match recognize::read_document(&file, &resolve) {
         Recognized::Syntax(e) => {
             // A broken file found by walking is reported only if it looked like an ECS input.
-            result.diagnostics.push(input_diagnostic(
+            result.diagnostics.push(rules::input_diagnostic(
                 &rules::input::syntax_error::RULE,
                 e.span,
                 e.message,
@@ -686,7 +687,7 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
         }
         Recognized::NotAnInput(reason) => {
             if candidate.named && !shared.inputs.skip_unrecognized {
-                result.diagnostics.push(input_diagnostic(
+                result.diagnostics.push(rules::input_diagnostic(
                     &rules::input::unreadable_input::RULE,
                     Span::default(),
                     format!("`{}` is {reason}", file.name),
@@ -709,32 +710,10 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
     result
 }
 
-pub(crate) fn input_diagnostic(rule: &'static Rule, span: Span, message: String) -> Diagnostic {
-    Diagnostic {
-        code: rule.code,
-        name: rule.name,
-        severity: rule.severity,
-        message,
-        file: CURRENT_FILE,
-        span,
-        label: None,
-        labels: Vec::new(),
-        help: None,
-        fix: None,
-        task_definition: None,
-        container: None,
-        subject: None,
-        cause: None,
-        cause_help: None,
-        fingerprint: String::new(),
-        baselined: false,
-    }
-}
-
 fn check_document(doc: &Document, file: &SourceFile, shared: &Shared, result: &mut FileResult) {
     let (options, settings, state) = (shared.options, shared.settings, shared.state);
     for problem in &doc.problems {
-        result.diagnostics.push(input_diagnostic(
+        result.diagnostics.push(rules::input_diagnostic(
             &rules::input::syntax_error::RULE,
             problem.span,
             problem.message.clone(),
@@ -877,7 +856,7 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
     let joined = SourceFile::new(dir.clone(), display_name(dir), sources.text.clone());
     check_document(&doc, &joined, shared, &mut result);
     for (span, why) in &read.unreadable {
-        result.diagnostics.push(input_diagnostic(
+        result.diagnostics.push(rules::input_diagnostic(
             &rules::input::unreadable_input::RULE,
             *span,
             why.clone(),

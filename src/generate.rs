@@ -6,11 +6,11 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use crate::app::{EXIT_ERROR, EXIT_OK};
 use crate::cli::{Cli, Shell};
 
 /// `ecs-preflight completions SHELL`: the completion script on stdout.
-pub fn completions(shell: Shell) -> i32 {
+/// Errors are the message to print; the caller chooses the exit code.
+pub fn completions(shell: Shell) -> Result<(), String> {
     let shell = match shell {
         Shell::Bash => clap_complete::Shell::Bash,
         Shell::Zsh => clap_complete::Shell::Zsh,
@@ -41,39 +41,34 @@ fn fix_bash_states(script: Vec<u8>) -> Vec<u8> {
 }
 
 /// `ecs-preflight man`: the main page on stdout; with a folder, every page into it.
-pub fn man(dir: Option<&Path>) -> i32 {
+pub fn man(dir: Option<&Path>) -> Result<(), String> {
     let cmd = Cli::command();
     match dir {
         None => {
             let mut out = Vec::new();
             match clap_mangen::Man::new(cmd).render(&mut out) {
                 Ok(()) => write_stdout(&out),
-                Err(e) => fail(&format!("cannot render the man page: {e}")),
+                Err(e) => Err(format!("cannot render the man page: {e}")),
             }
         }
         Some(dir) => {
             if let Err(e) = std::fs::create_dir_all(dir) {
-                return fail(&format!("cannot create {}: {e}", dir.display()));
+                return Err(format!("cannot create {}: {e}", dir.display()));
             }
             match clap_mangen::generate_to(cmd, dir) {
-                Ok(()) => EXIT_OK,
-                Err(e) => fail(&format!("cannot write man pages to {}: {e}", dir.display())),
+                Ok(()) => Ok(()),
+                Err(e) => Err(format!("cannot write man pages to {}: {e}", dir.display())),
             }
         }
     }
 }
 
 /// Writes everything or reports why not: a closed pipe (`| head`) must not panic.
-fn write_stdout(bytes: &[u8]) -> i32 {
+fn write_stdout(bytes: &[u8]) -> Result<(), String> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => EXIT_OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
-        Err(e) => fail(&format!("cannot write to stdout: {e}")),
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("cannot write to stdout: {e}")),
     }
-}
-
-fn fail(message: &str) -> i32 {
-    eprintln!("error: {message}");
-    EXIT_ERROR
 }

@@ -98,7 +98,7 @@ pub fn apply(file: &SourceFile, diagnostics: &mut Vec<Diagnostic>, enabled: &Has
                 ),
             };
             let rule = &rules::input::unused_suppression::RULE;
-            let mut d = crate::check::input_diagnostic(rule, e.span, message);
+            let mut d = crate::rules::input_diagnostic(rule, e.span, message);
             d.help(match s.scope {
                 Scope::Line(_) => {
                     "delete the suppression, or name the rule the finding on that line reports"

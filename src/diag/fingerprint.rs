@@ -64,6 +64,18 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// A finding as a baseline lists it (`--write-baseline`): the fingerprint, with code, file,
+/// subject and message so that a reviewer can read the list in a pull request.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineEntry {
+    pub file: String,
+    pub code: String,
+    pub fingerprint: String,
+    pub subject: String,
+    pub message: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,6 +107,37 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A finding with only what every finding has; the layers that know more set the rest
+    /// (rules: labels, help, fix, task definition; the driver: fingerprint, baselined).
+    pub fn new(
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        file: FileId,
+        span: Span,
+        message: String,
+    ) -> Diagnostic {
+        Diagnostic {
+            code,
+            name,
+            severity,
+            message,
+            file,
+            span,
+            label: None,
+            labels: Vec::new(),
+            help: None,
+            fix: None,
+            task_definition: None,
+            container: None,
+            subject: None,
+            cause: None,
+            cause_help: None,
+            fingerprint: String::new(),
+            baselined: false,
+        }
+    }
+
     pub fn label(&mut self, file: FileId, span: Span, message: impl Into<String>) -> &mut Self {
         self.labels.push(Label {
             file,

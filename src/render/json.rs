@@ -89,8 +89,8 @@ struct Summary<'a> {
     #[serde(skip_serializing_if = "is_zero")]
     baselined: usize,
     /// Baseline entries no finding matches any more: the baseline can be pruned.
-    #[serde(skip_serializing_if = "<[crate::baseline::Entry]>::is_empty")]
-    fixed: &'a [crate::baseline::Entry],
+    #[serde(skip_serializing_if = "<[crate::diag::fingerprint::BaselineEntry]>::is_empty")]
+    fixed: &'a [crate::diag::fingerprint::BaselineEntry],
     skipped: Vec<JsonSkip<'a>>,
 }
 

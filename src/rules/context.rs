@@ -216,25 +216,10 @@ impl<'a> Context<'a> {
                 message: format!("the value of parameter `{}`, used here", s.parameter),
             })
             .collect();
-        self.diagnostics.push(Diagnostic {
-            code: rule.code,
-            name: rule.name,
-            severity: rule.severity,
-            message: message.into(),
-            file: self.file_id,
-            span,
-            label: None,
-            labels,
-            help: None,
-            fix: None,
-            task_definition: Some(self.task_label.clone()),
-            container: None,
-            subject: None,
-            cause: None,
-            cause_help: None,
-            fingerprint: String::new(),
-            baselined: false,
-        });
+        let mut diagnostic = rule.diagnostic_in(self.file_id, span, message.into());
+        diagnostic.labels = labels;
+        diagnostic.task_definition = Some(self.task_label.clone());
+        self.diagnostics.push(diagnostic);
         let last = self.diagnostics.len() - 1;
         &mut self.diagnostics[last]
     }

@@ -13,9 +13,10 @@ pub mod td;
 
 pub use context::{ContainerFacts, Context, DocumentFacts, ImageFact};
 
-use crate::diag::{FileId, Severity};
+use crate::diag::{CURRENT_FILE, Diagnostic, FileId, Severity};
 use crate::model::TaskDefinition;
 use crate::parse::Node;
+use crate::span::Span;
 
 /// What a rule reads besides the file itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +57,19 @@ pub struct Rule {
     pub reads: &'static [crate::state::part::StatePart],
     /// None for rules the driver reports itself (unreadable input, syntax errors).
     pub check: Option<CheckFn>,
+}
+
+impl Rule {
+    /// A finding of this rule in file `file`.
+    pub fn diagnostic_in(&'static self, file: FileId, span: Span, message: String) -> Diagnostic {
+        Diagnostic::new(self.code, self.name, self.severity, file, span, message)
+    }
+}
+
+/// A finding about an input itself (IN rules, and TD rules found while reading), in the file
+/// being checked.
+pub fn input_diagnostic(rule: &'static Rule, span: Span, message: String) -> Diagnostic {
+    rule.diagnostic_in(CURRENT_FILE, span, message)
 }
 
 impl std::fmt::Debug for Rule {

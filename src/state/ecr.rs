@@ -213,7 +213,7 @@ pub struct RepositoryPolicy {
 pub struct LifecyclePolicy {
     pub registry_id: Option<String>,
     pub repository_name: Option<String>,
-    /// Parse with `crate::ecr::lifecycle::parse_policy`.
+    /// Parsed by the lifecycle evaluator (`ecr::lifecycle`), which reads this state.
     pub lifecycle_policy_text: Option<JsonText>,
     /// When ECR last ran the policy. Not used to evaluate (docs/ecr.md#evaluation: "as of now").
     pub last_evaluated_at: Option<Timestamp>,
