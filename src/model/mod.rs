@@ -2,6 +2,7 @@
 //! The model knows ECS, not accounts: values keep their spans, and values that cannot be known
 //! before deploy stay unresolved.
 
+pub mod arn;
 pub mod cdk;
 pub mod cfn;
 pub mod image_ref;

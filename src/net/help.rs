@@ -7,6 +7,16 @@ use crate::net::security_groups::Access;
 use crate::net::services::{ServiceKind, endpoint_service_name};
 use crate::net::task::NoPublicIp;
 
+/// "container `web`", "containers `web`, `worker`".
+pub fn containers_words(containers: &[String]) -> String {
+    let names: Vec<String> = containers.iter().map(|c| format!("`{c}`")).collect();
+    if names.len() == 1 {
+        format!("container {}", names[0])
+    } else {
+        format!("containers {}", names.join(", "))
+    }
+}
+
 /// A fix, as shell commands and as CloudFormation YAML.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {

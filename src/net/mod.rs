@@ -12,6 +12,7 @@
 
 pub mod analyze;
 pub mod cidr;
+pub mod document;
 pub mod endpoints;
 pub mod help;
 pub mod index;
@@ -22,6 +23,7 @@ pub mod routes;
 pub mod security_groups;
 pub mod services;
 pub mod task;
+pub mod task_needs;
 
 pub use analyze::analyze;
 pub use index::NetIndex;

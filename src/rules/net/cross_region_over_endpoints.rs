@@ -44,14 +44,14 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             format!(
                 "`{}` pulls from ECR's dual-stack hostname, which PrivateLink does not carry, and {} have no internet path",
                 task.label,
-                super::subnets_with_reasons(analysed, finding),
+                super::report::subnets_with_reasons(analysed, finding),
             )
         } else {
             format!(
                 "`{}` pulls from ECR in {}, but {} in {vpc_region} have no internet path, and VPC endpoints only reach {vpc_region}",
                 task.label,
                 service.region,
-                super::subnets_with_reasons(analysed, finding),
+                super::report::subnets_with_reasons(analysed, finding),
             )
         };
         let help = if service.dual_stack {
@@ -61,7 +61,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 "replicate the repository to {vpc_region} (ECR replication) and pull from `<account>.dkr.ecr.{vpc_region}.amazonaws.com`, or give the subnets a NAT gateway route"
             )
         };
-        let d = super::report(&RULE, task, cx, analysed, false, message);
+        let d = super::report::report(&RULE, task, cx, analysed, false, message);
         d.help(help);
     }
 }

@@ -16,5 +16,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(task: &TaskDefinition, cx: &mut Context) {
-    super::report_unreachable(&RULE, task, cx, "the ECR API (`ecr.api`, authentication)");
+    super::wording::report_unreachable(&RULE, task, cx, "the ECR API (`ecr.api`, authentication)");
 }

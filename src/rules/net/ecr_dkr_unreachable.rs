@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(task: &TaskDefinition, cx: &mut Context) {
-    super::report_unreachable(
+    super::wording::report_unreachable(
         &RULE,
         task,
         cx,

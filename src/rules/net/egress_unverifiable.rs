@@ -37,10 +37,10 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         };
         let message = format!(
             "the default route of {} {route}: whether `{}` reaches the registry depends on routing this state does not show",
-            super::subnet_list(finding),
+            super::report::subnet_list(finding),
             task.label,
         );
-        let d = super::report(&RULE, task, cx, analysed, false, message);
+        let d = super::report::report(&RULE, task, cx, analysed, false, message);
         d.help(format!(
             "check that traffic through {} reaches the internet (centralised egress, firewall rules), \
              or add VPC endpoints for ecr.api, ecr.dkr, logs and an S3 gateway endpoint so the pull does not depend on it",

@@ -138,7 +138,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         let message = format!(
             "the policy of the {} endpoint {id} does not allow {} ({why}): {what} from {}",
             check.service.kind,
-            super::requests_text(&denied),
+            super::wording::requests_text(&denied),
             check
                 .subnets
                 .iter()
@@ -159,9 +159,10 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 "# in PolicyDocument of the AWS::EC2::VPCEndpoint resource of {id}:\nStatement:\n  - {compact}\n"
             ),
         };
-        let help = super::fix_help(cx, "the endpoint policy must allow the pull", Some(&fix));
-        let place = super::resource_place(cx, analysed, id);
-        let d = super::report(&RULE, task, cx, analysed, false, message);
+        let help =
+            super::wording::fix_help(cx, "the endpoint policy must allow the pull", Some(&fix));
+        let place = super::report::resource_place(cx, analysed, id);
+        let d = super::report::report(&RULE, task, cx, analysed, false, message);
         d.help_lines(help);
         if let Some(place) = place {
             d.label(place.file, place.span, format!("endpoint {id}"));

@@ -32,14 +32,15 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         let message = format!(
             "the {} interface endpoint {endpoint_id} has private DNS disabled, so {} does not resolve to it: from {}, which have no internet path, `{}` cannot reach {}",
             service.kind,
-            super::default_hostname(service.kind, &service.region),
-            super::subnets_with_reasons(analysed, finding),
+            super::wording::default_hostname(service.kind, &service.region),
+            super::report::subnets_with_reasons(analysed, finding),
             task.label,
-            super::service_words(service.kind),
+            super::wording::service_words(service.kind),
         );
-        let place = super::resource_place(cx, analysed, endpoint_id);
-        let help = super::fix_help(cx, "turn on private DNS for the endpoint", fix.as_ref());
-        let d = super::report(&RULE, task, cx, analysed, false, message);
+        let place = super::report::resource_place(cx, analysed, endpoint_id);
+        let help =
+            super::wording::fix_help(cx, "turn on private DNS for the endpoint", fix.as_ref());
+        let d = super::report::report(&RULE, task, cx, analysed, false, message);
         d.help_lines(help);
         if let Some(place) = place {
             d.label(place.file, place.span, format!("endpoint {endpoint_id}"));

@@ -97,14 +97,14 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         );
         let places: Vec<_> = groups
             .iter()
-            .filter_map(|g| super::resource_place(cx, analysed, g).map(|p| (p, g.clone())))
+            .filter_map(|g| super::report::resource_place(cx, analysed, g).map(|p| (p, g.clone())))
             .collect();
-        let help = super::fix_help(
+        let help = super::wording::fix_help(
             cx,
             "allow inbound HTTPS from the task on the endpoint's security group",
             fix,
         );
-        let d = super::report(&RULE, task, cx, analysed, true, message);
+        let d = super::report::report(&RULE, task, cx, analysed, true, message);
         d.help_lines(help);
         for (place, group) in places {
             d.label(place.file, place.span, format!("security group {group}"));

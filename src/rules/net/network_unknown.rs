@@ -35,9 +35,9 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         ..(**placement).clone()
     };
     let service_file = cx.service_file.map(|f| f.file);
-    let primary = super::primary_span(task, &only_subnets, false, service_file);
+    let primary = super::report::primary_span(task, &only_subnets, false, service_file);
     let family = task.get_str("family").unwrap_or(&task.label).to_string();
-    let d = super::report_at(
+    let d = super::report::report_at(
         &RULE,
         task,
         cx,

@@ -30,7 +30,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         else {
             continue;
         };
-        let subnets = super::subnet_list(finding);
+        let subnets = super::report::subnet_list(finding);
         let (message, lead) = match why {
             NoPublicIp::AssignPublicIpDisabled => (
                 format!(
@@ -47,9 +47,9 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 "run the tasks in private subnets whose default route goes to a NAT gateway, or add VPC endpoints for ecr.api, ecr.dkr, logs and an S3 gateway endpoint".to_string(),
             ),
         };
-        let igw = super::resource_place(cx, analysed, internet_gateway_id);
-        let help = super::fix_help(cx, &lead, fix.as_ref());
-        let d = super::report(&RULE, task, cx, analysed, false, message);
+        let igw = super::report::resource_place(cx, analysed, internet_gateway_id);
+        let help = super::wording::fix_help(cx, &lead, fix.as_ref());
+        let d = super::report::report(&RULE, task, cx, analysed, false, message);
         d.help_lines(help);
         if let Some(place) = igw {
             d.label(place.file, place.span, "the internet gateway");

@@ -29,7 +29,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         let Problem::PublicRegistryUnreachable { host } = &finding.problem else {
             continue;
         };
-        let subnets = super::subnets_with_reasons(analysed, finding);
+        let subnets = super::report::subnets_with_reasons(analysed, finding);
         let direct = analysed.direct_registries.contains(host);
         let cached: Vec<&CacheFirstPull> = analysed
             .cache_first_pulls
@@ -50,7 +50,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 .map(|p| {
                     format!(
                         "{} pulls `{}`, the first pull through the pull-through cache rule `{}` (repository not created yet), which needs an internet path (NAT) even with ECR endpoints",
-                        super::containers_words(&p.containers),
+                        crate::net::help::containers_words(&p.containers),
                         p.repository,
                         p.prefix
                     )
@@ -86,7 +86,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 ),
             )
         };
-        let d = super::report(&RULE, task, cx, analysed, false, message);
+        let d = super::report::report(&RULE, task, cx, analysed, false, message);
         d.help(help);
     }
 }

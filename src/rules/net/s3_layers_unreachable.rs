@@ -17,5 +17,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(task: &TaskDefinition, cx: &mut Context) {
-    super::report_unreachable(&RULE, task, cx, "S3, where ECR keeps the image layers,");
+    super::wording::report_unreachable(&RULE, task, cx, "S3, where ECR keeps the image layers,");
 }

@@ -16,5 +16,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(task: &TaskDefinition, cx: &mut Context) {
-    super::report_unreachable(&RULE, task, cx, "the secrets store");
+    super::wording::report_unreachable(&RULE, task, cx, "the secrets store");
 }

@@ -102,14 +102,14 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
     );
     let mut help = String::from("allow outbound HTTPS from the task's security group");
     for fix in &fixes {
-        help = super::fix_help(cx, &help, Some(fix));
+        help = super::wording::fix_help(cx, &help, Some(fix));
         help.push('\n');
     }
     let places: Vec<_> = groups
         .iter()
-        .filter_map(|g| super::resource_place(cx, analysed, g).map(|p| (p, g.clone())))
+        .filter_map(|g| super::report::resource_place(cx, analysed, g).map(|p| (p, g.clone())))
         .collect();
-    let d = super::report(&RULE, task, cx, analysed, true, message);
+    let d = super::report::report(&RULE, task, cx, analysed, true, message);
     d.help_lines(help.trim_end().to_string());
     for (place, group) in places {
         d.label(place.file, place.span, format!("security group {group}"));

@@ -41,11 +41,11 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             "{vpc_id} has {} off, so the private DNS names of its interface endpoints do not resolve: `{}` in {} relies on them",
             off.join(" and "),
             task.label,
-            super::subnet_list(finding),
+            super::report::subnet_list(finding),
         );
-        let place = super::resource_place(cx, analysed, vpc_id);
-        let help = super::fix_help(cx, "turn the VPC's DNS attributes on", fix.as_ref());
-        let d = super::report(&RULE, task, cx, analysed, false, message);
+        let place = super::report::resource_place(cx, analysed, vpc_id);
+        let help = super::wording::fix_help(cx, "turn the VPC's DNS attributes on", fix.as_ref());
+        let d = super::report::report(&RULE, task, cx, analysed, false, message);
         d.help_lines(help);
         if let Some(place) = place {
             d.label(place.file, place.span, format!("VPC {vpc_id}"));
