@@ -1,6 +1,7 @@
 //! The repository explains itself: code, tests and pages cite the project's own `docs/` and
 //! `rules/` pages (or AWS documentation URLs), never documents that a clone does not have; and
-//! every relative link and every `docs/…md#anchor` pointer leads somewhere.
+//! every relative link and every `docs/…md#anchor` pointer leads somewhere; and every test file
+//! is one that cargo runs.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -365,4 +366,19 @@ fn the_checks_catch_what_they_are_for() {
         pointers("(docs/iam.md#the-decision), rules/IMG002-latest-tag.md."),
         ["docs/iam.md#the-decision", "rules/IMG002-latest-tag.md"]
     );
+}
+
+/// `autotests = false` in Cargo.toml: a test file that is not declared there never runs, and
+/// nothing else would say so.
+#[test]
+fn every_test_file_is_declared_in_cargo_toml() {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root().join("tests")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".rs") && !manifest.contains(&format!("path = \"tests/{name}\"")) {
+            missing.push(name);
+        }
+    }
+    assert!(missing.is_empty(), "not declared as [[test]]: {missing:?}");
 }

@@ -178,6 +178,3 @@ fn no_execution_role(task: &TaskDefinition, cx: &mut Context) {
         "a task definition without executionRoleArn pulls its images (and writes awslogs logs) with the container instance role on EC2, which is not known",
     );
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,4 +1,4 @@
-//! End-to-end tests of the ROLE family through the real loader and driver: bad inputs (wrong
+//! ROLE: end-to-end tests through the real loader and driver: bad inputs (wrong
 //! types, empty statements, unknown operators, a 10 MB policy, 100,000 roles) give clear errors
 //! or correct decisions, never a panic.
 
@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::check::{self, Report, RunOptions};
-use crate::diag::Diagnostic;
-use crate::rules::ALL;
-use crate::settings::Settings;
+use ecs_preflight::check::{self, Report, RunOptions};
+use ecs_preflight::diag::Diagnostic;
+use ecs_preflight::rules::ALL;
+use ecs_preflight::settings::Settings;
 
 const ACCOUNT: &str = "111122223333";
 const EXEC: &str = "arn:aws:iam::111122223333:role/web-exec";
