@@ -11,7 +11,7 @@
 //! is a whole-tag glob: without `*` it names one tag.
 
 use crate::base::known::Tri;
-use crate::ecr::lifecycle::glob_match;
+use crate::base::wildcard::star_glob;
 use crate::state::ecr::Repository;
 
 /// Whether `tag` can be moved to another image in `repo`, and why when unknown.
@@ -47,10 +47,7 @@ pub fn filter_matches(
     tag: &str,
 ) -> Option<bool> {
     match (filter.filter_type.as_deref(), filter.filter.as_deref()) {
-        (Some("WILDCARD"), Some(pattern)) => {
-            let pieces: Vec<String> = pattern.split('*').map(str::to_string).collect();
-            Some(glob_match(&pieces, tag))
-        }
+        (Some("WILDCARD"), Some(pattern)) => Some(star_glob(pattern).is_match(tag)),
         _ => None,
     }
 }
@@ -67,10 +64,7 @@ fn exclusion_matches(repo: &Repository, tag: &str) -> (Tri, Option<String>) {
     let mut why = None;
     for filter in filters {
         let this = match (filter.filter_type.as_deref(), filter.filter.as_deref()) {
-            (Some("WILDCARD"), Some(pattern)) => {
-                let pieces: Vec<String> = pattern.split('*').map(str::to_string).collect();
-                Tri::from_bool(glob_match(&pieces, tag))
-            }
+            (Some("WILDCARD"), Some(pattern)) => Tri::from_bool(star_glob(pattern).is_match(tag)),
             (Some(other), Some(_)) => {
                 why = Some(format!(
                     "exclusion filter type `{other}` is not known to this tool"

@@ -1,4 +1,5 @@
-//! Wildcard matching for IAM patterns (`*` any run, `?` exactly one character) and ARN splitting.
+//! IAM patterns: actions and ARNs with wildcards (`*` any run, `?` exactly one character),
+//! matched with the one wildcard matcher (`base::wildcard`), and ARN splitting by offsets.
 //!
 //! Patterns are compiled once, when the policy is parsed, into a token list; matching then walks
 //! the token list with the classic single-backtrack-point algorithm, which is complete for
@@ -6,167 +7,10 @@
 //! not regexes, and a regex engine would be slower to build for the thousands of short patterns
 //! a state file holds.
 
+pub(crate) use crate::base::wildcard::{Glob, Tok, push_lit, push_wild, toks_match, wild_glob};
+
 use super::request::RequestContext;
 use super::variables::{Syntax, Template, VarMatch};
-
-/// One element of a compiled wildcard pattern.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Tok {
-    /// Text that must appear exactly.
-    Lit(String),
-    /// `*`: any run of characters, possibly empty.
-    Star,
-    /// `?`: exactly one character.
-    One,
-}
-
-/// A compiled wildcard pattern, with the common shapes kept apart so that they match without
-/// walking tokens (and cost one allocation each: policies hold hundreds of thousands of them).
-#[derive(Clone, Debug)]
-pub(crate) enum Glob {
-    /// `*` alone.
-    Any,
-    /// No wildcard at all.
-    Exact(Box<str>),
-    /// `literal*`.
-    Prefix(Box<str>),
-    /// Anything else.
-    General(Box<[Tok]>),
-}
-
-impl Glob {
-    pub(crate) fn from_toks(mut toks: Vec<Tok>) -> Glob {
-        match toks.as_mut_slice() {
-            [Tok::Star] => Glob::Any,
-            [] => Glob::Exact("".into()),
-            [Tok::Lit(l)] => Glob::Exact(std::mem::take(l).into_boxed_str()),
-            [Tok::Lit(l), Tok::Star] => Glob::Prefix(std::mem::take(l).into_boxed_str()),
-            _ => Glob::General(toks.into_boxed_slice()),
-        }
-    }
-
-    pub(crate) fn is_match(&self, s: &str) -> bool {
-        match self {
-            Glob::Any => true,
-            Glob::Exact(l) => s == &**l,
-            Glob::Prefix(p) => s.starts_with(&**p),
-            Glob::General(toks) => toks_match(toks, s),
-        }
-    }
-
-    /// The pattern as text (`*` and `?` for wildcards).
-    pub(crate) fn text(&self) -> std::borrow::Cow<'_, str> {
-        use std::borrow::Cow;
-        match self {
-            Glob::Any => Cow::Borrowed("*"),
-            Glob::Exact(l) => Cow::Borrowed(l),
-            Glob::Prefix(p) => Cow::Owned(format!("{p}*")),
-            Glob::General(toks) => Cow::Owned(
-                toks.iter()
-                    .map(|t| match t {
-                        Tok::Lit(l) => l.as_str(),
-                        Tok::Star => "*",
-                        Tok::One => "?",
-                    })
-                    .collect(),
-            ),
-        }
-    }
-}
-
-/// Appends literal text to a token list, merging with a preceding literal.
-pub(crate) fn push_lit(toks: &mut Vec<Tok>, text: &str) {
-    if text.is_empty() {
-        return;
-    }
-    if let Some(Tok::Lit(prev)) = toks.last_mut() {
-        prev.push_str(text);
-    } else {
-        toks.push(Tok::Lit(text.to_string()));
-    }
-}
-
-/// Appends a wildcard, collapsing runs of `*` (they mean the same as one).
-pub(crate) fn push_wild(toks: &mut Vec<Tok>, tok: Tok) {
-    if tok == Tok::Star && toks.last() == Some(&Tok::Star) {
-        return;
-    }
-    toks.push(tok);
-}
-
-/// Length in bytes of the UTF-8 character that starts with `b`.
-fn char_len(b: u8) -> usize {
-    match b {
-        0xF0..=0xFF => 4,
-        0xE0..=0xEF => 3,
-        0xC0..=0xDF => 2,
-        _ => 1,
-    }
-}
-
-/// Whole-string match of `s` against the tokens. `?` and star backtracking step by whole UTF-8
-/// characters so that a `?` never matches half a character.
-pub(crate) fn toks_match(toks: &[Tok], s: &str) -> bool {
-    let sb = s.as_bytes();
-    let mut ti = 0usize;
-    let mut si = 0usize;
-    // (token index after the last star seen, string position that star's match ends at)
-    let mut star: Option<(usize, usize)> = None;
-    loop {
-        let advanced = match toks.get(ti) {
-            Some(Tok::Star) => {
-                if ti + 1 == toks.len() {
-                    return true;
-                }
-                star = Some((ti + 1, si));
-                ti += 1;
-                continue;
-            }
-            Some(Tok::One) => match sb.get(si) {
-                Some(&b) => {
-                    si += char_len(b);
-                    ti += 1;
-                    true
-                }
-                None => false,
-            },
-            Some(Tok::Lit(l)) => {
-                if sb
-                    .get(si..)
-                    .is_some_and(|rest| rest.starts_with(l.as_bytes()))
-                {
-                    si += l.len();
-                    ti += 1;
-                    true
-                } else {
-                    false
-                }
-            }
-            None => {
-                if si >= sb.len() {
-                    return true;
-                }
-                false
-            }
-        };
-        if advanced {
-            continue;
-        }
-        // Mismatch: let the last star swallow one more character and retry after it.
-        match star {
-            Some((after_star, end)) => match sb.get(end) {
-                Some(&b) => {
-                    let next = end + char_len(b);
-                    star = Some((after_star, next));
-                    ti = after_star;
-                    si = next;
-                }
-                None => return false,
-            },
-            None => return false,
-        }
-    }
-}
 
 /// An ARN (or ARN-like string) cut at its first five colons, by byte offsets. Fewer than six
 /// parts when the string has fewer than five colons; the last part keeps any further colons.
@@ -274,21 +118,6 @@ impl ActionPattern {
     }
 }
 
-/// A glob where `*` and `?` are wildcards and everything else is literal.
-pub(crate) fn wild_glob(text: &str) -> Glob {
-    let mut toks = Vec::new();
-    let mut lit_start = 0usize;
-    for (i, c) in text.char_indices() {
-        if c == '*' || c == '?' {
-            push_lit(&mut toks, text.get(lit_start..i).unwrap_or(""));
-            push_wild(&mut toks, if c == '*' { Tok::Star } else { Tok::One });
-            lit_start = i + 1;
-        }
-    }
-    push_lit(&mut toks, text.get(lit_start..).unwrap_or(""));
-    Glob::from_toks(toks)
-}
-
 /// A compiled ARN pattern (Resource / NotResource entries and Arn* condition values): matched
 /// part by part at the first five colons, each part with wildcards (docs/iam.md#wildcards-and-case).
 /// A pattern with fewer than six parts lets its last part match the rest of the ARN, colons
@@ -370,42 +199,6 @@ impl ArnPattern {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn glob(p: &str) -> Glob {
-        let mut toks = Vec::new();
-        for c in p.chars() {
-            match c {
-                '*' => push_wild(&mut toks, Tok::Star),
-                '?' => push_wild(&mut toks, Tok::One),
-                c => push_lit(&mut toks, c.encode_utf8(&mut [0; 4])),
-            }
-        }
-        Glob::from_toks(toks)
-    }
-
-    #[test]
-    fn star_and_question() {
-        assert!(glob("*").is_match(""));
-        assert!(glob("a*c").is_match("abbbc"));
-        assert!(glob("a*c").is_match("ac"));
-        assert!(!glob("a*c").is_match("abcd"));
-        assert!(glob("a?c").is_match("abc"));
-        assert!(!glob("a?c").is_match("ac"));
-        assert!(glob("*Image").is_match("batchgetImage"));
-        assert!(glob("ab*cd*ef").is_match("abXcdYcdZef"));
-        assert!(!glob("ab*cd*ef").is_match("abXcdYcdZe"));
-        assert!(glob("*a*a*a*").is_match("aaa"));
-        assert!(!glob("*a*a*a*b").is_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-        assert!(glob("prefix*").is_match("prefix/and/more"));
-        assert!(!glob("prefix*").is_match("prefi"));
-    }
-
-    #[test]
-    fn question_matches_one_character_not_one_byte() {
-        assert!(glob("a?c").is_match("aéc"));
-        assert!(!glob("a??c").is_match("aéc"));
-        assert!(glob("*é").is_match("xxé"));
-    }
 
     #[test]
     fn arn_split_keeps_colons_in_the_last_part() {

@@ -4,6 +4,7 @@
 //! assembly lists them in `<stack>.assets.json`, next to `<stack>.template.json`
 //! (https://docs.aws.amazon.com/cdk/v2/guide/assets.html).
 
+use crate::base::wildcard::{Glob, Tok, push_lit, push_wild};
 use std::path::{Path, PathBuf};
 
 use super::image_ref::ImageRef;
@@ -113,36 +114,18 @@ pub fn published(image: &ImageRef, assets: Option<&CdkAssets>) -> Option<String>
 /// `cdk-hnb659fds-container-assets-${AWS::AccountId}-${AWS::Region}` against a resolved name:
 /// each `${…}` stands for any text.
 fn matches_pattern(pattern: &str, name: &str) -> bool {
-    let mut parts: Vec<&str> = Vec::new();
+    let mut toks = Vec::new();
     let mut rest = pattern;
     while let Some(start) = rest.find("${") {
         let Some(len) = rest[start..].find('}') else {
             break;
         };
-        parts.push(&rest[..start]);
+        push_lit(&mut toks, &rest[..start]);
+        push_wild(&mut toks, Tok::Star);
         rest = &rest[start + len + 1..];
     }
-    parts.push(rest);
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let mut at = 0;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            if !name.starts_with(part) {
-                return false;
-            }
-            at = part.len();
-        } else if i == parts.len() - 1 {
-            return name.len() >= at + part.len() && name[at..].ends_with(part);
-        } else {
-            match name[at..].find(part) {
-                Some(j) => at += j + part.len(),
-                None => return false,
-            }
-        }
-    }
-    true
+    push_lit(&mut toks, rest);
+    Glob::from_toks(toks).is_match(name)
 }
 
 #[cfg(test)]

@@ -1882,14 +1882,12 @@ mod tests {
         value["Subnets"].as_array_mut().unwrap().extend(subnets);
         value["RouteTables"].as_array_mut().unwrap().extend(tables);
         let state = state(value);
-        let start = std::time::Instant::now();
         let index = NetIndex::new(Some(&state), REGION);
         let network = TaskNetwork {
             subnets: ids,
             ..task(&[], &["sg-task"], AssignPublicIp::Disabled)
         };
         let report = analyze(&index, &network, &ecr_needs(REGION));
-        let elapsed = start.elapsed();
         assert_eq!(report.subnets.len(), 5000);
         assert_eq!(
             subnets_of(find(&report, NetCheck::PublicIpDisabled)).len(),
@@ -1899,6 +1897,5 @@ mod tests {
             subnets_of(find(&report, NetCheck::EgressUnverifiable)).len(),
             1250
         );
-        assert!(elapsed.as_secs() < 10, "took {elapsed:?}");
     }
 }

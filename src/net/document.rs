@@ -8,6 +8,7 @@
 //! and its network is not in the state: `bridge`/`host`/`none` tasks are not evaluated; for
 //! `awsvpc` tasks only the task's own public IP is checked, and the rest is a note.
 
+use crate::base::known::Lookup;
 use crate::diag::{CURRENT_FILE, FileId};
 use crate::model::{Document, Origin, TaskDefinition};
 use crate::net::help::{self, Fix};
@@ -186,7 +187,7 @@ fn service_config(
     };
     for service in &template.services {
         let runs_it = match &service.task_definition {
-            crate::state::template::net::Value::Known(id) => {
+            Lookup::Found(id) => {
                 Some(id.as_str()) == own_id
                     || crate::state::ecs::task_definition_family(id) == Some(family)
             }

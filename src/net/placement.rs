@@ -19,6 +19,7 @@
 
 use std::collections::HashMap;
 
+use crate::base::known::Lookup;
 use crate::diag::FileId;
 use crate::net::help::Fix;
 use crate::net::report::{Finding, NetworkReport};
@@ -27,7 +28,7 @@ use crate::parse::{Node, NodeKind};
 use crate::settings::NetworkFlags;
 use crate::span::Span;
 use crate::state::ecs::{EcsState, task_definition_family};
-use crate::state::template::net::{TemplateService, Value};
+use crate::state::template::net::TemplateService;
 
 /// A place in a file of the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -287,10 +288,10 @@ fn capacity_launch_type(names: &[Option<String>]) -> LaunchType {
 
 /// A template service's configuration (spans in the current file).
 pub fn template_service_config(service: &TemplateService, file: FileId) -> ServiceConfig {
-    let list = |v: &Value<Vec<String>>| match v {
-        Value::Known(list) => Some(Ok(list.clone())),
-        Value::Absent => None,
-        Value::Unknown(why) => Some(Err(why.clone())),
+    let list = |v: &Lookup<Vec<String>>| match v {
+        Lookup::Found(list) => Some(Ok(list.clone())),
+        Lookup::Absent => None,
+        Lookup::Unknown(why) => Some(Err(why.clone())),
     };
     ServiceConfig {
         source: format!("the service `{}` in this template", service.id),
@@ -301,24 +302,24 @@ pub fn template_service_config(service: &TemplateService, file: FileId) -> Servi
             .security_groups_span
             .map(|span| Place { file, span }),
         assign_public_ip: match &service.assign_public_ip {
-            Value::Known(b) => Some(Ok(*b)),
-            Value::Absent if service.has_network_configuration => Some(Ok(false)),
-            Value::Absent => None,
-            Value::Unknown(why) => Some(Err(why.clone())),
+            Lookup::Found(b) => Some(Ok(*b)),
+            Lookup::Absent if service.has_network_configuration => Some(Ok(false)),
+            Lookup::Absent => None,
+            Lookup::Unknown(why) => Some(Err(why.clone())),
         },
         launch_type: match (&service.launch_type, &service.capacity_providers) {
-            (Value::Known(l), _) => Some(LaunchType::from_aws(Some(l))),
-            (Value::Unknown(_), _) => Some(LaunchType::Unknown),
-            (Value::Absent, Value::Known(names)) => Some(capacity_launch_type(
+            (Lookup::Found(l), _) => Some(LaunchType::from_aws(Some(l))),
+            (Lookup::Unknown(_), _) => Some(LaunchType::Unknown),
+            (Lookup::Absent, Lookup::Found(names)) => Some(capacity_launch_type(
                 &names.iter().cloned().map(Some).collect::<Vec<_>>(),
             )),
-            (Value::Absent, Value::Unknown(_)) => Some(LaunchType::Unknown),
-            (Value::Absent, Value::Absent) => None,
+            (Lookup::Absent, Lookup::Unknown(_)) => Some(LaunchType::Unknown),
+            (Lookup::Absent, Lookup::Absent) => None,
         },
-        platform_version: service.platform_version.clone().known(),
+        platform_version: service.platform_version.clone().found(),
         has_network: service.has_network_configuration,
-        cluster: service.cluster.clone().known(),
-        service_name: service.service_name.clone().known(),
+        cluster: service.cluster.clone().found(),
+        service_name: service.service_name.clone().found(),
         state_item: None,
     }
 }

@@ -13,6 +13,8 @@
 
 use std::fmt;
 
+use crate::base::wildcard::{Glob, star_glob, starts_with};
+
 // ---------------------------------------------------------------------------------------------
 // The policy
 // ---------------------------------------------------------------------------------------------
@@ -90,83 +92,35 @@ impl fmt::Display for Action {
 }
 
 /// A `tagPatternList` entry: literal text with `*` wildcards (any run of characters).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct TagPattern {
     pub text: String,
-    /// The literal pieces between the `*`s; `["a", "b"]` for `a*b`, `["", "x", ""]` for `*x*`.
-    pieces: Vec<String>,
+    /// The compiled pattern (only `*` is a wildcard in ECR tag patterns).
+    glob: Glob,
+}
+
+/// Two patterns are the same when their text is (the compiled form follows from it).
+impl PartialEq for TagPattern {
+    fn eq(&self, other: &TagPattern) -> bool {
+        self.text == other.text
+    }
 }
 
 impl TagPattern {
     pub fn new(text: &str) -> TagPattern {
         TagPattern {
             text: text.to_string(),
-            pieces: text.split('*').map(str::to_string).collect(),
+            glob: star_glob(text),
         }
     }
 
     pub fn wildcard_count(&self) -> usize {
-        self.pieces.len() - 1
+        self.text.matches('*').count()
     }
 
-    /// Whole-string glob match. Greedy leftmost search for the middle pieces is exact for
-    /// patterns whose only wildcard is `*`.
     pub fn matches(&self, tag: &str) -> bool {
-        glob_match(&self.pieces, tag)
+        self.glob.is_match(tag)
     }
-}
-
-/// `pieces` = the pattern split at `*`.
-pub(crate) fn glob_match(pieces: &[String], text: &str) -> bool {
-    let text = text.as_bytes();
-    let [first, rest @ ..] = pieces else {
-        return false;
-    };
-    if !starts_with(text, first.as_bytes()) {
-        return false;
-    }
-    let mut rest_text = text.get(first.len()..).unwrap_or(&[]);
-    let [middle @ .., last] = rest else {
-        // No `*`: the pattern is literal.
-        return rest_text.is_empty();
-    };
-    for piece in middle {
-        match find(rest_text, piece.as_bytes()) {
-            Some(at) => rest_text = rest_text.get(at + piece.len()..).unwrap_or(&[]),
-            None => return false,
-        }
-    }
-    ends_with(rest_text, last.as_bytes())
-}
-
-// Byte-wise helpers. Tags are at most 128 bytes; for strings that short a plain loop is
-// several times faster than the `memcmp` calls behind `str::starts_with` and `str::find`
-// (measured with benches/lifecycle.rs: memcmp was 44% of the evaluation time).
-
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
-}
-
-fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
-    text.get(..prefix.len())
-        .is_some_and(|head| same(head, prefix))
-}
-
-fn ends_with(text: &[u8], suffix: &[u8]) -> bool {
-    text.len()
-        .checked_sub(suffix.len())
-        .and_then(|start| text.get(start..))
-        .is_some_and(|tail| same(tail, suffix))
-}
-
-/// Leftmost occurrence of `needle` in `haystack`.
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    let last_start = haystack.len().checked_sub(needle.len())?;
-    (0..=last_start).find(|&at| {
-        haystack
-            .get(at..at + needle.len())
-            .is_some_and(|window| same(window, needle))
-    })
 }
 
 impl TagSelection {

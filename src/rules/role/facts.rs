@@ -2,6 +2,7 @@
 //! deployment account, region and launch type, and the execution and task roles with their
 //! policies (from the template being checked, layered over the state files).
 
+use crate::base::known::Lookup;
 use crate::diag::CURRENT_FILE;
 use crate::diag::FileId;
 use crate::model::placeholder::placeholder;
@@ -16,7 +17,6 @@ use crate::state::iam::{
     LoadedPolicy, PolicyLink, RoleEntry, RoleLookup, RoleSource, arn_account, role_name_of,
 };
 use crate::state::template::iam::TemplateIamIndex;
-use crate::state::template::net::Value as TemplateValue;
 
 /// A policy of a role: a loaded document (which may itself be unreadable), or one that is
 /// known to be there but not what it says.
@@ -348,7 +348,7 @@ fn service_config(task: &TaskDefinition, family: &str, cx: &Context) -> Option<S
     };
     for service in &cx.template.net.services {
         let runs_it = match &service.task_definition {
-            TemplateValue::Known(id) => {
+            Lookup::Found(id) => {
                 Some(id.as_str()) == own_id || task_definition_family(id) == Some(family)
             }
             _ => false,
