@@ -530,13 +530,14 @@ fn find_candidates(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<Skip>) {
                     continue;
                 }
                 let p = entry.into_path();
-                if has_input_extension(&p) {
-                    found.push(p);
-                } else if p.extension().is_some_and(|e| e == "tf")
+                if is_terraform_file(&p)
                     && let Some(dir) = p.parent()
-                    && !tf_dirs.iter().any(|d| d == dir)
                 {
-                    tf_dirs.push(dir.to_path_buf());
+                    if !tf_dirs.iter().any(|d| d == dir) {
+                        tf_dirs.push(dir.to_path_buf());
+                    }
+                } else if has_input_extension(&p) {
+                    found.push(p);
                 }
             }
             found.sort();
@@ -561,8 +562,8 @@ fn find_candidates(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<Skip>) {
                     });
                 }
             }
-        } else if path.extension().is_some_and(|e| e == "tf") {
-            // A `.tf` file: its folder's whole module.
+        } else if is_terraform_file(path) {
+            // A `.tf` or `.tf.json` file: its folder's whole module.
             let dir = match path.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                 _ => PathBuf::from("."),
@@ -596,6 +597,12 @@ fn find_candidates(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<Skip>) {
         })
         .collect();
     (out, skips)
+}
+
+/// A file of a Terraform module (`.tf`, or `.tf.json`, Terraform's JSON syntax).
+fn is_terraform_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.ends_with(".tf") || name.ends_with(".tf.json")
 }
 
 /// How a path is shown: relative to the working directory when it is inside it.
@@ -844,8 +851,8 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
         images_replaced: Vec::new(),
     };
     // Most Terraform folders of a repository have nothing to do with ECS: a cheap look first.
-    let (tf_files, _) = crate::hcl::load::tf_files(dir);
-    let relevant = tf_files.iter().any(|f| {
+    let (tf_files, json_files) = crate::hcl::load::tf_files(dir);
+    let relevant = tf_files.iter().chain(&json_files).any(|f| {
         std::fs::read_to_string(f)
             .is_ok_and(|t| t.contains("aws_ecs_task_definition") || t.contains("module"))
     });

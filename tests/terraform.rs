@@ -397,3 +397,94 @@ resource "aws_ecs_task_definition" "app" {
         "{report:#}"
     );
 }
+
+#[test]
+fn tf_json_files_are_read_with_spans_into_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    // Terraform's JSON syntax: strings are templates, quotes inside `${…}` escaped; a `//`
+    // comment; a `.tf` file of the same module uses a variable the JSON declares.
+    write(
+        dir.path(),
+        "m/main.tf.json",
+        r#"{
+  "//": "generated",
+  "variable": { "side": { "type": "string", "default": "busybox:latest" } },
+  "resource": {
+    "aws_ecs_task_definition": {
+      "app": {
+        "family": "a\/b",
+        "runtime_platform": { "cpu_architecture": "ARM64" },
+        "container_definitions": "${jsonencode([{name = \"web\", image = \"nginx:latest\", essential = true}])}"
+      },
+      "raw": {
+        "family": "raw",
+        "container_definitions": "[{\"name\": \"web\", \"image\": \"redis:latest\", \"essential\": true}]"
+      }
+    }
+  }
+}
+"#,
+    );
+    write(
+        dir.path(),
+        "m/side.tf",
+        r#"resource "aws_ecs_task_definition" "side" {
+  family                = "side"
+  container_definitions = jsonencode([{ name = "side", image = var.side }])
+}
+"#,
+    );
+    let (code, report) = check(dir.path(), &["."]);
+    assert_eq!(code, 0, "{report:#}");
+    let mut p = places(&report);
+    p.sort();
+    assert_eq!(
+        p,
+        vec![
+            ("IMG002".into(), "m/main.tf.json".into(), 3, 56),
+            ("IMG002".into(), "m/main.tf.json".into(), 9, 75),
+            // JSON inside a JSON string: the string (its escapes shift every offset).
+            ("IMG002".into(), "m/main.tf.json".into(), 13, 34),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["taskDefinitions"].as_u64(), Some(3));
+    // Naming the `.tf.json` file checks its folder's module.
+    let (_, named) = check(dir.path(), &["m/main.tf.json"]);
+    assert_eq!(named["summary"]["taskDefinitions"].as_u64(), Some(3));
+}
+
+#[test]
+fn bad_tf_json_is_a_located_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a/main.tf.json",
+        "{\n  \"resource\": {\n    \"aws_ecs_task_definition\": {\n      \"x\": { \"family\": \"x\", }\n    }\n  }\n}\n",
+    );
+    write(
+        dir.path(),
+        "b/main.tf.json",
+        "[\"aws_ecs_task_definition\"]\n",
+    );
+    // A template that is not valid HCL inside a valid JSON string.
+    write(
+        dir.path(),
+        "c/main.tf.json",
+        "{\"resource\": {\"aws_ecs_task_definition\": {\"x\": {\n  \"family\": \"${var.}\"\n}}}}\n",
+    );
+    let (code, report) = check(dir.path(), &["."]);
+    assert_eq!(code, 2, "{report:#}");
+    let p = places(&report);
+    for (file, line) in [
+        ("a/main.tf.json", 4),
+        ("b/main.tf.json", 1),
+        ("c/main.tf.json", 2),
+    ] {
+        assert!(
+            p.iter()
+                .any(|(c, f, l, _)| c == "IN002" && f == file && *l == line),
+            "{file}: {p:?}"
+        );
+    }
+}

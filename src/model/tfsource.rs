@@ -127,13 +127,6 @@ fn read_module_here(
     {
         *env.region_from_provider.borrow_mut() = Some(region.to_string());
     }
-    for json in &module.json_files {
-        let base = env.sources.borrow_mut().add(json, (env.name_of)(json), "");
-        env.not_read.borrow_mut().push((
-            Span::new(base, base),
-            format!("`{}`: `.tf.json` files are not read", (env.name_of)(json)),
-        ));
-    }
     collect(&root, &mut doc);
     attach_value_sources(&env, &mut doc);
     let not_read = env.not_read.borrow().clone();
