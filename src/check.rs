@@ -41,8 +41,7 @@ pub struct RunOptions {
 /// Root-module variable values from the command line, in command-line order.
 #[derive(Clone, Debug, Default)]
 pub struct TerraformInputs {
-    pub var_files: Vec<PathBuf>,
-    pub vars: Vec<(String, String)>,
+    pub values: Vec<crate::model::tfsource::VarInput>,
 }
 
 impl RunOptions {
@@ -864,8 +863,7 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
         account: settings.account.clone(),
         region: settings.region.clone(),
         boundary: shared.options.terraform_boundary(dir),
-        var_files: shared.options.terraform.var_files.clone(),
-        vars: shared.options.terraform.vars.clone(),
+        values: shared.options.terraform.values.clone(),
     };
     let read = crate::model::tfsource::read_module(dir, &options, display_name);
     let sources = read.sources;

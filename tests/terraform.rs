@@ -488,3 +488,71 @@ fn bad_tf_json_is_a_located_input_error() {
         );
     }
 }
+
+#[test]
+fn var_files_and_vars_apply_in_command_line_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"variable "image" { default = "nginx:1" }
+resource "aws_ecs_task_definition" "app" {
+  family                = "app"
+  container_definitions = jsonencode([{ name = "web", image = var.image }])
+}
+"#,
+    );
+    // terraform.tfvars, then terraform.tfvars.json, then the `*.auto.tfvars(.json)` by name.
+    write(dir.path(), "m/terraform.tfvars", "image = \"a:latest\"\n");
+    write(
+        dir.path(),
+        "m/terraform.tfvars.json",
+        "{\"image\": \"b:latest\"}\n",
+    );
+    let (_, report) = check(dir.path(), &["m"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "m/terraform.tfvars.json".into(), 1, 11)]
+    );
+    write(dir.path(), "m/a.auto.tfvars", "image = \"c:latest\"\n");
+    write(
+        dir.path(),
+        "m/b.auto.tfvars.json",
+        "{\"image\": \"d:latest\"}\n",
+    );
+    let (_, report) = check(dir.path(), &["m"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "m/b.auto.tfvars.json".into(), 1, 11)]
+    );
+    // The command line comes last, in its own order: a `--var-file` after a `--var` wins.
+    write(dir.path(), "later.tfvars", "image = \"e:latest\"\n");
+    let (_, report) = check(
+        dir.path(),
+        &[
+            "m",
+            "--var",
+            "image=nginx:1.25",
+            "--var-file",
+            "later.tfvars",
+        ],
+    );
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "later.tfvars".into(), 1, 9)]
+    );
+    let (_, report) = check(
+        dir.path(),
+        &["m", "--var-file", "later.tfvars", "--var", "image=nginx"],
+    );
+    // A `--var` value has no literal in a file: the finding points at the variable.
+    assert_eq!(
+        places(&report),
+        vec![("IMG003".into(), "m/main.tf".into(), 1, 1)]
+    );
+    // A bad JSON variables file is a located input error.
+    write(dir.path(), "bad.tfvars.json", "{\"image\": }\n");
+    let (code, report) = check(dir.path(), &["m", "--var-file", "bad.tfvars.json"]);
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(places(&report)[0].1, "bad.tfvars.json");
+}

@@ -59,9 +59,6 @@ pub struct EnvOptions {
     pub region: Option<String>,
     /// The folder checked: module sources outside it are not followed.
     pub boundary: PathBuf,
-    /// `--var-file` files and `--var` values, in command-line order.
-    pub var_files: Vec<PathBuf>,
-    pub vars: Vec<(String, String)>,
 }
 
 /// Shared by every module instance of one check.
