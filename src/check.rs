@@ -703,8 +703,7 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
         }
         Recognized::Document(mut doc) => {
             result.is_input = true;
-            result.images_replaced = image_override::apply(&mut doc, &shared.inputs.images);
-            check_document(&doc, &file, shared, &mut result);
+            check_document(&mut doc, &file, shared, &mut result);
         }
     }
     apply_file_policy(&file, options, &mut result.diagnostics);
@@ -737,7 +736,11 @@ pub(crate) fn input_diagnostic(rule: &'static Rule, span: Span, message: String)
     }
 }
 
-fn check_document(doc: &Document, file: &SourceFile, shared: &Shared, result: &mut FileResult) {
+/// Checks the document of any reader (a file, a Terraform module), after the `--image`
+/// replacements.
+fn check_document(doc: &mut Document, file: &SourceFile, shared: &Shared, result: &mut FileResult) {
+    result.images_replaced = image_override::apply(doc, &shared.inputs.images);
+    let doc = &*doc;
     let (options, settings, state) = (shared.options, shared.settings, shared.state);
     for problem in &doc.problems {
         result.diagnostics.push(input_diagnostic(
@@ -867,7 +870,7 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
     };
     let read = crate::model::tfsource::read_module(dir, &options, display_name);
     let sources = read.sources;
-    let doc = read.document;
+    let mut doc = read.document;
     result.called_dirs = sources
         .pieces
         .iter()
@@ -880,7 +883,7 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
     }
     result.is_input = true;
     let joined = SourceFile::new(dir.clone(), display_name(dir), sources.text.clone());
-    check_document(&doc, &joined, shared, &mut result);
+    check_document(&mut doc, &joined, shared, &mut result);
     for (span, why) in &read.unreadable {
         result.diagnostics.push(input_diagnostic(
             &rules::input::unreadable_input::RULE,

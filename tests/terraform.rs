@@ -556,3 +556,45 @@ resource "aws_ecs_task_definition" "app" {
     assert_eq!(code, 2, "{report:#}");
     assert_eq!(places(&report)[0].1, "bad.tfvars.json");
 }
+
+#[test]
+fn image_overrides_reach_terraform_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "root/main.tf",
+        "module \"task\" {\n  source = \"../modules/task\"\n  image  = \"nginx:latest\"\n}\n",
+    );
+    write(
+        dir.path(),
+        "modules/task/main.tf",
+        r#"variable "image" {}
+resource "aws_ecs_task_definition" "this" {
+  family                = "t"
+  container_definitions = jsonencode([{ name = "web", image = var.image }])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["."]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "root/main.tf".into(), 3, 12)]
+    );
+    // What the pipeline deploys replaces the module's image (a local module's too).
+    let (code, report) = check(dir.path(), &[".", "--image", "web=nginx:latest-but-not"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(places(&report), vec![]);
+    let (_, report) = check(dir.path(), &[".", "--image", "web=redis:latest"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "root/main.tf".into(), 3, 12)]
+    );
+    // A container name no task definition has is still a usage error.
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", ".", "--image", "api=redis:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no container named `api`"));
+}
