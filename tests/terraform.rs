@@ -166,9 +166,10 @@ resource "aws_ecs_task_definition" "b" {
     );
     let (_, report) = check(dir.path(), &["m"]);
     let p = places(&report);
-    // The heredoc's image is known even though another value of the JSON is not.
+    // The heredoc's image is known even though another value of the JSON is not; its tag
+    // comes from `var.tag`, whose default is the literal to change.
     assert!(
-        p.contains(&("IMG002".into(), "m/main.tf".into(), 6, 27)),
+        p.contains(&("IMG002".into(), "m/main.tf".into(), 1, 28)),
         "{p:?}"
     );
     // A literal of the template file points into it; the template's `"${image}"` is a value
@@ -597,4 +598,65 @@ resource "aws_ecs_task_definition" "this" {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no container named `api`"));
+}
+
+#[test]
+fn a_tag_interpolated_from_a_variable_points_at_the_literal_that_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"variable "repo" { default = "nginx" }
+variable "tag" { default = "latest" }
+resource "aws_ecs_task_definition" "app" {
+  family                = "app"
+  container_definitions = jsonencode([{ name = "web", image = "${var.repo}:${var.tag}" }])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["m"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "m/main.tf".into(), 2, 28)]
+    );
+    // The template stays as a secondary label, at the interpolation.
+    let labels = &report["diagnostics"][0]["labels"];
+    assert!(
+        labels.as_array().unwrap().iter().any(|l| l["line"] == 5
+            && l["message"]
+                .as_str()
+                .unwrap()
+                .contains("`var.tag`, used here")),
+        "{labels:#}"
+    );
+    // A `.tfvars` entry that sets the tag is the literal then.
+    write(dir.path(), "m/terraform.tfvars", "tag = \"1.25\"\n");
+    let (_, report) = check(dir.path(), &["m", "--select", "IMG004"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG004".into(), "m/terraform.tfvars".into(), 1, 7)]
+    );
+    // A tag not written as one literal (part of a longer value): the template.
+    std::fs::remove_file(dir.path().join("m/terraform.tfvars")).unwrap();
+    write(
+        dir.path(),
+        "m/terraform.tfvars",
+        "repo = \"nginx:latest\"\ntag = \"x\"\n",
+    );
+    std::fs::write(
+        dir.path().join("m/main.tf"),
+        r#"variable "repo" {}
+variable "tag" {}
+resource "aws_ecs_task_definition" "app" {
+  family                = "app"
+  container_definitions = jsonencode([{ name = "web", image = "${var.repo}" }])
+}
+"#,
+    )
+    .unwrap();
+    let (_, report) = check(dir.path(), &["m"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "m/terraform.tfvars".into(), 1, 8)]
+    );
 }

@@ -332,7 +332,9 @@ fn shift_all(node: &mut Node, base: usize) {
 }
 
 /// A value written as a variable default, a `.tfvars` entry or a module argument: a finding
-/// on it also points at where the configuration uses the variable.
+/// on it also points at where the configuration uses the variable. A variable interpolated
+/// into a string of the task definition (`"${var.repo}:${var.tag}"`) is listed too: a rule
+/// that knows which part of the string the literal holds (an image's tag) points at it.
 fn attach_value_sources(env: &Env, doc: &mut Document) {
     let sources = env.value_sources.borrow();
     if sources.is_empty() {
@@ -340,11 +342,20 @@ fn attach_value_sources(env: &Env, doc: &mut Document) {
     }
     for task in &mut doc.task_definitions {
         let mut spans = std::collections::HashSet::new();
+        let mut strings = Vec::new();
         task.props.walk(|n| {
             spans.insert(n.span);
+            if matches!(n.kind, NodeKind::String(_)) {
+                strings.push(n.span);
+            }
         });
         for (value, used_at, name) in sources.iter() {
-            if spans.contains(value) {
+            let inside_a_string = || {
+                strings
+                    .iter()
+                    .any(|s| s.start <= used_at.start && used_at.end <= s.end && s != used_at)
+            };
+            if spans.contains(value) || inside_a_string() {
                 task.value_sources.push(super::ValueSource {
                     value: *value,
                     used_at: *used_at,
