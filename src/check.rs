@@ -598,6 +598,23 @@ fn find_candidates(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<Skip>) {
     (out, skips)
 }
 
+/// A fix of a literal in a `.tfvars` file is shown, not applied: the variable's value is set
+/// there for this run, and other variables files or `--var` may set it for other runs.
+fn keep_tfvars_fixes_shown(fix: &mut crate::diag::Fix, sources: &crate::hcl::Sources) {
+    let tfvars = fix.edits.iter().find_map(|e| {
+        let piece = sources.pieces.get(CURRENT_FILE.checked_sub(e.file)?)?;
+        let name = piece.path.file_name()?.to_str()?;
+        (name.ends_with(".tfvars") || name.ends_with(".tfvars.json")).then(|| piece.name.clone())
+    });
+    if let (Some(name), crate::diag::Applicability::Safe) = (tfvars, fix.applicability) {
+        fix.applicability = crate::diag::Applicability::DisplayOnly;
+        fix.description = format!(
+            "{} (shown, not applied: the value comes from `{name}`, which other variables files or `--var` may replace; edit it where your pipeline sets it)",
+            fix.description
+        );
+    }
+}
+
 /// A file of a Terraform module (`.tf`, or `.tf.json`, Terraform's JSON syntax).
 fn is_terraform_file(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -930,6 +947,7 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
             for e in &mut fix.edits {
                 place(&mut e.file, &mut e.span);
             }
+            keep_tfvars_fixes_shown(fix, &sources);
         }
     }
     let mut files = files.into_iter();

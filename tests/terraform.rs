@@ -660,3 +660,126 @@ resource "aws_ecs_task_definition" "app" {
         vec![("IMG002".into(), "m/terraform.tfvars".into(), 1, 8)]
     );
 }
+
+const FIX_MODULE: &str = r#"variable "worker_image" {
+  default = "111122223333.dkr.ecr.us-east-1.amazonaws.com/worker:latest" # pinned by --fix
+}
+variable "api_tag" { default = "2.0.1" }
+resource "aws_ecs_task_definition" "app" {
+  family = "app"
+  container_definitions = jsonencode([
+    { name = "web", image = "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:latest", essential = true },
+    { name = "worker", image = var.worker_image, essential = false },
+    { name = "api", image = "111122223333.dkr.ecr.us-east-1.amazonaws.com/api:${var.api_tag}", essential = false },
+  ])
+}
+"#;
+
+/// `check --fix` (with the ECR state of `tests/fixtures/fix`) in `dir`: stderr.
+fn fix(dir: &Path, extra: &[&str]) -> String {
+    let state = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fix/state.json");
+    let out = cmd()
+        .current_dir(dir)
+        .args(["check", "m", "--fix", "--region", "us-east-1"])
+        .args(["--account", "111122223333", "--state"])
+        .arg(state)
+        .args(extra)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn fix_pins_image_literals_of_tf_files_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(dir.path(), "m/main.tf", FIX_MODULE);
+    let said = fix(dir.path(), &[]);
+    let expected = FIX_MODULE
+        .replace(
+            "web:latest\"",
+            "web:latest@sha256:ac47b3653d780477f9b138bab8905d775e843572a3941859ed31d3d6bfcd8b1f\"",
+        )
+        .replace(
+            "worker:latest\"",
+            "worker:latest@sha256:5564bdd3544eab64405923f300e1927aa6ed3b5f310f4438292efbb2657c74b2\"",
+        );
+    // The literal in `jsonencode` and the variable default (its only value) are pinned; the
+    // template `…/api:${var.api_tag}` is an expression: left as it is. Every other byte stays.
+    assert_eq!(std::fs::read_to_string(&main).unwrap(), expected, "{said}");
+    assert!(said.contains("--fix: 2 changes in 1 file"), "{said}");
+    // Idempotent.
+    let again = fix(dir.path(), &[]);
+    assert!(again.contains("--fix: nothing to fix"), "{again}");
+    assert_eq!(std::fs::read_to_string(&main).unwrap(), expected);
+}
+
+#[test]
+fn fix_leaves_a_value_set_by_tfvars_shown_not_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(dir.path(), "m/main.tf", FIX_MODULE);
+    let tfvars = write(
+        dir.path(),
+        "m/terraform.tfvars",
+        "worker_image = \"111122223333.dkr.ecr.us-east-1.amazonaws.com/worker:latest\"\n",
+    );
+    let said = fix(dir.path(), &["--select", "IMG002"]);
+    // The web literal is pinned; the worker's value comes from terraform.tfvars: not edited
+    // (neither there nor at the default it overrides).
+    let main_after = std::fs::read_to_string(&main).unwrap();
+    assert!(main_after.contains("web:latest@sha256:"), "{said}");
+    assert!(
+        main_after.contains("worker:latest\" # pinned"),
+        "{main_after}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&tfvars).unwrap(),
+        "worker_image = \"111122223333.dkr.ecr.us-east-1.amazonaws.com/worker:latest\"\n"
+    );
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "m", "--format", "json", "--select", "IMG002"])
+        .args([
+            "--region",
+            "us-east-1",
+            "--account",
+            "111122223333",
+            "--state",
+        ])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fix/state.json"))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["file"], "m/terraform.tfvars", "{report:#}");
+    assert_eq!(d["fix"]["applicability"], "display-only", "{d:#}");
+    assert!(
+        d["fix"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("shown, not applied"),
+        "{d:#}"
+    );
+}
+
+#[test]
+fn fix_pins_images_in_a_json_file_that_file_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        "resource \"aws_ecs_task_definition\" \"app\" {\n  family = \"app\"\n  container_definitions = file(\"${path.module}/containers.json\")\n}\n",
+    );
+    let json = "[\n  {\"name\": \"web\",   \"image\": \"111122223333.dkr.ecr.us-east-1.amazonaws.com/web:latest\", \"essential\": true}\n]\n";
+    let containers = write(dir.path(), "m/containers.json", json);
+    let said = fix(dir.path(), &[]);
+    assert_eq!(
+        std::fs::read_to_string(&containers).unwrap(),
+        json.replace(
+            "web:latest\"",
+            "web:latest@sha256:ac47b3653d780477f9b138bab8905d775e843572a3941859ed31d3d6bfcd8b1f\""
+        ),
+        "{said}"
+    );
+    let again = fix(dir.path(), &[]);
+    assert!(again.contains("--fix: nothing to fix"), "{again}");
+}
