@@ -245,7 +245,7 @@ fn labeled_blocks(module: &mut Module, text: &str, base: usize, m: &Member) -> R
 enum Part<'a> {
     /// An argument (`bare`: its string is an expression, a `dynamic` block's `iterator`).
     Attr(&'a Member, bool),
-    Block(Block),
+    Block(Box<Block>),
 }
 
 /// A JSON object as a block body; spans relative to `anchor`.
@@ -263,7 +263,7 @@ fn body(text: &str, anchor: usize, members: &[Member], depth: usize) -> Result<B
                 let mut block = Block::new(ident.clone());
                 block.labels = vec![BlockLabel::from(label)];
                 block.body = dynamic_body(text, anchor, inner, depth + 1)?;
-                parts.push(Part::Block(block));
+                parts.push(Part::Block(Box::new(block)));
             }
             continue;
         }
@@ -277,7 +277,7 @@ fn body(text: &str, anchor: usize, members: &[Member], depth: usize) -> Result<B
             for b in blocks {
                 let mut block = Block::new(ident.clone());
                 block.body = body(text, anchor, b, depth + 1)?;
-                parts.push(Part::Block(block));
+                parts.push(Part::Block(Box::new(block)));
             }
         } else {
             parts.push(Part::Attr(m, false));
@@ -300,7 +300,7 @@ fn dynamic_body(
                 for content in objects(&m.value) {
                     let mut block = Block::new(Ident::new("content"));
                     block.body = body(text, anchor, content, depth + 1)?;
-                    parts.push(Part::Block(block));
+                    parts.push(Part::Block(Box::new(block)));
                 }
             }
             "iterator" => parts.push(Part::Attr(m, true)),
@@ -328,7 +328,7 @@ fn assemble(text: &str, anchor: usize, parts: Vec<Part>) -> Result<Body, Error> 
                     body.push(Structure::Attribute(a));
                 }
             }
-            Part::Block(b) => body.push(Structure::Block(b)),
+            Part::Block(b) => body.push(Structure::Block(*b)),
         }
     }
     Ok(body)
