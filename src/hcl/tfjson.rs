@@ -575,6 +575,17 @@ fn quoted_template(raw: &str) -> (String, bool) {
                 _ => out.push_str(written),
             }
         } else if nested {
+            if c == '\\' {
+                // An escape of the nested string (`\\\"` in JSON for HCL's `\"`): both
+                // characters, decoded; the text is shorter.
+                out.push(c);
+                if let Some(next) = at(k + 1) {
+                    out.push(next);
+                }
+                same = false;
+                k += 2;
+                continue;
+            }
             match (c, written.len()) {
                 ('"', _) => {
                     out.push_str("\" ");
@@ -654,6 +665,11 @@ mod tests {
         assert_eq!(
             quoted_template(r#""$${x}""#),
             (r#""$${x}""#.to_string(), true)
+        );
+        // An escaped quote inside a nested string stays inside it.
+        assert_eq!(
+            quoted_template(r#""${f(\"a\\\"b\")}""#),
+            (r#""${f( "a\"b" )}""#.to_string(), false)
         );
         // Escapes HCL does not have: the same value, another length.
         assert_eq!(
