@@ -558,23 +558,30 @@ fn run_options(
     {
         return Err(format!("--service `{}`: no such file", service.display()));
     }
-    let mut terraform = crate::check::TerraformInputs {
-        var_files: args.var_file.clone(),
-        vars: Vec::new(),
-    };
-    for f in &terraform.var_files {
-        if !f.is_file() {
-            return Err(format!("--var-file `{}`: no such file", f.display()));
+    // `--var-file` and `--var` in command-line order (Terraform applies them so).
+    let mut given: Vec<(u64, crate::model::tfsource::VarInput)> = Vec::new();
+    for f in &args.var_file {
+        if !f.value.is_file() {
+            return Err(format!("--var-file `{}`: no such file", f.value.display()));
         }
+        given.push((
+            f.seq,
+            crate::model::tfsource::VarInput::File(f.value.clone()),
+        ));
     }
     for v in &args.var {
-        match v.split_once('=') {
-            Some((name, value)) if !name.trim().is_empty() => terraform
-                .vars
-                .push((name.trim().to_string(), value.to_string())),
-            _ => return Err(format!("--var `{v}`: expected NAME=VALUE")),
+        match v.value.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => given.push((
+                v.seq,
+                crate::model::tfsource::VarInput::Value(name.trim().to_string(), value.to_string()),
+            )),
+            _ => return Err(format!("--var `{}`: expected NAME=VALUE", v.value)),
         }
     }
+    given.sort_by_key(|(seq, _)| *seq);
+    let terraform = crate::check::TerraformInputs {
+        values: given.into_iter().map(|(_, v)| v).collect(),
+    };
     Ok(RunOptions {
         paths,
         state_files,

@@ -41,8 +41,7 @@ pub struct RunOptions {
 /// Root-module variable values from the command line, in command-line order.
 #[derive(Clone, Debug, Default)]
 pub struct TerraformInputs {
-    pub var_files: Vec<PathBuf>,
-    pub vars: Vec<(String, String)>,
+    pub values: Vec<crate::model::tfsource::VarInput>,
 }
 
 impl RunOptions {
@@ -531,13 +530,14 @@ fn find_candidates(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<Skip>) {
                     continue;
                 }
                 let p = entry.into_path();
-                if has_input_extension(&p) {
-                    found.push(p);
-                } else if p.extension().is_some_and(|e| e == "tf")
+                if is_terraform_file(&p)
                     && let Some(dir) = p.parent()
-                    && !tf_dirs.iter().any(|d| d == dir)
                 {
-                    tf_dirs.push(dir.to_path_buf());
+                    if !tf_dirs.iter().any(|d| d == dir) {
+                        tf_dirs.push(dir.to_path_buf());
+                    }
+                } else if has_input_extension(&p) {
+                    found.push(p);
                 }
             }
             found.sort();
@@ -562,8 +562,8 @@ fn find_candidates(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<Skip>) {
                     });
                 }
             }
-        } else if path.extension().is_some_and(|e| e == "tf") {
-            // A `.tf` file: its folder's whole module.
+        } else if is_terraform_file(path) {
+            // A `.tf` or `.tf.json` file: its folder's whole module.
             let dir = match path.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                 _ => PathBuf::from("."),
@@ -597,6 +597,29 @@ fn find_candidates(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<Skip>) {
         })
         .collect();
     (out, skips)
+}
+
+/// A fix of a literal in a `.tfvars` file is shown, not applied: the variable's value is set
+/// there for this run, and other variables files or `--var` may set it for other runs.
+fn keep_tfvars_fixes_shown(fix: &mut crate::diag::Fix, sources: &crate::hcl::Sources) {
+    let tfvars = fix.edits.iter().find_map(|e| {
+        let piece = sources.pieces.get(CURRENT_FILE.checked_sub(e.file)?)?;
+        let name = piece.path.file_name()?.to_str()?;
+        (name.ends_with(".tfvars") || name.ends_with(".tfvars.json")).then(|| piece.name.clone())
+    });
+    if let (Some(name), crate::diag::Applicability::Safe) = (tfvars, fix.applicability) {
+        fix.applicability = crate::diag::Applicability::DisplayOnly;
+        fix.description = format!(
+            "{} (shown, not applied: the value comes from `{name}`, which other variables files or `--var` may replace; edit it where your pipeline sets it)",
+            fix.description
+        );
+    }
+}
+
+/// A file of a Terraform module (`.tf`, or `.tf.json`, Terraform's JSON syntax).
+fn is_terraform_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.ends_with(".tf") || name.ends_with(".tf.json")
 }
 
 /// How a path is shown: relative to the working directory when it is inside it.
@@ -698,8 +721,7 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
         }
         Recognized::Document(mut doc) => {
             result.is_input = true;
-            result.images_replaced = image_override::apply(&mut doc, &shared.inputs.images);
-            check_document(&doc, &file, shared, &mut result);
+            check_document(&mut doc, &file, shared, &mut result);
         }
     }
     apply_file_policy(&file, options, &mut result.diagnostics);
@@ -710,7 +732,11 @@ fn check_file(candidate: &Candidate, shared: &Shared) -> FileResult {
     result
 }
 
-fn check_document(doc: &Document, file: &SourceFile, shared: &Shared, result: &mut FileResult) {
+/// Checks the document of any reader (a file, a Terraform module), after the `--image`
+/// replacements.
+fn check_document(doc: &mut Document, file: &SourceFile, shared: &Shared, result: &mut FileResult) {
+    result.images_replaced = image_override::apply(doc, &shared.inputs.images);
+    let doc = &*doc;
     let (options, settings, state) = (shared.options, shared.settings, shared.state);
     for problem in &doc.problems {
         result.diagnostics.push(rules::input_diagnostic(
@@ -823,8 +849,8 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
         images_replaced: Vec::new(),
     };
     // Most Terraform folders of a repository have nothing to do with ECS: a cheap look first.
-    let (tf_files, _) = crate::hcl::load::tf_files(dir);
-    let relevant = tf_files.iter().any(|f| {
+    let (tf_files, json_files) = crate::hcl::load::tf_files(dir);
+    let relevant = tf_files.iter().chain(&json_files).any(|f| {
         std::fs::read_to_string(f)
             .is_ok_and(|t| t.contains("aws_ecs_task_definition") || t.contains("module"))
     });
@@ -836,12 +862,11 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
         account: settings.account.clone(),
         region: settings.region.clone(),
         boundary: shared.options.terraform_boundary(dir),
-        var_files: shared.options.terraform.var_files.clone(),
-        vars: shared.options.terraform.vars.clone(),
+        values: shared.options.terraform.values.clone(),
     };
     let read = crate::model::tfsource::read_module(dir, &options, display_name);
     let sources = read.sources;
-    let doc = read.document;
+    let mut doc = read.document;
     result.called_dirs = sources
         .pieces
         .iter()
@@ -854,7 +879,7 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
     }
     result.is_input = true;
     let joined = SourceFile::new(dir.clone(), display_name(dir), sources.text.clone());
-    check_document(&doc, &joined, shared, &mut result);
+    check_document(&mut doc, &joined, shared, &mut result);
     for (span, why) in &read.unreadable {
         result.diagnostics.push(rules::input_diagnostic(
             &rules::input::unreadable_input::RULE,
@@ -901,6 +926,7 @@ fn check_terraform_module(candidate: &Candidate, shared: &Shared) -> FileResult 
             for e in &mut fix.edits {
                 place(&mut e.file, &mut e.span);
             }
+            keep_tfvars_fixes_shown(fix, &sources);
         }
     }
     let mut files = files.into_iter();

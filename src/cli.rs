@@ -4,6 +4,25 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// A value of a repeatable option and its place among the values of the options that share an
+/// order (`--var-file` and `--var`: Terraform applies them in command-line order, and clap keeps
+/// the order of each option only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InOrder<T> {
+    pub seq: u64,
+    pub value: T,
+}
+
+/// clap parses values in command-line order: a counter numbers them.
+static NEXT_IN_ORDER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn in_order<T: From<String>>(value: &str) -> Result<InOrder<T>, String> {
+    Ok(InOrder {
+        seq: NEXT_IN_ORDER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        value: T::from(value.to_string()),
+    })
+}
+
 /// `--version`: the version and the cargo features this binary was built with, so that a user
 /// can tell the full tool from the offline build (which cannot read the live account).
 #[cfg(feature = "aws")]
@@ -101,12 +120,14 @@ pub struct CheckArgs {
     /// The deployment account ID
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
-    /// Terraform: a variables file for root modules (repeatable; later files win)
-    #[arg(long = "var-file", value_name = "FILE")]
-    pub var_file: Vec<PathBuf>,
-    /// Terraform: a root-module variable value, NAME=VALUE (repeatable; wins over --var-file)
-    #[arg(long = "var", value_name = "NAME=VALUE")]
-    pub var: Vec<String>,
+    /// Terraform: a variables file for root modules (repeatable; with --var, applied in
+    /// command-line order, later wins)
+    #[arg(long = "var-file", value_name = "FILE", value_parser = in_order::<PathBuf>)]
+    pub var_file: Vec<InOrder<PathBuf>>,
+    /// Terraform: a root-module variable value, NAME=VALUE (repeatable; with --var-file,
+    /// applied in command-line order, later wins)
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = in_order::<String>)]
+    pub var: Vec<InOrder<String>>,
     /// An ECS service definition (create-service input or describe-services output)
     #[arg(long, value_name = "FILE")]
     pub service: Option<PathBuf>,

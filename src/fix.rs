@@ -9,7 +9,9 @@
 //!   is left out (it is reported again by the check that follows), and the same edit asked for
 //!   twice (two containers using one parameter default) is made once;
 //! - the new text must still be read as the same kind of input with the same number of task
-//!   definitions, or nothing is written;
+//!   definitions, or nothing is written; a file of a Terraform module (a `.tf`, or a file
+//!   `file()` reads) must still parse, and each edit must replace an image literal with an
+//!   image literal;
 //! - the file must not have changed on disk since it was read: this is checked under an
 //!   advisory lock (`flock`) held until the new text is written, so a writer taking the same
 //!   lock never has its edit replaced;
@@ -209,6 +211,12 @@ fn check_edits(
     // literal that feeds more than one place (one branch of an `Fn::If` whose condition is not
     // known) would otherwise change what the template means.
     let before = images_of(file, resolve);
+    if before.is_none() {
+        // Not an input by itself: a file of a Terraform module (only Terraform source offers
+        // safe fixes in such files). The edits are image literals, found by evaluating the
+        // module; the file must still parse as it did.
+        return check_terraform_edits(file, &new_text, edits);
+    }
     let edited = SourceFile::new(file.path.clone(), file.name.clone(), new_text);
     match recognize::read_document(&edited, resolve) {
         Recognized::Document(doc) if doc.problems.is_empty() => {
@@ -240,6 +248,41 @@ fn check_edits(
         }
     }
     Ok(())
+}
+
+/// A `.tf` file must still parse as HCL, and a JSON file (`.tf.json`, a file `file()` reads)
+/// as JSON when it did before; each edit replaces the content of one string with an image
+/// reference (no quote, backslash, `$` or `%` that could change how the text reads).
+fn check_terraform_edits(file: &SourceFile, new_text: &str, edits: &[&Edit]) -> Result<(), String> {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".:/@_-".contains(c))
+    };
+    if let Some(e) = edits
+        .iter()
+        .find(|e| !plain(&e.content) || !plain(file.slice(e.span)))
+    {
+        return Err(format!(
+            "the edit of `{}` is not an image literal; nothing was written",
+            clean(file.slice(e.span))
+        ));
+    }
+    let name = file.name.as_str();
+    let parses = if name.ends_with(".tf") || name.ends_with(".tfvars") {
+        crate::hcl::load::parse_body(new_text)
+            .map(|_| ())
+            .map_err(|(message, _)| message)
+    } else if crate::parse::json::parse(&file.text).is_ok() {
+        crate::parse::json::parse(new_text)
+            .map(|_| ())
+            .map_err(|e| e.message)
+    } else {
+        Ok(())
+    };
+    parses.map_err(|why| {
+        format!("after the edits the file no longer parses ({why}); nothing was written")
+    })
 }
 
 /// Writes `new` over the file at `path` if it still holds `expected`, under an advisory lock

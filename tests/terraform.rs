@@ -166,9 +166,10 @@ resource "aws_ecs_task_definition" "b" {
     );
     let (_, report) = check(dir.path(), &["m"]);
     let p = places(&report);
-    // The heredoc's image is known even though another value of the JSON is not.
+    // The heredoc's image is known even though another value of the JSON is not; its tag
+    // comes from `var.tag`, whose default is the literal to change.
     assert!(
-        p.contains(&("IMG002".into(), "m/main.tf".into(), 6, 27)),
+        p.contains(&("IMG002".into(), "m/main.tf".into(), 1, 28)),
         "{p:?}"
     );
     // A literal of the template file points into it; the template's `"${image}"` is a value
@@ -396,4 +397,389 @@ resource "aws_ecs_task_definition" "app" {
         vec![("IMG002".into(), "m/main.tf".into(), 7, 21)],
         "{report:#}"
     );
+}
+
+#[test]
+fn tf_json_files_are_read_with_spans_into_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    // Terraform's JSON syntax: strings are templates, quotes inside `${…}` escaped; a `//`
+    // comment; a `.tf` file of the same module uses a variable the JSON declares.
+    write(
+        dir.path(),
+        "m/main.tf.json",
+        r#"{
+  "//": "generated",
+  "variable": { "side": { "type": "string", "default": "busybox:latest" } },
+  "resource": {
+    "aws_ecs_task_definition": {
+      "app": {
+        "family": "a\/b",
+        "runtime_platform": { "cpu_architecture": "ARM64" },
+        "container_definitions": "${jsonencode([{name = \"web\", image = \"nginx:latest\", essential = true}])}"
+      },
+      "raw": {
+        "family": "raw",
+        "container_definitions": "[{\"name\": \"web\", \"image\": \"redis:latest\", \"essential\": true}]"
+      }
+    }
+  }
+}
+"#,
+    );
+    write(
+        dir.path(),
+        "m/side.tf",
+        r#"resource "aws_ecs_task_definition" "side" {
+  family                = "side"
+  container_definitions = jsonencode([{ name = "side", image = var.side }])
+}
+"#,
+    );
+    let (code, report) = check(dir.path(), &["."]);
+    assert_eq!(code, 0, "{report:#}");
+    let mut p = places(&report);
+    p.sort();
+    assert_eq!(
+        p,
+        vec![
+            ("IMG002".into(), "m/main.tf.json".into(), 3, 56),
+            ("IMG002".into(), "m/main.tf.json".into(), 9, 75),
+            // JSON inside a JSON string: the string (its escapes shift every offset).
+            ("IMG002".into(), "m/main.tf.json".into(), 13, 34),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["taskDefinitions"].as_u64(), Some(3));
+    // Naming the `.tf.json` file checks its folder's module.
+    let (_, named) = check(dir.path(), &["m/main.tf.json"]);
+    assert_eq!(named["summary"]["taskDefinitions"].as_u64(), Some(3));
+}
+
+#[test]
+fn bad_tf_json_is_a_located_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a/main.tf.json",
+        "{\n  \"resource\": {\n    \"aws_ecs_task_definition\": {\n      \"x\": { \"family\": \"x\", }\n    }\n  }\n}\n",
+    );
+    write(
+        dir.path(),
+        "b/main.tf.json",
+        "[\"aws_ecs_task_definition\"]\n",
+    );
+    // A template that is not valid HCL inside a valid JSON string.
+    write(
+        dir.path(),
+        "c/main.tf.json",
+        "{\"resource\": {\"aws_ecs_task_definition\": {\"x\": {\n  \"family\": \"${var.}\"\n}}}}\n",
+    );
+    let (code, report) = check(dir.path(), &["."]);
+    assert_eq!(code, 2, "{report:#}");
+    let p = places(&report);
+    for (file, line) in [
+        ("a/main.tf.json", 4),
+        ("b/main.tf.json", 1),
+        ("c/main.tf.json", 2),
+    ] {
+        assert!(
+            p.iter()
+                .any(|(c, f, l, _)| c == "IN002" && f == file && *l == line),
+            "{file}: {p:?}"
+        );
+    }
+}
+
+#[test]
+fn var_files_and_vars_apply_in_command_line_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"variable "image" { default = "nginx:1" }
+resource "aws_ecs_task_definition" "app" {
+  family                = "app"
+  container_definitions = jsonencode([{ name = "web", image = var.image }])
+}
+"#,
+    );
+    // terraform.tfvars, then terraform.tfvars.json, then the `*.auto.tfvars(.json)` by name.
+    write(dir.path(), "m/terraform.tfvars", "image = \"a:latest\"\n");
+    write(
+        dir.path(),
+        "m/terraform.tfvars.json",
+        "{\"image\": \"b:latest\"}\n",
+    );
+    let (_, report) = check(dir.path(), &["m"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "m/terraform.tfvars.json".into(), 1, 11)]
+    );
+    write(dir.path(), "m/a.auto.tfvars", "image = \"c:latest\"\n");
+    write(
+        dir.path(),
+        "m/b.auto.tfvars.json",
+        "{\"image\": \"d:latest\"}\n",
+    );
+    let (_, report) = check(dir.path(), &["m"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "m/b.auto.tfvars.json".into(), 1, 11)]
+    );
+    // The command line comes last, in its own order: a `--var-file` after a `--var` wins.
+    write(dir.path(), "later.tfvars", "image = \"e:latest\"\n");
+    let (_, report) = check(
+        dir.path(),
+        &[
+            "m",
+            "--var",
+            "image=nginx:1.25",
+            "--var-file",
+            "later.tfvars",
+        ],
+    );
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "later.tfvars".into(), 1, 9)]
+    );
+    let (_, report) = check(
+        dir.path(),
+        &["m", "--var-file", "later.tfvars", "--var", "image=nginx"],
+    );
+    // A `--var` value has no literal in a file: the finding points at the variable.
+    assert_eq!(
+        places(&report),
+        vec![("IMG003".into(), "m/main.tf".into(), 1, 1)]
+    );
+    // A bad JSON variables file is a located input error.
+    write(dir.path(), "bad.tfvars.json", "{\"image\": }\n");
+    let (code, report) = check(dir.path(), &["m", "--var-file", "bad.tfvars.json"]);
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(places(&report)[0].1, "bad.tfvars.json");
+}
+
+#[test]
+fn image_overrides_reach_terraform_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "root/main.tf",
+        "module \"task\" {\n  source = \"../modules/task\"\n  image  = \"nginx:latest\"\n}\n",
+    );
+    write(
+        dir.path(),
+        "modules/task/main.tf",
+        r#"variable "image" {}
+resource "aws_ecs_task_definition" "this" {
+  family                = "t"
+  container_definitions = jsonencode([{ name = "web", image = var.image }])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["."]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "root/main.tf".into(), 3, 12)]
+    );
+    // What the pipeline deploys replaces the module's image (a local module's too).
+    let (code, report) = check(dir.path(), &[".", "--image", "web=nginx:latest-but-not"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(places(&report), vec![]);
+    let (_, report) = check(dir.path(), &[".", "--image", "web=redis:latest"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "root/main.tf".into(), 3, 12)]
+    );
+    // A container name no task definition has is still a usage error.
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", ".", "--image", "api=redis:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no container named `api`"));
+}
+
+#[test]
+fn a_tag_interpolated_from_a_variable_points_at_the_literal_that_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"variable "repo" { default = "nginx" }
+variable "tag" { default = "latest" }
+resource "aws_ecs_task_definition" "app" {
+  family                = "app"
+  container_definitions = jsonencode([{ name = "web", image = "${var.repo}:${var.tag}" }])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["m"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "m/main.tf".into(), 2, 28)]
+    );
+    // The template stays as a secondary label, at the interpolation.
+    let labels = &report["diagnostics"][0]["labels"];
+    assert!(
+        labels.as_array().unwrap().iter().any(|l| l["line"] == 5
+            && l["message"]
+                .as_str()
+                .unwrap()
+                .contains("`var.tag`, used here")),
+        "{labels:#}"
+    );
+    // A `.tfvars` entry that sets the tag is the literal then.
+    write(dir.path(), "m/terraform.tfvars", "tag = \"1.25\"\n");
+    let (_, report) = check(dir.path(), &["m", "--select", "IMG004"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG004".into(), "m/terraform.tfvars".into(), 1, 7)]
+    );
+    // A tag not written as one literal (part of a longer value): the template.
+    std::fs::remove_file(dir.path().join("m/terraform.tfvars")).unwrap();
+    write(
+        dir.path(),
+        "m/terraform.tfvars",
+        "repo = \"nginx:latest\"\ntag = \"x\"\n",
+    );
+    std::fs::write(
+        dir.path().join("m/main.tf"),
+        r#"variable "repo" {}
+variable "tag" {}
+resource "aws_ecs_task_definition" "app" {
+  family                = "app"
+  container_definitions = jsonencode([{ name = "web", image = "${var.repo}" }])
+}
+"#,
+    )
+    .unwrap();
+    let (_, report) = check(dir.path(), &["m"]);
+    assert_eq!(
+        places(&report),
+        vec![("IMG002".into(), "m/terraform.tfvars".into(), 1, 8)]
+    );
+}
+
+const FIX_MODULE: &str = r#"variable "worker_image" {
+  default = "111122223333.dkr.ecr.us-east-1.amazonaws.com/worker:latest" # pinned by --fix
+}
+variable "api_tag" { default = "2.0.1" }
+resource "aws_ecs_task_definition" "app" {
+  family = "app"
+  container_definitions = jsonencode([
+    { name = "web", image = "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:latest", essential = true },
+    { name = "worker", image = var.worker_image, essential = false },
+    { name = "api", image = "111122223333.dkr.ecr.us-east-1.amazonaws.com/api:${var.api_tag}", essential = false },
+  ])
+}
+"#;
+
+/// `check --fix` (with the ECR state of `tests/fixtures/fix`) in `dir`: stderr.
+fn fix(dir: &Path, extra: &[&str]) -> String {
+    let state = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fix/state.json");
+    let out = cmd()
+        .current_dir(dir)
+        .args(["check", "m", "--fix", "--region", "us-east-1"])
+        .args(["--account", "111122223333", "--state"])
+        .arg(state)
+        .args(extra)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn fix_pins_image_literals_of_tf_files_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(dir.path(), "m/main.tf", FIX_MODULE);
+    let said = fix(dir.path(), &[]);
+    let expected = FIX_MODULE
+        .replace(
+            "web:latest\"",
+            "web:latest@sha256:ac47b3653d780477f9b138bab8905d775e843572a3941859ed31d3d6bfcd8b1f\"",
+        )
+        .replace(
+            "worker:latest\"",
+            "worker:latest@sha256:5564bdd3544eab64405923f300e1927aa6ed3b5f310f4438292efbb2657c74b2\"",
+        );
+    // The literal in `jsonencode` and the variable default (its only value) are pinned; the
+    // template `…/api:${var.api_tag}` is an expression: left as it is. Every other byte stays.
+    assert_eq!(std::fs::read_to_string(&main).unwrap(), expected, "{said}");
+    assert!(said.contains("--fix: 2 changes in 1 file"), "{said}");
+    // Idempotent.
+    let again = fix(dir.path(), &[]);
+    assert!(again.contains("--fix: nothing to fix"), "{again}");
+    assert_eq!(std::fs::read_to_string(&main).unwrap(), expected);
+}
+
+#[test]
+fn fix_leaves_a_value_set_by_tfvars_shown_not_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(dir.path(), "m/main.tf", FIX_MODULE);
+    let tfvars = write(
+        dir.path(),
+        "m/terraform.tfvars",
+        "worker_image = \"111122223333.dkr.ecr.us-east-1.amazonaws.com/worker:latest\"\n",
+    );
+    let said = fix(dir.path(), &["--select", "IMG002"]);
+    // The web literal is pinned; the worker's value comes from terraform.tfvars: not edited
+    // (neither there nor at the default it overrides).
+    let main_after = std::fs::read_to_string(&main).unwrap();
+    assert!(main_after.contains("web:latest@sha256:"), "{said}");
+    assert!(
+        main_after.contains("worker:latest\" # pinned"),
+        "{main_after}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&tfvars).unwrap(),
+        "worker_image = \"111122223333.dkr.ecr.us-east-1.amazonaws.com/worker:latest\"\n"
+    );
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "m", "--format", "json", "--select", "IMG002"])
+        .args([
+            "--region",
+            "us-east-1",
+            "--account",
+            "111122223333",
+            "--state",
+        ])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fix/state.json"))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["file"], "m/terraform.tfvars", "{report:#}");
+    assert_eq!(d["fix"]["applicability"], "display-only", "{d:#}");
+    assert!(
+        d["fix"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("shown, not applied"),
+        "{d:#}"
+    );
+}
+
+#[test]
+fn fix_pins_images_in_a_json_file_that_file_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        "resource \"aws_ecs_task_definition\" \"app\" {\n  family = \"app\"\n  container_definitions = file(\"${path.module}/containers.json\")\n}\n",
+    );
+    let json = "[\n  {\"name\": \"web\",   \"image\": \"111122223333.dkr.ecr.us-east-1.amazonaws.com/web:latest\", \"essential\": true}\n]\n";
+    let containers = write(dir.path(), "m/containers.json", json);
+    let said = fix(dir.path(), &[]);
+    assert_eq!(
+        std::fs::read_to_string(&containers).unwrap(),
+        json.replace(
+            "web:latest\"",
+            "web:latest@sha256:ac47b3653d780477f9b138bab8905d775e843572a3941859ed31d3d6bfcd8b1f\""
+        ),
+        "{said}"
+    );
+    let again = fix(dir.path(), &[]);
+    assert!(again.contains("--fix: nothing to fix"), "{again}");
 }

@@ -67,8 +67,6 @@ pub struct Module {
     pub calls: Vec<BlockAt>,
     /// The literal `region` of the default `provider "aws"` block.
     pub provider_region: Option<Expr>,
-    /// `.tf.json` files, which are not read (listed as unknown).
-    pub json_files: Vec<PathBuf>,
 }
 
 impl Module {
@@ -87,7 +85,7 @@ impl Module {
     }
 }
 
-/// The `.tf` files of a folder, sorted (Terraform reads them in that order).
+/// The `.tf` and `.tf.json` files of a folder, each sorted (Terraform reads them in that order).
 pub fn tf_files(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let mut tf = Vec::new();
     let mut json = Vec::new();
@@ -127,14 +125,45 @@ pub fn load_module(
     let mut module = Module {
         // `path.module` is used to build file paths: absolute, whatever the working directory.
         dir: std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()),
-        json_files,
         ..Module::default()
     };
     for path in files {
         let (body, base) = read_body(&path, sources, name_of)?;
         index(&mut module, body, base);
     }
+    for path in json_files {
+        let (text, base) = read_text(&path, sources, name_of)?;
+        super::tfjson::index(&mut module, &text, base).map_err(|(message, offset)| LoadError {
+            error: ParseError::new(
+                format!("Terraform JSON error in `{}`: {message}", name_of(&path)),
+                Span::new(base + offset, base + offset),
+            ),
+        })?;
+    }
     Ok(module)
+}
+
+/// Reads a file into `sources`: its text and base offset.
+pub fn read_text(
+    path: &Path,
+    sources: &mut Sources,
+    name_of: &dyn Fn(&Path) -> String,
+) -> Result<(String, usize), LoadError> {
+    match SourceFile::read(path, name_of(path)) {
+        Ok(file) => {
+            let base = sources.add(path, file.name.clone(), &file.text);
+            Ok((file.text, base))
+        }
+        Err(e) => {
+            let base = sources.add(path, name_of(path), "");
+            Err(LoadError {
+                error: ParseError::new(
+                    format!("cannot read `{}`: {}", name_of(path), e.message),
+                    Span::new(base, base),
+                ),
+            })
+        }
+    }
 }
 
 /// Reads one HCL file (a `.tf` or `.tfvars`) into `sources` and parses it.
@@ -143,20 +172,8 @@ pub fn read_body(
     sources: &mut Sources,
     name_of: &dyn Fn(&Path) -> String,
 ) -> Result<(Body, usize), LoadError> {
-    let file = match SourceFile::read(path, name_of(path)) {
-        Ok(f) => f,
-        Err(e) => {
-            let base = sources.add(path, name_of(path), "");
-            return Err(LoadError {
-                error: ParseError::new(
-                    format!("cannot read `{}`: {}", name_of(path), e.message),
-                    Span::new(base, base),
-                ),
-            });
-        }
-    };
-    let base = sources.add(path, file.name.clone(), &file.text);
-    match parse_body(&file.text) {
+    let (text, base) = read_text(path, sources, name_of)?;
+    match parse_body(&text) {
         Ok((body, renamed)) => {
             sources
                 .dropped_keys
@@ -165,7 +182,7 @@ pub fn read_body(
         }
         Err((message, offset)) => Err(LoadError {
             error: ParseError::new(
-                format!("HCL syntax error in `{}`: {message}", file.name),
+                format!("HCL syntax error in `{}`: {message}", name_of(path)),
                 Span::new(base + offset, base + offset),
             ),
         }),
@@ -246,7 +263,7 @@ fn rename_earlier_key(text: &str, offset: usize, round: usize) -> Option<(String
     None
 }
 
-fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+pub(crate) fn byte_offset(text: &str, line: usize, column: usize) -> usize {
     let mut offset = 0;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i + 1 == line {

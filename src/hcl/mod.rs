@@ -1,4 +1,4 @@
-//! Terraform source (HCL): a folder of `.tf` files read as one module, evaluated without
+//! Terraform source (HCL): a folder of `.tf` and `.tf.json` files read as one module, evaluated without
 //! Terraform, providers or credentials, into the same resources a plan gives (see
 //! `docs/terraform.md`).
 //!
@@ -11,6 +11,7 @@ pub mod eval;
 pub mod funcs;
 pub mod json;
 pub mod load;
+pub mod tfjson;
 
 use std::path::{Path, PathBuf};
 

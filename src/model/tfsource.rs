@@ -38,8 +38,17 @@ pub struct SourceOptions {
     pub region: Option<String>,
     /// The folder the user named: local module sources outside it are not followed.
     pub boundary: PathBuf,
-    pub var_files: Vec<PathBuf>,
-    pub vars: Vec<(String, String)>,
+    /// `--var-file` and `--var`, in command-line order.
+    pub values: Vec<VarInput>,
+}
+
+/// A root-module variable value from the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VarInput {
+    /// `--var-file FILE` (`.tfvars`, or JSON when its name ends in `.json`).
+    File(PathBuf),
+    /// `--var NAME=VALUE`.
+    Value(String, String),
 }
 
 /// JSON-bearing string arguments, read into trees.
@@ -86,8 +95,6 @@ fn read_module_here(
             account: options.account.clone(),
             region: options.region.clone(),
             boundary: options.boundary.clone(),
-            var_files: options.var_files.clone(),
-            vars: options.vars.clone(),
         },
         name_of,
     );
@@ -118,7 +125,13 @@ fn read_module_here(
         }
     };
     let mut failed = false;
-    let vars = root_variables(&env, &module, &mut doc.problems, &mut failed);
+    let vars = root_variables(
+        &env,
+        &module,
+        &options.values,
+        &mut doc.problems,
+        &mut failed,
+    );
     let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let root = Instance::new(&env, module.clone(), String::new(), vars, vec![canonical]);
     if env.options.region.is_none()
@@ -126,13 +139,6 @@ fn read_module_here(
         && let Some(region) = root.eval(r, &Scope::default()).as_str()
     {
         *env.region_from_provider.borrow_mut() = Some(region.to_string());
-    }
-    for json in &module.json_files {
-        let base = env.sources.borrow_mut().add(json, (env.name_of)(json), "");
-        env.not_read.borrow_mut().push((
-            Span::new(base, base),
-            format!("`{}`: `.tf.json` files are not read", (env.name_of)(json)),
-        ));
     }
     collect(&root, &mut doc);
     attach_value_sources(&env, &mut doc);
@@ -147,11 +153,13 @@ fn read_module_here(
     }
 }
 
-/// Root variables in Terraform's order: defaults, `terraform.tfvars`, `*.auto.tfvars`
-/// (alphabetical), `--var-file`, `--var`.
+/// Root variables in Terraform's order: defaults, `terraform.tfvars`, `terraform.tfvars.json`,
+/// `*.auto.tfvars` and `*.auto.tfvars.json` (by name), then `--var-file` and `--var` in
+/// command-line order; later wins.
 fn root_variables(
     env: &Env,
     module: &std::rc::Rc<Module>,
+    given: &[VarInput],
     problems: &mut Vec<Problem>,
     failed: &mut bool,
 ) -> std::collections::HashMap<String, Node> {
@@ -174,50 +182,72 @@ fn root_variables(
         };
         values.insert(v.name.clone(), value);
     }
-    let mut files: Vec<PathBuf> = Vec::new();
-    let tfvars = module.dir.join("terraform.tfvars");
-    if tfvars.is_file() {
-        files.push(tfvars);
-    }
+    let mut inputs: Vec<VarInput> = ["terraform.tfvars", "terraform.tfvars.json"]
+        .iter()
+        .map(|name| module.dir.join(name))
+        .filter(|p| p.is_file())
+        .map(VarInput::File)
+        .collect();
     let mut auto: Vec<PathBuf> = std::fs::read_dir(&module.dir)
         .map(|d| {
             d.flatten()
                 .map(|e| e.path())
                 .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.ends_with(".auto.tfvars"))
+                    p.is_file()
+                        && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                            n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+                        })
                 })
                 .collect()
         })
         .unwrap_or_default();
     auto.sort();
-    files.extend(auto);
-    files.extend(env.options.var_files.iter().cloned());
-    let declared = |name: &str| module.variables.iter().any(|v| v.name == name);
-    for path in files {
-        let parsed = {
-            let mut sources = env.sources.borrow_mut();
-            read_body(&path, &mut sources, &*env.name_of)
-        };
-        match parsed {
-            Ok((body, base)) => {
-                for a in body.attributes() {
-                    let name = a.key.as_str();
-                    if declared(name) {
-                        values.insert(
-                            name.to_string(),
-                            scratch.expr(&a.value, base, &Scope::default()),
-                        );
+    inputs.extend(auto.into_iter().map(VarInput::File));
+    inputs.extend(given.iter().cloned());
+    let declared = |name: &str| module.variables.iter().find(|v| v.name == name);
+    for input in inputs {
+        match input {
+            VarInput::File(path) => {
+                let read = if path.extension().is_some_and(|e| e == "json") {
+                    read_json_tfvars(env, &path)
+                } else {
+                    read_tfvars(env, &scratch, &path)
+                };
+                match read {
+                    Ok(entries) => {
+                        for (name, value) in entries {
+                            if declared(&name).is_some() {
+                                values.insert(name, value);
+                            }
+                        }
+                    }
+                    Err(problem) => {
+                        problems.push(problem);
+                        *failed = true;
                     }
                 }
             }
-            Err(e) => {
-                problems.push(Problem {
-                    span: e.error.span,
-                    message: e.error.message,
-                });
-                *failed = true;
+            VarInput::Value(name, text) => {
+                let Some(v) = declared(&name) else {
+                    continue;
+                };
+                // Terraform reads `--var` values of complex types as HCL, strings as they are.
+                let trimmed = text.trim_start();
+                let value = if trimmed.starts_with('[') || trimmed.starts_with('{') {
+                    match hcl_edit::parser::parse_expr(&text) {
+                        Ok(e) => {
+                            let mut n = scratch.expr(&e, 0, &Scope::default());
+                            respan_all(&mut n, v.span);
+                            n
+                        }
+                        Err(_) => {
+                            unresolved(format!("`--var {name}=…` is not a valid value"), v.span)
+                        }
+                    }
+                } else {
+                    Node::new(NodeKind::String(text.clone()), v.span)
+                };
+                values.insert(name, value);
             }
         }
     }
@@ -231,31 +261,80 @@ fn root_variables(
             );
         }
     }
-    for (name, text) in &env.options.vars {
-        let Some(v) = module.variables.iter().find(|v| v.name == *name) else {
-            continue;
-        };
-        // Terraform reads `--var` values of complex types as HCL, strings as they are.
-        let trimmed = text.trim_start();
-        let value = if trimmed.starts_with('[') || trimmed.starts_with('{') {
-            match hcl_edit::parser::parse_expr(text) {
-                Ok(e) => {
-                    let mut n = scratch.expr(&e, 0, &Scope::default());
-                    respan_all(&mut n, v.span);
-                    n
-                }
-                Err(_) => unresolved(format!("`--var {name}=…` is not a valid value"), v.span),
-            }
-        } else {
-            Node::new(NodeKind::String(text.clone()), v.span)
-        };
-        values.insert(name.clone(), value);
-    }
     values
 }
 
+/// The entries of a `.tfvars` file (HCL), evaluated.
+fn read_tfvars(env: &Env, scratch: &Instance, path: &Path) -> Result<Vec<(String, Node)>, Problem> {
+    let parsed = {
+        let mut sources = env.sources.borrow_mut();
+        read_body(path, &mut sources, &*env.name_of)
+    };
+    let (body, base) = parsed.map_err(|e| Problem {
+        span: e.error.span,
+        message: e.error.message,
+    })?;
+    Ok(body
+        .attributes()
+        .map(|a| {
+            (
+                a.key.as_str().to_string(),
+                scratch.expr(&a.value, base, &Scope::default()),
+            )
+        })
+        .collect())
+}
+
+/// The entries of a `.tfvars.json` file: one JSON object, its values literal (not templates).
+fn read_json_tfvars(env: &Env, path: &Path) -> Result<Vec<(String, Node)>, Problem> {
+    let (text, base) = {
+        let mut sources = env.sources.borrow_mut();
+        load::read_text(path, &mut sources, &*env.name_of)
+    }
+    .map_err(|e| Problem {
+        span: e.error.span,
+        message: e.error.message,
+    })?;
+    let name = (env.name_of)(path);
+    let mut root = crate::parse::json::parse(&text).map_err(|e| Problem {
+        span: shift(e.span, base),
+        message: format!("invalid JSON in `{name}`: {}", e.message),
+    })?;
+    shift_all(&mut root, base);
+    match root.kind {
+        NodeKind::Object(members) => Ok(members.into_iter().map(|m| (m.key, m.value)).collect()),
+        _ => Err(Problem {
+            span: root.span,
+            message: format!("`{name}` must hold one JSON object of variable values"),
+        }),
+    }
+}
+
+fn shift(span: Span, base: usize) -> Span {
+    Span::new(base + span.start as usize, base + span.end as usize)
+}
+
+fn shift_all(node: &mut Node, base: usize) {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        n.span = shift(n.span, base);
+        match &mut n.kind {
+            NodeKind::Array(items) => stack.extend(items.iter_mut()),
+            NodeKind::Object(members) => {
+                for m in members.iter_mut() {
+                    m.key_span = shift(m.key_span, base);
+                    stack.push(&mut m.value);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// A value written as a variable default, a `.tfvars` entry or a module argument: a finding
-/// on it also points at where the configuration uses the variable.
+/// on it also points at where the configuration uses the variable. A variable interpolated
+/// into a string of the task definition (`"${var.repo}:${var.tag}"`) is listed too: a rule
+/// that knows which part of the string the literal holds (an image's tag) points at it.
 fn attach_value_sources(env: &Env, doc: &mut Document) {
     let sources = env.value_sources.borrow();
     if sources.is_empty() {
@@ -263,11 +342,20 @@ fn attach_value_sources(env: &Env, doc: &mut Document) {
     }
     for task in &mut doc.task_definitions {
         let mut spans = std::collections::HashSet::new();
+        let mut strings = Vec::new();
         task.props.walk(|n| {
             spans.insert(n.span);
+            if matches!(n.kind, NodeKind::String(_)) {
+                strings.push(n.span);
+            }
         });
         for (value, used_at, name) in sources.iter() {
-            if spans.contains(value) {
+            let inside_a_string = || {
+                strings
+                    .iter()
+                    .any(|s| s.start <= used_at.start && used_at.end <= s.end && s != used_at)
+            };
+            if spans.contains(value) || inside_a_string() {
                 task.value_sources.push(super::ValueSource {
                     value: *value,
                     used_at: *used_at,

@@ -194,6 +194,12 @@ impl<'a> Context<'a> {
         self.diagnostics.extend(mine);
     }
 
+    /// Values written elsewhere than where the task definition uses them (a parameter's or
+    /// variable's default), with where they are used.
+    pub fn value_sources(&self) -> &[crate::model::ValueSource] {
+        self.value_sources
+    }
+
     pub fn is_enabled(&self, rule: &Rule) -> bool {
         self.enabled.contains(rule.code)
     }

@@ -17,7 +17,9 @@
 //!
 //! In a Terraform plan the image is inside the `container_definitions` JSON string of
 //! `planned_values`; the plan is regenerated from the `.tf` sources, so the edit is shown
-//! (display-only) and never applied.
+//! (display-only) and never applied. In Terraform source the literal the image was evaluated
+//! from is edited when it is exactly the image string (a template such as
+//! `"${var.repo}:${var.tag}"` gets no fix).
 
 use crate::diag::{Applicability, Edit, Fix};
 use crate::model::Format;
@@ -49,22 +51,11 @@ pub fn pin_fix(cx: &Context, node: &Node, new_image: &str, description: String) 
             }],
         });
     }
+    // In Terraform source the span is the literal the image was evaluated from (in a `.tf`, a
+    // heredoc, a file `file()` reads, a variable default or a module argument): only a string
+    // that is exactly the image is edited, never a template or an expression. A literal in a
+    // `.tfvars` file is shown, not applied (the driver knows the file; see `check.rs`).
     let span = string_content_span(text, node.span, value)?;
-    if cx.document.format == Format::TerraformSource {
-        // Shown at the literal in the `.tf` (or the file it reads), not applied: checking that
-        // an edited module still evaluates to the same task definitions is not built yet.
-        return Some(Fix {
-            description: format!(
-                "{description} (in the Terraform source; `--fix` does not edit it)"
-            ),
-            applicability: Applicability::DisplayOnly,
-            edits: vec![Edit {
-                file: cx.file_id,
-                span,
-                content: new_image.to_string(),
-            }],
-        });
-    }
     Some(Fix {
         description,
         applicability: Applicability::Safe,

@@ -21,12 +21,16 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         if let ImageFact::Parsed { node, image } = &facts.image
             && image.is_explicit_latest()
         {
-            let tag = part_span(cx.file, node, image.spans.tag.clone());
+            // A tag interpolated from a variable: the finding is at the literal to change.
+            let (span, tag) = match super::tag_literal(cx, node, image.tag.as_deref()) {
+                Some(literal) => (literal, literal),
+                None => (node.span, part_span(cx.file, node, image.spans.tag.clone())),
+            };
             // With ECR state: pin to the digest `latest` points at now.
             let fix = crate::rules::ecr::pin_to_current_digest(cx, node, image);
             found.push((
                 facts.container.label(),
-                node.span,
+                span,
                 tag,
                 image.name_as_written().to_string(),
                 fix,

@@ -31,6 +31,22 @@ use crate::parse::Node;
 use crate::source::SourceFile;
 use crate::span::Span;
 
+/// Where the tag of an image built by a template (`"${var.repo}:${var.tag}"`) is written: the
+/// literal (a variable default, a `.tfvars` entry) of a value interpolated into the image
+/// string whose text is exactly the tag. None when no such literal is known, or when two
+/// differ.
+pub fn tag_literal(cx: &crate::rules::Context, node: &Node, tag: Option<&str>) -> Option<Span> {
+    let tag = tag?;
+    let mut found = cx.value_sources().iter().filter(|s| {
+        node.span.start <= s.used_at.start
+            && s.used_at.end <= node.span.end
+            && s.value != node.span
+            && crate::rules::ecr::pin::string_content_span(&cx.file.text, s.value, tag).is_some()
+    });
+    let first = found.next()?.value;
+    found.all(|s| s.value == first).then_some(first)
+}
+
 /// The span, in the file, of `part` (a byte range of the decoded string `node`). Strings
 /// written with escapes fall back to the whole value.
 pub fn part_span(file: &SourceFile, node: &Node, part: Option<Range<usize>>) -> Span {

@@ -24,10 +24,14 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
             // With ECR state that decides the tag's mutability, ECR003 reports it (or
             // nothing, when the tag is immutable).
             if tag != "latest" && !crate::rules::ecr::decides_tag_mutability(cx, image) {
-                let tag_span = part_span(cx.file, node, image.spans.tag.clone());
+                // A tag interpolated from a variable: the finding is at the literal to change.
+                let (span, tag_span) = match super::tag_literal(cx, node, Some(tag)) {
+                    Some(literal) => (literal, literal),
+                    None => (node.span, part_span(cx.file, node, image.spans.tag.clone())),
+                };
                 found.push((
                     facts.container.label(),
-                    node.span,
+                    span,
                     tag_span,
                     tag.clone(),
                     image.name_as_written().to_string(),
