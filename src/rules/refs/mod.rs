@@ -592,6 +592,7 @@ mod tests {
     }
 }
 
-
+// A `tests.rs` file: unit tests may name the rule codes they expect.
 #[cfg(test)]
+#[path = "hostile/tests.rs"]
 mod hostile;

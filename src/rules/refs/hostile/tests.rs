@@ -128,7 +128,10 @@ fn a_key_policy_that_is_not_json_leaves_the_decrypt_unknown_even_with_a_grant() 
     let grant = json!([{"GrantId": "g1", "GranteePrincipal": EXEC, "Operations": ["Decrypt"]}]);
     for grants in [json!([]), grant] {
         let mut sections = secret_with_key();
-        sections["kms"] = key(json!("{\"Version\": \"2012-10-17\", \"Statement\": ["), grants);
+        sections["kms"] = key(
+            json!("{\"Version\": \"2012-10-17\", \"Statement\": ["),
+            grants,
+        );
         let r = run(&td, &state(sections), &["ROLE011", "ROLE012"]);
         assert!(!r.input_errors, "{:#?}", r.diagnostics);
         assert_eq!(codes(&r), ["ROLE011"], "{:#?}", r.diagnostics);
@@ -152,7 +155,11 @@ fn a_key_policy_of_the_wrong_type_is_in003_at_it() {
 fn a_secret_arn_with_a_stage_and_a_version_id_selects_that_version() {
     let sections = secret_with_key();
     let reports = |value_from: &str| {
-        let r = run(&reads_secret(value_from), &state(sections.clone()), &["REF001"]);
+        let r = run(
+            &reads_secret(value_from),
+            &state(sections.clone()),
+            &["REF001"],
+        );
         assert!(!r.input_errors, "{:#?}", r.diagnostics);
         r
     };
@@ -173,12 +180,20 @@ fn a_secret_arn_with_a_stage_and_a_version_id_selects_that_version() {
     // An id the secret does not have.
     let r = reports(&format!("{SECRET}::AWSCURRENT:v9"));
     assert_eq!(codes(&r), ["REF001"]);
-    assert!(r.diagnostics[0].message.contains("no version with the ID `v9`"));
+    assert!(
+        r.diagnostics[0]
+            .message
+            .contains("no version with the ID `v9`")
+    );
     // Too many fields after the secret: not a secret reference at all, so unknown.
     let r = reports(&format!("{SECRET}:password:AWSCURRENT:v1:extra"));
     assert!(codes(&r).is_empty(), "{:#?}", r.diagnostics);
     let why = skipped(&r, "REF001");
-    assert!(why.iter().any(|w| w.contains("more than the three optional fields")), "{why:?}");
+    assert!(
+        why.iter()
+            .any(|w| w.contains("more than the three optional fields")),
+        "{why:?}"
+    );
 }
 
 #[test]
@@ -191,13 +206,18 @@ fn a_version_selected_without_the_versions_in_the_state_is_unknown() {
     );
     assert!(codes(&r).is_empty(), "{:#?}", r.diagnostics);
     let why = skipped(&r, "REF001");
-    assert!(why.iter().any(|w| w.contains("SecretVersionsToStages")), "{why:?}");
+    assert!(
+        why.iter().any(|w| w.contains("SecretVersionsToStages")),
+        "{why:?}"
+    );
 }
 
 #[test]
 fn a_log_group_name_with_invalid_characters_is_unknown_not_missing() {
-    let td = task_definition(json!({"logConfiguration": {"logDriver": "awslogs", "options": {
-        "awslogs-group": "/ecs/web app*", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}}}));
+    let td = task_definition(
+        json!({"logConfiguration": {"logDriver": "awslogs", "options": {
+        "awslogs-group": "/ecs/web app*", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}}}),
+    );
     let r = run(
         &td,
         &state(json!({"logs": {"logGroups": [{"logGroupName": "/ecs/web"}]}})),
@@ -206,7 +226,8 @@ fn a_log_group_name_with_invalid_characters_is_unknown_not_missing() {
     assert!(codes(&r).is_empty(), "{:#?}", r.diagnostics);
     let why = skipped(&r, "REF003");
     assert!(
-        why.iter().any(|w| w.contains("`/ecs/web app*` is not a valid log group name")),
+        why.iter()
+            .any(|w| w.contains("`/ecs/web app*` is not a valid log group name")),
         "{why:?}"
     );
 }
@@ -214,13 +235,19 @@ fn a_log_group_name_with_invalid_characters_is_unknown_not_missing() {
 #[test]
 fn every_reference_section_of_the_wrong_type_is_in003_where_it_is_wrong() {
     let cases = [
-        (json!({"secretsmanager": {"secrets": {"ARN": SECRET}}}), r#"{"#),
+        (
+            json!({"secretsmanager": {"secrets": {"ARN": SECRET}}}),
+            r#"{"#,
+        ),
         (
             json!({"secretsmanager": {"secrets": [{"ARN": SECRET, "SecretVersionsToStages": {"v1": "AWSCURRENT"}}]}}),
             r#""AWSCURRENT""#,
         ),
         (json!({"ssm": "parameters"}), r#""parameters""#),
-        (json!({"kms": {"keys": [], "aliases": [{"AliasName": false}]}}), "false"),
+        (
+            json!({"kms": {"keys": [], "aliases": [{"AliasName": false}]}}),
+            "false",
+        ),
         (
             json!({"kms": {"keys": [{"KeyMetadata": {"KeyId": "k"}, "Grants": [{"Operations": "Decrypt"}]}]}}),
             r#""Decrypt""#,
