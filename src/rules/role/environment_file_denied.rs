@@ -50,6 +50,7 @@ pub(super) fn check(
                 .map(|o| (o.clone(), u.span, u.container.clone()))
         })
         .collect();
+    let (principal, base) = eval::base_context(view);
     for g in group(files) {
         let (bucket, key) = &g.key;
         let entry = match cx.state.s3.bucket(bucket, facts.account.as_deref()) {
@@ -80,7 +81,7 @@ pub(super) fn check(
         let partition = &facts.partition;
         let object_arn = format!("arn:{partition}:s3:::{bucket}/{key}");
         let bucket_arn = format!("arn:{partition}:s3:::{bucket}");
-        let (principal, mut ctx) = eval::base_context(view);
+        let mut ctx = base.clone();
         ctx.set("aws:RequestedRegion", entry.region.clone())
             .set("aws:ResourceAccount", entry.account.clone());
         let checks = [
