@@ -261,18 +261,21 @@ impl<'e> Instance<'e> {
             if res.body.get_blocks(attr).next().is_some() {
                 return self.blocks(&res.body, attr, res.base, &scope);
             }
-            let name_is_id = matches!(
-                res.kind.as_str(),
+            // Resources whose `id` is their name, and the argument that names them.
+            let name_is_id = match res.kind.as_str() {
                 "aws_iam_role"
-                    | "aws_ecr_repository"
-                    | "aws_cloudwatch_log_group"
-                    | "aws_iam_instance_profile"
-                    | "aws_iam_user"
-                    | "aws_iam_group"
-                    | "aws_ssm_parameter"
-            );
+                | "aws_ecr_repository"
+                | "aws_cloudwatch_log_group"
+                | "aws_iam_instance_profile"
+                | "aws_iam_user"
+                | "aws_iam_group"
+                | "aws_ssm_parameter"
+                | "aws_kms_alias" => Some("name"),
+                "aws_s3_bucket" => Some("bucket"),
+                _ => None,
+            };
             match (res.kind.as_str(), attr) {
-                (_, "id") if name_is_id => arg("name").unwrap_or(link),
+                (_, "id") if name_is_id.is_some() => name_is_id.and_then(arg).unwrap_or(link),
                 ("aws_ecr_repository", "registry_id") => match &self.env.options.account {
                     Some(a) => Node::new(NodeKind::String(a.clone()), span),
                     None => link,

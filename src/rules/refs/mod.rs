@@ -16,6 +16,7 @@ pub mod secret_not_found;
 
 use std::rc::Rc;
 
+use crate::base::known::Lookup;
 use crate::model::TaskDefinition;
 use crate::model::placeholder::placeholder;
 use crate::model::resolve::partition_of_region;
@@ -23,7 +24,9 @@ use crate::model::taskdef::field;
 use crate::parse::{Node, NodeKind};
 use crate::rules::{Context, Rule};
 use crate::span::Span;
+use crate::state::AccountState;
 use crate::state::iam::arn_account;
+use crate::state::template::refs::{Defines, TemplateRefs};
 
 /// This family's rules, in code order.
 pub static RULES: &[&Rule] = &[
@@ -408,6 +411,50 @@ pub fn s3_object(text: &str) -> Result<(String, String), String> {
     }
 }
 
+/// The skeleton of the REF rules. `uses` are a rule's references: what each names (or why that
+/// is not known: skipped, with `what` naming the reference), where, and in which container.
+/// They are grouped by what they name; a group the template creates needs nothing
+/// (`Defines::Yes`), or is skipped when a resource of the template may be it
+/// (`Defines::Maybe`); the others are looked up in the state, and an unknown answer is skipped.
+/// `decide` gets each remaining group with what the state holds of it (None: known absent).
+pub fn check_in_state<'a, K: PartialEq, T>(
+    cx: &mut Context<'a>,
+    rule: &'static Rule,
+    what: &str,
+    uses: impl IntoIterator<Item = (Result<K, String>, Span, String)>,
+    defines: impl Fn(&TemplateRefs, &K) -> Defines,
+    find: impl Fn(&'a AccountState, &K) -> Lookup<T>,
+    mut decide: impl FnMut(&mut Context<'a>, &Grouped<K>, Option<T>),
+) {
+    let mut named = Vec::new();
+    let mut skipped = Vec::new();
+    for (key, span, container) in uses {
+        match key {
+            Ok(k) => named.push((k, span, container)),
+            Err(why) => skipped.push(format!("{what} of container `{container}`: {why}")),
+        }
+    }
+    for why in skipped {
+        cx.skip(&[rule], why);
+    }
+    let (template, state) = (cx.template, cx.state);
+    for g in group(named) {
+        match defines(&template.refs, &g.key) {
+            Defines::Yes => continue,
+            Defines::Maybe(why) => {
+                cx.skip(&[rule], why);
+                continue;
+            }
+            Defines::No => {}
+        }
+        match find(state, &g.key) {
+            Lookup::Unknown(why) => cx.skip(&[rule], why),
+            Lookup::Absent => decide(cx, &g, None),
+            Lookup::Found(t) => decide(cx, &g, Some(t)),
+        }
+    }
+}
+
 /// One diagnostic per task definition and referenced thing: the first place is the primary
 /// span, the others secondary labels.
 pub struct Grouped<K> {
@@ -544,3 +591,8 @@ mod tests {
         assert!(log_group_name(&"a".repeat(513)).is_err());
     }
 }
+
+// A `tests.rs` file: unit tests may name the rule codes they expect.
+#[cfg(test)]
+#[path = "hostile/tests.rs"]
+mod hostile;

@@ -1,13 +1,11 @@
 //! REF002: an SSM parameter the task names does not exist, or the version it selects is newer
 //! than the parameter's latest.
 
-use super::{Named, group, references, report_grouped};
-use crate::base::known::Lookup;
+use super::{Named, check_in_state, references, report_grouped};
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
 use crate::state::part::StatePart;
-use crate::state::template::refs::Defines;
 
 pub static RULE: Rule = Rule {
     code: "REF002",
@@ -21,83 +19,77 @@ pub static RULE: Rule = Rule {
 
 fn check(task: &TaskDefinition, cx: &mut Context) {
     let refs = references(task, cx);
-    let mut skipped = Vec::new();
-    let mut named = Vec::new();
-    for u in &refs.secrets {
-        match &u.named {
-            Ok(Named::Parameter(p)) => named.push((p.clone(), u.span, u.container.clone())),
-            Ok(Named::Secret(_)) => {}
-            Err(why) => skipped.push(format!("a secret of container `{}`: {why}", u.container)),
-        }
-    }
-    for why in skipped {
-        cx.skip(&[&RULE], why);
-    }
-    for g in group(named) {
-        let p = &g.key;
-        match cx.template.refs.parameter(&p.name) {
-            Defines::Yes => continue,
-            Defines::Maybe(why) => {
-                cx.skip(&[&RULE], why);
-                continue;
+    let uses = refs.secrets.iter().filter_map(|u| {
+        let key = match &u.named {
+            Ok(Named::Parameter(p)) => Ok(p.clone()),
+            Ok(Named::Secret(_)) => return None,
+            Err(why) => Err(why.clone()),
+        };
+        Some((key, u.span, u.container.clone()))
+    });
+    check_in_state(
+        cx,
+        &RULE,
+        "a secret",
+        uses,
+        |t, p| t.parameter(&p.name),
+        |state, p| state.parameters.find(&p.account, &p.region, &p.name),
+        |cx, g, found| {
+            let p = &g.key;
+            let Some(param) = found else {
+                report_grouped(
+                    cx,
+                    &RULE,
+                    g,
+                    format!(
+                        "the SSM parameter `{}` does not exist in account {} region {}",
+                        p.name, p.account, p.region
+                    ),
+                    "no such parameter",
+                    format!(
+                        "create the parameter before deploying (`aws ssm put-parameter --name {} --type SecureString --value … --region {}`), or correct the name (`aws ssm describe-parameters --region {}` lists them); a parameter of another region or account must be named by its full ARN",
+                        p.name, p.region, p.region
+                    ),
+                );
+                return;
+            };
+            let Some(sel) = &p.selector else { return };
+            let Ok(version) = sel.parse::<i64>() else {
+                cx.skip(
+                    &[&RULE],
+                    format!(
+                        "`{}:{sel}` selects the parameter by a label, and the state format does not list labels",
+                        p.name
+                    ),
+                );
+                return;
+            };
+            let Some(latest) = param.version else {
+                cx.skip(
+                    &[&RULE],
+                    format!(
+                        "the state lists the parameter `{}` without its `Version`",
+                        p.name
+                    ),
+                );
+                return;
+            };
+            if version > latest || version < 1 {
+                report_grouped(
+                    cx,
+                    &RULE,
+                    g,
+                    format!(
+                        "the SSM parameter `{}` has no version {version}: its latest version is {latest}",
+                        p.name
+                    ),
+                    "no such version",
+                    format!(
+                        "select an existing version (`{}:{latest}` is the latest), or drop the `:{sel}` selector to read the latest",
+                        p.name
+                    ),
+                );
             }
-            Defines::No => {}
-        }
-        match cx.state.parameters.find(&p.account, &p.region, &p.name) {
-            Lookup::Unknown(why) => cx.skip(&[&RULE], why),
-            Lookup::Absent => report_grouped(
-                cx,
-                &RULE,
-                &g,
-                format!(
-                    "the SSM parameter `{}` does not exist in account {} region {}",
-                    p.name, p.account, p.region
-                ),
-                "no such parameter",
-                format!(
-                    "create the parameter before deploying (`aws ssm put-parameter --name {} --type SecureString --value … --region {}`), or correct the name (`aws ssm describe-parameters --region {}` lists them); a parameter of another region or account must be named by its full ARN",
-                    p.name, p.region, p.region
-                ),
-            ),
-            Lookup::Found(param) => {
-                let Some(sel) = &p.selector else { continue };
-                let Ok(version) = sel.parse::<i64>() else {
-                    cx.skip(
-                        &[&RULE],
-                        format!(
-                            "`{}:{sel}` selects the parameter by a label, and the state format does not list labels",
-                            p.name
-                        ),
-                    );
-                    continue;
-                };
-                let Some(latest) = param.version else {
-                    cx.skip(
-                        &[&RULE],
-                        format!(
-                            "the state lists the parameter `{}` without its `Version`",
-                            p.name
-                        ),
-                    );
-                    continue;
-                };
-                if version > latest || version < 1 {
-                    report_grouped(
-                        cx,
-                        &RULE,
-                        &g,
-                        format!(
-                            "the SSM parameter `{}` has no version {version}: its latest version is {latest}",
-                            p.name
-                        ),
-                        "no such version",
-                        format!(
-                            "select an existing version (`{}:{latest}` is the latest), or drop the `:{sel}` selector to read the latest",
-                            p.name
-                        ),
-                    );
-                }
-            }
-        }
-    }
+        },
+    );
 }

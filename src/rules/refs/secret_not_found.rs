@@ -1,13 +1,11 @@
 //! REF001: a Secrets Manager secret the task names does not exist, is scheduled for deletion,
 //! or has no version of the stage or ID its ARN selects.
 
-use super::{Named, group, references, report_grouped};
-use crate::base::known::Lookup;
+use super::{Named, check_in_state, references, report_grouped};
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
 use crate::rules::{Context, Needs, Rule};
 use crate::state::part::StatePart;
-use crate::state::template::refs::Defines;
 
 pub static RULE: Rule = Rule {
     code: "REF001",
@@ -21,38 +19,28 @@ pub static RULE: Rule = Rule {
 
 fn check(task: &TaskDefinition, cx: &mut Context) {
     let refs = references(task, cx);
-    let mut skipped = Vec::new();
-    let mut named = Vec::new();
-    for u in &refs.secrets {
-        match &u.named {
-            Ok(Named::Secret(s)) => named.push((s.clone(), u.span, u.container.clone())),
-            Ok(Named::Parameter(_)) => {}
-            Err(why) => skipped.push(format!("a secret of container `{}`: {why}", u.container)),
-        }
-    }
-    for why in skipped {
-        cx.skip(&[&RULE], why);
-    }
-    for g in group(named) {
-        let s = &g.key;
-        match cx.template.refs.secret(&s.id) {
-            Defines::Yes => continue,
-            Defines::Maybe(why) => {
-                cx.skip(&[&RULE], why);
-                continue;
-            }
-            Defines::No => {}
-        }
-        let secret = match cx.state.secrets.find(&s.account, &s.region, &s.id) {
-            Lookup::Unknown(why) => {
-                cx.skip(&[&RULE], why);
-                continue;
-            }
-            Lookup::Absent => {
+    let uses = refs.secrets.iter().filter_map(|u| {
+        let key = match &u.named {
+            Ok(Named::Secret(s)) => Ok(s.clone()),
+            Ok(Named::Parameter(_)) => return None,
+            Err(why) => Err(why.clone()),
+        };
+        Some((key, u.span, u.container.clone()))
+    });
+    check_in_state(
+        cx,
+        &RULE,
+        "a secret",
+        uses,
+        |t, s| t.secret(&s.id),
+        |state, s| state.secrets.find(&s.account, &s.region, &s.id),
+        |cx, g, found| {
+            let s = &g.key;
+            let Some(secret) = found else {
                 report_grouped(
                     cx,
                     &RULE,
-                    &g,
+                    g,
                     format!(
                         "the secret `{}` does not exist in account {} region {}",
                         s.id, s.account, s.region
@@ -63,73 +51,72 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                         s.region, s.region
                     ),
                 );
-                continue;
+                return;
+            };
+            let name = secret.name.clone().unwrap_or_else(|| s.id.clone());
+            if secret.scheduled_for_deletion() {
+                report_grouped(
+                    cx,
+                    &RULE,
+                    g,
+                    format!(
+                        "the secret `{name}` is scheduled for deletion: it cannot be read until the deletion is cancelled"
+                    ),
+                    "secret scheduled for deletion",
+                    format!(
+                        "cancel the deletion: `aws secretsmanager restore-secret --secret-id {} --region {}`",
+                        secret.arn.as_deref().unwrap_or(&name),
+                        s.region
+                    ),
+                );
+                return;
             }
-            Lookup::Found(secret) => secret,
-        };
-        let name = secret.name.clone().unwrap_or_else(|| s.id.clone());
-        if secret.scheduled_for_deletion() {
-            report_grouped(
-                cx,
-                &RULE,
-                &g,
-                format!(
-                    "the secret `{name}` is scheduled for deletion: it cannot be read until the deletion is cancelled"
-                ),
-                "secret scheduled for deletion",
-                format!(
-                    "cancel the deletion: `aws secretsmanager restore-secret --secret-id {} --region {}`",
-                    secret.arn.as_deref().unwrap_or(&name),
-                    s.region
-                ),
-            );
-            continue;
-        }
-        if s.stage.is_none() && s.version_id.is_none() {
-            continue;
-        }
-        let Some(versions) = &secret.secret_versions_to_stages else {
-            cx.skip(
-                &[&RULE],
-                format!(
-                    "the state lists the secret `{name}` without its `SecretVersionsToStages`: the version its ARN selects cannot be checked"
-                ),
-            );
-            continue;
-        };
-        let problem = match (&s.version_id, &s.stage) {
-            (Some(id), stage) => match versions.get(id) {
-                None => Some(format!("has no version with the ID `{id}`")),
-                Some(stages) => match stage {
-                    Some(st) if !stages.contains(st) => Some(format!(
-                        "has the version `{id}`, but it does not carry the stage `{st}` (when both are given they must select the same version)"
-                    )),
-                    _ => None,
+            if s.stage.is_none() && s.version_id.is_none() {
+                return;
+            }
+            let Some(versions) = &secret.secret_versions_to_stages else {
+                cx.skip(
+                    &[&RULE],
+                    format!(
+                        "the state lists the secret `{name}` without its `SecretVersionsToStages`: the version its ARN selects cannot be checked"
+                    ),
+                );
+                return;
+            };
+            let problem = match (&s.version_id, &s.stage) {
+                (Some(id), stage) => match versions.get(id) {
+                    None => Some(format!("has no version with the ID `{id}`")),
+                    Some(stages) => match stage {
+                        Some(st) if !stages.contains(st) => Some(format!(
+                            "has the version `{id}`, but it does not carry the stage `{st}` (when both are given they must select the same version)"
+                        )),
+                        _ => None,
+                    },
                 },
-            },
-            (None, Some(st)) => (!versions.values().any(|v| v.contains(st)))
-                .then(|| format!("has no version with the stage `{st}`")),
-            (None, None) => None,
-        };
-        if let Some(problem) = problem {
-            let mut stages: Vec<String> = versions.values().flatten().cloned().collect();
-            stages.sort();
-            stages.dedup();
-            report_grouped(
-                cx,
-                &RULE,
-                &g,
-                format!("the secret `{name}` {problem}"),
-                "no such version",
-                format!(
-                    "select a version the secret has (its stages: {}), or leave the version fields of the ARN empty to read `AWSCURRENT`",
-                    if stages.is_empty() {
-                        "none".to_string()
-                    } else {
-                        stages.join(", ")
-                    }
-                ),
-            );
-        }
-    }
+                (None, Some(st)) => (!versions.values().any(|v| v.contains(st)))
+                    .then(|| format!("has no version with the stage `{st}`")),
+                (None, None) => None,
+            };
+            if let Some(problem) = problem {
+                let mut stages: Vec<String> = versions.values().flatten().cloned().collect();
+                stages.sort();
+                stages.dedup();
+                report_grouped(
+                    cx,
+                    &RULE,
+                    g,
+                    format!("the secret `{name}` {problem}"),
+                    "no such version",
+                    format!(
+                        "select a version the secret has (its stages: {}), or leave the version fields of the ARN empty to read `AWSCURRENT`",
+                        if stages.is_empty() {
+                            "none".to_string()
+                        } else {
+                            stages.join(", ")
+                        }
+                    ),
+                );
+            }
+        },
+    );
 }

@@ -14,6 +14,7 @@ use crate::rules::refs::{self, group};
 use crate::rules::{Context, Needs, Rule};
 use crate::state::iam::LoadedPolicy;
 use crate::state::part::StatePart;
+use crate::state::template::refs::Defines;
 
 pub static RULE: Rule = Rule {
     code: "ROLE013",
@@ -50,8 +51,20 @@ pub(super) fn check(
                 .map(|o| (o.clone(), u.span, u.container.clone()))
         })
         .collect();
+    let (principal, base) = eval::base_context(view);
     for g in group(files) {
         let (bucket, key) = &g.key;
+        // A bucket the template creates: its owner and policy are the template's, not the
+        // state's (and REF004 does not report it either), so nothing here is decided.
+        if let Defines::Yes | Defines::Maybe(_) = cx.template.refs.bucket(bucket) {
+            cx.skip(
+                &[&RULE],
+                format!(
+                    "the bucket of `s3://{bucket}/{key}` may be created by this template: its policy there is not evaluated"
+                ),
+            );
+            continue;
+        }
         let entry = match cx.state.s3.bucket(bucket, facts.account.as_deref()) {
             Lookup::Found(b) => b,
             Lookup::Absent => continue, // REF004
@@ -80,7 +93,7 @@ pub(super) fn check(
         let partition = &facts.partition;
         let object_arn = format!("arn:{partition}:s3:::{bucket}/{key}");
         let bucket_arn = format!("arn:{partition}:s3:::{bucket}");
-        let (principal, mut ctx) = eval::base_context(view);
+        let mut ctx = base.clone();
         ctx.set("aws:RequestedRegion", entry.region.clone())
             .set("aws:ResourceAccount", entry.account.clone());
         let checks = [

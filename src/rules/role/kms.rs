@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 use super::eval::{self, Checked};
 use super::facts::RoleView;
 use crate::base::known::Tri;
+use crate::iam::{Principal, RequestContext};
 use crate::state::kms::{Grant, KeyEntry};
 
 /// Which service decrypts, and the encryption context it sends.
@@ -97,8 +98,14 @@ pub enum Refusal {
     },
 }
 
-/// Decides `kms:Decrypt` with `key` for the role, through `via`.
-pub fn decrypt<'a>(view: &'a RoleView<'a>, key: &'a KeyEntry, via: &Via) -> Decrypt<'a> {
+/// Decides `kms:Decrypt` with `key` for the role, through `via`. `base` is the role's request
+/// context ([`eval::base_context`]), built once per task definition.
+pub fn decrypt<'a>(
+    view: &'a RoleView<'a>,
+    base: &(Principal, RequestContext),
+    key: &'a KeyEntry,
+    via: &Via,
+) -> Decrypt<'a> {
     let Some(policy) = &key.policy else {
         return Decrypt::Unknown(
             vec![format!(
@@ -108,7 +115,8 @@ pub fn decrypt<'a>(view: &'a RoleView<'a>, key: &'a KeyEntry, via: &Via) -> Decr
             Vec::new(),
         );
     };
-    let (principal, mut ctx) = eval::base_context(view);
+    let principal = &base.0;
+    let mut ctx = base.1.clone();
     ctx.set("aws:RequestedRegion", key.region.clone())
         .set("aws:ResourceAccount", key.account.clone())
         .set("aws:ViaAWSService", "true")
@@ -133,7 +141,7 @@ pub fn decrypt<'a>(view: &'a RoleView<'a>, key: &'a KeyEntry, via: &Via) -> Decr
     };
     let checked = eval::check(
         view,
-        &principal,
+        principal,
         &ctx,
         "kms:Decrypt",
         &arn,

@@ -63,6 +63,7 @@ pub(super) fn check(
                 .map(|n| (n.clone(), u.span, u.container.clone()))
         })
         .collect();
+    let base = eval::base_context(view);
     for g in group(named) {
         let target = match encrypted(cx, &g.key) {
             Ok(Some(t)) => t,
@@ -133,7 +134,7 @@ pub(super) fn check(
             });
             continue;
         }
-        match kms::decrypt(view, key, &target.via) {
+        match kms::decrypt(view, &base, key, &target.via) {
             Decrypt::Allowed => {}
             Decrypt::Unknown(causes, places) => und.add(
                 span,

@@ -59,6 +59,19 @@ pub(super) fn check(task: &TaskDefinition, cx: &mut Context, facts: &Facts) {
                 "log driver secrets are read with the execution role".to_string(),
             ));
         }
+        // The agent downloads environment files from S3 with the execution role, on every
+        // launch type (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html,
+        // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html).
+        if let Some(n) = c
+            .get("environmentFiles")
+            .filter(|n| !(n.is_array() && n.items().is_empty()))
+        {
+            a.push("environment files");
+            labels.push((
+                n.span,
+                "environment files are read from S3 with the execution role".to_string(),
+            ));
+        }
         if let Some(n) = c.get("repositoryCredentials") {
             a.push("private registry credentials");
             labels.push((
@@ -149,6 +162,14 @@ pub(super) fn check(task: &TaskDefinition, cx: &mut Context, facts: &Facts) {
         help.push_str(
             "; for secrets and registry credentials it also needs `secretsmanager:GetSecretValue` / `ssm:GetParameters` on them \
              (and `kms:Decrypt` for a customer managed key)",
+        );
+    }
+    if reasons
+        .iter()
+        .any(|(_, w)| w.contains(&"environment files"))
+    {
+        help.push_str(
+            "; for environment files it also needs `s3:GetObject` on each file and `s3:GetBucketLocation` on its bucket",
         );
     }
     if fargate_reason {

@@ -115,9 +115,20 @@ fn evaluate(task: &TaskDefinition, cx: &mut Context) {
     let pulls = pull::evaluate_pulls(cx, &facts, view, &mut und);
     ecr_pull_denied::report(cx, &facts, view, &pulls);
     repository_policy_denies::report(cx, &facts, view, &pulls);
-    secrets_access_denied::check(task, cx, &facts, view, &mut und);
-    logs_access_denied::check(task, cx, &facts, view, &mut und);
-    registry_credentials_denied::check(task, cx, &facts, view, &mut und);
+    // These evaluations are the costly ones: each runs when its rule reports or when ROLE011
+    // reports what it could not decide, so that a run of other rules does not pay for them.
+    let wanted = |cx: &Context, rule: &Rule| {
+        cx.is_enabled(rule) || cx.is_enabled(&permission_undetermined::RULE)
+    };
+    if wanted(cx, &secrets_access_denied::RULE) {
+        secrets_access_denied::check(task, cx, &facts, view, &mut und);
+    }
+    if wanted(cx, &logs_access_denied::RULE) {
+        logs_access_denied::check(task, cx, &facts, view, &mut und);
+    }
+    if wanted(cx, &registry_credentials_denied::RULE) {
+        registry_credentials_denied::check(task, cx, &facts, view, &mut und);
+    }
     pull_through_cache_denied::check(cx, &facts, view, &mut und);
     kms_decrypt_denied::check(task, cx, &facts, view, &mut und);
     environment_file_denied::check(task, cx, &facts, view, &mut und);

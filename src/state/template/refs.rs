@@ -2,7 +2,7 @@
 //! secrets, SSM parameters, KMS keys and aliases, log groups and S3 buckets. Read from
 //! CloudFormation `AWS::SecretsManager::Secret`, `AWS::SSM::Parameter`, `AWS::KMS::Key`,
 //! `AWS::KMS::Alias`, `AWS::Logs::LogGroup`, `AWS::S3::Bucket` / `AWS::S3::BucketPolicy`, and
-//! from Terraform plan `aws_secretsmanager_secret`, `aws_ssm_parameter`, `aws_kms_key`,
+//! from Terraform (plan or `.tf` source) `aws_secretsmanager_secret`, `aws_ssm_parameter`, `aws_kms_key`,
 //! `aws_kms_alias`, `aws_cloudwatch_log_group`, `aws_s3_bucket` / `aws_s3_bucket_policy`.
 //!
 //! A resource the template defines exists after the deploy: a reference to it (by name, or
@@ -79,7 +79,8 @@ impl TemplateRefs {
     pub fn from_document(doc: &Document) -> TemplateRefs {
         let mut out = TemplateRefs::default();
         let cfn = doc.format == Format::CloudFormation;
-        let tf = doc.format == Format::TerraformPlan;
+        // A plan and `.tf` source both give resources with Terraform's argument names.
+        let tf = doc.format.is_terraform();
         for r in &doc.resources {
             // A CloudFormation resource whose condition is false is not created.
             if matches!(r.condition, Some((_, Some(false)))) {
