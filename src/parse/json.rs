@@ -452,13 +452,20 @@ mod tests {
         .unwrap();
         assert_eq!(
             taken,
-            [(0, r#"{"x": 1}"#.into()), (1, "[2]".into()), (2, "3".into())]
+            [
+                (0, r#"{"x": 1}"#.into()),
+                (1, "[2]".into()),
+                (2, "3".into())
+            ]
         );
         let list = root.get("a").unwrap().get("list").unwrap();
         assert!(list.items().iter().all(Node::is_null));
         assert_eq!(span_text(text, list.items()[1].span), "[2]");
         // Off the path, the tree is whole.
-        assert_eq!(root.get("a").unwrap().get("other").unwrap().items().len(), 1);
+        assert_eq!(
+            root.get("a").unwrap().get("other").unwrap().items().len(),
+            1
+        );
         assert!(!root.get("list").unwrap().items()[0].is_null());
         // An error of the taker stops the parse.
         let err = parse_taking(text, &["a", "list"], &mut |_, node| {

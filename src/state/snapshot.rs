@@ -527,7 +527,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(at, "5");
-        assert!(msg.starts_with("iam.RoleDetailList[0].Tags[0].Key: "), "{msg}");
+        assert!(
+            msg.starts_with("iam.RoleDetailList[0].Tags[0].Key: "),
+            "{msg}"
+        );
         let (at, _) = load_text(
             r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
             "iam": {"RoleDetailList": {}}}"#,

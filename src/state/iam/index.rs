@@ -335,7 +335,7 @@ pub fn read_role(
             message: format!("{path}: {}", e.inner()),
         }
     })?;
-    if !r.arn.as_deref().is_some_and(|a| !a.is_empty()) {
+    if r.arn.as_deref().is_none_or(|a| a.is_empty()) {
         let path = format!("iam.RoleDetailList[{index}]");
         let role = match &r.role_name {
             Some(name) => format!("the role `{name}`"),
