@@ -30,13 +30,20 @@ fn main() {
             vec![s(&path)],
         ));
     }
+    // The most task definitions that fit in 10 MB on one line (the target is for inputs up
+    // to 10 MB): the size grows with the count, so bisect it.
     let minified = dir.join("minified.json");
-    let mut text = task_definitions(1, false);
-    let mut n = 1;
-    while text.len() < 10 << 20 {
-        n *= 2;
-        text = task_definitions(n, false);
+    let (mut low, mut high) = (1, 1 << 17);
+    while high - low > 1 {
+        let mid = (low + high) / 2;
+        if task_definitions(mid, false).len() <= 10 << 20 {
+            low = mid;
+        } else {
+            high = mid;
+        }
     }
+    let n = low;
+    let text = task_definitions(n, false);
     std::fs::write(&minified, &text).unwrap();
     cases.push((
         format!(

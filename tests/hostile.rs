@@ -57,23 +57,42 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
+/// What a run printed: its exit code, stdout and stderr.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the tool in `dir` with `args` and asserts that neither stdout nor stderr carries a
+/// line or a raw control character from input (`what` names the case in failures).
+fn run_clean(dir: &Path, args: &[&str], what: &str) -> Run {
+    let out = cmd().current_dir(dir).args(args).output().unwrap();
+    let run = Run {
+        code: out.status.code(),
+        stdout: text(&out.stdout),
+        stderr: text(&out.stderr),
+    };
+    assert_clean(&run.stdout, what);
+    assert_clean(&run.stderr, what);
+    run
+}
+
 #[test]
 fn names_from_input_cannot_start_a_line_or_send_escapes() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "td.json", INJECTING);
     for format in ["human", "github", "json", "sarif"] {
-        let out = cmd()
-            .current_dir(dir.path())
-            .args(["check", "td.json", "--format", format])
-            .output()
-            .unwrap();
-        let stdout = text(&out.stdout);
+        let stdout = run_clean(
+            dir.path(),
+            &["check", "td.json", "--format", format],
+            format,
+        )
+        .stdout;
         assert!(
             stdout.contains("add-mask"),
             "{format}: the value is shown: {stdout}"
         );
-        assert_clean(&stdout, format);
-        assert_clean(&text(&out.stderr), format);
         if format == "github" {
             for line in stdout.lines() {
                 assert!(
@@ -91,12 +110,7 @@ fn names_from_input_cannot_start_a_line_or_send_escapes() {
         }
     }
     // The summary of what was not checked names the task definition, escaped.
-    let out = cmd()
-        .current_dir(dir.path())
-        .args(["check", "td.json"])
-        .output()
-        .unwrap();
-    let stdout = text(&out.stdout);
+    let stdout = run_clean(dir.path(), &["check", "td.json"], "summary").stdout;
     assert!(
         stdout.contains("web\\n::add-mask::x\\u{1b}[31mred\\u{7}\\u{202e}"),
         "{stdout}"
@@ -109,18 +123,12 @@ fn a_walked_file_name_with_a_line_break_is_escaped() {
     let good = r#"{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:latest", "memory": 256}]}"#;
     write(dir.path(), "in/a\n::add-mask::secret\u{1b}[2J.json", good);
     for format in ["human", "github"] {
-        let out = cmd()
-            .current_dir(dir.path())
-            .args(["check", "in", "--format", format])
-            .output()
-            .unwrap();
-        let stdout = text(&out.stdout);
+        let stdout = run_clean(dir.path(), &["check", "in", "--format", format], format).stdout;
         let shown = match format {
             "github" => "a\\n%3A%3Aadd-mask%3A%3Asecret\\u{1b}[2J.json",
             _ => "a\\n::add-mask::secret\\u{1b}[2J.json",
         };
         assert!(stdout.contains(shown), "{stdout}");
-        assert_clean(&stdout, format);
     }
 }
 
@@ -131,39 +139,37 @@ fn the_fix_change_list_escapes_file_names() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::copy(fix_fixture("taskdef.json"), dir.path().join(name)).unwrap();
         std::fs::copy(fix_fixture("state.json"), dir.path().join("state.json")).unwrap();
-        let out = cmd()
-            .current_dir(dir.path())
-            .args([
-                "check",
-                ".",
-                "--state",
-                "state.json",
-                "--region",
-                "us-east-1",
-            ])
-            .args(["--account", "111122223333", "--fix", "--format", format])
-            .output()
-            .unwrap();
-        let stderr = text(&out.stderr);
+        let args = [
+            "check",
+            ".",
+            "--state",
+            "state.json",
+            "--region",
+            "us-east-1",
+            "--account",
+            "111122223333",
+            "--fix",
+            "--format",
+            format,
+        ];
+        let stderr = run_clean(dir.path(), &args, format).stderr;
         assert!(
             stderr.contains("td\\n::add-mask::x\\u{1b}[1m.json"),
             "{stderr}"
         );
-        assert_clean(&stderr, format);
-        assert_clean(&text(&out.stdout), format);
     }
 }
 
 #[test]
 fn usage_errors_escape_what_they_quote() {
-    let out = cmd()
-        .args(["check", "--account", "1\n::add-mask::x\u{1b}[2J", "."])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
-    assert!(stderr.contains("1\\n::add-mask::x"), "{stderr}");
-    assert_clean(&stderr, "usage error");
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_clean(
+        dir.path(),
+        &["check", "--account", "1\n::add-mask::x\u{1b}[2J", "."],
+        "usage error",
+    );
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("1\\n::add-mask::x"), "{}", run.stderr);
 }
 
 #[test]
@@ -175,17 +181,11 @@ fn source_snippets_show_control_characters_as_placeholders() {
         "t.yaml",
         "Resources:\n  T:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n        - Name: web\n          Image: nginx:latest # \u{1b}]0;title\u{7} \u{9b}2J \u{202e}\n          Memory: 256\n",
     );
-    let out = cmd()
-        .current_dir(dir.path())
-        .args(["check", "t.yaml"])
-        .output()
-        .unwrap();
-    let stdout = text(&out.stdout);
+    let stdout = run_clean(dir.path(), &["check", "t.yaml"], "snippet").stdout;
     assert!(
         stdout.contains("Image: nginx:latest # ?]0;title? ¿2J \u{fffd}"),
         "{stdout}"
     );
-    assert_clean(&stdout, "snippet");
 }
 
 /// Runs the tool with a deadline: a read that blocks (a FIFO) must not hang the run.

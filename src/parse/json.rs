@@ -7,10 +7,25 @@ use super::{MAX_DEPTH, Member, Node, NodeKind, ParseError};
 use crate::span::Span;
 
 pub fn parse(text: &str) -> Result<Node, ParseError> {
+    parse_taking(text, &[], &mut |_, _| Ok(()))
+}
+
+/// What [`parse_taking`] calls with each item of the array it takes: the item's index and
+/// the item.
+pub type Take<'t> = dyn FnMut(usize, Node) -> Result<(), ParseError> + 't;
+
+/// Parses like [`parse`], but hands each item of the array at `path` (object keys from the
+/// root; empty: none) to `take` as soon as it is read, and keeps only a null with the item's
+/// span in the tree: a large list is never held whole as a tree (a state file of 100,000
+/// roles). An error of `take` stops the parse and is returned.
+pub fn parse_taking(text: &str, path: &[&str], take: &mut Take) -> Result<Node, ParseError> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        path,
+        matched: 0,
+        take,
     };
     // A UTF-8 byte order mark is not JSON, but editors on Windows write one.
     if text.starts_with('\u{feff}') {
@@ -25,13 +40,18 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
     Ok(node)
 }
 
-struct Parser<'a> {
+struct Parser<'a, 't> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// The path of the array whose items are taken, and how many of its keys the values
+    /// being read are inside (equal to the depth only on the path).
+    path: &'a [&'a str],
+    matched: usize,
+    take: &'a mut Take<'t>,
 }
 
-impl Parser<'_> {
+impl Parser<'_, '_> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -303,9 +323,17 @@ impl Parser<'_> {
                 Span::new(start, self.pos),
             ));
         }
+        let taken = !self.path.is_empty() && self.matched == depth && depth == self.path.len();
         loop {
             self.skip_ws();
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            if taken {
+                let span = item.span;
+                (self.take)(items.len(), item)?;
+                items.push(Node::new(NodeKind::Null, span));
+            } else {
+                items.push(item);
+            }
             self.skip_ws();
             match self.peek() {
                 Some(b',') => {
@@ -357,7 +385,15 @@ impl Parser<'_> {
             }
             self.pos += 1;
             self.skip_ws();
-            let value = self.value(depth + 1)?;
+            let on_path = self.matched == depth && self.path.get(depth).is_some_and(|k| *k == key);
+            if on_path {
+                self.matched = depth + 1;
+            }
+            let value = self.value(depth + 1);
+            if on_path {
+                self.matched = depth;
+            }
+            let value = value?;
             members.push(Member {
                 key,
                 key_span,
@@ -403,6 +439,40 @@ mod tests {
 
     fn span_text(text: &str, span: Span) -> &str {
         &text[span.range()]
+    }
+
+    #[test]
+    fn items_on_the_path_are_taken_and_leave_nulls_with_their_spans() {
+        let text = r#"{"a": {"list": [{"x": 1}, [2], 3], "other": [4]}, "list": [5]}"#;
+        let mut taken = Vec::new();
+        let root = parse_taking(text, &["a", "list"], &mut |i, node| {
+            taken.push((i, span_text(text, node.span).to_string()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            taken,
+            [
+                (0, r#"{"x": 1}"#.into()),
+                (1, "[2]".into()),
+                (2, "3".into())
+            ]
+        );
+        let list = root.get("a").unwrap().get("list").unwrap();
+        assert!(list.items().iter().all(Node::is_null));
+        assert_eq!(span_text(text, list.items()[1].span), "[2]");
+        // Off the path, the tree is whole.
+        assert_eq!(
+            root.get("a").unwrap().get("other").unwrap().items().len(),
+            1
+        );
+        assert!(!root.get("list").unwrap().items()[0].is_null());
+        // An error of the taker stops the parse.
+        let err = parse_taking(text, &["a", "list"], &mut |_, node| {
+            Err(ParseError::new("no", node.span))
+        })
+        .unwrap_err();
+        assert_eq!(span_text(text, err.span), r#"{"x": 1}"#);
     }
 
     #[test]

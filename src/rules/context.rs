@@ -33,6 +33,10 @@ pub struct DocumentFacts {
     pub network: OnceLock<DocumentAnalysis>,
     /// The CDK assets manifest next to a template, when there is one.
     pub cdk_assets: Option<crate::model::cdk::CdkAssets>,
+    /// The positions of the document's ECS service resources: each task definition looks its
+    /// services up among these, not among every resource (a template with 50,000 task
+    /// definitions made that quadratic).
+    pub services: OnceLock<Vec<usize>>,
 }
 
 /// What one container's `image` is, worked out once for all IMG rules.

@@ -40,7 +40,7 @@ pub struct AccountState {
 }
 
 impl AccountState {
-    pub fn new(snapshots: Vec<Snapshot>) -> AccountState {
+    pub fn new(mut snapshots: Vec<Snapshot>) -> AccountState {
         let ecr_states = snapshots
             .iter()
             .filter_map(|s| {
@@ -51,9 +51,10 @@ impl AccountState {
                 })
             })
             .collect();
+        let iam = IamIndex::new(&mut snapshots);
         AccountState {
             ecr: EcrIndex::new(ecr_states),
-            iam: IamIndex::new(&snapshots),
+            iam,
             secrets: secretsmanager::SecretsIndex::new(&snapshots),
             parameters: ssm::ParametersIndex::new(&snapshots),
             kms: kms::KmsIndex::new(&snapshots),

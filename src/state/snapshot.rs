@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use super::ec2::Ec2State;
 use super::ecr::EcrSection;
 use super::ecs::EcsState;
-use super::iam::IamSection;
+use super::iam::{IamSection, RoleEntry, read_role};
 use super::kms::KmsSection;
 use super::logs::LogsSection;
 use super::s3::S3Section;
@@ -32,6 +32,9 @@ pub struct Snapshot {
     pub root: Node,
     /// None: the section is absent, so unknown.
     pub iam: Option<IamSection>,
+    /// The roles of `iam.RoleDetailList`, read while the file was parsed (the tree keeps a
+    /// null in place of each); the IAM index takes them.
+    pub roles: Vec<RoleEntry>,
     pub ecr: Option<EcrSection>,
     pub ec2: Option<Ec2State>,
     pub ecs: Option<EcsState>,
@@ -50,7 +53,20 @@ pub struct StateError {
 }
 
 pub fn load(file: &SourceFile, id: FileId) -> Result<Snapshot, StateError> {
-    let root = parse::json::parse(&file.text).map_err(|e| StateError {
+    // Roles are read one at a time as the parser meets them, so that a state file of
+    // 100,000 roles is never held as one tree.
+    let mut roles = Vec::new();
+    let root = parse::json::parse_taking(
+        &file.text,
+        &["iam", "RoleDetailList"],
+        &mut |index, node| {
+            let role = read_role(&node, index, &file.text, id)
+                .map_err(|e| parse::ParseError::new(e.message, e.span))?;
+            roles.push(role);
+            Ok(())
+        },
+    )
+    .map_err(|e| StateError {
         span: e.span,
         message: e.message,
     })?;
@@ -139,9 +155,15 @@ pub fn load(file: &SourceFile, id: FileId) -> Result<Snapshot, StateError> {
         }
     }
     let iam = section::<IamSection>(&root, "iam")?;
-    if let Some(iam) = &iam {
-        check_roles(&root, iam)?;
-    }
+    // With a key given twice the last one counts: only the roles of the list that counts.
+    let list = root
+        .get("iam")
+        .and_then(|n| n.get("RoleDetailList"))
+        .map(|n| n.span);
+    roles.retain(|r: &RoleEntry| {
+        let place = r.place.map(|(_, span)| span).unwrap_or_default();
+        list.is_some_and(|l| l.start <= place.start && place.end <= l.end)
+    });
     let ec2 = section::<Ec2State>(&root, "ec2")?;
     let ecs = section::<EcsState>(&root, "ecs")?;
     let secretsmanager = section::<SecretsManagerSection>(&root, "secretsmanager")?;
@@ -169,6 +191,7 @@ pub fn load(file: &SourceFile, id: FileId) -> Result<Snapshot, StateError> {
         region,
         root,
         iam,
+        roles,
         ecr,
         ec2,
         ecs,
@@ -298,28 +321,6 @@ fn section<T: DeserializeOwned>(root: &Node, key: &str) -> Result<Option<T>, Sta
                 message: format!("{path}: {}", e.inner()),
             }
         })
-}
-
-/// Every `RoleDetailList` item has its `Arn` (the CLI prints it for every role): roles are
-/// found by ARN, so one without it would read as a role that does not exist.
-fn check_roles(root: &Node, iam: &IamSection) -> Result<(), StateError> {
-    for (i, r) in iam.role_detail_list.iter().flatten().enumerate() {
-        if r.arn.as_deref().is_some_and(|a| !a.is_empty()) {
-            continue;
-        }
-        let path = format!("iam.RoleDetailList[{i}]");
-        let role = match &r.role_name {
-            Some(name) => format!("the role `{name}`"),
-            None => "this role".to_string(),
-        };
-        return Err(StateError {
-            span: span_at(root, &path),
-            message: format!(
-                "{path}: {role} has no `Arn` (`aws iam get-account-authorization-details` prints one for every role; roles are matched by it)"
-            ),
-        });
-    }
-    Ok(())
 }
 
 /// The span of the value at a path like `ecr.imageDetails[3].imagePushedAt` (as far as it
@@ -505,6 +506,37 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(at, "\"two\"", "{msg}");
+    }
+
+    #[test]
+    fn roles_are_read_as_parsed_and_only_from_the_list_that_counts() {
+        let s = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "iam": {"RoleDetailList": [{"RoleName": "old", "Arn": "arn:aws:iam::111122223333:role/old"}]},
+            "iam": {"RoleDetailList": [{"RoleName": "a", "Arn": "arn:aws:iam::111122223333:role/a"},
+                                       {"RoleName": "b", "Arn": "arn:aws:iam::111122223333:role/b"}]}}"#,
+        )
+        .unwrap();
+        let names: Vec<_> = s.roles.iter().filter_map(|r| r.name.as_deref()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(s.iam.unwrap().role_detail_list.unwrap().len(), 2);
+        // A type error inside a role points at the value, with its path.
+        let (at, msg) = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "iam": {"RoleDetailList": [{"RoleName": "a", "Arn": "arn:aws:iam::111122223333:role/a", "Tags": [{"Key": 5}]}]}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(at, "5");
+        assert!(
+            msg.starts_with("iam.RoleDetailList[0].Tags[0].Key: "),
+            "{msg}"
+        );
+        let (at, _) = load_text(
+            r#"{"ecsPreflightState": 1, "accountId": "111122223333", "region": "us-east-1",
+            "iam": {"RoleDetailList": {}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(at, "{}");
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub(super) fn check(
         );
         return;
     };
-    let policy = match &trust.parsed {
+    let policy = match trust.parsed() {
         Ok(p) => p,
         Err(reason) => {
             let places = trust

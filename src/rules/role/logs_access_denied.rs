@@ -301,7 +301,7 @@ fn check_group(
         .iter()
         .chain(view.boundary.iter())
         .filter_map(super::facts::Pol::loaded)
-        .any(|p| p.mentions.contains(&group_arn));
+        .any(|p| p.mentions().contains(&group_arn));
     if names_group_only {
         help.push_str(&format!(
             "; a statement whose Resource is `{group_arn}` covers the log group only, not the log streams in it (`{group_arn}:log-stream:…`)"

@@ -427,5 +427,5 @@ fn task_role_allows(facts: &Facts, repo: &Repo) -> bool {
 /// at deploy time may or may not be).
 fn names_roles_of(policy: Option<&LoadedPolicy>, account: &str) -> bool {
     let needle = format!(":iam::{account}:role/");
-    policy.is_some_and(|p| p.mentions.iter().any(|m| m.contains(&needle)))
+    policy.is_some_and(|p| p.mentions().iter().any(|m| m.contains(&needle)))
 }

@@ -143,7 +143,7 @@ pub fn evaluate<'a>(view: &'a RoleView<'a>, r: &SecretRef) -> SecretOutcome<'a> 
             .iter()
             .chain(view.boundary.iter())
             .filter_map(Pol::loaded)
-            .flat_map(|p| p.mentions.iter())
+            .flat_map(|p| p.mentions().iter())
             .filter_map(|m| m.strip_prefix(&prefix))
             .map(|s| s.split(':').next().unwrap_or(s).to_string())
             .filter(|s| s.len() == 6 && !s.contains(['*', '?', '$']))

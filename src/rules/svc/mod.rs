@@ -178,7 +178,13 @@ pub fn services_of<'a>(task: &TaskDefinition, cx: &Context<'a>) -> Vec<ServiceVi
         Origin::Native => None,
     };
     let mut from_template = Vec::new();
-    for r in &cx.document.resources {
+    let services = cx.document_facts.services.get_or_init(|| {
+        (cx.document.resources.iter().enumerate())
+            .filter(|(_, r)| matches!(r.kind.as_str(), "AWS::ECS::Service" | "aws_ecs_service"))
+            .map(|(i, _)| i)
+            .collect()
+    });
+    for r in services.iter().map(|&i| &cx.document.resources[i]) {
         let (spelling, key) = match r.kind.as_str() {
             "AWS::ECS::Service" => (Spelling::Pascal, "TaskDefinition"),
             "aws_ecs_service" => (Spelling::Snake, "task_definition"),

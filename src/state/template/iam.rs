@@ -875,7 +875,7 @@ Resources:
             .repository("111122223333", "us-east-1", "web")
             .unwrap()
             .unwrap();
-        assert!(p.parsed.is_ok());
+        assert!(p.parsed().is_ok());
         assert!(
             ix.repository("111122223333", "us-east-1", "plain")
                 .unwrap()
@@ -931,8 +931,8 @@ Resources:
         );
         // inline_policy: one known, one known only after apply.
         assert_eq!(role.inline.len(), 2);
-        assert!(role.inline[0].parsed.is_ok());
-        assert!(role.inline[1].parsed.is_err());
+        assert!(role.inline[0].parsed().is_ok());
+        assert!(role.inline[1].parsed().is_err());
         // The attachment whose policy_arn is unknown until apply links to aws_iam_policy.pull.
         assert!(
             role.attached
@@ -956,6 +956,6 @@ Resources:
             .repository("111122223333", "us-east-1", "web")
             .unwrap()
             .unwrap();
-        assert!(repo.parsed.is_ok());
+        assert!(repo.parsed().is_ok());
     }
 }
