@@ -3,6 +3,7 @@
 //! and `aliases` (`aws kms list-aliases` → `Aliases[]`). The key policy is parsed once, as a
 //! resource policy; a policy that cannot be read leaves decisions on it unknown.
 
+use crate::model::arn::Arn;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
@@ -181,15 +182,13 @@ impl KmsIndex {
     /// The key a `KmsKeyId` / `KeyId` names: a key ID, key ARN, alias name or alias ARN, of
     /// `account` and `region` unless it is an ARN.
     pub fn resolve(&self, account: &str, region: &str, key: &str) -> Lookup<KeyRef<'_>> {
-        let (account, region, id) = match key.strip_prefix("arn:") {
-            Some(rest) => {
-                let parts: Vec<&str> = rest.splitn(5, ':').collect();
-                if parts.len() < 5 || parts[1] != "kms" {
-                    return Lookup::unknown(format!("`{key}` is not a KMS key or alias ARN"));
-                }
-                (parts[3], parts[2], parts[4])
+        let (account, region, id) = if key.starts_with("arn:") {
+            match Arn::parse(key) {
+                Some(arn) if arn.service == "kms" => (arn.account, arn.region, arn.resource),
+                _ => return Lookup::unknown(format!("`{key}` is not a KMS key or alias ARN")),
             }
-            None => (account, region, key),
+        } else {
+            (account, region, key)
         };
         if id.starts_with("alias/aws/") {
             return Lookup::Found(KeyRef::AwsManagedAlias(id.to_string()));

@@ -3,6 +3,7 @@
 //! holds a secret value). Secrets are found by full ARN, by partial ARN (without the random
 //! six-character suffix) or by name in their account and region.
 
+use crate::model::arn::Arn;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
@@ -96,7 +97,9 @@ impl SecretsIndex {
                 if let Some(&i) = r.by_arn.get(arn_or_name) {
                     return Lookup::Found(&r.secrets[i]);
                 }
-                arn_or_name.splitn(7, ':').nth(6).unwrap_or("")
+                Arn::parse(arn_or_name)
+                    .and_then(|a| a.resource_of("secret"))
+                    .unwrap_or("")
             }
             None => arn_or_name,
         };

@@ -14,6 +14,7 @@ pub mod log_group_not_found;
 pub mod parameter_not_found;
 pub mod secret_not_found;
 
+use crate::model::arn::{Arn, SecretReference};
 use std::rc::Rc;
 
 use crate::base::known::Lookup;
@@ -269,15 +270,13 @@ fn deployment(refs: &References, what: &str) -> Result<(String, String), String>
 /// `:version` or `:label`).
 pub fn value_from(text: &str, refs: &References) -> Result<Named, String> {
     if text.starts_with("arn:") {
-        let parts: Vec<&str> = text.split(':').collect();
-        if parts.len() < 6 {
+        let Some(arn) = Arn::parse(text) else {
             return Err(format!("`{text}` is not a complete ARN"));
-        }
-        return match parts[2] {
-            "secretsmanager" => secret_arn(text, &parts).map(Named::Secret),
+        };
+        return match arn.service {
+            "secretsmanager" => secret_arn(text).map(Named::Secret),
             "ssm" => {
-                let resource = parts[5..].join(":");
-                let Some(rest) = resource.strip_prefix("parameter") else {
+                let Some(rest) = arn.resource.strip_prefix("parameter") else {
                     return Err(format!("`{text}` is not an SSM parameter ARN"));
                 };
                 let (name, selector) = split_selector(rest);
@@ -291,13 +290,13 @@ pub fn value_from(text: &str, refs: &References) -> Result<Named, String> {
                 }
                 Ok(Named::Parameter(ParameterName {
                     name,
-                    account: parts[4].to_string(),
-                    region: parts[3].to_string(),
+                    account: arn.account.to_string(),
+                    region: arn.region.to_string(),
                     selector,
                     arn: format!(
-                        "{}:{}",
-                        parts[..5].join(":"),
-                        resource_without_selector(&resource)
+                        "{}{}",
+                        &text[..text.len() - arn.resource.len()],
+                        resource_without_selector(arn.resource)
                     ),
                 }))
             }
@@ -354,11 +353,7 @@ fn split_selector(text: &str) -> (&str, Option<String>) {
 /// task's region and account.
 pub fn credentials_parameter(text: &str, refs: &References) -> Result<Named, String> {
     if text.starts_with("arn:") {
-        let parts: Vec<&str> = text.split(':').collect();
-        if parts.len() < 7 || parts[2] != "secretsmanager" {
-            return Err(format!("`{text}` is not a Secrets Manager secret ARN"));
-        }
-        return secret_arn(text, &parts).map(Named::Secret);
+        return secret_arn(text).map(Named::Secret);
     }
     let (account, region) = deployment(refs, &format!("the secret `{text}`"))?;
     Ok(Named::Secret(SecretName {
@@ -372,44 +367,25 @@ pub fn credentials_parameter(text: &str, refs: &References) -> Result<Named, Str
 
 /// `arn:P:secretsmanager:R:A:secret:NAME[:json-key:version-stage:version-id]`
 /// (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html).
-fn secret_arn(text: &str, parts: &[&str]) -> Result<SecretName, String> {
-    if parts.len() < 7 || parts[5] != "secret" || parts[6].is_empty() {
-        return Err(format!("`{text}` is not a Secrets Manager secret ARN"));
-    }
-    if parts.len() > 10 {
+fn secret_arn(text: &str) -> Result<SecretName, String> {
+    let r = SecretReference::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a Secrets Manager secret ARN"))?;
+    if r.extra_fields > 0 {
         return Err(format!(
             "`{text}` has more than the three optional fields `json-key:version-stage:version-id` after the secret"
         ));
     }
-    let at = |i: usize| {
-        parts
-            .get(i)
-            .filter(|s| !s.is_empty())
-            .map(|s| s.to_string())
-    };
+    let given = |s: &str| (!s.is_empty()).then(|| s.to_string());
     Ok(SecretName {
-        id: parts[..7].join(":"),
-        account: parts[4].to_string(),
-        region: parts[3].to_string(),
-        stage: at(8),
-        version_id: at(9),
+        id: r.secret_arn.to_string(),
+        account: r.arn.account.to_string(),
+        region: r.arn.region.to_string(),
+        stage: given(r.version_stage),
+        version_id: given(r.version_id),
     })
 }
 
-/// `arn:aws:s3:::bucket/key` (the form `environmentFiles` takes).
-pub fn s3_object(text: &str) -> Result<(String, String), String> {
-    let rest = text
-        .strip_prefix("arn:")
-        .and_then(|r| r.split_once(":s3:::"))
-        .map(|(_, r)| r)
-        .ok_or_else(|| format!("`{text}` is not an S3 object ARN (`arn:aws:s3:::bucket/key`)"))?;
-    match rest.split_once('/') {
-        Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => {
-            Ok((bucket.to_string(), key.to_string()))
-        }
-        _ => Err(format!("`{text}` names no object key after the bucket")),
-    }
-}
+pub use crate::model::arn::s3_object;
 
 /// The skeleton of the REF rules. `uses` are a rule's references: what each names (or why that
 /// is not known: skipped, with `what` naming the reference), where, and in which container.

@@ -9,6 +9,7 @@ use crate::iam::{
     Decision, Evaluation, Layer, Principal, Reason, Request, RequestContext, ResourceSide,
     StatementRef, evaluate,
 };
+use crate::model::arn::Arn;
 use crate::span::Span;
 use crate::state::Tri;
 use crate::state::iam::{LoadedPolicy, UNRESOLVED_KEY_PREFIX};
@@ -775,7 +776,7 @@ pub fn with_managed_policy_first(remedy: Remedy, view: &RoleView, narrow: String
         .entry
         .arn
         .as_deref()
-        .and_then(|a| a.split(':').nth(1))
+        .and_then(|a| Arn::parse(a).map(|arn| arn.partition))
         .filter(|p| !p.is_empty())
         .unwrap_or("aws");
     let policy =

@@ -6,6 +6,7 @@
 use super::eval::{self, Checked, Place};
 use super::facts::{Facts, Pol, RoleView};
 use crate::iam::Decision;
+use crate::model::arn::{Arn, SecretReference};
 
 /// What a `valueFrom` / `credentialsParameter` names.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,15 +30,14 @@ pub const GET_PARAMETERS: &str = "ssm:GetParameters";
 /// parameter ARN, or an SSM parameter name (same region and account as the task).
 pub fn value_from(text: &str, facts: &Facts) -> Result<SecretRef, String> {
     if text.starts_with("arn:") {
-        let parts: Vec<&str> = text.split(':').collect();
-        if parts.len() < 6 {
+        let Some(arn) = Arn::parse(text) else {
             return Err(format!("`{text}` is not a complete ARN"));
-        }
-        let (region, account) = (parts[3].to_string(), parts[4].to_string());
-        match parts[2] {
-            "secretsmanager" => secrets_manager_arn(text, &parts),
+        };
+        let (region, account) = (arn.region.to_string(), arn.account.to_string());
+        match arn.service {
+            "secretsmanager" => secrets_manager_arn(text),
             "ssm" => {
-                let name = parts[5..].join(":");
+                let name = arn.resource;
                 Ok(SecretRef {
                     action: GET_PARAMETERS,
                     arn: text.to_string(),
@@ -74,11 +74,7 @@ pub fn value_from(text: &str, facts: &Facts) -> Result<SecretRef, String> {
 /// the task's region and account.
 pub fn credentials_parameter(text: &str, facts: &Facts) -> Result<SecretRef, String> {
     if text.starts_with("arn:") {
-        let parts: Vec<&str> = text.split(':').collect();
-        if parts.len() < 7 || parts[2] != "secretsmanager" {
-            return Err(format!("`{text}` is not a Secrets Manager secret ARN"));
-        }
-        return secrets_manager_arn(text, &parts);
+        return secrets_manager_arn(text);
     }
     let (Some(region), Some(account)) = (&facts.region, &facts.account) else {
         return Err(format!(
@@ -98,11 +94,10 @@ pub fn credentials_parameter(text: &str, facts: &Facts) -> Result<SecretRef, Str
     })
 }
 
-fn secrets_manager_arn(text: &str, parts: &[&str]) -> Result<SecretRef, String> {
-    if parts.len() < 7 || parts[5] != "secret" || parts[6].is_empty() {
-        return Err(format!("`{text}` is not a Secrets Manager secret ARN"));
-    }
-    let name = parts[6];
+fn secrets_manager_arn(text: &str) -> Result<SecretRef, String> {
+    let r = SecretReference::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a Secrets Manager secret ARN"))?;
+    let name = r.name;
     // The ARN of a secret ends in `-` and six random characters.
     let full = name.len() > 7
         && name.as_bytes()[name.len() - 7] == b'-'
@@ -111,9 +106,9 @@ fn secrets_manager_arn(text: &str, parts: &[&str]) -> Result<SecretRef, String> 
             .all(|b| b.is_ascii_alphanumeric());
     Ok(SecretRef {
         action: GET_SECRET,
-        arn: parts[..7].join(":"),
-        account: parts[4].to_string(),
-        region: parts[3].to_string(),
+        arn: r.secret_arn.to_string(),
+        account: r.arn.account.to_string(),
+        region: r.arn.region.to_string(),
         partial: !full,
         references_secret: false,
     })
@@ -217,7 +212,9 @@ pub fn help_resource(r: &SecretRef) -> String {
 /// region (so that fixes for two secrets never share a policy name).
 pub fn policy_name_part(r: &SecretRef, account: &str, region: Option<&str>) -> String {
     let name = match r.action {
-        GET_SECRET => r.arn.splitn(7, ':').nth(6).unwrap_or(&r.arn),
+        GET_SECRET => Arn::parse(&r.arn)
+            .and_then(|a| a.resource_of("secret"))
+            .unwrap_or(&r.arn),
         _ => r.arn.split_once(":parameter").map_or(&*r.arn, |(_, n)| n),
     };
     if r.account == account && Some(r.region.as_str()) == region {

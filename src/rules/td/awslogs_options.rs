@@ -2,6 +2,7 @@
 
 use crate::diag::Severity;
 use crate::model::TaskDefinition;
+use crate::model::arn::Arn;
 use crate::model::taskdef::spell;
 use crate::rules::{Context, Needs, Rule};
 
@@ -107,7 +108,7 @@ fn suggested_region(task: &TaskDefinition, cx: &Context) -> String {
         }
     }
     for arn in arns {
-        if let Some(region) = arn.strip_prefix("arn:").and_then(|a| a.split(':').nth(2)) {
+        if let Some(region) = Arn::parse(arn).map(|a| a.region) {
             note(region);
         }
     }

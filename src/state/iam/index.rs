@@ -1,5 +1,6 @@
 //! The roles and policies the state files and templates define, indexed by ARN and name.
 
+use crate::model::arn::Arn;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -436,18 +437,14 @@ pub fn read_role(
 
 /// The account part of an ARN (`arn:P:svc:region:ACCOUNT:…`).
 pub fn arn_account(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    if parts.next()? != "arn" {
-        return None;
-    }
-    let account = parts.nth(3)?;
-    (!account.is_empty()).then_some(account)
+    Arn::parse(arn)
+        .map(|a| a.account)
+        .filter(|account| !account.is_empty())
 }
 
 /// The role name of a role ARN: the last segment of `role/<path><name>`.
 pub fn role_name_of(arn: &str) -> Option<&str> {
-    let resource = arn.splitn(6, ':').nth(5)?;
-    let path = resource.strip_prefix("role/")?;
+    let path = Arn::parse(arn)?.resource.strip_prefix("role/")?;
     path.rsplit('/').next().filter(|n| !n.is_empty())
 }
 

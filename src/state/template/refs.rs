@@ -9,6 +9,7 @@
 //! with `Ref` / a Terraform reference) is not "not found". A resource whose name is known only
 //! at deploy time could be the one a reference names, so it makes such lookups unknown.
 
+use crate::model::arn::Arn;
 use crate::model::{Document, Format, Resource};
 use crate::parse::{Node, NodeKind};
 
@@ -112,7 +113,9 @@ impl TemplateRefs {
     /// at creation, so a full ARN written in a file cannot name one of them).
     pub fn secret(&self, id: &str) -> Defines {
         let name = match id.strip_prefix("arn:") {
-            Some(_) => id.splitn(7, ':').nth(6).unwrap_or(""),
+            Some(_) => Arn::parse(id)
+                .and_then(|a| a.resource_of("secret"))
+                .unwrap_or(""),
             None => id,
         };
         self.secrets.defines(name, |a, b| a == b)
