@@ -410,6 +410,8 @@ def readers(c):
         document = json.loads(json.dumps(policy))
         for statement in document["Statement"]:
             statement["Action"] = [a for a in statement["Action"] if a not in drop]
+        # A statement left without actions is not a valid policy statement.
+        document["Statement"] = [s for s in document["Statement"] if s["Action"]]
         iam.create_user(UserName=user)
         iam.put_user_policy(
             UserName=user, PolicyName="ecs-preflight", PolicyDocument=json.dumps(document)
