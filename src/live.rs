@@ -7,7 +7,7 @@ use crate::base::sanitize::line as clean;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::aws::{Collected, References, Request, Target, collect};
+use crate::aws::{Collected, Deployment, References, Request, Target, collect};
 use crate::check::{self, LiveStateFile};
 use crate::cli::SnapshotArgs;
 use crate::diag::Skip;
@@ -60,6 +60,11 @@ pub fn collect_inputs(inputs: &Inputs) -> Result<Collected, String> {
             &documents,
             service.as_ref().map(|n: &Node| n),
             inputs.network,
+            &Deployment {
+                account: inputs.account.clone(),
+                caller: Some(caller.to_string()),
+                region: Some(region.to_string()),
+            },
         )
     })
 }

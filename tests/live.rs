@@ -42,7 +42,7 @@ mod live {
     use std::sync::{Mutex, MutexGuard, OnceLock};
     use std::time::{Duration, Instant};
 
-    use ecs_preflight::aws::{self, Collected, References, Request, Target};
+    use ecs_preflight::aws::{self, Collected, Deployment, References, Request, Target};
     use ecs_preflight::check;
     use ecs_preflight::model::recognize::ResolveSettings;
     use ecs_preflight::settings::NetworkFlags;
@@ -311,6 +311,48 @@ mod live {
                 ),
             ]),
         );
+        write(dir, "refs.json", &refs_task_definition(w));
+    }
+
+    /// The task definition `refs`: every kind of reference the REF rules check, found and
+    /// missing (seed.py `references`).
+    fn refs_task_definition(w: &Value) -> Value {
+        let s = |k: &str| w[k].as_str().unwrap().to_string();
+        let mut td = task_definition(
+            "refs",
+            &s("role_ok"),
+            &[("app", ecr_image(ACCOUNT, "web:1.0"))],
+        );
+        let secret = |name: &str, from: String| json!({"name": name, "valueFrom": from});
+        td["containerDefinitions"][0]["secrets"] = json!([
+            // A full ARN with a JSON key: the secret is encrypted with a customer managed key
+            // named by its alias.
+            secret("DB_PASSWORD", format!("{}:password::", s("secret_db"))),
+            // A partial ARN (no random suffix).
+            secret(
+                "API_KEY",
+                format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:app/api")
+            ),
+            secret("OLD", s("secret_old")),
+            secret(
+                "GONE",
+                format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:app/missing-AbCdEf")
+            ),
+            secret("DB_HOST", "/app/host".to_string()),
+            secret(
+                "TOKEN",
+                format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/app/token")
+            ),
+            secret("NOPE", "/app/missing:3".to_string()),
+            // The same secret again: read once.
+            secret("DB_USER", format!("{}:user::", s("secret_db"))),
+        ]);
+        td["containerDefinitions"][0]["environmentFiles"] = json!([
+            {"type": "s3", "value": "arn:aws:s3:::app-config/web.env"},
+            {"type": "s3", "value": "arn:aws:s3:::app-config/missing.env"},
+            {"type": "s3", "value": "arn:aws:s3:::no-such-bucket-ecs-preflight/a.env"},
+        ]);
+        td
     }
 
     fn load(path: &Path, id: usize) -> Snapshot {
@@ -357,7 +399,7 @@ mod live {
         assert_eq!(out.status.code(), Some(0), "{stderr}");
         assert!(!stderr.contains("testing-secret"), "{stderr}");
         assert!(
-            stderr.contains("wrote state.json (account 123456789012, us-east-1: iam, ecr, ec2)"),
+            stderr.contains("wrote state.json (account 123456789012, us-east-1: iam, ecr, ec2, secretsmanager, ssm, kms, logs, s3)"),
             "{stderr}"
         );
         // moto has no DescribePullThroughCacheRules: that list is unknown, and says why.
@@ -685,7 +727,7 @@ mod live {
             );
         let live_diagnostics: Value = serde_json::from_str(&renamed).unwrap();
         assert_eq!(live_diagnostics, stored["diagnostics"]);
-        assert_eq!(live["summary"]["taskDefinitions"], 5);
+        assert_eq!(live["summary"]["taskDefinitions"], 6);
         // The diagnostics of the rules this build has, on the seeded account.
         let codes: BTreeMap<String, usize> =
             live_diagnostics
@@ -728,6 +770,34 @@ mod live {
         );
         // The cross-account image is found in the other account's snapshot.
         find("ECR003", "base");
+        // The references, read live: the secret scheduled for deletion and the missing one,
+        // the missing parameter, the log groups not created, the missing environment files;
+        // the customer managed key the role may not decrypt with, the environment file it
+        // may not read.
+        assert_eq!(codes.get("REF001"), Some(&2), "{codes:?}");
+        assert_eq!(codes.get("REF002"), Some(&1), "{codes:?}");
+        assert_eq!(codes.get("REF004"), Some(&2), "{codes:?}");
+        for family in ["denied", "explicit", "ghost"] {
+            assert!(
+                live_diagnostics
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|d| d["code"] == "REF003" && d["taskDefinition"] == family),
+                "REF003 {family}: {codes:?}"
+            );
+        }
+        assert!(
+            !live_diagnostics
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["code"] == "REF003"
+                    && (d["taskDefinition"] == "web" || d["taskDefinition"] == "refs")),
+            "the log groups that exist: {codes:?}"
+        );
+        find("ROLE012", "app");
+        find("ROLE013", "app");
         // What could not be read is in the run summary of the live check.
         let skipped = serde_json::to_string(&live["summary"]["skipped"]).unwrap();
         assert!(
@@ -746,6 +816,163 @@ mod live {
             stored_skipped.contains("whether a pull-through cache rule covers `nope` is not known"),
             "{stored_skipped}"
         );
+    }
+
+    /// Secrets, parameters, keys, log groups and environment files: exactly the referenced
+    /// ones, metadata only, in the state format; the missing ones absent.
+    ///
+    /// moto fidelity gaps (moto 5.2): DescribeParameters items have no `ARN` (AWS returns it;
+    /// the rules fall back to the ARN of the reference); S3 ignores `ExpectedBucketOwner` (AWS
+    /// refuses a bucket of another account with 403, which the collector reports as unknown,
+    /// not tested here); every region and account share one endpoint.
+    #[test]
+    fn snapshot_reads_the_referenced_secrets_parameters_keys_logs_and_files() {
+        let moto = moto();
+        let w = seed(&moto, &["world"]);
+        let dir = tempfile::tempdir().unwrap();
+        world_inputs(dir.path(), &w);
+        let out = tool(&moto, dir.path())
+            .args(["snapshot", "--out", "state.json", "."])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let text = std::fs::read_to_string(dir.path().join("state.json")).unwrap();
+        assert!(!text.contains("never-read"), "a secret value was read");
+        assert!(!text.contains("MODE=prod"), "an object was read");
+        let state: Value = serde_json::from_str(&text).unwrap();
+
+        // Secrets: the two that exist and the one scheduled for deletion; not the missing one.
+        let secrets = &state["secretsmanager"]["secrets"];
+        assert_eq!(
+            names(secrets, "Name"),
+            BTreeSet::from(["app/api", "app/db", "app/old"])
+        );
+        let db = secrets
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Name"] == "app/db")
+            .unwrap();
+        assert_eq!(db["ARN"], w["secret_db"]);
+        assert_eq!(db["KmsKeyId"], "alias/app");
+        let stages = db["SecretVersionsToStages"].as_object().unwrap();
+        assert_eq!(stages.len(), 1);
+        assert!(
+            secrets
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["Name"] == "app/old" && s.get("DeletedDate").is_some())
+        );
+
+        // Parameters: the two that exist (a name and an ARN reference), with their types.
+        let parameters = &state["ssm"]["parameters"];
+        assert_eq!(
+            names(parameters, "Name"),
+            BTreeSet::from(["/app/host", "/app/token"])
+        );
+        let token = parameters
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["Name"] == "/app/token")
+            .unwrap();
+        assert_eq!(token["Type"], "SecureString");
+        assert_eq!(token["KeyId"], w["key_id"]);
+
+        // The key of both (named once by its alias, once by its ID): described once, with its
+        // policy, grants and alias.
+        let keys = state["kms"]["keys"].as_array().unwrap();
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        assert_eq!(keys[0]["KeyMetadata"]["KeyId"], w["key_id"]);
+        assert_eq!(keys[0]["KeyMetadata"]["KeyManager"], "CUSTOMER");
+        assert!(keys[0]["Policy"].as_str().unwrap().contains("kms:*"));
+        assert_eq!(keys[0]["Grants"], json!([]));
+        assert_eq!(
+            names(&state["kms"]["aliases"], "AliasName"),
+            BTreeSet::from(["alias/app"])
+        );
+
+        // Log groups: the two that exist of the six referenced.
+        assert_eq!(
+            names(&state["logs"]["logGroups"], "logGroupName"),
+            BTreeSet::from(["/ecs/refs", "/ecs/web"])
+        );
+        // The group of the task definition whose role is in another account is not readable.
+        assert!(
+            stderr.contains(
+                "log groups of account 999988887777 region us-east-1 (/ecs/foreign) not read"
+            ),
+            "{stderr}"
+        );
+
+        // S3: the bucket that exists, with its policy; the object that exists.
+        assert_eq!(
+            state["s3"]["buckets"],
+            json!([{"Name": "app-config", "Region": "us-east-1", "Policy": w["bucket_policy"]}])
+        );
+        assert_eq!(
+            state["s3"]["objects"],
+            json!([{"Bucket": "app-config", "Key": "web.env"}])
+        );
+
+        // What the rules decide from it, through the same loader as --state.
+        use ecs_preflight::base::known::Lookup;
+        use ecs_preflight::state::kms::KeyRef;
+        let state = AccountState::new(vec![load(&dir.path().join("state.json"), 0)]);
+        let db = w["secret_db"].as_str().unwrap();
+        assert!(state.secrets.find(ACCOUNT, REGION, db).found().is_some());
+        let partial = format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:app/api");
+        assert!(
+            state
+                .secrets
+                .find(ACCOUNT, REGION, &partial)
+                .found()
+                .is_some()
+        );
+        let missing =
+            format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:app/missing-AbCdEf");
+        assert!(state.secrets.find(ACCOUNT, REGION, &missing).is_absent());
+        assert!(
+            state
+                .parameters
+                .find(ACCOUNT, REGION, "app/token")
+                .found()
+                .is_some()
+        );
+        assert!(
+            state
+                .parameters
+                .find(ACCOUNT, REGION, "/app/missing")
+                .is_absent()
+        );
+        assert!(matches!(
+            state.kms.resolve(ACCOUNT, REGION, "alias/app"),
+            Lookup::Found(KeyRef::Key(k)) if k.policy.is_some() && k.grants.is_some()
+        ));
+        assert!(state.kms.resolve(ACCOUNT, REGION, "alias/nope").is_absent());
+        assert!(
+            state
+                .log_groups
+                .find(ACCOUNT, REGION, "/ecs/ghost")
+                .is_absent()
+        );
+        assert!(
+            state
+                .s3
+                .bucket("app-config", Some(ACCOUNT))
+                .found()
+                .is_some()
+        );
+        assert!(
+            state
+                .s3
+                .bucket("no-such-bucket-ecs-preflight", Some(ACCOUNT))
+                .is_absent()
+        );
+        assert!(state.s3.object("app-config", "web.env").found().is_some());
+        assert!(state.s3.object("app-config", "missing.env").is_absent());
     }
 
     #[test]
@@ -839,7 +1066,16 @@ mod live {
                 region: Some(region.to_string()),
             };
             let documents = check::read_documents(paths, &resolve);
-            References::from_inputs(&documents, None, network)
+            References::from_inputs(
+                &documents,
+                None,
+                network,
+                &Deployment {
+                    account: None,
+                    caller: Some(caller.to_string()),
+                    region: Some(region.to_string()),
+                },
+            )
         })
         .unwrap()
     }
@@ -934,17 +1170,30 @@ mod live {
         let (stderr, state) = run("reader");
         let warnings: Vec<&str> = stderr
             .lines()
-            .filter(|l| l.starts_with("warning:") && !l.contains("role `arn:aws:iam::999988887777"))
+            .filter(|l| l.starts_with("warning:") && !l.contains("999988887777"))
             .collect();
-        // Only what moto does not implement is missing (and the other account's role).
+        // Only what moto does not implement is missing (and the other account's role and log
+        // group).
         assert_eq!(warnings.len(), 1, "{stderr}");
         assert!(
             warnings[0].contains("DescribePullThroughCacheRules"),
             "{stderr}"
         );
-        for section in ["iam", "ecr", "ec2", "ecs"] {
+        for section in [
+            "iam",
+            "ecr",
+            "ec2",
+            "ecs",
+            "secretsmanager",
+            "ssm",
+            "kms",
+            "logs",
+            "s3",
+        ] {
             assert!(state.get(section).is_some(), "{section}: {stderr}");
         }
+        let key = &state["kms"]["keys"][0];
+        assert!(key.get("Policy").is_some() && key.get("Grants").is_some());
         assert_eq!(
             state["ecr"]["lifecyclePolicies"].as_array().unwrap().len(),
             1
@@ -959,9 +1208,22 @@ mod live {
             stderr.contains("ecr.lifecyclePolicies of account 123456789012 region us-east-1 unknown: ecr:GetLifecyclePolicy"),
             "{stderr}"
         );
+        assert!(
+            stderr.contains("not captured (logs): log groups of account 123456789012 region us-east-1 unknown: logs:DescribeLogGroups"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("not captured (kms): the grants of ")
+                && stderr.contains("kms:ListGrants failed"),
+            "{stderr}"
+        );
         // Unknown is absent, not empty; the rest is read.
         assert!(state.get("iam").is_none());
         assert!(state["ecr"].get("lifecyclePolicies").is_none());
+        assert!(state.get("logs").is_none());
+        let key = &state["kms"]["keys"][0];
+        assert!(key.get("Policy").is_some() && key.get("Grants").is_none());
+        assert!(state.get("secretsmanager").is_some() && state.get("s3").is_some());
         assert_eq!(state["ecr"]["repositories"].as_array().unwrap().len(), 3);
         assert!(state.get("ec2").is_some() && state.get("ecs").is_some());
     }
@@ -980,6 +1242,12 @@ mod live {
                 .collect()
         };
         let (roles, repos, subnets) = (strings("roles"), strings("repos"), strings("subnets"));
+        let (secrets, parameters, log_groups, objects) = (
+            strings("secrets"),
+            strings("parameters"),
+            strings("log_groups"),
+            strings("objects"),
+        );
         let network = NetworkFlags {
             subnets: subnets.clone(),
             security_groups: vec![b["security_group"].as_str().unwrap().to_string()],
@@ -991,24 +1259,29 @@ mod live {
             for i in 0..count {
                 let repo = &repos[i % repos.len()];
                 let tag = if i % 2 == 0 { "1.0" } else { "2.0" };
-                write(
-                    dir.path(),
-                    &format!("td-{i}.json"),
-                    &task_definition(
-                        &format!("app-{i}"),
-                        &roles[i % roles.len()],
-                        &[
-                            ("app", ecr_image(ACCOUNT, &format!("{repo}:{tag}"))),
-                            (
-                                "sidecar",
-                                ecr_image(
-                                    ACCOUNT,
-                                    &format!("{}:1.0", repos[(i + 7) % repos.len()]),
-                                ),
-                            ),
-                        ],
-                    ),
+                let mut td = task_definition(
+                    &format!("app-{i}"),
+                    &roles[i % roles.len()],
+                    &[
+                        ("app", ecr_image(ACCOUNT, &format!("{repo}:{tag}"))),
+                        (
+                            "sidecar",
+                            ecr_image(ACCOUNT, &format!("{}:1.0", repos[(i + 7) % repos.len()])),
+                        ),
+                    ],
                 );
+                // Each task definition names one of 5 secrets (with a JSON key that differs),
+                // 5 parameters, 5 log groups and 5 environment files.
+                let app = &mut td["containerDefinitions"][0];
+                app["secrets"] = json!([
+                    {"name": "S", "valueFrom": format!("{}:key{i}::", secrets[i % 5])},
+                    {"name": "P", "valueFrom": parameters[(i + 1) % 5]},
+                ]);
+                app["environmentFiles"] = json!([{"type": "s3", "value": objects[(i + 2) % 5]}]);
+                app["logConfiguration"]["options"]["awslogs-group"] = json!(log_groups[i % 5]);
+                td["containerDefinitions"][1]["logConfiguration"]["options"]["awslogs-group"] =
+                    json!(log_groups[(i + 3) % 5]);
+                write(dir.path(), &format!("td-{i}.json"), &td);
             }
             let collected = collect(&moto, &[dir.path().to_path_buf()], &network);
             let refs = &collected.references;
@@ -1027,6 +1300,20 @@ mod live {
             );
             assert_eq!(primary["ecr"]["repositories"].as_array().unwrap().len(), 30);
             assert_eq!(primary["ec2"]["Subnets"].as_array().unwrap().len(), 10);
+            assert_eq!(refs.reference_count(), 20, "5 of each kind");
+            for (section, list) in [
+                ("secretsmanager", "secrets"),
+                ("ssm", "parameters"),
+                ("logs", "logGroups"),
+                ("s3", "objects"),
+            ] {
+                assert_eq!(
+                    primary[section][list].as_array().unwrap().len(),
+                    5,
+                    "{section}"
+                );
+            }
+            assert_eq!(primary["kms"]["keys"].as_array().unwrap().len(), 1);
             eprintln!(
                 "benchmark: {count} task definitions, 20 roles, 30 repositories, 10 subnets: {} API calls in {:.2} s: {:?}",
                 collected.call_count(),
@@ -1051,6 +1338,22 @@ mod live {
             calls["ec2:DescribeVpcAttribute"], 2,
             "one VPC, two attributes"
         );
+        // One DescribeSecret per secret, one DescribeParameters for the 5 names (10 spellings),
+        // one DescribeLogGroups per group, the one key once, the bucket once and one listing
+        // per object.
+        assert_eq!(calls["secretsmanager:DescribeSecret"], 5);
+        assert_eq!(calls["ssm:DescribeParameters"], 1);
+        assert_eq!(calls["logs:DescribeLogGroups"], 5);
+        assert_eq!(calls["kms:DescribeKey"], 1);
+        assert_eq!(calls["kms:GetKeyPolicy"], 1);
+        assert_eq!(calls["kms:ListGrants"], 1);
+        assert_eq!(calls["s3:GetBucketLocation"], 1);
+        assert_eq!(calls["s3:GetBucketPolicy"], 1);
+        assert_eq!(calls["s3:ListBucket"], 5);
+        assert!(!calls.keys().any(|c| c.contains("GetSecretValue")
+            || c.contains("GetParameter")
+            || c.contains("GetObject")
+            || c.contains("Decrypt")));
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub struct CallLog {
 impl CallLog {
     fn record(&self, service: &str, operation: &str) {
         self.count.fetch_add(1, Ordering::Relaxed);
-        let name = format!("{}:{operation}", iam_prefix(service));
+        let name = iam_action(service, operation);
         if let Ok(mut calls) = self.calls.lock() {
             calls.push(name);
         }
@@ -56,9 +56,21 @@ impl CallLog {
     }
 }
 
-/// The SDK's service names as IAM action prefixes.
-fn iam_prefix(service: &str) -> String {
-    service.to_ascii_lowercase()
+/// An operation as the IAM action that authorizes it (`ecr:DescribeImages`). Mostly the
+/// service's name and the operation; the exceptions are named here: CloudWatch Logs actions
+/// are `logs:`, and S3's ListObjectsV2 is authorized by `s3:ListBucket`
+/// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+pub fn iam_action(service: &str, operation: &str) -> String {
+    let prefix: String = service
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    match (prefix.as_str(), operation) {
+        ("cloudwatchlogs", op) => format!("logs:{op}"),
+        ("s3", "ListObjectsV2") => "s3:ListBucket".to_string(),
+        (p, op) => format!("{p}:{op}"),
+    }
 }
 
 /// Records each operation once per execution (retries are not new operations). The operation's
@@ -198,6 +210,59 @@ impl Aws {
         )
     }
 
+    /// A Secrets Manager client for a region (secrets are regional; the region comes from the
+    /// secret's ARN, else the deployment region).
+    pub fn secretsmanager(&self, region: &str) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::from_conf(
+            aws_sdk_secretsmanager::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_string()))
+                .interceptor(Recorder(self.log.clone()))
+                .build(),
+        )
+    }
+
+    /// An SSM client for a region.
+    pub fn ssm(&self, region: &str) -> aws_sdk_ssm::Client {
+        aws_sdk_ssm::Client::from_conf(
+            aws_sdk_ssm::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_string()))
+                .interceptor(Recorder(self.log.clone()))
+                .build(),
+        )
+    }
+
+    /// A KMS client for a region.
+    pub fn kms(&self, region: &str) -> aws_sdk_kms::Client {
+        aws_sdk_kms::Client::from_conf(
+            aws_sdk_kms::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_string()))
+                .interceptor(Recorder(self.log.clone()))
+                .build(),
+        )
+    }
+
+    /// A CloudWatch Logs client for a region (`awslogs-region`).
+    pub fn logs(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::from_conf(
+            aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_string()))
+                .interceptor(Recorder(self.log.clone()))
+                .build(),
+        )
+    }
+
+    /// An S3 client for a region. With a custom endpoint (`AWS_ENDPOINT_URL`: a local
+    /// stand-in) requests are path-style: `bucket.127.0.0.1` does not resolve.
+    pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_string()))
+                .force_path_style(self.sdk.endpoint_url().is_some())
+                .interceptor(Recorder(self.log.clone()))
+                .build(),
+        )
+    }
+
     /// A permit to make one call (or one paginated series of calls). The semaphore is never
     /// closed, so there always is one; `None` would only let the call go unbounded.
     pub async fn permit(&self) -> Option<SemaphorePermit<'_>> {
@@ -299,4 +364,28 @@ where
     }
     out.sort_by_key(|(i, _)| *i);
     Ok(out.into_iter().map(|(_, t)| t).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_named_as_their_iam_actions() {
+        assert_eq!(iam_action("ECR", "DescribeImages"), "ecr:DescribeImages");
+        assert_eq!(
+            iam_action("CloudWatch Logs", "DescribeLogGroups"),
+            "logs:DescribeLogGroups"
+        );
+        assert_eq!(
+            iam_action("CloudWatchLogs", "DescribeLogGroups"),
+            "logs:DescribeLogGroups"
+        );
+        assert_eq!(iam_action("S3", "ListObjectsV2"), "s3:ListBucket");
+        assert_eq!(iam_action("S3", "GetBucketPolicy"), "s3:GetBucketPolicy");
+        assert_eq!(
+            iam_action("Secrets Manager", "DescribeSecret"),
+            "secretsmanager:DescribeSecret"
+        );
+    }
 }

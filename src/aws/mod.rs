@@ -7,8 +7,14 @@
 //! What is read (see each module): `iam` (the referenced roles of the caller's account and
 //! their policies), `ecr` (each referenced registry in its own region), `ec2` (the VPCs of the
 //! referenced subnets, in the deployment region), `ecs` (with `--cluster`: the services of the
-//! task definitions' families). Calls are batched, paginated, deduplicated (each reference
-//! once) and concurrent, at most [`client::MAX_CONCURRENT_CALLS`] at a time.
+//! task definitions' families), `secretsmanager` and `ssm` (the referenced secrets and
+//! parameters, metadata only), `kms` (the customer managed keys that encrypt them), `logs`
+//! (the awslogs log groups), `s3` (the buckets and objects of `environmentFiles`). Secrets,
+//! parameters, keys and log groups are read in their own region, each region of the caller's
+//! account in its own snapshot; those of other accounts are not readable and are listed as
+//! unknown. No secret value, parameter value or object content is ever read. Calls are
+//! batched, paginated, deduplicated (each reference once) and concurrent, at most
+//! [`client::MAX_CONCURRENT_CALLS`] at a time.
 //!
 //! Not-found answers are knowledge (left out of a present list: known absent). Access denied,
 //! throttling after the SDK's retries, timeouts or a region that is not enabled make the part
@@ -20,7 +26,12 @@ mod ecr;
 mod ecs;
 mod iam;
 pub mod json;
+mod kms;
+mod logs;
 pub mod refs;
+mod s3;
+mod secrets;
+mod ssm;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -30,7 +41,7 @@ use serde_json::Value;
 
 pub use client::Target;
 use client::{Aws, all};
-pub use refs::References;
+pub use refs::{Deployment, References};
 
 /// The IAM policy that allows every call the collector makes (and nothing else). Shipped as
 /// `examples/aws/read-only-policy.json`; a live test checks it covers every call made.
@@ -53,6 +64,19 @@ pub struct LiveSnapshot {
     pub json: Value,
 }
 
+/// The sections of a snapshot, in the order a file lists them.
+const SECTIONS: [&str; 9] = [
+    "iam",
+    "ecr",
+    "ec2",
+    "ecs",
+    "secretsmanager",
+    "ssm",
+    "kms",
+    "logs",
+    "s3",
+];
+
 impl LiveSnapshot {
     /// The file text: the fixed keys first, as in docs/inputs.md#state-snapshots, then the sections.
     pub fn text(&self) -> String {
@@ -62,7 +86,7 @@ impl LiveSnapshot {
             Value::String(self.account_id.clone()),
             Value::String(self.region.clone())
         ));
-        for key in ["iam", "ecr", "ec2", "ecs"] {
+        for key in SECTIONS {
             if let Some(section) = self.json.get(key) {
                 let pretty = serde_json::to_string_pretty(section).unwrap_or_default();
                 out.push_str(&format!(",\n  \"{key}\": {}", pretty.replace('\n', "\n  ")));
@@ -74,7 +98,7 @@ impl LiveSnapshot {
 
     /// The sections present (known), for messages.
     pub fn sections(&self) -> Vec<&'static str> {
-        ["iam", "ecr", "ec2", "ecs"]
+        SECTIONS
             .into_iter()
             .filter(|k| self.json.get(k).is_some())
             .collect()
@@ -230,10 +254,17 @@ async fn read(
         })
         .collect());
     let ec2_future = ec2::collect(aws, &refs.subnets, &refs.security_groups);
-    let (iam, registries, ec2) = tokio::join!(iam_future, ecr_future, ec2_future);
+    let references_future = read_references(aws, &caller, &refs);
+    let (iam, registries, ec2, referenced) =
+        tokio::join!(iam_future, ecr_future, ec2_future, references_future);
     let registries = registries?;
+    let referenced = referenced?;
 
-    let mut primary = serde_json::Map::new();
+    // Sections by (account, region); the caller's account in the deployment region is the
+    // primary snapshot, always written.
+    let mut sections: BTreeMap<(String, String), serde_json::Map<String, Value>> = BTreeMap::new();
+    let primary_key = (caller.clone(), region.clone());
+    let primary = sections.entry(primary_key.clone()).or_default();
     match iam {
         Some(Ok(section)) => {
             primary.insert("iam".into(), section);
@@ -257,32 +288,243 @@ async fn read(
             serde_json::json!({ "services": Value::Array(services) }),
         );
     }
-    let mut others = Vec::new();
     for ((account, reg), got) in registries {
         unknown.extend(got.unknown.into_iter().map(|(list, reason)| Unknown {
             part: Part::ecr_list(list).unwrap_or(Part::EcrRepositories),
             reason,
         }));
-        let Some(section) = got.section else { continue };
-        if account == caller && reg == region {
-            primary.insert("ecr".into(), section);
-        } else {
-            let mut json = serde_json::Map::new();
-            json.insert("ecr".into(), section);
-            others.push(LiveSnapshot {
-                account_id: account,
-                region: reg,
-                json: Value::Object(json),
-            });
+        if let Some(section) = got.section {
+            sections
+                .entry((account, reg))
+                .or_default()
+                .insert("ecr".into(), section);
         }
     }
-    let mut snapshots = vec![LiveSnapshot {
-        account_id: caller.clone(),
-        region,
-        json: Value::Object(primary),
-    }];
-    snapshots.extend(others);
+    unknown.extend(referenced.unknown);
+    for (key, name, section) in referenced.sections {
+        sections
+            .entry(key)
+            .or_default()
+            .insert(name.into(), section);
+    }
+
+    let mut snapshots = Vec::new();
+    for ((account, reg), json) in sections {
+        let snapshot = LiveSnapshot {
+            account_id: account,
+            region: reg,
+            json: Value::Object(json),
+        };
+        if (&snapshot.account_id, &snapshot.region) == (&primary_key.0, &primary_key.1) {
+            snapshots.insert(0, snapshot);
+        } else {
+            snapshots.push(snapshot);
+        }
+    }
     Ok((caller, snapshots, unknown, refs))
+}
+
+/// The sections read for what the task definitions reference besides roles, images and the
+/// network: (account, region), section name, section.
+struct Referenced {
+    sections: Vec<((String, String), &'static str, Value)>,
+    unknown: Vec<Unknown>,
+}
+
+/// Secrets, parameters, log groups and environment files first (concurrently), then the KMS
+/// keys the secrets and parameters found are encrypted with. Only the caller's account can be
+/// read: a reference into another account is listed as unknown.
+async fn read_references(aws: &Aws, caller: &str, refs: &References) -> Result<Referenced, String> {
+    let mut out = Referenced {
+        sections: Vec::new(),
+        unknown: Vec::new(),
+    };
+    let own = |map: &BTreeMap<(String, String), BTreeSet<String>>,
+               part: Part,
+               what: &str,
+               unknown: &mut Vec<Unknown>| {
+        let mut mine = Vec::new();
+        for ((account, reg), names) in map {
+            if account == caller {
+                mine.push((reg.clone(), names.clone()));
+            } else {
+                let list: Vec<&str> = names.iter().map(String::as_str).collect();
+                unknown.push(Unknown {
+                    part,
+                    reason: format!(
+                        "{what} of account {account} region {reg} ({}) not read: the credentials are of account {caller}",
+                        list.join(", ")
+                    ),
+                });
+            }
+        }
+        mine
+    };
+    let secret_regions = own(
+        &refs.secrets,
+        Part::Secrets,
+        "Secrets Manager secrets",
+        &mut out.unknown,
+    );
+    let parameter_regions = own(
+        &refs.parameters,
+        Part::Parameters,
+        "SSM parameters",
+        &mut out.unknown,
+    );
+    let log_regions = own(
+        &refs.log_groups,
+        Part::LogGroups,
+        "log groups",
+        &mut out.unknown,
+    );
+
+    let secrets_future = all(secret_regions
+        .into_iter()
+        .map(|(reg, ids)| {
+            let (aws, caller) = (aws.clone(), caller.to_string());
+            async move {
+                let got = secrets::collect(&aws, &caller, &reg, &ids).await;
+                (reg, got)
+            }
+        })
+        .collect());
+    let parameters_future = all(parameter_regions
+        .into_iter()
+        .map(|(reg, names)| {
+            let (aws, caller) = (aws.clone(), caller.to_string());
+            async move {
+                let got = ssm::collect(&aws, &caller, &reg, &names).await;
+                (reg, got)
+            }
+        })
+        .collect());
+    let logs_future = all(log_regions
+        .into_iter()
+        .map(|(reg, names)| {
+            let (aws, caller) = (aws.clone(), caller.to_string());
+            async move {
+                let got = logs::collect(&aws, &caller, &reg, &names).await;
+                (reg, got)
+            }
+        })
+        .collect());
+    let s3_future = async {
+        if refs.objects.is_empty() {
+            Ok(None)
+        } else {
+            s3::collect(aws, caller, &refs.objects).await.map(Some)
+        }
+    };
+    let (secrets, parameters, logs, s3) =
+        tokio::join!(secrets_future, parameters_future, logs_future, s3_future);
+
+    // Keys: (account, region) → the `KmsKeyId` / `KeyId` values, as written.
+    let mut keys: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for (reg, got) in secrets? {
+        out.unknown
+            .extend(got.unknown.into_iter().map(|reason| Unknown {
+                part: Part::Secrets,
+                reason,
+            }));
+        let Some(section) = got.section else { continue };
+        for s in section["secrets"].as_array().into_iter().flatten() {
+            if let Some(key) = s["KmsKeyId"].as_str() {
+                add_key(&mut keys, caller, &reg, key);
+            }
+        }
+        out.sections
+            .push(((caller.to_string(), reg), "secretsmanager", section));
+    }
+    for (reg, got) in parameters? {
+        out.unknown
+            .extend(got.unknown.into_iter().map(|reason| Unknown {
+                part: Part::Parameters,
+                reason,
+            }));
+        let Some(section) = got.section else { continue };
+        for p in section["parameters"].as_array().into_iter().flatten() {
+            if p["Type"] == "SecureString"
+                && let Some(key) = p["KeyId"].as_str()
+            {
+                add_key(&mut keys, caller, &reg, key);
+            }
+        }
+        out.sections
+            .push(((caller.to_string(), reg), "ssm", section));
+    }
+    for (reg, got) in logs? {
+        out.unknown
+            .extend(got.unknown.into_iter().map(|reason| Unknown {
+                part: Part::LogGroups,
+                reason,
+            }));
+        if let Some(section) = got.section {
+            out.sections
+                .push(((caller.to_string(), reg), "logs", section));
+        }
+    }
+    if let Some(got) = s3? {
+        out.unknown
+            .extend(got.unknown.into_iter().map(|reason| Unknown {
+                part: Part::S3,
+                reason,
+            }));
+        if let Some(section) = got.section {
+            out.sections
+                .push(((caller.to_string(), aws.region.clone()), "s3", section));
+        }
+    }
+
+    let key_regions = own(&keys, Part::KmsKeys, "KMS keys", &mut out.unknown);
+    let kms = all(key_regions
+        .into_iter()
+        .map(|(reg, refs)| {
+            let (aws, caller) = (aws.clone(), caller.to_string());
+            async move {
+                let got = kms::collect(&aws, &caller, &reg, &refs).await;
+                (reg, got)
+            }
+        })
+        .collect())
+    .await?;
+    for (reg, got) in kms {
+        let got = got?;
+        out.unknown
+            .extend(got.unknown.into_iter().map(|reason| Unknown {
+                part: Part::KmsKeys,
+                reason,
+            }));
+        out.sections
+            .push(((caller.to_string(), reg), "kms", got.section));
+    }
+    Ok(out)
+}
+
+/// A key reference of a secret or parameter of `account` and `region`: a key or alias ARN is
+/// of its own account and region. The AWS managed keys' aliases (`alias/aws/…`) need no state.
+fn add_key(
+    keys: &mut BTreeMap<(String, String), BTreeSet<String>>,
+    account: &str,
+    region: &str,
+    key: &str,
+) {
+    let (account, region, id) = match key.strip_prefix("arn:") {
+        Some(rest) => {
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            if parts.len() < 5 || parts[1] != "kms" {
+                return;
+            }
+            (parts[3], parts[2], parts[4])
+        }
+        None => (account, region, key),
+    };
+    if id.starts_with("alias/aws/") {
+        return;
+    }
+    keys.entry((account.to_string(), region.to_string()))
+        .or_default()
+        .insert(key.to_string());
 }
 
 /// A line on stderr with the number of calls so far, redrawn until aborted.
@@ -326,6 +568,43 @@ mod tests {
     }
 
     #[test]
+    fn key_references_go_to_their_account_and_region() {
+        let mut keys = BTreeMap::new();
+        add_key(&mut keys, "111122223333", "us-east-1", "1234abcd-12ab");
+        add_key(&mut keys, "111122223333", "us-east-1", "alias/app");
+        // The AWS managed keys need no state.
+        add_key(&mut keys, "111122223333", "us-east-1", "alias/aws/ssm");
+        add_key(
+            &mut keys,
+            "111122223333",
+            "eu-west-1",
+            "arn:aws:kms:eu-west-1:111122223333:alias/aws/secretsmanager",
+        );
+        add_key(
+            &mut keys,
+            "111122223333",
+            "us-east-1",
+            "arn:aws:kms:eu-west-1:444455556666:key/5678",
+        );
+        add_key(&mut keys, "111122223333", "us-east-1", "arn:aws:s3:::b");
+        let list = |a: &str, r: &str| {
+            keys.get(&(a.to_string(), r.to_string()))
+                .map(|s| s.iter().cloned().collect::<Vec<_>>())
+        };
+        assert_eq!(
+            list("111122223333", "us-east-1"),
+            Some(vec!["1234abcd-12ab".to_string(), "alias/app".to_string()])
+        );
+        assert_eq!(
+            list("444455556666", "eu-west-1"),
+            Some(vec![
+                "arn:aws:kms:eu-west-1:444455556666:key/5678".to_string()
+            ])
+        );
+        assert_eq!(keys.len(), 2);
+    }
+
+    #[test]
     fn the_policy_allows_only_read_calls() {
         let policy: Value = serde_json::from_str(READ_ONLY_POLICY).unwrap();
         for statement in policy["Statement"].as_array().unwrap() {
@@ -337,6 +616,18 @@ mod tests {
                         .iter()
                         .any(|p| op.starts_with(p) && !op.contains('*')),
                     "{op}"
+                );
+                assert!(
+                    ![
+                        "secretsmanager:GetSecretValue",
+                        "ssm:GetParameter",
+                        "ssm:GetParameters",
+                        "ssm:GetParametersByPath",
+                        "kms:Decrypt",
+                        "s3:GetObject",
+                    ]
+                    .contains(&action.as_str().unwrap()),
+                    "{action} reads a value"
                 );
             }
         }

@@ -32,7 +32,10 @@ def clients(endpoint):
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    return {s: boto3.client(s, **kw) for s in ("iam", "ecr", "ec2", "ecs")}
+    return {
+        s: boto3.client(s, **kw)
+        for s in ("iam", "ecr", "ec2", "ecs", "secretsmanager", "ssm", "kms", "logs", "s3")
+    }
 
 
 def manifest(n):
@@ -295,13 +298,76 @@ def world(c):
         containerDefinitions=[{"name": "o", "image": "nginx", "memory": 512}],
     )
     ecs.create_service(cluster="prod", serviceName="other", taskDefinition="other", desiredCount=0)
+    out.update(references(c))
+    return out
+
+
+def references(c):
+    """What the task definition `refs` references: secrets (one encrypted with a customer
+    managed key named by its alias, one scheduled for deletion), parameters (a SecureString
+    under the same key), log groups, and environment files in a bucket with a policy. The
+    missing ones are simply not created."""
+    sm, ssm, kms, logs, s3 = c["secretsmanager"], c["ssm"], c["kms"], c["logs"], c["s3"]
+    out = {}
+    key = kms.create_key(Description="app secrets")["KeyMetadata"]
+    kms.create_alias(AliasName="alias/app", TargetKeyId=key["KeyId"])
+    out["key_id"] = key["KeyId"]
+    out["secret_db"] = sm.create_secret(
+        Name="app/db", SecretString='{"password": "never-read"}', KmsKeyId="alias/app"
+    )["ARN"]
+    out["secret_api"] = sm.create_secret(Name="app/api", SecretString="never-read")["ARN"]
+    out["secret_old"] = sm.create_secret(Name="app/old", SecretString="never-read")["ARN"]
+    sm.delete_secret(SecretId="app/old", RecoveryWindowInDays=7)
+    ssm.put_parameter(Name="/app/host", Value="db.internal", Type="String")
+    ssm.put_parameter(
+        Name="/app/token", Value="never-read", Type="SecureString", KeyId=key["KeyId"]
+    )
+    for group in ("/ecs/web", "/ecs/refs"):
+        logs.create_log_group(logGroupName=group)
+    s3.create_bucket(Bucket="app-config")
+    s3.put_object(Bucket="app-config", Key="web.env", Body=b"MODE=prod\n")
+    out["bucket_policy"] = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "NoPlainHttp",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": "arn:aws:s3:::app-config/*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+    )
+    s3.put_bucket_policy(Bucket="app-config", Policy=out["bucket_policy"])
     return out
 
 
 def bench(c, roles):
-    """`roles` roles, 30 repositories (2 tags each), one VPC with 10 subnets."""
+    """`roles` roles, 30 repositories (2 tags each), one VPC with 10 subnets; 5 secrets under
+    one customer managed key, 5 parameters, 5 log groups, a bucket with 5 environment files."""
     iam, ecr, ec2 = c["iam"], c["ecr"], c["ec2"]
     out = {"account": ACCOUNT, "region": REGION, "roles": [], "repos": [], "subnets": []}
+    key = c["kms"].create_key()["KeyMetadata"]["KeyId"]
+    out["secrets"] = [
+        c["secretsmanager"].create_secret(Name=f"bench/s{i}", SecretString="x", KmsKeyId=key)[
+            "ARN"
+        ]
+        for i in range(5)
+    ]
+    out["parameters"] = []
+    out["log_groups"] = []
+    c["s3"].create_bucket(Bucket="bench-config")
+    out["objects"] = []
+    for i in range(5):
+        c["ssm"].put_parameter(Name=f"/bench/p{i}", Value="x", Type="String")
+        out["parameters"].append(f"/bench/p{i}")
+        c["logs"].create_log_group(logGroupName=f"/ecs/bench-{i}")
+        out["log_groups"].append(f"/ecs/bench-{i}")
+        c["s3"].put_object(Bucket="bench-config", Key=f"env/{i}.env", Body=b"A=1\n")
+        out["objects"].append(f"arn:aws:s3:::bench-config/env/{i}.env")
     for i in range(roles):
         out["roles"].append(role(iam, f"bench-exec-{i}", managed=[EXEC_POLICY]))
     for i in range(30):
@@ -323,7 +389,7 @@ def bench(c, roles):
 
 def readers(c):
     """IAM users for the collector, once moto enforces IAM (POST /moto-api/reset-auth 0):
-    `reader` has exactly the shipped read-only policy; `partial` lacks two of its actions."""
+    `reader` has exactly the shipped read-only policy; `partial` lacks four of its actions."""
     iam = c["iam"]
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "..", "..", "examples", "aws", "read-only-policy.json")) as f:
@@ -331,11 +397,21 @@ def readers(c):
     out = {}
     for user, drop in (
         ("reader", set()),
-        ("partial", {"ecr:GetLifecyclePolicy", "iam:ListAttachedRolePolicies"}),
+        (
+            "partial",
+            {
+                "ecr:GetLifecyclePolicy",
+                "iam:ListAttachedRolePolicies",
+                "logs:DescribeLogGroups",
+                "kms:ListGrants",
+            },
+        ),
     ):
         document = json.loads(json.dumps(policy))
         for statement in document["Statement"]:
             statement["Action"] = [a for a in statement["Action"] if a not in drop]
+        # A statement left without actions is not a valid policy statement.
+        document["Statement"] = [s for s in document["Statement"] if s["Action"]]
         iam.create_user(UserName=user)
         iam.put_user_policy(
             UserName=user, PolicyName="ecs-preflight", PolicyDocument=json.dumps(document)
