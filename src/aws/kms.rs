@@ -28,7 +28,7 @@ pub struct Collected {
 
 /// One key reference's answer.
 enum Described {
-    Key(KeyMetadata),
+    Key(Box<KeyMetadata>),
     Absent,
     Failed(String),
 }
@@ -51,7 +51,7 @@ pub async fn collect(
                 };
                 let d = match got {
                     Ok(out) => match out.key_metadata {
-                        Some(m) => Described::Key(m),
+                        Some(m) => Described::Key(Box::new(m)),
                         None => Described::Absent,
                     },
                     Err(e) if is(&e, NOT_FOUND) => Described::Absent,
@@ -75,7 +75,7 @@ pub async fn collect(
                 if is_alias {
                     aliased.insert(m.key_id().to_string());
                 }
-                keys.insert(m.key_id().to_string(), m);
+                keys.insert(m.key_id().to_string(), *m);
             }
             Described::Absent => {}
             Described::Failed(why) => {
