@@ -382,3 +382,98 @@ fn every_test_file_is_declared_in_cargo_toml() {
     }
     assert!(missing.is_empty(), "not declared as [[test]]: {missing:?}");
 }
+
+/// The top-level modules of `src/` and the ones each names (`crate::x`), outside its tests
+/// (a `#[cfg(test)]` item runs to the end of the file by convention, and `tests.rs` files are
+/// test modules).
+fn module_imports() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let src = root().join("src");
+    let mut edges = std::collections::BTreeMap::new();
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.ends_with(".rs") || name == "tests.rs" {
+                continue;
+            }
+            let rel = path.strip_prefix(&src).unwrap();
+            let top = rel
+                .components()
+                .next()
+                .unwrap()
+                .as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string();
+            if top == "main" || top == "lib" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("\n#[cfg(test)]").next().unwrap_or("");
+            let targets: &mut std::collections::BTreeSet<String> =
+                edges.entry(top.clone()).or_default();
+            for (i, _) in code.match_indices("crate::") {
+                let after = &code[i + "crate::".len()..];
+                let names: Vec<&str> = if let Some(group) = after.strip_prefix('{') {
+                    group
+                        .split('}')
+                        .next()
+                        .unwrap_or("")
+                        .split(',')
+                        .map(|s| s.trim().split("::").next().unwrap_or(""))
+                        .collect()
+                } else {
+                    vec![after.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("")]
+                };
+                for n in names {
+                    if !n.is_empty() && n != top {
+                        targets.insert(n.to_string());
+                    }
+                }
+            }
+        }
+    }
+    edges
+}
+
+/// Layers point one way: no circle of imports between the top-level modules
+/// (docs/architecture.md#layers).
+#[test]
+fn no_import_circle_between_top_level_modules() {
+    let edges = module_imports();
+    assert!(edges.contains_key("rules") && edges.contains_key("net"), "{edges:?}");
+    // Depth-first search; a module met again while still on the path closes a circle.
+    fn visit(
+        m: &str,
+        edges: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut HashSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|p| p == m) {
+            let mut circle = path[at..].to_vec();
+            circle.push(m.to_string());
+            return Some(circle);
+        }
+        if !done.insert(m.to_string()) {
+            return None;
+        }
+        path.push(m.to_string());
+        for next in edges.get(m).into_iter().flatten() {
+            if let Some(c) = visit(next, edges, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = HashSet::new();
+    for m in edges.keys() {
+        let circle = visit(m, &edges, &mut Vec::new(), &mut done);
+        assert!(circle.is_none(), "import circle: {}", circle.unwrap().join(" → "));
+    }
+}
