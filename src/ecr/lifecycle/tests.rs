@@ -1,3 +1,6 @@
+//! The lifecycle evaluator's tests, one per documented behaviour of a lifecycle rule (longer
+//! than the ~800-line guide for source files: tests, each standing alone).
+
 use super::*;
 use crate::base::known::Tri;
 use crate::base::timestamp::{MICROS_PER_DAY, Timestamp};
