@@ -428,7 +428,12 @@ fn module_imports() -> std::collections::BTreeMap<String, std::collections::BTre
                         .map(|s| s.trim().split("::").next().unwrap_or(""))
                         .collect()
                 } else {
-                    vec![after.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("")]
+                    vec![
+                        after
+                            .split(|c: char| !c.is_alphanumeric() && c != '_')
+                            .next()
+                            .unwrap_or(""),
+                    ]
                 };
                 for n in names {
                     if !n.is_empty() && n != top {
@@ -446,7 +451,10 @@ fn module_imports() -> std::collections::BTreeMap<String, std::collections::BTre
 #[test]
 fn no_import_circle_between_top_level_modules() {
     let edges = module_imports();
-    assert!(edges.contains_key("rules") && edges.contains_key("net"), "{edges:?}");
+    assert!(
+        edges.contains_key("rules") && edges.contains_key("net"),
+        "{edges:?}"
+    );
     // Depth-first search; a module met again while still on the path closes a circle.
     fn visit(
         m: &str,
@@ -474,6 +482,10 @@ fn no_import_circle_between_top_level_modules() {
     let mut done = HashSet::new();
     for m in edges.keys() {
         let circle = visit(m, &edges, &mut Vec::new(), &mut done);
-        assert!(circle.is_none(), "import circle: {}", circle.unwrap().join(" → "));
+        assert!(
+            circle.is_none(),
+            "import circle: {}",
+            circle.unwrap().join(" → ")
+        );
     }
 }

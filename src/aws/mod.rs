@@ -41,6 +41,8 @@ use serde_json::Value;
 
 pub use client::Target;
 use client::{Aws, all};
+
+use crate::model::arn::Arn;
 pub use refs::{Deployment, References};
 
 /// The IAM policy that allows every call the collector makes (and nothing else). Shipped as
@@ -509,15 +511,13 @@ fn add_key(
     region: &str,
     key: &str,
 ) {
-    let (account, region, id) = match key.strip_prefix("arn:") {
-        Some(rest) => {
-            let parts: Vec<&str> = rest.splitn(5, ':').collect();
-            if parts.len() < 5 || parts[1] != "kms" {
-                return;
-            }
-            (parts[3], parts[2], parts[4])
+    let (account, region, id) = if key.starts_with("arn:") {
+        match Arn::parse(key) {
+            Some(arn) if arn.service == "kms" => (arn.account, arn.region, arn.resource),
+            _ => return,
         }
-        None => (account, region, key),
+    } else {
+        (account, region, key)
     };
     if id.starts_with("alias/aws/") {
         return;

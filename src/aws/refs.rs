@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::model::arn::Arn;
 use crate::model::image_ref::{self, Registry};
 use crate::model::placeholder::placeholder;
 use crate::model::resolve::partition_of_region;
@@ -342,15 +343,8 @@ pub fn role_account_and_name(reference: &str) -> Option<(Option<&str>, &str)> {
     if !reference.starts_with("arn:") {
         return (!reference.contains(':') && !reference.contains('/')).then_some((None, reference));
     }
-    let mut parts = reference.splitn(6, ':');
-    let (_arn, _partition, service, _region, account, resource) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
+    let arn = Arn::parse(reference)?;
+    let (service, account, resource) = (arn.service, arn.account, arn.resource);
     if service != "iam" || account.is_empty() {
         return None;
     }

@@ -3,7 +3,6 @@
 //! and `aliases` (`aws kms list-aliases` → `Aliases[]`). The key policy is parsed once, as a
 //! resource policy; a policy that cannot be read leaves decisions on it unknown.
 
-use crate::model::arn::Arn;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
@@ -11,6 +10,7 @@ use serde::Deserialize;
 use super::iam::LoadedPolicy;
 use super::snapshot::Snapshot;
 use crate::base::known::Lookup;
+use crate::model::arn::Arn;
 
 /// The whole `kms` section.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]

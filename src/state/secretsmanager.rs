@@ -3,13 +3,13 @@
 //! holds a secret value). Secrets are found by full ARN, by partial ARN (without the random
 //! six-character suffix) or by name in their account and region.
 
-use crate::model::arn::Arn;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
 use super::snapshot::Snapshot;
 use crate::base::known::Lookup;
+use crate::model::arn::Arn;
 
 /// The whole `secretsmanager` section.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]

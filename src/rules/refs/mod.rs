@@ -14,11 +14,11 @@ pub mod log_group_not_found;
 pub mod parameter_not_found;
 pub mod secret_not_found;
 
-use crate::model::arn::{Arn, SecretReference};
 use std::rc::Rc;
 
 use crate::base::known::Lookup;
 use crate::model::TaskDefinition;
+use crate::model::arn::{Arn, SecretReference};
 use crate::model::placeholder::placeholder;
 use crate::model::resolve::partition_of_region;
 use crate::model::taskdef::field;

@@ -1,6 +1,5 @@
 //! The roles and policies the state files and templates define, indexed by ARN and name.
 
-use crate::model::arn::Arn;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -8,6 +7,7 @@ use super::document::LoadedPolicy;
 use super::{IamSection, RoleDetail};
 use crate::diag::FileId;
 use crate::iam::parse_policy_str;
+use crate::model::arn::Arn;
 use crate::parse::Node;
 use crate::span::Span;
 use crate::state::managed_policies;
