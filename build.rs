@@ -12,7 +12,8 @@ fn main() {
                 .filter_map(|e| {
                     let path = e.path();
                     let stem = path.file_stem()?.to_str()?.to_string();
-                    (path.extension()? == "md").then(|| (stem, path.display().to_string()))
+                    let name = path.file_name()?.to_str()?.to_string();
+                    (path.extension()? == "md").then_some((stem, name))
                 })
                 .collect()
         })
@@ -21,8 +22,14 @@ fn main() {
     let mut out = String::from(
         "/// (file stem `CODE-name`, Markdown text) of every page in rules/.\npub static PAGES: &[(&str, &str)] = &[\n",
     );
-    for (stem, path) in pages {
-        writeln!(out, "    ({stem:?}, include_str!({path:?})),").unwrap();
+    // The path is relative to the crate being compiled, not the one this script ran for: one
+    // CARGO_TARGET_DIR shared by several checkouts must not embed another checkout's pages.
+    for (stem, name) in pages {
+        writeln!(
+            out,
+            "    ({stem:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/rules/\", {name:?}))),"
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("rule_pages.rs");

@@ -494,3 +494,85 @@ fn a_tag_that_is_not_in_the_repository_is_ecr002_not_ecr003() {
     let report = run_ecr_fixture("ECR002", "fail-two-containers-one-image", &[]);
     assert_eq!(codes(&report), ["ECR002"], "{report:#}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// A digest pin that would be longer than ECS accepts
+// ---------------------------------------------------------------------------------------------
+
+/// Runs IMG002 on one container whose image is `<registry>/<repo>:latest`, with ECR state that
+/// knows the digest `latest` points at.
+fn latest_with_known_digest(repo: &str) -> (Value, std::process::Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let image = format!("111122223333.dkr.ecr.us-east-1.amazonaws.com/{repo}:latest");
+    let td = json!({"family": "web", "containerDefinitions": [{"name": "web", "image": image, "memory": 256}]});
+    std::fs::write(dir.path().join("td.json"), td.to_string()).unwrap();
+    let digest = format!("sha256:{}", "a".repeat(64));
+    let state = state_with(json!({
+        "repositories": [{"repositoryName": repo, "imageTagMutability": "MUTABLE"}],
+        "imageDetails": [{"registryId": "111122223333", "repositoryName": repo, "imageDigest": digest,
+                          "imageTags": ["latest"], "imagePushedAt": "2025-03-01T00:00:00Z"}],
+    }));
+    std::fs::write(dir.path().join("state.json"), state.to_string()).unwrap();
+    let out = cmd()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "td.json",
+            "--state",
+            "state.json",
+            "--format",
+            "json",
+        ])
+        .args(["--select", "IMG002"])
+        .output()
+        .unwrap();
+    (json_report(&out), out, dir)
+}
+
+fn only_img002(report: &Value) -> &Value {
+    let diags = report["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{report:#}");
+    assert_eq!(diags[0]["code"], "IMG002");
+    &diags[0]
+}
+
+#[test]
+fn a_pin_past_255_characters_is_not_offered_and_the_help_says_why() {
+    // 45 (registry/) + 136 + 7 (`:latest`) + 72 (`@sha256:…`) = 260 characters: too long with
+    // the tag; without it (`repo@sha256:…`) 253, which ECS accepts.
+    let repo = format!("team/{}", "x".repeat(131));
+    let (report, _, dir) = latest_with_known_digest(&repo);
+    let d = only_img002(&report);
+    assert!(d.get("fix").is_none(), "{d:#}");
+    let help = d["help"].as_str().unwrap();
+    assert!(help.contains("no fix is offered"), "{help}");
+    assert!(help.contains("260 characters long"), "{help}");
+    assert!(help.contains("at most 255"), "{help}");
+    assert!(help.contains("without the tag"), "{help}");
+    assert!(help.contains("253 characters"), "{help}");
+
+    // `--fix` leaves the file as it was.
+    let before = std::fs::read(dir.path().join("td.json")).unwrap();
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "td.json", "--state", "state.json", "--fix"])
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("nothing to fix"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.path().join("td.json")).unwrap(), before);
+
+    // Too long even without the tag: only a shorter repository name helps.
+    let repo = format!("team/{}", "y".repeat(175));
+    let (report, _, _) = latest_with_known_digest(&repo);
+    let help = only_img002(&report)["help"].as_str().unwrap().to_string();
+    assert!(help.contains("no fix is offered"), "{help}");
+    assert!(help.contains("shorten the repository name"), "{help}");
+}
+
+#[test]
+fn a_pin_that_fits_is_offered_and_the_help_says_nothing_of_length() {
+    let (report, _, _) = latest_with_known_digest("team/web");
+    let d = only_img002(&report);
+    assert!(d.get("fix").is_some(), "{d:#}");
+    assert!(!d["help"].as_str().unwrap().contains("no fix is offered"));
+}

@@ -562,14 +562,9 @@ pub fn knows_tag_digest(cx: &Context, image: &ImageRef) -> bool {
 /// the digest the tag points at now: `repo:tag@sha256:…`. `None` without ECR state that knows
 /// the digest, or when the file's text cannot be edited safely.
 pub fn pin_to_current_digest(cx: &Context, node: &Node, image: &ImageRef) -> Option<Fix> {
-    if image.digest.is_some() {
-        return None;
-    }
-    let tag = image.tag.as_deref().unwrap_or("latest");
-    let t = target_of(image)?;
-    let digest = tag_digest(cx, &t, tag).ok()??;
-    let pinned = format!("{}:{tag}@{digest}", image.name_as_written());
-    // ECS refuses images longer than 255 characters: a fix must not create one.
+    let (pinned, repo, tag) = pinned_reference(cx, image)?;
+    // ECS refuses images longer than 255 characters: a fix must not create one
+    // ([`pin_too_long`] says why in the help instead).
     if pinned.chars().count() > crate::model::image_ref::ECS_IMAGE_MAX_CHARS {
         return None;
     }
@@ -577,8 +572,47 @@ pub fn pin_to_current_digest(cx: &Context, node: &Node, image: &ImageRef) -> Opt
         cx,
         node,
         &pinned,
-        format!("pin `{}:{tag}` to the digest it points at now", t.repo),
+        format!("pin `{repo}:{tag}` to the digest it points at now"),
     )
+}
+
+/// Why the digest pin is not offered although ECR state knows the digest: the pinned
+/// reference would be longer than the 255 characters `RegisterTaskDefinition` accepts. Rules
+/// that would offer the pin add this to their help so the missing fix is not a mystery.
+pub fn pin_too_long(cx: &Context, image: &ImageRef) -> Option<String> {
+    let (pinned, _, tag) = pinned_reference(cx, image)?;
+    let chars = pinned.chars().count();
+    let max = crate::model::image_ref::ECS_IMAGE_MAX_CHARS;
+    if chars <= max {
+        return None;
+    }
+    // `repo@sha256:…` (the digest alone) is shorter by `:tag`.
+    let without_tag = chars - tag.chars().count() - 1;
+    let instead = if without_tag <= max {
+        format!(
+            "write the digest without the tag (`{}@sha256:…`, {without_tag} characters)",
+            image.name_as_written()
+        )
+    } else {
+        "shorten the repository name".to_string()
+    };
+    Some(format!(
+        "; no fix is offered: pinned to its digest with the tag, the image reference would be {chars} characters long, \
+         and ECS accepts at most {max} — {instead}"
+    ))
+}
+
+/// The image written as `repo:tag@digest` with the digest its tag points at now, with the
+/// repository and tag; None without a digest from ECR state or when the image has one already.
+fn pinned_reference(cx: &Context, image: &ImageRef) -> Option<(String, String, String)> {
+    if image.digest.is_some() {
+        return None;
+    }
+    let tag = image.tag.as_deref().unwrap_or("latest");
+    let t = target_of(image)?;
+    let digest = tag_digest(cx, &t, tag).ok()??;
+    let pinned = format!("{}:{tag}@{digest}", image.name_as_written());
+    Some((pinned, t.repo, tag.to_string()))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -93,10 +93,11 @@ fn report(cx: &mut Context, t: &Target, tag: &str) {
         ),
         None => format!(
             "pin the digest the tag points at: `{}:{tag}@sha256:…` (`aws ecr describe-images --repository-name {} \
-             --image-ids imageTag={tag} {} --query 'imageDetails[0].imageDigest'`)",
+             --image-ids imageTag={tag} {} --query 'imageDetails[0].imageDigest'`){}",
             t.image.name_as_written(),
             t.repo,
-            t.cli_where()
+            t.cli_where(),
+            super::pin_too_long(cx, &t.image).unwrap_or_default()
         ),
     };
     let settings = repo.map(|(r, resource)| settings_help(cx, t, tag, r, resource.as_deref()));

@@ -22,15 +22,17 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         {
             // With ECR state: pin to the digest `latest` points at now, writing `:latest`.
             let fix = crate::rules::ecr::pin_to_current_digest(cx, node, image);
+            let too_long = crate::rules::ecr::pin_too_long(cx, image);
             found.push((
                 facts.container.label(),
                 node.span,
                 image.name_as_written().to_string(),
                 fix,
+                too_long,
             ));
         }
     }
-    for (name, span, repo, fix) in found {
+    for (name, span, repo, fix, too_long) in found {
         let terraform = fix
             .as_ref()
             .and_then(crate::rules::ecr::pin::terraform_help);
@@ -43,7 +45,8 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
             .container(name)
             .primary_label("no tag: means `:latest`")
             .help(format!(
-                "add a version tag and, better, a digest: `{repo}:<version>@sha256:…`{}",
+                "add a version tag and, better, a digest: `{repo}:<version>@sha256:…`{}{}",
+                too_long.unwrap_or_default(),
                 terraform.unwrap_or_default()
             ));
         if let Some(fix) = fix {

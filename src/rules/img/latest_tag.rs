@@ -28,16 +28,18 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
             };
             // With ECR state: pin to the digest `latest` points at now.
             let fix = crate::rules::ecr::pin_to_current_digest(cx, node, image);
+            let too_long = crate::rules::ecr::pin_too_long(cx, image);
             found.push((
                 facts.container.label(),
                 span,
                 tag,
                 image.name_as_written().to_string(),
                 fix,
+                too_long,
             ));
         }
     }
-    for (name, span, tag, repo, fix) in found {
+    for (name, span, tag, repo, fix, too_long) in found {
         let terraform = fix
             .as_ref()
             .and_then(crate::rules::ecr::pin::terraform_help);
@@ -47,7 +49,8 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
             .label_here(tag, "`latest` moves with every push")
             .help(format!(
                 "pin the image to a digest (`{repo}:latest@sha256:…`) or to a version tag that is never reused; \
-                 with `latest`, a new push changes what new tasks run and a rollback cannot bring back the old image{}",
+                 with `latest`, a new push changes what new tasks run and a rollback cannot bring back the old image{}{}",
+                too_long.unwrap_or_default(),
                 terraform.unwrap_or_default()
             ));
         if let Some(fix) = fix {
