@@ -135,6 +135,13 @@ impl<'a> JsonWriter<'a> {
 
 impl std::io::Write for JsonWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // A serializer makes many small writes, nearly all printable ASCII, which [`json`]
+        // leaves as they are: passed straight on (this path is most of a large report).
+        let plain = |b: &u8| (0x20..0x7f).contains(b) || matches!(b, b'\n' | b'\r' | b'\t');
+        if self.carry.is_empty() && buf.iter().all(plain) {
+            self.inner.write_all(buf)?;
+            return Ok(buf.len());
+        }
         self.carry.extend_from_slice(buf);
         let complete = match std::str::from_utf8(&self.carry) {
             Ok(_) => self.carry.len(),
@@ -147,10 +154,9 @@ impl std::io::Write for JsonWriter<'_> {
                 return Ok(buf.len());
             }
         };
-        let rest = self.carry.split_off(complete);
-        let text = std::str::from_utf8(&self.carry).unwrap_or_default();
+        let text = std::str::from_utf8(&self.carry[..complete]).unwrap_or_default();
         self.inner.write_all(json(text).as_bytes())?;
-        self.carry = rest;
+        self.carry.drain(..complete);
         Ok(buf.len())
     }
 
