@@ -193,25 +193,26 @@ fn pretty_json(raw: &str) -> String {
 }
 
 /// Words of prose: runs of non-space characters, where a backtick span counts as one word
-/// with the punctuation around it.
-fn words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
+/// with the punctuation around it. Slices of `text`: a report lays out every help, so no copy.
+fn words(text: &str) -> Vec<&str> {
+    // About one word in six characters: one allocation for most texts.
+    let mut words = Vec::with_capacity(text.len() / 6 + 1);
+    let mut start: Option<usize> = None;
     let mut in_code = false;
-    for c in text.chars() {
+    for (i, c) in text.char_indices() {
         if c == '`' {
             in_code = !in_code;
         }
         if c == ' ' && !in_code {
-            if !word.is_empty() {
-                words.push(std::mem::take(&mut word));
+            if let Some(s) = start.take() {
+                words.push(&text[s..i]);
             }
-        } else {
-            word.push(c);
+        } else if start.is_none() {
+            start = Some(i);
         }
     }
-    if !word.is_empty() {
-        words.push(word);
+    if let Some(s) = start {
+        words.push(&text[s..]);
     }
     words
 }
@@ -225,13 +226,13 @@ fn wrap_prose(text: &str, width: usize) -> Vec<String> {
         return vec![text.to_string()];
     }
     let mut lines = Vec::new();
-    let mut line = String::new();
+    let mut line = String::with_capacity(width + 8);
     // Characters in `line`, kept as it grows (counting again for every word is quadratic).
     let mut used = 0;
     for word in words(text) {
-        let size = width_of(&word);
+        let size = width_of(word);
         if size > width
-            && let Some((before, command, after)) = command_in(&word)
+            && let Some((before, command, after)) = command_in(word)
         {
             // A command too long for any line: its own block.
             let lead = format!("{line} {before}").trim().to_string();
@@ -249,14 +250,16 @@ fn wrap_prose(text: &str, width: usize) -> Vec<String> {
             continue;
         }
         if line.is_empty() {
-            line = word;
+            line.push_str(word);
             used = size;
         } else if used + 1 + size <= width {
             line.push(' ');
-            line.push_str(&word);
+            line.push_str(word);
             used += 1 + size;
         } else {
-            lines.push(std::mem::replace(&mut line, word));
+            let mut next = String::with_capacity(width + 8);
+            next.push_str(word);
+            lines.push(std::mem::replace(&mut line, next));
             used = size;
         }
     }

@@ -95,6 +95,8 @@ pub struct Context<'a> {
     /// What the task references (secrets, parameters, log groups, environment files), worked
     /// out once for the REF rules and ROLE012/ROLE013.
     pub(crate) references: std::cell::OnceCell<std::rc::Rc<super::refs::References>>,
+    /// The task definition's private ECR images, worked out once for the ECR rules.
+    pub(crate) ecr_targets: std::cell::OnceCell<std::rc::Rc<Vec<super::ecr::Target>>>,
 }
 
 impl<'a> Context<'a> {
@@ -154,6 +156,7 @@ impl<'a> Context<'a> {
             skipped: Vec::new(),
             role_findings: None,
             references: std::cell::OnceCell::new(),
+            ecr_targets: std::cell::OnceCell::new(),
         };
         for why in published {
             cx.skip(PUBLISHED_SKIPS, why);
@@ -173,21 +176,34 @@ impl<'a> Context<'a> {
         evaluate: fn(&TaskDefinition, &mut Context),
     ) {
         if self.role_findings.is_none() {
-            let mut scratch = Context::new(
-                self.file,
-                self.settings,
-                self.state,
-                self.document,
-                self.template,
-                self.document_facts,
-                task,
-                self.enabled,
-            );
-            scratch.file_id = self.file_id;
-            scratch.service_file = self.service_file;
-            // What the construction lists (published images) is in `self` already.
-            scratch.skipped.clear();
+            // The scratch context borrows this one's container facts (image references parsed
+            // once per task definition) and gives them back after the evaluation.
+            let mut scratch = Context {
+                file_id: self.file_id,
+                file: self.file,
+                settings: self.settings,
+                state: self.state,
+                document: self.document,
+                template: self.template,
+                document_facts: self.document_facts,
+                service_file: self.service_file,
+                containers: std::mem::take(&mut self.containers),
+                task_label: self.task_label.clone(),
+                value_sources: self.value_sources,
+                enabled: self.enabled,
+                diagnostics: Vec::new(),
+                skipped: Vec::new(),
+                role_findings: None,
+                references: self.references.clone(),
+                ecr_targets: self.ecr_targets.clone(),
+            };
             evaluate(task, &mut scratch);
+            self.containers = std::mem::take(&mut scratch.containers);
+            if self.references.get().is_none()
+                && let Some(r) = scratch.references.get()
+            {
+                let _ = self.references.set(r.clone());
+            }
             self.skipped.append(&mut scratch.skipped);
             self.role_findings = Some(scratch.diagnostics);
         }

@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(_task: &TaskDefinition, cx: &mut Context) {
-    for t in targets(cx) {
+    for t in targets(cx).iter() {
         let image = match find_image(cx, &t, t.reference()) {
             ImageLookup::Found(d) => d,
             ImageLookup::Missing | ImageLookup::NoRepository => continue,

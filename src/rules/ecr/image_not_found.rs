@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(_task: &TaskDefinition, cx: &mut Context) {
-    for t in targets(cx) {
+    for t in targets(cx).iter() {
         let reference = t.reference();
         match find_image(cx, &t, reference) {
             ImageLookup::Found(_) | ImageLookup::NoRepository => {}

@@ -70,11 +70,13 @@ pub static RULES: &[&Rule] = &[
 /// (docs/architecture.md#one-root-cause-one-diagnostic: one diagnostic per task definition and
 /// image, the other containers as secondary labels).
 #[derive(Clone, Debug)]
-pub struct Target<'a> {
+pub struct Target {
     pub container: String,
-    /// The `image` value in the file being checked (None for targets made from an image
-    /// alone, by the IMG rules' helpers).
-    pub node: Option<&'a Node>,
+    /// The container's index in the context's `containers`, whose `image` value this is (None
+    /// for targets made from an image alone, by the IMG rules' helpers). An index, not the
+    /// node: the context caches its targets, and a cell holding borrowed nodes would tie the
+    /// context's lifetime down.
+    container_index: Option<usize>,
     /// The `image` value's span in the file being checked.
     pub span: Span,
     pub image: ImageRef,
@@ -83,7 +85,7 @@ pub struct Target<'a> {
     pub repo: String,
     /// The other containers whose image is the same (registry, region, repository, tag and
     /// digest), in the task definition's order.
-    pub others: Vec<Target<'a>>,
+    pub others: Vec<Target>,
 }
 
 /// What a pull asks the repository for.
@@ -93,8 +95,8 @@ pub enum Reference<'a> {
     Tag(&'a str),
 }
 
-impl<'a> Target<'a> {
-    fn new(container: String, node: Option<&'a Node>, image: &ImageRef) -> Option<Target<'a>> {
+impl Target {
+    fn new(container: String, at: Option<(usize, &Node)>, image: &ImageRef) -> Option<Target> {
         let Registry::Ecr {
             account, region, ..
         } = &image.registry
@@ -103,8 +105,8 @@ impl<'a> Target<'a> {
         };
         Some(Target {
             container,
-            span: node.map(|n| n.span).unwrap_or_default(),
-            node,
+            span: at.map(|(_, n)| n.span).unwrap_or_default(),
+            container_index: at.map(|(i, _)| i),
             account: account.clone(),
             region: region.clone(),
             repo: image.path.clone(),
@@ -123,8 +125,16 @@ impl<'a> Target<'a> {
             && self.image.digest == other.image.digest
     }
 
+    /// The `image` value in the file being checked.
+    pub fn node<'a>(&self, cx: &Context<'a>) -> Option<&'a Node> {
+        match &cx.containers.get(self.container_index?)?.image {
+            ImageFact::Parsed { node, .. } => Some(*node),
+            _ => None,
+        }
+    }
+
     /// This target and the others that use the same image.
-    pub fn all(&self) -> impl Iterator<Item = &Target<'a>> {
+    pub fn all(&self) -> impl Iterator<Item = &Target> {
         std::iter::once(self).chain(self.others.iter())
     }
 
@@ -173,17 +183,25 @@ pub fn short_digest(digest: &str) -> String {
 }
 
 /// The private ECR images of the task definition, one per image: containers that use the
-/// same image are the first one's `others`.
-pub fn targets<'a>(cx: &Context<'a>) -> Vec<Target<'a>> {
-    let mut out: Vec<Target<'a>> = Vec::new();
+/// same image are the first one's `others`. Worked out on the first call of the task
+/// definition's check; every ECR rule shares the result.
+pub fn targets(cx: &Context) -> std::rc::Rc<Vec<Target>> {
+    cx.ecr_targets
+        .get_or_init(|| std::rc::Rc::new(find_targets(cx)))
+        .clone()
+}
+
+fn find_targets(cx: &Context) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
     // An image the deploy publishes (a CDK container asset) is not in the registry yet.
     let each = cx
         .containers
         .iter()
-        .filter(|f| f.published.is_none())
-        .filter_map(|f| match &f.image {
+        .enumerate()
+        .filter(|(_, f)| f.published.is_none())
+        .filter_map(|(i, f)| match &f.image {
             ImageFact::Parsed { node, image } => {
-                Target::new(f.container.label(), Some(*node), image)
+                Target::new(f.container.label(), Some((i, *node)), image)
             }
             _ => None,
         });
@@ -198,9 +216,10 @@ pub fn targets<'a>(cx: &Context<'a>) -> Vec<Target<'a>> {
 
 /// The targets grouped by repository (registry, region and name), for findings about the
 /// repository itself (ECR001): each first target carries every other one in its `others`.
-pub fn repository_targets<'a>(cx: &Context<'a>) -> Vec<Target<'a>> {
-    let mut out: Vec<Target<'a>> = Vec::new();
-    for mut t in targets(cx) {
+pub fn repository_targets(cx: &Context) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    for t in targets(cx).iter() {
+        let mut t = t.clone();
         let others = std::mem::take(&mut t.others);
         let group = out
             .iter_mut()
@@ -440,7 +459,7 @@ pub enum ImageLookup<'a> {
 }
 
 /// The image `reference` names in the target's repository.
-pub fn find_image<'a>(cx: &Context<'a>, t: &Target<'_>, reference: Reference) -> ImageLookup<'a> {
+pub fn find_image<'a>(cx: &Context<'a>, t: &Target, reference: Reference) -> ImageLookup<'a> {
     let ecr = &cx.state.ecr;
     let found = match reference {
         Reference::Digest(d) => ecr.image_by_digest(&t.account, &t.region, &t.repo, d),
@@ -536,7 +555,7 @@ pub fn tag_digest<'a>(cx: &Context<'a>, t: &Target, tag: &str) -> Result<Option<
 // For the IMG rules
 // ---------------------------------------------------------------------------------------------
 
-fn target_of(image: &ImageRef) -> Option<Target<'static>> {
+fn target_of(image: &ImageRef) -> Option<Target> {
     Target::new(String::new(), None, image)
 }
 

@@ -23,7 +23,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(_task: &TaskDefinition, cx: &mut Context) {
-    for t in targets(cx) {
+    for t in targets(cx).iter() {
         let Some(tag) = t.image.tag.clone() else {
             continue;
         };
@@ -133,7 +133,7 @@ fn pin_all(cx: &Context, t: &Target) -> Option<Fix> {
     let mut fix: Option<Fix> = None;
     for each in t.all() {
         let Some(one) = each
-            .node
+            .node(cx)
             .and_then(|n| pin_to_current_digest(cx, n, &each.image))
         else {
             continue;

@@ -35,7 +35,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
             return;
         }
     };
-    for t in targets {
+    for t in targets.iter() {
         let image = match manifest(cx, &t) {
             Ok(m) => m,
             Err(Some(why)) => {

@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(_task: &TaskDefinition, cx: &mut Context) {
-    for t in targets(cx) {
+    for t in targets(cx).iter() {
         let (Some(tag), Some(digest)) = (t.image.tag.clone(), t.image.digest.clone()) else {
             continue;
         };
