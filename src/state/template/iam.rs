@@ -22,6 +22,8 @@ use crate::parse::{Node, NodeKind};
 use crate::settings::Settings;
 use crate::source::SourceFile;
 use crate::state::iam::{LoadedPolicy, PolicyKind, PolicyLink, RoleEntry, RoleSource, arn_account};
+use crate::state::template::kms::{self, TemplateKms};
+use crate::state::template::s3::TemplateBuckets;
 
 #[derive(Debug, Default)]
 pub struct TemplateIam {
@@ -63,6 +65,10 @@ pub struct TemplateIamIndex {
     values: HashMap<(String, Option<String>), String>,
     pub account: Option<String>,
     pub region: Option<String>,
+    /// KMS keys and aliases, and the keys of the secrets and parameters the template creates.
+    pub kms: TemplateKms,
+    /// The policies of the buckets the template creates.
+    pub buckets: TemplateBuckets,
 }
 
 /// Where an IAM-related name points in the template.
@@ -137,6 +143,30 @@ impl TemplateIamIndex {
                 _ => {}
             }
         }
+        // Key and bucket policies: resource policies that may name the template's roles.
+        let resource_policy = |name: &str, node: &Node| {
+            LoadedPolicy::from_template(
+                name,
+                node,
+                PolicyKind::Resource,
+                &file.text,
+                CURRENT_FILE,
+                &ix.resource_policy_refs(),
+            )
+        };
+        let partition = ix.partition();
+        let kms = TemplateKms::build(
+            doc,
+            &kms::Inputs {
+                account: ix.account.as_deref(),
+                region: ix.region.as_deref(),
+                partition: &partition,
+                policy: &resource_policy,
+            },
+        );
+        let buckets = TemplateBuckets::build(doc, &resource_policy);
+        ix.kms = kms;
+        ix.buckets = buckets;
         // Pass 2: policies and attachments that name their roles.
         for r in &doc.resources {
             let p = &r.properties;
@@ -247,6 +277,37 @@ impl TemplateIamIndex {
     pub fn resolve_ref(&self, id: &str, attr: Option<&str>) -> Option<String> {
         let attr = attr.filter(|a| !a.is_empty()).map(str::to_string);
         self.values.get(&(id.to_string(), attr)).cloned()
+    }
+
+    /// [`Self::resolve_ref`], and for the ARN of a role of the template whose name is generated
+    /// at deploy time a stand-in ([`Self::generated_role_arn`]): in a key or bucket policy,
+    /// `!GetAtt ExecRole.Arn` then names exactly that role.
+    fn resource_policy_refs(&self) -> impl Fn(&str, Option<&str>) -> Option<String> + '_ {
+        move |id: &str, attr: Option<&str>| {
+            self.resolve_ref(id, attr).or_else(|| {
+                let role = self.role_by_id(id)?;
+                if !matches!(attr, Some("Arn") | Some("arn")) {
+                    return None;
+                }
+                role.arn.clone().or_else(|| self.generated_role_arn(id))
+            })
+        }
+    }
+
+    /// The stand-in ARN of a role of the template whose name is generated at deploy time: a
+    /// role name cannot contain `(` or `:`, so no ARN written in a file can equal it. Only the
+    /// template's key and bucket policies use it, together with a principal that carries it
+    /// (the ROLE family's view of that role); every other policy leaves such an ARN unknown.
+    pub fn generated_role_arn(&self, id: &str) -> Option<String> {
+        let role = self.role_by_id(id)?;
+        if role.arn.is_some() {
+            return None;
+        }
+        let account = self.account.as_deref()?;
+        Some(format!(
+            "arn:{}:iam::{account}:role/(generated:{id})",
+            self.partition()
+        ))
     }
 
     fn policy(
@@ -641,6 +702,19 @@ fn computed_values(
         return out;
     };
     let partition = partition_of_region(region);
+    for r in &doc.resources {
+        // A KMS key's ARN is generated: a stand-in lets the template's policies that name it
+        // (`!GetAtt Key.Arn`, `aws_kms_key.k.arn`) match it and nothing else.
+        let attr = match r.kind.as_str() {
+            "AWS::KMS::Key" => "Arn",
+            "aws_kms_key" => "arn",
+            _ => continue,
+        };
+        out.insert(
+            (r.id.clone(), Some(attr.into())),
+            kms::key_arn(partition, region, account, &r.id),
+        );
+    }
     for r in &doc.resources {
         let Some(name) = cfn_name(r) else { continue };
         let p = &r.properties;
