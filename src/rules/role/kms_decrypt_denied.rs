@@ -232,7 +232,12 @@ pub(super) fn check(
                         kms::key_policy_statement_json(&kms::principal_for_help(view), &target.via)
                     ),
                     (_, Some(id)) => format!(
-                        "allow `kms:Decrypt` on the key `{id}` in the execution role's policies (its ARN: `!GetAtt {id}.Arn` in CloudFormation, `{id}.arn` in Terraform), e.g. with the condition `\"kms:ViaService\": \"{}\"`",
+                        "allow `kms:Decrypt` on the key `{id}` in the execution role's policies (its ARN: `{}`), e.g. with the condition `\"kms:ViaService\": \"{}\"`",
+                        if id.contains('.') {
+                            format!("{id}.arn")
+                        } else {
+                            format!("!GetAtt {id}.Arn")
+                        },
                         target.via.via_service()
                     ),
                     _ => match why {
@@ -415,7 +420,11 @@ fn template_encrypted(
         KeyTarget::AwsManaged => return Ok(None),
         KeyTarget::Template(i) => KeyOf::Template(*i),
         KeyTarget::Named(k) => KeyOf::Named(k.clone()),
-        KeyTarget::Unknown(why) => return Err(format!("the key of {what} is not known: {why}")),
+        KeyTarget::Unknown(why) => {
+            return Err(format!(
+                "the key of {what} is known only at deploy time: {why}"
+            ));
+        }
     };
     let (Some(account), Some(region)) = (template.account.clone(), template.region.clone()) else {
         return Err(format!(

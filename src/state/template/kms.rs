@@ -221,9 +221,7 @@ impl TemplateKms {
                     "it comes from the resource `{id}`, which is not a KMS key or alias this template creates"
                 ))
             }
-            NodeKind::Unresolved(why) => {
-                KeyTarget::Unknown(format!("it is known only at deploy time: {why}"))
-            }
+            NodeKind::Unresolved(why) => KeyTarget::Unknown(why.clone()),
             _ => KeyTarget::Unknown(format!("it is {}, not a key ID", node.type_name())),
         }
     }
