@@ -1032,4 +1032,159 @@ Resources:
             .unwrap();
         assert!(repo.parsed().is_ok());
     }
+
+    #[test]
+    fn kms_keys_aliases_secrets_and_bucket_policies_of_a_cloudformation_template() {
+        use crate::state::template::kms::KeyTarget;
+        use crate::state::template::s3::BucketPolicy;
+        let (doc, file, settings) = read(
+            "t.yaml",
+            r#"
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      Enabled: false
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !GetAtt Exec.Arn}
+            Action: kms:Decrypt
+            Resource: "*"
+  Plain:
+    Type: AWS::KMS::Key
+  Alias:
+    Type: AWS::KMS::Alias
+    Properties: {AliasName: alias/app, TargetKeyId: !Ref Key}
+  ByAlias:
+    Type: AWS::SecretsManager::Secret
+    Properties: {Name: a, KmsKeyId: alias/app}
+  ByArn:
+    Type: AWS::SecretsManager::Secret
+    Properties: {KmsKeyId: !GetAtt Plain.Arn}
+  Managed:
+    Type: AWS::SecretsManager::Secret
+    Properties: {Name: m}
+  Elsewhere:
+    Type: AWS::SecretsManager::Secret
+    Properties: {Name: e, KmsKeyId: alias/other}
+  Exec:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}
+  Files:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: files}
+  FilesPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Files
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !GetAtt Exec.Arn}
+            Action: s3:GetObject
+            Resource: !Sub "${Files.Arn}/*"
+"#,
+        );
+        let ix = TemplateIamIndex::build(&doc, &file, &settings);
+        let kms = &ix.kms;
+        assert_eq!(kms.keys.len(), 2);
+        let key = &kms.keys[0];
+        assert_eq!(key.metadata.key_state.as_deref(), Some("Disabled"));
+        assert_eq!(
+            key.arn,
+            "arn:aws:kms:us-east-1:111122223333:key/(generated:Key)"
+        );
+        // `!GetAtt Exec.Arn` of a role with a generated name is its stand-in.
+        let stand_in = ix.generated_role_arn("Exec").unwrap();
+        assert!(
+            key.policy.as_ref().unwrap().mentions().contains(&stand_in),
+            "{:?}",
+            key.policy.as_ref().unwrap().mentions()
+        );
+        // No key policy: the default, which lets IAM policies grant use of the key.
+        let plain = &kms.keys[1];
+        assert!(
+            plain
+                .policy
+                .as_ref()
+                .unwrap()
+                .mentions()
+                .iter()
+                .all(|m| !m.contains(":role/"))
+        );
+        assert!(plain.policy.as_ref().unwrap().parsed().is_ok());
+        assert_eq!(plain.grants.as_deref(), Some(&[][..]));
+        assert_eq!(kms.secret_by_name("a").unwrap().key, KeyTarget::Template(0));
+        assert_eq!(
+            kms.secret_by_resource("ByArn").unwrap().key,
+            KeyTarget::Template(1)
+        );
+        assert_eq!(kms.secret_by_name("m").unwrap().key, KeyTarget::AwsManaged);
+        assert_eq!(
+            kms.secret_by_name("e").unwrap().key,
+            KeyTarget::Named("alias/other".into())
+        );
+        // The stand-in key ARN resolves `!GetAtt Key.Arn` in every template policy.
+        assert_eq!(
+            ix.resolve_ref("Key", Some("Arn")).as_deref(),
+            Some(key.arn.as_str())
+        );
+        assert!(matches!(
+            ix.buckets.policy("files"),
+            BucketPolicy::Policy(_)
+        ));
+        assert!(matches!(ix.buckets.policy("other"), BucketPolicy::None));
+    }
+
+    #[test]
+    fn terraform_grants_on_a_template_key() {
+        let plan = |grant: serde_json::Value| {
+            serde_json::json!({
+                "format_version": "1.2",
+                "planned_values": {"root_module": {"resources": [
+                    {"address": "aws_kms_key.k", "mode": "managed", "type": "aws_kms_key", "name": "k",
+                     "values": {"is_enabled": true}},
+                    {"address": "aws_kms_grant.g", "mode": "managed", "type": "aws_kms_grant", "name": "g",
+                     "values": grant},
+                    {"address": "aws_ssm_parameter.p", "mode": "managed", "type": "aws_ssm_parameter", "name": "p",
+                     "values": {"name": "/app/db", "type": "SecureString", "key_id": "alias/aws/ssm"}}
+                ]}},
+                "resource_changes": [
+                    {"address": "aws_kms_grant.g", "change": {"actions": ["create"],
+                     "after_unknown": {"key_id": true}}}
+                ],
+                "configuration": {"root_module": {"resources": [
+                    {"address": "aws_kms_grant.g", "mode": "managed", "type": "aws_kms_grant", "name": "g",
+                     "expressions": {"key_id": {"references": ["aws_kms_key.k.key_id", "aws_kms_key.k"]}}}
+                ]}}
+            })
+            .to_string()
+        };
+        let known = plan(serde_json::json!({
+            "grantee_principal": "arn:aws:iam::111122223333:role/web-exec",
+            "operations": ["Decrypt"]
+        }));
+        let (doc, file, settings) = read("plan.json", &known);
+        let ix = TemplateIamIndex::build(&doc, &file, &settings);
+        assert_eq!(ix.kms.keys.len(), 1);
+        let grants = ix.kms.keys[0].grants.as_ref().expect("grants known");
+        assert_eq!(grants.len(), 1);
+        assert_eq!(
+            grants[0].grantee_principal.as_deref(),
+            Some("arn:aws:iam::111122223333:role/web-exec")
+        );
+        // An AWS managed alias needs nothing.
+        let p = ix.kms.parameter_by_name("app/db").unwrap();
+        assert!(p.secure);
+        assert_eq!(p.key, crate::state::template::kms::KeyTarget::AwsManaged);
+        // A grantee known only after apply: the key's grants are unknown.
+        let unknown = plan(serde_json::json!({"operations": ["Decrypt"]}));
+        let (doc, file, settings) = read("plan.json", &unknown);
+        let ix = TemplateIamIndex::build(&doc, &file, &settings);
+        assert!(ix.kms.keys[0].grants.is_none());
+    }
 }
