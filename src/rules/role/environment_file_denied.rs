@@ -114,23 +114,35 @@ pub(super) fn check(
                             continue;
                         }
                     };
-                    let policy = match &entry.policy {
-                        None => {
+                    // A bucket policy the template attaches to a bucket it does not create
+                    // replaces the bucket's policy at deploy.
+                    let (policy, principal) = match template.buckets.policy(bucket) {
+                        BucketPolicy::Policy(p) => (Some(p), template_principal.clone()),
+                        BucketPolicy::Unknown(why) => {
                             cx.skip(
                                 &[&RULE],
-                                format!(
-                                    "the state lists the bucket `{bucket}` without its `Policy` (null when it has none)"
-                                ),
+                                format!("the policy of the bucket `{bucket}` is not known: {why}"),
                             );
                             continue;
                         }
-                        Some(p) => p.as_ref(),
+                        BucketPolicy::None => match &entry.policy {
+                            None => {
+                                cx.skip(
+                                    &[&RULE],
+                                    format!(
+                                        "the state lists the bucket `{bucket}` without its `Policy` (null when it has none)"
+                                    ),
+                                );
+                                continue;
+                            }
+                            Some(p) => (p.as_ref(), principal.clone()),
+                        },
                     };
                     (
                         entry.account.clone(),
                         entry.region.clone(),
                         policy,
-                        principal.clone(),
+                        principal,
                     )
                 }
             };

@@ -114,7 +114,13 @@ pub(super) fn check(
                     .kms
                     .resolve(&target.key_account, &target.key_region, id)
                 {
-                    Lookup::Found(KeyRef::Key(k)) => k,
+                    Lookup::Found(KeyRef::Key(k)) => match template.kms.replaces_policy_of(k) {
+                        None => k,
+                        Some(why) => {
+                            cx.skip(&[&RULE], format!("{}: {why}", target.what));
+                            continue;
+                        }
+                    },
                     // An AWS managed key lets every principal of the account use it through the
                     // service.
                     Lookup::Found(KeyRef::AwsManagedAlias(_)) => continue,

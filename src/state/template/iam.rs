@@ -1151,7 +1151,9 @@ Resources:
                     {"address": "aws_kms_grant.g", "mode": "managed", "type": "aws_kms_grant", "name": "g",
                      "values": grant},
                     {"address": "aws_ssm_parameter.p", "mode": "managed", "type": "aws_ssm_parameter", "name": "p",
-                     "values": {"name": "/app/db", "type": "SecureString", "key_id": "alias/aws/ssm"}}
+                     "values": {"name": "/app/db", "type": "SecureString", "key_id": "alias/aws/ssm"}},
+                    {"address": "aws_kms_key_policy.other", "mode": "managed", "type": "aws_kms_key_policy", "name": "other",
+                     "values": {"key_id": "1234abcd", "policy": "{\"Version\": \"2012-10-17\", \"Statement\": []}"}}
                 ]}},
                 "resource_changes": [
                     {"address": "aws_kms_grant.g", "change": {"actions": ["create"],
@@ -1181,6 +1183,24 @@ Resources:
         let p = ix.kms.parameter_by_name("app/db").unwrap();
         assert!(p.secure);
         assert_eq!(p.key, crate::state::template::kms::KeyTarget::AwsManaged);
+        // A key policy the template puts on a key of the state: that key's policy is not the
+        // state's after the deploy.
+        let state_key = |id: &str| crate::state::kms::KeyEntry {
+            key_id: id.into(),
+            arn: String::new(),
+            account: "111122223333".into(),
+            region: "us-east-1".into(),
+            metadata: Default::default(),
+            policy: None,
+            grants: None,
+            defined_by: None,
+        };
+        assert!(
+            ix.kms
+                .replaces_policy_of(&state_key("1234abcd"))
+                .is_some_and(|why| why.contains("aws_kms_key_policy.other"))
+        );
+        assert!(ix.kms.replaces_policy_of(&state_key("5678efgh")).is_none());
         // A grantee known only after apply: the key's grants are unknown.
         let unknown = plan(serde_json::json!({"operations": ["Decrypt"]}));
         let (doc, file, settings) = read("plan.json", &unknown);

@@ -3,8 +3,8 @@
 //! `Enabled`), `AWS::KMS::Alias`, `AWS::SecretsManager::Secret` (`KmsKeyId`),
 //! `AWS::SSM::Parameter` (always a plain `String` / `StringList`: CloudFormation cannot create
 //! a `SecureString`); Terraform `aws_kms_key` (`policy`, `is_enabled`), `aws_kms_alias`,
-//! `aws_kms_grant`, `aws_secretsmanager_secret` (`kms_key_id`) and `aws_ssm_parameter` (`type`,
-//! `key_id`).
+//! `aws_kms_key_policy`, `aws_kms_grant`, `aws_secretsmanager_secret` (`kms_key_id`) and
+//! `aws_ssm_parameter` (`type`, `key_id`).
 //!
 //! A key the template creates becomes a [`KeyEntry`] like a state file's, so ROLE012 decides
 //! `kms:Decrypt` with one evaluator for both:
@@ -67,6 +67,9 @@ pub struct TemplateKms {
     alias_by_resource: HashMap<String, KeyTarget>,
     secrets: Vec<Encrypted>,
     parameters: Vec<Encrypted>,
+    /// Terraform `aws_kms_key_policy` resources on keys the template does not create: (resource,
+    /// the key ID or ARN as written, None when known only after apply).
+    foreign_policies: Vec<(String, Option<String>)>,
 }
 
 /// What the template index gives this module: the deployment account, region and partition,
@@ -144,6 +147,7 @@ impl TemplateKms {
         }
         if tf {
             out.add_grants(doc);
+            out.add_key_policies(doc, inputs);
         }
         for r in doc.resources.iter().filter(|r| created(r)) {
             let p = &r.properties;
@@ -294,6 +298,58 @@ impl TemplateKms {
                 }
             }
         }
+    }
+
+    /// `aws_kms_key_policy`: the key policy of a key the template creates is replaced by it;
+    /// one on another key is recorded (it replaces that key's policy at deploy).
+    fn add_key_policies(&mut self, doc: &Document, inputs: &Inputs) {
+        for r in doc
+            .resources
+            .iter()
+            .filter(|r| r.kind == "aws_kms_key_policy" && created(r))
+        {
+            let p = &r.properties;
+            let key = p.get("key_id");
+            let template_key = match key.map(|n| &n.kind) {
+                Some(NodeKind::ResourceRef { id, .. }) => self.key_by_resource.get(id).copied(),
+                _ => None,
+            };
+            match template_key {
+                Some(i) => {
+                    let name = format!("key policy of `{}` (`{}`)", self.keys[i].key_id, r.id);
+                    self.keys[i].policy = Some(match p.get("policy") {
+                        Some(n) => (inputs.policy)(&name, n),
+                        None => LoadedPolicy::unknown(name, "it has no policy document"),
+                    });
+                }
+                None => {
+                    let written = key.and_then(Node::as_str).map(str::to_string);
+                    self.foreign_policies.push((r.id.clone(), written));
+                }
+            }
+        }
+    }
+
+    /// Why the policy of a key of the state files is not the state's after the deploy: the
+    /// template replaces it (`aws_kms_key_policy` naming that key, or a key known only after
+    /// apply).
+    pub fn replaces_policy_of(&self, key: &KeyEntry) -> Option<String> {
+        self.foreign_policies.iter().find_map(|(id, written)| {
+            let on_it = match written {
+                Some(k) => *k == key.key_id || (!key.arn.is_empty() && *k == key.arn),
+                None => true,
+            };
+            on_it.then(|| match written {
+                Some(_) => format!(
+                    "this template replaces the key policy of `{}` (`{id}`), and the new one is not read",
+                    key.key_id
+                ),
+                None => format!(
+                    "this template replaces the key policy of a key known only after apply (`{id}`): it may be `{}`",
+                    key.key_id
+                ),
+            })
+        })
     }
 
     pub fn key(&self, i: usize) -> &KeyEntry {

@@ -1,8 +1,9 @@
-//! The bucket policies the template or plan attaches to the buckets it creates:
-//! CloudFormation `AWS::S3::BucketPolicy` (`Bucket`, `PolicyDocument`), Terraform
-//! `aws_s3_bucket_policy` (`bucket`, `policy`). A bucket the template creates is in the
-//! deployment account and has exactly the policy the template gives it, or none: it does not
-//! exist before the deploy, so no other policy can have been put on it.
+//! The bucket policies the template or plan attaches: CloudFormation `AWS::S3::BucketPolicy`
+//! (`Bucket`, `PolicyDocument`), Terraform `aws_s3_bucket_policy` (`bucket`, `policy`). A bucket
+//! the template creates is in the deployment account and has exactly the policy the template
+//! gives it, or none: it does not exist before the deploy, so no other policy can have been
+//! put on it. A policy the template attaches to a bucket it does not create replaces that
+//! bucket's policy at deploy, so it wins over the state's too.
 
 use std::collections::HashMap;
 
