@@ -15,8 +15,12 @@
 //! - **Grants:** the key does not exist before the deploy, so it has no grant but those created
 //!   after it. We assume the grants it has when the task first starts are the ones this
 //!   template creates: none for CloudFormation (it has no grant resource type), the
-//!   `aws_kms_grant` resources of a Terraform plan. A grant created later by someone else is
-//!   out of sight, as for any state snapshot. A Terraform grant on the key whose grantee or
+//!   `aws_kms_grant` resources of a Terraform plan. Secrets Manager and Parameter Store do not
+//!   add grants of their own to read a secret: they call KMS on the caller's behalf, with the
+//!   caller's permissions from the key policy or IAM policies
+//!   (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html,
+//!   https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html).
+//!   A grant created later by someone else is out of sight, as for any state snapshot. A Terraform grant on the key whose grantee or
 //!   operations are known only after apply leaves the grants unknown, and a denial then
 //!   undecided, never reported.
 //! - **ID and ARN:** generated at creation. The ARN is a stand-in that no literal written in a
