@@ -323,7 +323,12 @@ fn encrypted(
                     .unwrap_or(""),
                 None => s.id.as_str(),
             };
+            // The template's resources are in the deployment account and region (when that
+            // is not known, they may be the ones named).
+            let here = template.account.as_ref().is_none_or(|a| *a == s.account)
+                && template.region.as_ref().is_none_or(|r| *r == s.region);
             match cx.template.refs.secret(&s.id) {
+                _ if !here => {}
                 Defines::Yes => {
                     return match template.kms.secret_by_name(name) {
                         Some(e) => template_encrypted(template, refs, e, true),
@@ -362,7 +367,10 @@ fn encrypted(
             }))
         }
         Named::Parameter(p) => {
+            let here = template.account.as_ref().is_none_or(|a| *a == p.account)
+                && template.region.as_ref().is_none_or(|r| *r == p.region);
             match cx.template.refs.parameter(&p.name) {
+                _ if !here => {}
                 Defines::Yes => {
                     return match template.kms.parameter_by_name(&p.name) {
                         Some(e) => template_encrypted(template, refs, e, false),
