@@ -173,8 +173,11 @@ pub(super) fn check(
             d.container(container);
             add_labels(d, &also);
             d.help(match (state, &key.defined_by) {
+                (_, Some(id)) if id.contains('.') => {
+                    format!("enable the key where this template creates it: `is_enabled = true` on `{id}`")
+                }
                 (_, Some(id)) => format!(
-                    "enable the key where this template creates it: `Enabled: true` (CloudFormation) or `is_enabled = true` (Terraform) on `{id}`"
+                    "enable the key where this template creates it: `Enabled: true` on `{id}`"
                 ),
                 ("PendingDeletion", None) => format!(
                     "cancel the key's deletion and enable it: `aws kms cancel-key-deletion --key-id {0} --region {1}` then `aws kms enable-key --key-id {0} --region {1}`",
