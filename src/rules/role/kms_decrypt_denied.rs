@@ -437,11 +437,7 @@ fn template_encrypted(
         KeyTarget::AwsManaged => return Ok(None),
         KeyTarget::Template(i) => KeyOf::Template(*i),
         KeyTarget::Named(k) => KeyOf::Named(k.clone()),
-        KeyTarget::Unknown(why) => {
-            return Err(format!(
-                "the key of {what} is known only at deploy time: {why}"
-            ));
-        }
+        KeyTarget::Unknown(why) => return Err(format!("{what}: {why}")),
     };
     let (Some(account), Some(region)) = (template.account.clone(), template.region.clone()) else {
         return Err(format!(

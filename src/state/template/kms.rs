@@ -46,7 +46,7 @@ pub enum KeyTarget {
     /// A key ID, key ARN, alias name or alias ARN that the template does not create: looked up
     /// in the state.
     Named(String),
-    /// Why it is not known.
+    /// Why it is not known ("its key …").
     Unknown(String),
 }
 
@@ -226,11 +226,13 @@ impl TemplateKms {
                     return t.clone();
                 }
                 KeyTarget::Unknown(format!(
-                    "it comes from the resource `{id}`, which is not a KMS key or alias this template creates"
+                    "its key comes from the resource `{id}`, which is not a KMS key or alias this template creates"
                 ))
             }
-            NodeKind::Unresolved(why) => KeyTarget::Unknown(why.clone()),
-            _ => KeyTarget::Unknown(format!("it is {}, not a key ID", node.type_name())),
+            NodeKind::Unresolved(why) => {
+                KeyTarget::Unknown(format!("its key is known only at deploy time: {why}"))
+            }
+            _ => KeyTarget::Unknown(format!("its key is {}, not a key ID", node.type_name())),
         }
     }
 
