@@ -573,3 +573,192 @@ fn a_repository_deny_is_role006s_and_role005_names_the_roles_own_refusal() {
     assert!(!m.contains("denied explicitly"), "{m}");
     assert!(only(&r, "ROLE006").message.contains("`NoExec`"));
 }
+
+/// Runs every ROLE rule on a CloudFormation template (no state: the template defines the
+/// role, the secret and its key).
+fn run_template(text: &str) -> Report {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("template.yaml");
+    std::fs::write(&path, text).unwrap();
+    let enabled: HashSet<&'static str> = ALL
+        .iter()
+        .filter(|r| r.code.starts_with("ROLE") || r.code.starts_with("IN"))
+        .map(|r| r.code)
+        .collect();
+    let options = RunOptions {
+        paths: vec![path],
+        state_files: Vec::new(),
+        env_region: None,
+        service_file: None,
+        settings: Settings {
+            region: Some("us-east-1".into()),
+            account: Some(ACCOUNT.into()),
+            ..Settings::default()
+        },
+        enabled,
+        severity_overrides: HashMap::new(),
+        per_file_ignores: Vec::new(),
+        ignore_base: PathBuf::from("/"),
+        terraform: Default::default(),
+    };
+    check::run(&options)
+}
+
+/// A key policy of the template whose only statement names a principal given as a parameter
+/// without a default: undecided (ROLE011, naming the statement), never ROLE012.
+const KEY_POLICY_FROM_PARAMETER: &str = r#"# The secret, its customer managed key and the execution role are created together; the key
+# policy's only statement names a principal given as a parameter without a default: whether it
+# is the execution role is known only at deploy time.
+Parameters:
+  KeyUserArn:
+    Type: String
+Resources:
+  DbKey:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Sid: Admins
+            Effect: Allow
+            Principal:
+              AWS: !Ref KeyUserArn
+            Action: kms:*
+            Resource: "*"
+  DbSecret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: prod/db
+      KmsKeyId: !Ref DbKey
+      GenerateSecretString: {}
+  ExecRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: web-exec
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: ecs-tasks.amazonaws.com}
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - !Sub arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy
+      Policies:
+        - PolicyName: secrets
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: secretsmanager:GetSecretValue
+                Resource: !Ref DbSecret
+              - Effect: Allow
+                Action: kms:Decrypt
+                Resource: !GetAtt DbKey.Arn
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: web
+      ExecutionRoleArn: !GetAtt ExecRole.Arn
+      RequiresCompatibilities: [FARGATE]
+      NetworkMode: awsvpc
+      Cpu: "256"
+      Memory: "512"
+      ContainerDefinitions:
+        - Name: web
+          Image: public.ecr.aws/nginx/nginx:1.27
+          Essential: true
+          Secrets:
+            - Name: DB_PASSWORD
+              ValueFrom: !Ref DbSecret
+"#;
+
+/// The key policy names another role of the account by name, and the execution role's name is
+/// generated at deploy time: it may be that role, so undecided, never ROLE012.
+const GENERATED_ROLE_NAME: &str = r#"# The secret, its customer managed key and the execution role are created together; the key
+# policy allows only the account's administrators role, and IAM policies cannot grant use of
+# a key whose policy does not allow the account.
+Resources:
+  DbKey:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Sid: Admins
+            Effect: Allow
+            Principal:
+              AWS: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/admin
+            Action: kms:*
+            Resource: "*"
+  DbSecret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: prod/db
+      KmsKeyId: !Ref DbKey
+      GenerateSecretString: {}
+  ExecRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: ecs-tasks.amazonaws.com}
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - !Sub arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy
+      Policies:
+        - PolicyName: secrets
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: [secretsmanager:GetSecretValue, kms:Decrypt]
+                Resource: [!Ref DbSecret, !GetAtt DbKey.Arn]
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: web
+      ExecutionRoleArn: !GetAtt ExecRole.Arn
+      RequiresCompatibilities: [FARGATE]
+      NetworkMode: awsvpc
+      Cpu: "256"
+      Memory: "512"
+      ContainerDefinitions:
+        - Name: web
+          Image: public.ecr.aws/nginx/nginx:1.27
+          Essential: true
+          Secrets:
+            - Name: DB_PASSWORD
+              ValueFrom: !Ref DbSecret
+"#;
+
+#[test]
+fn a_template_key_policy_with_a_principal_from_a_parameter_is_undecided() {
+    let r = run_template(KEY_POLICY_FROM_PARAMETER);
+    assert_eq!(codes(&r), ["ROLE011"], "{:#?}", r.diagnostics);
+    let m = &only(&r, "ROLE011").message;
+    assert!(
+        m.contains("kms:Decrypt") && m.contains("`Principal`"),
+        "{m}"
+    );
+    assert!(m.contains("KeyUserArn"), "{m}");
+}
+
+#[test]
+fn a_template_key_policy_naming_other_roles_is_undecided_for_a_generated_role_name() {
+    let r = run_template(GENERATED_ROLE_NAME);
+    assert_eq!(codes(&r), ["ROLE011"], "{:#?}", r.diagnostics);
+    let m = &only(&r, "ROLE011").message;
+    assert!(
+        m.contains("the role's name is generated at deploy time"),
+        "{m}"
+    );
+    // Once the key policy names that role through the template, it is allowed.
+    let named = GENERATED_ROLE_NAME.replace(
+        "AWS: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/admin",
+        "AWS: !GetAtt ExecRole.Arn",
+    );
+    let r = run_template(&named);
+    assert!(codes(&r).is_empty(), "{:#?}", r.diagnostics);
+}

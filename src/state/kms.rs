@@ -83,6 +83,9 @@ pub struct KeyEntry {
     pub policy: Option<LoadedPolicy>,
     /// None: the state does not say (no `Grants`).
     pub grants: Option<Vec<Grant>>,
+    /// The logical ID or address of the template resource that creates the key; None for a
+    /// key of a state file.
+    pub defined_by: Option<String>,
 }
 
 impl KeyEntry {
@@ -164,6 +167,7 @@ impl KmsIndex {
                         metadata: m.clone(),
                         policy,
                         grants: k.grants.clone(),
+                        defined_by: None,
                     });
                 }
             }

@@ -14,7 +14,9 @@ use crate::rules::refs::{self, group};
 use crate::rules::{Context, Needs, Rule};
 use crate::state::iam::LoadedPolicy;
 use crate::state::part::StatePart;
+use crate::state::template::iam::TemplateIamIndex;
 use crate::state::template::refs::Defines;
+use crate::state::template::s3::BucketPolicy;
 
 pub static RULE: Rule = Rule {
     code: "ROLE013",
@@ -51,51 +53,105 @@ pub(super) fn check(
                 .map(|o| (o.clone(), u.span, u.container.clone()))
         })
         .collect();
+    let template: &TemplateIamIndex = cx.template.iam.get(cx.document, cx.file, cx.settings);
     let (principal, base) = eval::base_context(view);
+    // A policy of the template names a template role whose name is generated through a
+    // stand-in ARN; the principal carries the same one.
+    let (template_principal, _) =
+        super::kms::template_principal(view, &(principal.clone(), base.clone()), template);
     for g in group(files) {
         let (bucket, key) = &g.key;
-        // A bucket the template creates: its owner and policy are the template's, not the
-        // state's (and REF004 does not report it either), so nothing here is decided.
-        if let Defines::Yes | Defines::Maybe(_) = cx.template.refs.bucket(bucket) {
-            cx.skip(
-                &[&RULE],
-                format!(
-                    "the bucket of `s3://{bucket}/{key}` may be created by this template: its policy there is not evaluated"
-                ),
-            );
-            continue;
-        }
-        let entry = match cx.state.s3.bucket(bucket, facts.account.as_deref()) {
-            Lookup::Found(b) => b,
-            Lookup::Absent => continue, // REF004
-            Lookup::Unknown(why) => {
-                cx.skip(
-                    &[&RULE],
-                    format!(
-                        "the owner and policy of the bucket of `s3://{bucket}/{key}` are not known: {why}"
-                    ),
-                );
-                continue;
-            }
-        };
-        let policy: Option<&LoadedPolicy> = match &entry.policy {
-            None => {
-                cx.skip(
-                    &[&RULE],
-                    format!(
-                        "the state lists the bucket `{bucket}` without its `Policy` (null when it has none)"
-                    ),
-                );
-                continue;
-            }
-            Some(p) => p.as_ref(),
-        };
+        // A bucket the template creates is the template's: in the deployment account, with
+        // the policy the template gives it or none (it does not exist before the deploy).
+        // The template wins over a state file for what it defines, as for roles.
+        let (owner, region, policy, principal): (String, String, Option<&LoadedPolicy>, _) =
+            match cx.template.refs.bucket(bucket) {
+                Defines::Maybe(why) => {
+                    cx.skip(
+                        &[&RULE],
+                        format!("the bucket of `s3://{bucket}/{key}`: {why}"),
+                    );
+                    continue;
+                }
+                Defines::Yes => {
+                    let (Some(account), Some(region)) =
+                        (template.account.clone(), template.region.clone())
+                    else {
+                        cx.skip(
+                            &[&RULE],
+                            format!(
+                                "the bucket of `s3://{bucket}/{key}` is created by this template, and the deployment account or region is not known (pass --account and --region)"
+                            ),
+                        );
+                        continue;
+                    };
+                    let policy = match template.buckets.policy(bucket) {
+                        BucketPolicy::None => None,
+                        BucketPolicy::Policy(p) => Some(p),
+                        BucketPolicy::Unknown(why) => {
+                            cx.skip(
+                                &[&RULE],
+                                format!(
+                                    "the policy of the bucket `{bucket}` this template creates is not known: {why}"
+                                ),
+                            );
+                            continue;
+                        }
+                    };
+                    (account, region, policy, template_principal.clone())
+                }
+                Defines::No => {
+                    let entry = match cx.state.s3.bucket(bucket, facts.account.as_deref()) {
+                        Lookup::Found(b) => b,
+                        Lookup::Absent => continue, // REF004
+                        Lookup::Unknown(why) => {
+                            cx.skip(
+                                &[&RULE],
+                                format!(
+                                    "the owner and policy of the bucket of `s3://{bucket}/{key}` are not known: {why}"
+                                ),
+                            );
+                            continue;
+                        }
+                    };
+                    // A bucket policy the template attaches to a bucket it does not create
+                    // replaces the bucket's policy at deploy.
+                    let (policy, principal) = match template.buckets.policy(bucket) {
+                        BucketPolicy::Policy(p) => (Some(p), template_principal.clone()),
+                        BucketPolicy::Unknown(why) => {
+                            cx.skip(
+                                &[&RULE],
+                                format!("the policy of the bucket `{bucket}` is not known: {why}"),
+                            );
+                            continue;
+                        }
+                        BucketPolicy::None => match &entry.policy {
+                            None => {
+                                cx.skip(
+                                    &[&RULE],
+                                    format!(
+                                        "the state lists the bucket `{bucket}` without its `Policy` (null when it has none)"
+                                    ),
+                                );
+                                continue;
+                            }
+                            Some(p) => (p.as_ref(), principal.clone()),
+                        },
+                    };
+                    (
+                        entry.account.clone(),
+                        entry.region.clone(),
+                        policy,
+                        principal,
+                    )
+                }
+            };
         let partition = &facts.partition;
         let object_arn = format!("arn:{partition}:s3:::{bucket}/{key}");
         let bucket_arn = format!("arn:{partition}:s3:::{bucket}");
         let mut ctx = base.clone();
-        ctx.set("aws:RequestedRegion", entry.region.clone())
-            .set("aws:ResourceAccount", entry.account.clone());
+        ctx.set("aws:RequestedRegion", region)
+            .set("aws:ResourceAccount", owner.clone());
         let checks = [
             ("s3:GetObject", object_arn.clone()),
             ("s3:GetBucketLocation", bucket_arn.clone()),
@@ -107,7 +163,7 @@ pub(super) fn check(
                 &ctx,
                 action,
                 &arn,
-                Some((entry.account.clone(), policy)),
+                Some((owner.clone(), policy)),
             );
             (action, arn, c)
         });
@@ -124,6 +180,25 @@ pub(super) fn check(
                         format!("`{action}` on `{arn}`"),
                         causes,
                         places,
+                    );
+                }
+                // A role whose name is generated at deploy time may be one a bucket policy
+                // names.
+                Decision::ImplicitDeny
+                    if view.entry.arn.is_none()
+                        && policy.is_some_and(|p| {
+                            super::kms::names_other_roles(p, &view.account, &principal.role_arn)
+                        }) =>
+                {
+                    und.add(
+                        span,
+                        &format!("environment file `s3://{bucket}/{key}`"),
+                        format!("`{action}` on `{arn}`"),
+                        vec![format!(
+                            "the bucket policy of `{bucket}` names roles of account {} and the role's name is generated at deploy time",
+                            view.account
+                        )],
+                        Vec::new(),
                     );
                 }
                 Decision::ExplicitDeny | Decision::ImplicitDeny => denied.push((action, arn, c)),
@@ -173,7 +248,7 @@ pub(super) fn check(
         let help = if only_bucket_refuses {
             format!(
                 "the role's own policies allow it, but the bucket is in account {}: add to the bucket policy of `{bucket}` (in that account): {bucket_statement}",
-                entry.account
+                owner
             )
         } else {
             let remedy =
@@ -184,10 +259,10 @@ pub(super) fn check(
                 &statement,
                 &eval::policy_name("env-file", &format!("{bucket}/{key}")),
             );
-            if entry.account != view.account {
+            if owner != view.account {
                 help.push_str(&format!(
                     "; the bucket is in account {}, so its bucket policy must grant the role too: {bucket_statement}",
-                    entry.account
+                    owner
                 ));
             }
             help

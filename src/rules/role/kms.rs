@@ -33,7 +33,9 @@ use super::eval::{self, Checked};
 use super::facts::RoleView;
 use crate::base::known::Tri;
 use crate::iam::{Principal, RequestContext};
+use crate::state::iam::{LoadedPolicy, RoleSource};
 use crate::state::kms::{Grant, KeyEntry};
+use crate::state::template::iam::TemplateIamIndex;
 
 /// Which service decrypts, and the encryption context it sends.
 pub struct Via {
@@ -171,6 +173,18 @@ pub fn decrypt<'a>(
             why: Refusal::ExplicitDeny,
         };
     }
+    if allow == Tri::False
+        && view.entry.arn.is_none()
+        && names_other_roles(policy, &view.account, &principal.role_arn)
+    {
+        return Decrypt::Unknown(
+            vec![format!(
+                "the key policy of `{}` names roles of account {} and the role's name is generated at deploy time",
+                key.key_id, view.account
+            )],
+            Vec::new(),
+        );
+    }
     if allow == Tri::False {
         let boundary = l.boundary_allows == Some(Tri::False);
         let identity_refuses = l.identity_allows == Tri::False;
@@ -194,10 +208,15 @@ pub fn decrypt<'a>(
     }
     let (mut causes, places) = eval::undecided(&checked);
     if by_grant == Tri::Unknown && key.grants.is_none() {
-        causes.push(format!(
-            "the grants of `{}` are not in the state (`kms.keys[].Grants`)",
-            key.key_id
-        ));
+        causes.push(match &key.defined_by {
+            Some(id) => format!(
+                "this template creates grants on `{id}` (`aws_kms_grant`) whose key, grantee, operations or constraints are known only after apply"
+            ),
+            None => format!(
+                "the grants of `{}` are not in the state (`kms.keys[].Grants`)",
+                key.key_id
+            ),
+        });
     }
     Decrypt::Unknown(causes, places)
 }
@@ -256,10 +275,56 @@ fn constraints_hold(g: &Grant, via: &Via) -> Tri {
 
 /// The key policy statement that lets the role decrypt through the service, for help texts.
 pub fn key_policy_statement(role_arn: &str, via: &Via) -> String {
+    key_policy_statement_json(&format!("\"{role_arn}\""), via)
+}
+
+/// [`key_policy_statement`] with the principal given as JSON (a string, or a template
+/// expression such as `{"Fn::GetAtt": ["ExecRole", "Arn"]}`).
+pub fn key_policy_statement_json(principal: &str, via: &Via) -> String {
     format!(
-        "{{\"Sid\": \"AllowEcsExecutionRoleDecrypt\", \"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"{role_arn}\"}}, \"Action\": \"kms:Decrypt\", \"Resource\": \"*\", \"Condition\": {{\"StringEquals\": {{\"kms:ViaService\": \"{}\"}}}}}}",
+        "{{\"Sid\": \"AllowEcsExecutionRoleDecrypt\", \"Effect\": \"Allow\", \"Principal\": {{\"AWS\": {principal}}}, \"Action\": \"kms:Decrypt\", \"Resource\": \"*\", \"Condition\": {{\"StringEquals\": {{\"kms:ViaService\": \"{}\"}}}}}}",
         via.via_service()
     )
+}
+
+/// The execution role as a key policy principal in a help text: its ARN, or for a role of the
+/// template whose name is generated, the template expression that gives it.
+pub fn principal_for_help(view: &RoleView) -> String {
+    match (&view.entry.arn, &view.entry.source) {
+        (Some(arn), _) => format!("\"{arn}\""),
+        (None, RoleSource::Template(id)) if id.contains('.') => format!("\"${{{id}.arn}}\""),
+        (None, RoleSource::Template(id)) => format!("{{\"Fn::GetAtt\": [\"{id}\", \"Arn\"]}}"),
+        (None, RoleSource::StateFile) => "\"ROLE_ARN\"".to_string(),
+    }
+}
+
+/// The request context for a key (or bucket) the template creates: for a role of the template
+/// whose name is generated, the principal is the stand-in ARN that the template's resource
+/// policies use for `!GetAtt Role.Arn` ([`TemplateIamIndex::generated_role_arn`]), so a
+/// statement naming that role matches it and one naming another role does not.
+pub fn template_principal(
+    view: &RoleView,
+    base: &(Principal, RequestContext),
+    template: &TemplateIamIndex,
+) -> (Principal, RequestContext) {
+    let mut out = base.clone();
+    if let RoleSource::Template(id) = &view.entry.source
+        && let Some(arn) = template.generated_role_arn(id)
+    {
+        out.0.role_arn = arn;
+    }
+    out
+}
+
+/// Whether a resource policy names roles of `account` other than `principal_arn`: a role whose
+/// name is generated at deploy time may be one of them, so a refusal is not certain.
+pub fn names_other_roles(policy: &LoadedPolicy, account: &str, principal_arn: &str) -> bool {
+    let needle = format!(":iam::{account}:role/");
+    policy
+        .mentions()
+        .iter()
+        // Another role of the template with a generated name is certainly another role.
+        .any(|m| m.contains(&needle) && m != principal_arn && !m.contains("(generated:"))
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ use crate::parse::{Node, NodeKind};
 use crate::settings::Settings;
 use crate::source::SourceFile;
 use crate::state::iam::{LoadedPolicy, PolicyKind, PolicyLink, RoleEntry, RoleSource, arn_account};
+use crate::state::template::kms::{self, TemplateKms};
+use crate::state::template::s3::TemplateBuckets;
 
 #[derive(Debug, Default)]
 pub struct TemplateIam {
@@ -63,6 +65,10 @@ pub struct TemplateIamIndex {
     values: HashMap<(String, Option<String>), String>,
     pub account: Option<String>,
     pub region: Option<String>,
+    /// KMS keys and aliases, and the keys of the secrets and parameters the template creates.
+    pub kms: TemplateKms,
+    /// The policies of the buckets the template creates.
+    pub buckets: TemplateBuckets,
 }
 
 /// Where an IAM-related name points in the template.
@@ -137,6 +143,30 @@ impl TemplateIamIndex {
                 _ => {}
             }
         }
+        // Key and bucket policies: resource policies that may name the template's roles.
+        let resource_policy = |name: &str, node: &Node| {
+            LoadedPolicy::from_template(
+                name,
+                node,
+                PolicyKind::Resource,
+                &file.text,
+                CURRENT_FILE,
+                &ix.resource_policy_refs(),
+            )
+        };
+        let partition = ix.partition();
+        let kms = TemplateKms::build(
+            doc,
+            &kms::Inputs {
+                account: ix.account.as_deref(),
+                region: ix.region.as_deref(),
+                partition: &partition,
+                policy: &resource_policy,
+            },
+        );
+        let buckets = TemplateBuckets::build(doc, &resource_policy);
+        ix.kms = kms;
+        ix.buckets = buckets;
         // Pass 2: policies and attachments that name their roles.
         for r in &doc.resources {
             let p = &r.properties;
@@ -247,6 +277,37 @@ impl TemplateIamIndex {
     pub fn resolve_ref(&self, id: &str, attr: Option<&str>) -> Option<String> {
         let attr = attr.filter(|a| !a.is_empty()).map(str::to_string);
         self.values.get(&(id.to_string(), attr)).cloned()
+    }
+
+    /// [`Self::resolve_ref`], and for the ARN of a role of the template whose name is generated
+    /// at deploy time a stand-in ([`Self::generated_role_arn`]): in a key or bucket policy,
+    /// `!GetAtt ExecRole.Arn` then names exactly that role.
+    fn resource_policy_refs(&self) -> impl Fn(&str, Option<&str>) -> Option<String> + '_ {
+        move |id: &str, attr: Option<&str>| {
+            self.resolve_ref(id, attr).or_else(|| {
+                let role = self.role_by_id(id)?;
+                if !matches!(attr, Some("Arn") | Some("arn")) {
+                    return None;
+                }
+                role.arn.clone().or_else(|| self.generated_role_arn(id))
+            })
+        }
+    }
+
+    /// The stand-in ARN of a role of the template whose name is generated at deploy time: a
+    /// role name cannot contain `(` or `:`, so no ARN written in a file can equal it. Only the
+    /// template's key and bucket policies use it, together with a principal that carries it
+    /// (the ROLE family's view of that role); every other policy leaves such an ARN unknown.
+    pub fn generated_role_arn(&self, id: &str) -> Option<String> {
+        let role = self.role_by_id(id)?;
+        if role.arn.is_some() {
+            return None;
+        }
+        let account = self.account.as_deref()?;
+        Some(format!(
+            "arn:{}:iam::{account}:role/(generated:{id})",
+            self.partition()
+        ))
     }
 
     fn policy(
@@ -642,6 +703,19 @@ fn computed_values(
     };
     let partition = partition_of_region(region);
     for r in &doc.resources {
+        // A KMS key's ARN is generated: a stand-in lets the template's policies that name it
+        // (`!GetAtt Key.Arn`, `aws_kms_key.k.arn`) match it and nothing else.
+        let attr = match r.kind.as_str() {
+            "AWS::KMS::Key" => "Arn",
+            "aws_kms_key" => "arn",
+            _ => continue,
+        };
+        out.insert(
+            (r.id.clone(), Some(attr.into())),
+            kms::key_arn(partition, region, account, &r.id),
+        );
+    }
+    for r in &doc.resources {
         let Some(name) = cfn_name(r) else { continue };
         let p = &r.properties;
         let path = p.get("Path").and_then(Node::as_str).unwrap_or("/");
@@ -957,5 +1031,180 @@ Resources:
             .unwrap()
             .unwrap();
         assert!(repo.parsed().is_ok());
+    }
+
+    #[test]
+    fn kms_keys_aliases_secrets_and_bucket_policies_of_a_cloudformation_template() {
+        use crate::state::template::kms::KeyTarget;
+        use crate::state::template::s3::BucketPolicy;
+        let (doc, file, settings) = read(
+            "t.yaml",
+            r#"
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      Enabled: false
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !GetAtt Exec.Arn}
+            Action: kms:Decrypt
+            Resource: "*"
+  Plain:
+    Type: AWS::KMS::Key
+  Alias:
+    Type: AWS::KMS::Alias
+    Properties: {AliasName: alias/app, TargetKeyId: !Ref Key}
+  ByAlias:
+    Type: AWS::SecretsManager::Secret
+    Properties: {Name: a, KmsKeyId: alias/app}
+  ByArn:
+    Type: AWS::SecretsManager::Secret
+    Properties: {KmsKeyId: !GetAtt Plain.Arn}
+  Managed:
+    Type: AWS::SecretsManager::Secret
+    Properties: {Name: m}
+  Elsewhere:
+    Type: AWS::SecretsManager::Secret
+    Properties: {Name: e, KmsKeyId: alias/other}
+  Exec:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}
+  Files:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: files}
+  FilesPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Files
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !GetAtt Exec.Arn}
+            Action: s3:GetObject
+            Resource: !Sub "${Files.Arn}/*"
+"#,
+        );
+        let ix = TemplateIamIndex::build(&doc, &file, &settings);
+        let kms = &ix.kms;
+        assert_eq!(kms.keys.len(), 2);
+        let key = &kms.keys[0];
+        assert_eq!(key.metadata.key_state.as_deref(), Some("Disabled"));
+        assert_eq!(
+            key.arn,
+            "arn:aws:kms:us-east-1:111122223333:key/(generated:Key)"
+        );
+        // `!GetAtt Exec.Arn` of a role with a generated name is its stand-in.
+        let stand_in = ix.generated_role_arn("Exec").unwrap();
+        assert!(
+            key.policy.as_ref().unwrap().mentions().contains(&stand_in),
+            "{:?}",
+            key.policy.as_ref().unwrap().mentions()
+        );
+        // No key policy: the default, which lets IAM policies grant use of the key.
+        let plain = &kms.keys[1];
+        assert!(
+            plain
+                .policy
+                .as_ref()
+                .unwrap()
+                .mentions()
+                .iter()
+                .all(|m| !m.contains(":role/"))
+        );
+        assert!(plain.policy.as_ref().unwrap().parsed().is_ok());
+        assert_eq!(plain.grants.as_deref(), Some(&[][..]));
+        assert_eq!(kms.secret_by_name("a").unwrap().key, KeyTarget::Template(0));
+        assert_eq!(
+            kms.secret_by_resource("ByArn").unwrap().key,
+            KeyTarget::Template(1)
+        );
+        assert_eq!(kms.secret_by_name("m").unwrap().key, KeyTarget::AwsManaged);
+        assert_eq!(
+            kms.secret_by_name("e").unwrap().key,
+            KeyTarget::Named("alias/other".into())
+        );
+        // The stand-in key ARN resolves `!GetAtt Key.Arn` in every template policy.
+        assert_eq!(
+            ix.resolve_ref("Key", Some("Arn")).as_deref(),
+            Some(key.arn.as_str())
+        );
+        assert!(matches!(
+            ix.buckets.policy("files"),
+            BucketPolicy::Policy(_)
+        ));
+        assert!(matches!(ix.buckets.policy("other"), BucketPolicy::None));
+    }
+
+    #[test]
+    fn terraform_grants_on_a_template_key() {
+        let plan = |grant: serde_json::Value| {
+            serde_json::json!({
+                "format_version": "1.2",
+                "planned_values": {"root_module": {"resources": [
+                    {"address": "aws_kms_key.k", "mode": "managed", "type": "aws_kms_key", "name": "k",
+                     "values": {"is_enabled": true}},
+                    {"address": "aws_kms_grant.g", "mode": "managed", "type": "aws_kms_grant", "name": "g",
+                     "values": grant},
+                    {"address": "aws_ssm_parameter.p", "mode": "managed", "type": "aws_ssm_parameter", "name": "p",
+                     "values": {"name": "/app/db", "type": "SecureString", "key_id": "alias/aws/ssm"}},
+                    {"address": "aws_kms_key_policy.other", "mode": "managed", "type": "aws_kms_key_policy", "name": "other",
+                     "values": {"key_id": "1234abcd", "policy": "{\"Version\": \"2012-10-17\", \"Statement\": []}"}}
+                ]}},
+                "resource_changes": [
+                    {"address": "aws_kms_grant.g", "change": {"actions": ["create"],
+                     "after_unknown": {"key_id": true}}}
+                ],
+                "configuration": {"root_module": {"resources": [
+                    {"address": "aws_kms_grant.g", "mode": "managed", "type": "aws_kms_grant", "name": "g",
+                     "expressions": {"key_id": {"references": ["aws_kms_key.k.key_id", "aws_kms_key.k"]}}}
+                ]}}
+            })
+            .to_string()
+        };
+        let known = plan(serde_json::json!({
+            "grantee_principal": "arn:aws:iam::111122223333:role/web-exec",
+            "operations": ["Decrypt"]
+        }));
+        let (doc, file, settings) = read("plan.json", &known);
+        let ix = TemplateIamIndex::build(&doc, &file, &settings);
+        assert_eq!(ix.kms.keys.len(), 1);
+        let grants = ix.kms.keys[0].grants.as_ref().expect("grants known");
+        assert_eq!(grants.len(), 1);
+        assert_eq!(
+            grants[0].grantee_principal.as_deref(),
+            Some("arn:aws:iam::111122223333:role/web-exec")
+        );
+        // An AWS managed alias needs nothing.
+        let p = ix.kms.parameter_by_name("app/db").unwrap();
+        assert!(p.secure);
+        assert_eq!(p.key, crate::state::template::kms::KeyTarget::AwsManaged);
+        // A key policy the template puts on a key of the state: that key's policy is not the
+        // state's after the deploy.
+        let state_key = |id: &str| crate::state::kms::KeyEntry {
+            key_id: id.into(),
+            arn: String::new(),
+            account: "111122223333".into(),
+            region: "us-east-1".into(),
+            metadata: Default::default(),
+            policy: None,
+            grants: None,
+            defined_by: None,
+        };
+        assert!(
+            ix.kms
+                .replaces_policy_of(&state_key("1234abcd"))
+                .is_some_and(|why| why.contains("aws_kms_key_policy.other"))
+        );
+        assert!(ix.kms.replaces_policy_of(&state_key("5678efgh")).is_none());
+        // A grantee known only after apply: the key's grants are unknown.
+        let unknown = plan(serde_json::json!({"operations": ["Decrypt"]}));
+        let (doc, file, settings) = read("plan.json", &unknown);
+        let ix = TemplateIamIndex::build(&doc, &file, &settings);
+        assert!(ix.kms.keys[0].grants.is_none());
     }
 }

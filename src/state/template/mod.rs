@@ -27,5 +27,7 @@ impl TemplateState {
 
 pub mod ecr;
 pub mod iam;
+pub mod kms;
 pub mod net;
 pub mod refs;
+pub mod s3;

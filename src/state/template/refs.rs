@@ -8,6 +8,10 @@
 //! A resource the template defines exists after the deploy: a reference to it (by name, or
 //! with `Ref` / a Terraform reference) is not "not found". A resource whose name is known only
 //! at deploy time could be the one a reference names, so it makes such lookups unknown.
+//!
+//! What the permission rules need of these resources — which key encrypts a secret, a key's
+//! policy and grants, a bucket's policy — is read with the template's IAM index (the policies
+//! need its references resolved): [`super::kms`] and [`super::s3`].
 
 use crate::model::arn::Arn;
 use crate::model::{Document, Format, Resource};
