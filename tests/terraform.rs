@@ -783,3 +783,108 @@ fn fix_pins_images_in_a_json_file_that_file_reads() {
     let again = fix(dir.path(), &[]);
     assert!(again.contains("--fix: nothing to fix"), "{again}");
 }
+
+/// (code, line, column) of every diagnostic of `code`.
+fn places_of(report: &Value, code: &str) -> Vec<(u64, u64)> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == code)
+        .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn each_use_of_an_unknown_reference_points_where_it_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    // The repository URL is known only after apply (no account given): both task definitions
+    // use it, each diagnostic at its own `image`.
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"resource "aws_ecr_repository" "app" { name = "app" }
+resource "aws_ecs_task_definition" "one" {
+  family                = "one"
+  container_definitions = jsonencode([{ name = "web", image = aws_ecr_repository.app.repository_url }])
+}
+resource "aws_ecs_task_definition" "two" {
+  family                = "two"
+  container_definitions = jsonencode([{ name = "web", image = aws_ecr_repository.app.repository_url }])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["m", "--select", "IMG008"]);
+    assert_eq!(places_of(&report, "IMG008"), vec![(4, 63), (8, 63)]);
+
+    // A secret's ARN (known only after apply) named first by the role policy, then by the
+    // container's `valueFrom`: the finding about the `valueFrom` points at the `valueFrom`.
+    write(
+        dir.path(),
+        "s/main.tf",
+        r#"resource "aws_kms_key" "db" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::111122223333:role/admin" }
+      Action    = "kms:*"
+      Resource  = "*"
+    }]
+  })
+}
+resource "aws_secretsmanager_secret" "db" {
+  name       = "prod/db"
+  kms_key_id = aws_kms_key.db.arn
+}
+resource "aws_iam_role" "exec" {
+  name = "web-exec"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+resource "aws_iam_role_policy" "secrets" {
+  role = aws_iam_role.exec.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = aws_secretsmanager_secret.db.arn },
+      { Effect = "Allow", Action = "kms:Decrypt", Resource = aws_kms_key.db.arn },
+    ]
+  })
+}
+resource "aws_ecs_task_definition" "web" {
+  family                   = "web"
+  execution_role_arn       = aws_iam_role.exec.arn
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = "256"
+  memory                   = "512"
+  container_definitions = jsonencode([{
+    name      = "web"
+    image     = "public.ecr.aws/nginx/nginx:1.27"
+    essential = true
+    secrets   = [{ name = "DB_PASSWORD", valueFrom = aws_secretsmanager_secret.db.arn }]
+  }])
+}
+"#,
+    );
+    let (_, report) = check(
+        dir.path(),
+        &[
+            "s",
+            "--select",
+            "ROLE012",
+            "--region",
+            "us-east-1",
+            "--account",
+            "111122223333",
+        ],
+    );
+    assert_eq!(places_of(&report, "ROLE012"), vec![(48, 54)], "{report:#}");
+}
