@@ -888,3 +888,98 @@ resource "aws_ecs_task_definition" "web" {
     );
     assert_eq!(places_of(&report, "ROLE012"), vec![(48, 54)], "{report:#}");
 }
+
+#[test]
+fn a_variable_used_by_two_task_definitions_is_labelled_at_each_ones_use_only() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"variable "image" { default = "nginx:latest" }
+variable "tag" { default = "latest" }
+resource "aws_ecs_task_definition" "one" {
+  family                = "one"
+  container_definitions = jsonencode([{ name = "web", image = var.image }, { name = "api", image = "nginx:${var.tag}" }])
+}
+resource "aws_ecs_task_definition" "two" {
+  family                = "two"
+  container_definitions = jsonencode([{ name = "web", image = var.image }, { name = "api", image = "nginx:${var.tag}" }])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["m"]);
+    // Each finding: its primary span is the default both task definitions use (the literal to
+    // change), and it is labelled at the use of its own task definition, not the other's.
+    let mut found: Vec<(String, String, u64, Vec<(u64, u64)>)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let uses = d["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|l| l["message"].as_str().unwrap().contains("used here"))
+                .map(|l| (l["line"].as_u64().unwrap(), l["column"].as_u64().unwrap()))
+                .collect();
+            (
+                d["taskDefinition"].as_str().unwrap().to_string(),
+                d["container"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                uses,
+            )
+        })
+        .collect();
+    found.sort();
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        found,
+        vec![
+            (s("one"), s("api"), 2, vec![(5, 109)]),
+            (s("one"), s("web"), 1, vec![(5, 63)]),
+            (s("two"), s("api"), 2, vec![(9, 109)]),
+            (s("two"), s("web"), 1, vec![(9, 63)]),
+        ],
+        "{report:#}"
+    );
+
+    // A use outside the task definitions (a `local` both read) labels both.
+    std::fs::write(
+        dir.path().join("m/main.tf"),
+        r#"variable "image" { default = "nginx:latest" }
+locals { img = var.image }
+resource "aws_ecs_task_definition" "one" {
+  family                = "one"
+  container_definitions = jsonencode([{ name = "web", image = local.img }])
+}
+resource "aws_ecs_task_definition" "two" {
+  family                = "two"
+  container_definitions = jsonencode([{ name = "web", image = local.img }])
+}
+"#,
+    )
+    .unwrap();
+    let (_, report) = check(dir.path(), &["m"]);
+    assert_eq!(
+        places(&report),
+        vec![
+            ("IMG002".into(), "m/main.tf".into(), 1, 30),
+            ("IMG002".into(), "m/main.tf".into(), 1, 30),
+        ]
+    );
+    for d in report["diagnostics"].as_array().unwrap() {
+        assert!(
+            d["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["line"] == 2
+                    && l["column"] == 16
+                    && l["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("`var.image`, used here")),
+            "{d:#}"
+        );
+    }
+}
