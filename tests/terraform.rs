@@ -910,7 +910,9 @@ resource "aws_ecs_task_definition" "two" {
     let (_, report) = check(dir.path(), &["m"]);
     // Each finding: its primary span is the default both task definitions use (the literal to
     // change), and it is labelled at the use of its own task definition, not the other's.
-    let mut found: Vec<(String, String, u64, Vec<(u64, u64)>)> = report["diagnostics"]
+    /// (task definition, container, line of the finding, (line, column) of its "used here" labels)
+    type Found = (String, String, u64, Vec<(u64, u64)>);
+    let mut found: Vec<Found> = report["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
@@ -982,4 +984,57 @@ resource "aws_ecs_task_definition" "two" {
             "{d:#}"
         );
     }
+}
+
+#[test]
+fn a_variable_without_a_value_is_unknown_where_it_is_used() {
+    // As a CloudFormation parameter without a default: no literal holds the value, so the
+    // unknown stands at each use, not at the declaration (where every use would look alike).
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"variable "image" {}
+resource "aws_ecs_task_definition" "one" {
+  family                = "one"
+  container_definitions = jsonencode([{ name = "web", image = var.image }])
+}
+resource "aws_ecs_task_definition" "two" {
+  family                = "two"
+  container_definitions = jsonencode([{ name = "web", image = "${var.image}" }])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["m", "--select", "IMG008"]);
+    assert_eq!(places_of(&report, "IMG008"), vec![(4, 63), (8, 66)]);
+    assert!(
+        report["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("variable `image` has no value"),
+        "{report:#}"
+    );
+    // A module argument that is unknown stays at the argument (where the caller writes it).
+    write(
+        dir.path(),
+        "c/main.tf",
+        r#"resource "aws_ecr_repository" "app" { name = "app" }
+module "app" {
+  source = "./app"
+  image  = aws_ecr_repository.app.repository_url
+}
+"#,
+    );
+    write(
+        dir.path(),
+        "c/app/main.tf",
+        r#"variable "image" {}
+resource "aws_ecs_task_definition" "app" {
+  family                = "app"
+  container_definitions = jsonencode([{ name = "web", image = var.image }])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["c", "--select", "IMG008"]);
+    assert_eq!(places_of(&report, "IMG008"), vec![(4, 12)], "{report:#}");
 }
