@@ -907,6 +907,50 @@ resource "aws_ecs_task_definition" "two" {
 }
 "#,
     );
+    // The same in Terraform's JSON syntax.
+    write(
+        dir.path(),
+        "j/main.tf.json",
+        r#"{
+  "variable": { "image": { "default": "nginx:latest" } },
+  "resource": {
+    "aws_ecs_task_definition": {
+      "one": {
+        "family": "one",
+        "container_definitions": "${jsonencode([{ name = \"web\", image = var.image }])}"
+      },
+      "two": {
+        "family": "two",
+        "container_definitions": "${jsonencode([{ name = \"web\", image = var.image }])}"
+      }
+    }
+  }
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["j"]);
+    let mut uses: Vec<(String, Vec<u64>)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let lines = d["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|l| l["message"].as_str().unwrap().contains("used here"))
+                .map(|l| l["line"].as_u64().unwrap())
+                .collect();
+            (d["taskDefinition"].as_str().unwrap().to_string(), lines)
+        })
+        .collect();
+    uses.sort();
+    assert_eq!(
+        uses,
+        vec![("one".to_string(), vec![7]), ("two".to_string(), vec![11])],
+        "{report:#}"
+    );
+
     let (_, report) = check(dir.path(), &["m"]);
     // Each finding: its primary span is the default both task definitions use (the literal to
     // change), and it is labelled at the use of its own task definition, not the other's.

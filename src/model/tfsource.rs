@@ -433,10 +433,7 @@ fn collect(inst: &Instance, doc: &mut Document, task_blocks: &mut Vec<(String, S
                 let task =
                     tfplan::task_definition(&address, res.span, &values, "", &mut doc.problems);
                 doc.task_definitions.push(task);
-                let body = load::span_of(&res.body, res.base);
-                if !body.is_empty() {
-                    task_blocks.push((address.clone(), res.span.join(body)));
-                }
+                task_blocks.push((address.clone(), res.extent));
             }
             doc.resources.push(Resource {
                 id: address,
