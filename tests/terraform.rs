@@ -783,3 +783,302 @@ fn fix_pins_images_in_a_json_file_that_file_reads() {
     let again = fix(dir.path(), &[]);
     assert!(again.contains("--fix: nothing to fix"), "{again}");
 }
+
+/// (code, line, column) of every diagnostic of `code`.
+fn places_of(report: &Value, code: &str) -> Vec<(u64, u64)> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == code)
+        .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn each_use_of_an_unknown_reference_points_where_it_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    // The repository URL is known only after apply (no account given): both task definitions
+    // use it, each diagnostic at its own `image`.
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"resource "aws_ecr_repository" "app" { name = "app" }
+resource "aws_ecs_task_definition" "one" {
+  family                = "one"
+  container_definitions = jsonencode([{ name = "web", image = aws_ecr_repository.app.repository_url }])
+}
+resource "aws_ecs_task_definition" "two" {
+  family                = "two"
+  container_definitions = jsonencode([{ name = "web", image = aws_ecr_repository.app.repository_url }])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["m", "--select", "IMG008"]);
+    assert_eq!(places_of(&report, "IMG008"), vec![(4, 63), (8, 63)]);
+
+    // A secret's ARN (known only after apply) named first by the role policy, then by the
+    // container's `valueFrom`: the finding about the `valueFrom` points at the `valueFrom`.
+    write(
+        dir.path(),
+        "s/main.tf",
+        r#"resource "aws_kms_key" "db" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::111122223333:role/admin" }
+      Action    = "kms:*"
+      Resource  = "*"
+    }]
+  })
+}
+resource "aws_secretsmanager_secret" "db" {
+  name       = "prod/db"
+  kms_key_id = aws_kms_key.db.arn
+}
+resource "aws_iam_role" "exec" {
+  name = "web-exec"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+resource "aws_iam_role_policy" "secrets" {
+  role = aws_iam_role.exec.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = aws_secretsmanager_secret.db.arn },
+      { Effect = "Allow", Action = "kms:Decrypt", Resource = aws_kms_key.db.arn },
+    ]
+  })
+}
+resource "aws_ecs_task_definition" "web" {
+  family                   = "web"
+  execution_role_arn       = aws_iam_role.exec.arn
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = "256"
+  memory                   = "512"
+  container_definitions = jsonencode([{
+    name      = "web"
+    image     = "public.ecr.aws/nginx/nginx:1.27"
+    essential = true
+    secrets   = [{ name = "DB_PASSWORD", valueFrom = aws_secretsmanager_secret.db.arn }]
+  }])
+}
+"#,
+    );
+    let (_, report) = check(
+        dir.path(),
+        &[
+            "s",
+            "--select",
+            "ROLE012",
+            "--region",
+            "us-east-1",
+            "--account",
+            "111122223333",
+        ],
+    );
+    assert_eq!(places_of(&report, "ROLE012"), vec![(48, 54)], "{report:#}");
+}
+
+#[test]
+fn a_variable_used_by_two_task_definitions_is_labelled_at_each_ones_use_only() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"variable "image" { default = "nginx:latest" }
+variable "tag" { default = "latest" }
+resource "aws_ecs_task_definition" "one" {
+  family                = "one"
+  container_definitions = jsonencode([{ name = "web", image = var.image }, { name = "api", image = "nginx:${var.tag}" }])
+}
+resource "aws_ecs_task_definition" "two" {
+  family                = "two"
+  container_definitions = jsonencode([{ name = "web", image = var.image }, { name = "api", image = "nginx:${var.tag}" }])
+}
+"#,
+    );
+    // The same in Terraform's JSON syntax.
+    write(
+        dir.path(),
+        "j/main.tf.json",
+        r#"{
+  "variable": { "image": { "default": "nginx:latest" } },
+  "resource": {
+    "aws_ecs_task_definition": {
+      "one": {
+        "family": "one",
+        "container_definitions": "${jsonencode([{ name = \"web\", image = var.image }])}"
+      },
+      "two": {
+        "family": "two",
+        "container_definitions": "${jsonencode([{ name = \"web\", image = var.image }])}"
+      }
+    }
+  }
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["j"]);
+    let mut uses: Vec<(String, Vec<u64>)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let lines = d["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|l| l["message"].as_str().unwrap().contains("used here"))
+                .map(|l| l["line"].as_u64().unwrap())
+                .collect();
+            (d["taskDefinition"].as_str().unwrap().to_string(), lines)
+        })
+        .collect();
+    uses.sort();
+    assert_eq!(
+        uses,
+        vec![("one".to_string(), vec![7]), ("two".to_string(), vec![11])],
+        "{report:#}"
+    );
+
+    let (_, report) = check(dir.path(), &["m"]);
+    // Each finding: its primary span is the default both task definitions use (the literal to
+    // change), and it is labelled at the use of its own task definition, not the other's.
+    /// (task definition, container, line of the finding, (line, column) of its "used here" labels)
+    type Found = (String, String, u64, Vec<(u64, u64)>);
+    let mut found: Vec<Found> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let uses = d["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|l| l["message"].as_str().unwrap().contains("used here"))
+                .map(|l| (l["line"].as_u64().unwrap(), l["column"].as_u64().unwrap()))
+                .collect();
+            (
+                d["taskDefinition"].as_str().unwrap().to_string(),
+                d["container"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                uses,
+            )
+        })
+        .collect();
+    found.sort();
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        found,
+        vec![
+            (s("one"), s("api"), 2, vec![(5, 109)]),
+            (s("one"), s("web"), 1, vec![(5, 63)]),
+            (s("two"), s("api"), 2, vec![(9, 109)]),
+            (s("two"), s("web"), 1, vec![(9, 63)]),
+        ],
+        "{report:#}"
+    );
+
+    // A use outside the task definitions (a `local` both read) labels both.
+    std::fs::write(
+        dir.path().join("m/main.tf"),
+        r#"variable "image" { default = "nginx:latest" }
+locals { img = var.image }
+resource "aws_ecs_task_definition" "one" {
+  family                = "one"
+  container_definitions = jsonencode([{ name = "web", image = local.img }])
+}
+resource "aws_ecs_task_definition" "two" {
+  family                = "two"
+  container_definitions = jsonencode([{ name = "web", image = local.img }])
+}
+"#,
+    )
+    .unwrap();
+    let (_, report) = check(dir.path(), &["m"]);
+    assert_eq!(
+        places(&report),
+        vec![
+            ("IMG002".into(), "m/main.tf".into(), 1, 30),
+            ("IMG002".into(), "m/main.tf".into(), 1, 30),
+        ]
+    );
+    for d in report["diagnostics"].as_array().unwrap() {
+        assert!(
+            d["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["line"] == 2
+                    && l["column"] == 16
+                    && l["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("`var.image`, used here")),
+            "{d:#}"
+        );
+    }
+}
+
+#[test]
+fn a_variable_without_a_value_is_unknown_where_it_is_used() {
+    // As a CloudFormation parameter without a default: no literal holds the value, so the
+    // unknown stands at each use, not at the declaration (where every use would look alike).
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/main.tf",
+        r#"variable "image" {}
+resource "aws_ecs_task_definition" "one" {
+  family                = "one"
+  container_definitions = jsonencode([{ name = "web", image = var.image }])
+}
+resource "aws_ecs_task_definition" "two" {
+  family                = "two"
+  container_definitions = jsonencode([{ name = "web", image = "${var.image}" }])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["m", "--select", "IMG008"]);
+    assert_eq!(places_of(&report, "IMG008"), vec![(4, 63), (8, 66)]);
+    assert!(
+        report["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("variable `image` has no value"),
+        "{report:#}"
+    );
+    // A module argument that is unknown stays at the argument (where the caller writes it).
+    write(
+        dir.path(),
+        "c/main.tf",
+        r#"resource "aws_ecr_repository" "app" { name = "app" }
+module "app" {
+  source = "./app"
+  image  = aws_ecr_repository.app.repository_url
+}
+"#,
+    );
+    write(
+        dir.path(),
+        "c/app/main.tf",
+        r#"variable "image" {}
+resource "aws_ecs_task_definition" "app" {
+  family                = "app"
+  container_definitions = jsonencode([{ name = "web", image = var.image }])
+}
+"#,
+    );
+    let (_, report) = check(dir.path(), &["c", "--select", "IMG008"]);
+    assert_eq!(places_of(&report, "IMG008"), vec![(4, 12)], "{report:#}");
+}

@@ -44,6 +44,8 @@ pub struct BlockAt {
     /// The block's labels (`resource "aws_iam_role" "exec"`), for findings about the whole
     /// resource.
     pub span: Span,
+    /// The whole block: what is written inside it belongs to it.
+    pub extent: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -300,6 +302,12 @@ fn index(module: &mut Module, body: Body, base: usize) {
             .map(|l| l.as_str().to_string())
             .collect();
         let span = labels_span(&block, base);
+        let whole = span_of(&block, base);
+        let extent = if whole.is_empty() {
+            span
+        } else {
+            span.join(whole)
+        };
         match (block.ident.as_str(), labels.as_slice()) {
             ("variable", [name]) => module.variables.push(Variable {
                 name: name.clone(),
@@ -341,6 +349,7 @@ fn index(module: &mut Module, body: Body, base: usize) {
                 body: block.body,
                 base,
                 span,
+                extent,
             }),
             ("data", [kind, name]) => module.data.push(BlockAt {
                 kind: kind.clone(),
@@ -348,6 +357,7 @@ fn index(module: &mut Module, body: Body, base: usize) {
                 body: block.body,
                 base,
                 span,
+                extent,
             }),
             ("module", [name]) => module.calls.push(BlockAt {
                 kind: String::new(),
@@ -355,6 +365,7 @@ fn index(module: &mut Module, body: Body, base: usize) {
                 body: block.body,
                 base,
                 span,
+                extent,
             }),
             // The default provider (no `alias`) gives the region.
             ("provider", [name])

@@ -225,12 +225,20 @@ fn labeled_blocks(module: &mut Module, text: &str, base: usize, m: &Member) -> R
     for (kind, name, span, members) in found {
         // Every expression of a block shares the block's base: the start of its first member.
         let anchor = members.first().map_or(0, |f| f.key_span.start as usize);
+        // From the block's name (`span` also covers the resource type, whose object holds
+        // the other blocks of that type) to its last member.
+        let name_end = Span::new(span.end as usize, span.end as usize);
+        let extent = match members.last() {
+            Some(last) => name_end.join(last.value.span),
+            None => name_end,
+        };
         let block = BlockAt {
             kind,
             name,
             body: body(text, anchor, members, 0)?,
             base: base + anchor,
             span: shift(span, base),
+            extent: shift(extent, base),
         };
         match m.key.as_str() {
             "resource" => module.resources.push(block),

@@ -140,8 +140,9 @@ fn read_module_here(
     {
         *env.region_from_provider.borrow_mut() = Some(region.to_string());
     }
-    collect(&root, &mut doc);
-    attach_value_sources(&env, &mut doc);
+    let mut task_blocks = Vec::new();
+    collect(&root, &mut doc, &mut task_blocks);
+    attach_value_sources(&env, &mut doc, &task_blocks);
     let not_read = env.not_read.borrow().clone();
     let unreadable = env.unreadable.borrow().clone();
     ModuleRead {
@@ -335,12 +336,28 @@ fn shift_all(node: &mut Node, base: usize) {
 /// on it also points at where the configuration uses the variable. A variable interpolated
 /// into a string of the task definition (`"${var.repo}:${var.tag}"`) is listed too: a rule
 /// that knows which part of the string the literal holds (an image's tag) points at it.
-fn attach_value_sources(env: &Env, doc: &mut Document) {
+///
+/// A use written inside a task definition's block belongs to that task definition only: two
+/// task definitions using one default are each labelled at their own use. A use elsewhere (a
+/// `local`, a module argument) is shared by every task definition holding the value.
+fn attach_value_sources(env: &Env, doc: &mut Document, task_blocks: &[(String, Span)]) {
     let sources = env.value_sources.borrow();
     if sources.is_empty() {
         return;
     }
+    let inside = |outer: &Span, inner: &Span| outer.start <= inner.start && inner.end <= outer.end;
     for task in &mut doc.task_definitions {
+        let own_block = match &task.origin {
+            super::Origin::TerraformPlan { address } => task_blocks
+                .iter()
+                .find(|(a, _)| a == address)
+                .map(|(_, block)| *block),
+            _ => None,
+        };
+        let belongs = |used_at: &Span| match own_block {
+            Some(block) if inside(&block, used_at) => true,
+            _ => !task_blocks.iter().any(|(_, b)| inside(b, used_at)),
+        };
         let mut spans = std::collections::HashSet::new();
         let mut strings = Vec::new();
         task.props.walk(|n| {
@@ -355,7 +372,7 @@ fn attach_value_sources(env: &Env, doc: &mut Document) {
                     .iter()
                     .any(|s| s.start <= used_at.start && used_at.end <= s.end && s != used_at)
             };
-            if spans.contains(value) || inside_a_string() {
+            if (spans.contains(value) || inside_a_string()) && belongs(used_at) {
                 task.value_sources.push(super::ValueSource {
                     value: *value,
                     used_at: *used_at,
@@ -394,8 +411,9 @@ fn respan_all(node: &mut Node, span: Span) {
     }
 }
 
-/// The resources of a module instance and of the local modules it calls.
-fn collect(inst: &Instance, doc: &mut Document) {
+/// The resources of a module instance and of the local modules it calls; `task_blocks` gets
+/// the text of each task definition's block, by address.
+fn collect(inst: &Instance, doc: &mut Document, task_blocks: &mut Vec<(String, Span)>) {
     for res in &inst.module.resources {
         let keys: Vec<Key> = match inst.instances(&res.body, res.base) {
             Instances::Known(list) => list.into_iter().map(|(k, _)| k).collect(),
@@ -415,6 +433,7 @@ fn collect(inst: &Instance, doc: &mut Document) {
                 let task =
                     tfplan::task_definition(&address, res.span, &values, "", &mut doc.problems);
                 doc.task_definitions.push(task);
+                task_blocks.push((address.clone(), res.extent));
             }
             doc.resources.push(Resource {
                 id: address,
@@ -453,7 +472,7 @@ fn collect(inst: &Instance, doc: &mut Document) {
         match children.as_deref() {
             Some(Ok(children)) => {
                 for (_, child) in children.iter() {
-                    collect(child, doc);
+                    collect(child, doc, task_blocks);
                 }
             }
             Some(Err(why)) => {

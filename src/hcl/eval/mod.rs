@@ -273,7 +273,10 @@ pub struct Instance<'e> {
     /// `module.app.` (empty for the root module): the address prefix of its resources.
     pub prefix: String,
     pub vars: HashMap<String, Node>,
-    cache: RefCell<HashMap<String, Node>>,
+    /// Evaluated values by name (`local.x`, `aws_x.y.arn`, …), with the span of the use they
+    /// were first evaluated for when part of the value has no text of its own and stands at
+    /// that use (a link to a resource, an unknown): see [`Instance::memo`].
+    cache: RefCell<HashMap<String, (Node, Option<Span>)>>,
     busy: RefCell<HashSet<String>>,
     children: RefCell<HashMap<String, Children<'e>>>,
     /// Module folders from the root to here, to refuse cycles.
@@ -301,16 +304,26 @@ impl<'e> Instance<'e> {
     }
 
     /// Evaluates with memo and cycle detection: a value that needs itself is unknown.
+    ///
+    /// `span` is the use being evaluated. The value is shared by every use, but the parts of
+    /// it made at the use (a link to a resource, an unknown: they have no text of their own)
+    /// must point at each use, not at the first one: they are moved to `span` on every hit.
+    /// Parts written elsewhere (an argument's literal, a variable default) keep their place.
     fn memo(&self, key: String, span: Span, f: impl FnOnce() -> Node) -> Node {
-        if let Some(v) = self.cache.borrow().get(&key) {
-            return v.clone();
+        if let Some((v, first_use)) = self.cache.borrow().get(&key) {
+            let mut v = v.clone();
+            if let Some(first_use) = first_use {
+                move_span(&mut v, *first_use, span);
+            }
+            return v;
         }
         if !self.busy.borrow_mut().insert(key.clone()) {
             return unresolved(format!("`{key}` refers to itself"), span);
         }
         let v = f();
         self.busy.borrow_mut().remove(&key);
-        self.cache.borrow_mut().insert(key, v.clone());
+        let at_use = has_span(&v, span).then_some(span);
+        self.cache.borrow_mut().insert(key, (v.clone(), at_use));
         v
     }
 
@@ -359,6 +372,50 @@ fn unknown_instance(why: &str, span: Span) -> Vec<(String, Node)> {
             obj(vec![("key", u.clone()), ("value", u)], span),
         ),
     ]
+}
+
+/// Whether any node or key of a tree has `span`.
+fn has_span(node: &Node, span: Span) -> bool {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.span == span {
+            return true;
+        }
+        match &n.kind {
+            NodeKind::Array(items) => stack.extend(items),
+            NodeKind::Object(members) => {
+                if members.iter().any(|m| m.key_span == span) {
+                    return true;
+                }
+                stack.extend(members.iter().map(|m| &m.value));
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Gives the nodes and keys of a tree at `from` the span `to`; others keep theirs. A span is
+/// the text of one expression, so only what was made at the use `from` has it.
+fn move_span(node: &mut Node, from: Span, to: Span) {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.span == from {
+            n.span = to;
+        }
+        match &mut n.kind {
+            NodeKind::Array(items) => stack.extend(items.iter_mut()),
+            NodeKind::Object(members) => {
+                for m in members.iter_mut() {
+                    if m.key_span == from {
+                        m.key_span = to;
+                    }
+                    stack.push(&mut m.value);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system (paths are shown to users).

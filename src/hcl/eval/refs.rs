@@ -32,6 +32,20 @@ impl<'e> Instance<'e> {
                     return unresolved("`var` without a variable name", span);
                 };
                 let value = match self.vars.get(&v) {
+                    // No value at all: it stands at the declaration, for want of a text that
+                    // holds it. Each use is unknown where it is written instead (as a
+                    // CloudFormation parameter without a default), so that two uses differ.
+                    Some(Node {
+                        kind: NodeKind::Unresolved(why),
+                        span: at,
+                    }) if self
+                        .module
+                        .variables
+                        .iter()
+                        .any(|d| d.name == v && d.span == *at) =>
+                    {
+                        unresolved(why.clone(), span)
+                    }
                     Some(value) => value.clone(),
                     None => unresolved(format!("variable `{v}` has no value"), span),
                 };
