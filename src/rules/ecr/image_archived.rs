@@ -18,7 +18,7 @@ pub static RULE: Rule = Rule {
 
 fn check(_task: &TaskDefinition, cx: &mut Context) {
     for t in targets(cx).iter() {
-        let image = match find_image(cx, &t, t.reference()) {
+        let image = match find_image(cx, t, t.reference()) {
             ImageLookup::Found(d) => d,
             ImageLookup::Missing | ImageLookup::NoRepository => continue,
             ImageLookup::Unknown(why) => {
@@ -50,7 +50,7 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         let d = report_image(
             cx,
             &RULE,
-            &t,
+            t,
             format!(
                 "{} {}, which is archived{since} and cannot be pulled until it is restored",
                 t.who("uses"),

@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
 fn check(_task: &TaskDefinition, cx: &mut Context) {
     for t in targets(cx).iter() {
         let reference = t.reference();
-        match find_image(cx, &t, reference) {
+        match find_image(cx, t, reference) {
             ImageLookup::Found(_) | ImageLookup::NoRepository => {}
             ImageLookup::Unknown(why) => cx.skip(&[&RULE], why),
             ImageLookup::Missing => {
@@ -36,7 +36,7 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
                 // With `tag@digest`, say where the tag points now: often the digest is the
                 // stale half.
                 let tag_now = match (reference, &t.image.tag) {
-                    (Reference::Digest(_), Some(tag)) => match tag_digest(cx, &t, tag) {
+                    (Reference::Digest(_), Some(tag)) => match tag_digest(cx, t, tag) {
                         Ok(Some(d)) => Some(format!(
                             "; the tag `{tag}` points at {} now: if that is the image you mean, write `{}`",
                             short_digest(d),
@@ -53,7 +53,7 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
                 report_image(
                     cx,
                     &RULE,
-                    &t,
+                    t,
                     format!(
                         "{} {what} from `{}`, which has no such image",
                         t.who("pulls"),

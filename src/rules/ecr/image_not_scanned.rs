@@ -23,7 +23,7 @@ pub static RULE: Rule = Rule {
 
 fn check(_task: &TaskDefinition, cx: &mut Context) {
     for t in targets(cx).iter() {
-        let image = match find_image(cx, &t, t.reference()) {
+        let image = match find_image(cx, t, t.reference()) {
             ImageLookup::Found(d) => d,
             ImageLookup::Missing | ImageLookup::NoRepository => continue,
             ImageLookup::Unknown(why) => {
@@ -108,7 +108,7 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         let d = report_image(
             cx,
             &RULE,
-            &t,
+            t,
             format!(
                 "{} {}, which has no completed vulnerability scan: {problem}",
                 t.who("uses"),

@@ -30,16 +30,16 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         if t.image.digest.is_some() || tag == "latest" {
             continue;
         }
-        match tag_mutability(cx, &t, &tag) {
+        match tag_mutability(cx, t, &tag) {
             Ok(false) => {}
             Err(why) => cx.skip(&[&RULE], why),
             // A tag that is not in the repository is ECR002, the cause that stops the pull.
             Ok(true)
                 if matches!(
-                    find_image(cx, &t, Reference::Tag(&tag)),
+                    find_image(cx, t, Reference::Tag(&tag)),
                     ImageLookup::Missing
                 ) => {}
-            Ok(true) => report(cx, &t, &tag),
+            Ok(true) => report(cx, t, &tag),
         }
     }
 }

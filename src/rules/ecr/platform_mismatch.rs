@@ -36,7 +36,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
         }
     };
     for t in targets.iter() {
-        let image = match manifest(cx, &t) {
+        let image = match manifest(cx, t) {
             Ok(m) => m,
             Err(Some(why)) => {
                 cx.skip(&[&RULE], why);
@@ -64,7 +64,7 @@ fn check(task: &TaskDefinition, cx: &mut Context) {
                 let d = report_image(
                     cx,
                     &RULE,
-                    &t,
+                    t,
                     format!(
                         "{} {}, which has no variant for the task's platform {platform} (it has {has})",
                         t.who("uses"),

@@ -25,12 +25,12 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         };
         // A digest that is not there is ECR002, the cause that stops the pull.
         if matches!(
-            find_image(cx, &t, Reference::Digest(&digest)),
+            find_image(cx, t, Reference::Digest(&digest)),
             ImageLookup::Missing | ImageLookup::NoRepository
         ) {
             continue;
         }
-        let (now, place) = match find_image(cx, &t, Reference::Tag(&tag)) {
+        let (now, place) = match find_image(cx, t, Reference::Tag(&tag)) {
             ImageLookup::Found(d) => match d.image_digest.as_deref() {
                 Some(now) if now == digest => continue,
                 Some(now) => (Some(now.to_string()), image_place(cx, d, Some("imageTags"))),
@@ -81,7 +81,7 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
                 ),
             ),
         };
-        let d = report_image(cx, &RULE, &t, message)
+        let d = report_image(cx, &RULE, t, message)
             .primary_label("tag and digest disagree")
             .help(help);
         add_label(d, place, "where the tag points now");

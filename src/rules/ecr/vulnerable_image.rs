@@ -52,7 +52,7 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
     // Images without scan findings, listed once per task definition in the run summary.
     let mut no_findings: Vec<String> = Vec::new();
     for t in targets(cx).iter() {
-        let image = match find_image(cx, &t, t.reference()) {
+        let image = match find_image(cx, t, t.reference()) {
             ImageLookup::Found(d) => d,
             ImageLookup::Missing | ImageLookup::NoRepository => continue,
             ImageLookup::Unknown(why) => {
@@ -96,7 +96,7 @@ fn check(_task: &TaskDefinition, cx: &mut Context) {
         let d = report_image(
             cx,
             &RULE,
-            &t,
+            t,
             format!(
                 "{} {}, whose scan found {}{scanned}",
                 t.who("uses"),
