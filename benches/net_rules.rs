@@ -10,12 +10,13 @@
 #[allow(dead_code)]
 mod net;
 
+mod support;
+
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use ecs_preflight::check::{self, RunOptions};
+use ecs_preflight::check;
 use ecs_preflight::rules::ALL;
-use ecs_preflight::settings::Settings;
 use serde_json::{Value, json};
 
 use net::{GROUPS, REGION, SUBNETS, TASKS, VPCS};
@@ -76,41 +77,22 @@ fn services() -> Value {
     Value::Array(services)
 }
 
-/// The process's CPU time (user + system) from /proc, when there is one: on a shared machine
-/// the wall clock also measures the neighbours.
-fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let after_name = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = after_name.split(' ').collect();
-    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_millis(ticks * 10))
-}
-
 fn run(
     dir: &std::path::Path,
     enabled: HashSet<&'static str>,
 ) -> (Duration, Option<Duration>, check::Report) {
-    let options = RunOptions {
-        paths: vec![dir.join("tds.json")],
-        state_files: vec![dir.join("state.json")],
-        env_region: None,
-        service_file: None,
-        settings: Settings {
-            region: Some(REGION.into()),
-            account: Some("111122223333".into()),
-            ..Settings::default()
-        },
+    let options = support::run_options(
+        vec![dir.join("tds.json")],
+        vec![dir.join("state.json")],
+        "111122223333",
+        REGION,
         enabled,
-        severity_overrides: HashMap::new(),
-        per_file_ignores: Vec::new(),
-        ignore_base: dir.to_path_buf(),
-        terraform: Default::default(),
-    };
+        dir,
+    );
     let start = Instant::now();
-    let cpu = cpu_time();
+    let cpu = support::cpu_time();
     let report = check::run(&options);
-    let cpu = cpu.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a));
+    let cpu = Some(support::cpu_time().saturating_sub(cpu));
     (start.elapsed(), cpu, report)
 }
 

@@ -14,13 +14,14 @@
 //! Run: `cargo bench --no-default-features --bench refs` (release). Target: the six rules
 //! together under 0.5 s on 2 cores.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod support;
+
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ecs_preflight::check::{self, RunOptions};
+use ecs_preflight::check;
 use ecs_preflight::rules::ALL;
-use ecs_preflight::settings::Settings;
 use ecs_preflight::source::SourceFile;
 use ecs_preflight::state::{AccountState, snapshot};
 
@@ -213,49 +214,24 @@ fn task_definition(i: usize) -> String {
     )
 }
 
-/// CPU time (user + system, all threads) of this process so far, from /proc/self/stat (clock
-/// ticks of 10 ms): on a loaded machine, wall-clock time measures the load as much as the code;
-/// CPU time does not, and it bounds the wall-clock time on an idle machine from above.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // Fields 14 and 15 of the file (utime, stime) are 12 and 13 after the command name.
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
-}
-
 fn run(
     dir: &Path,
     state: &Path,
     enabled: HashSet<&'static str>,
 ) -> (Duration, Duration, usize, BTreeMap<&'static str, usize>) {
-    let options = RunOptions {
-        paths: vec![dir.join("taskdefs")],
-        state_files: vec![state.to_path_buf()],
-        env_region: None,
-        service_file: None,
-        settings: Settings {
-            region: Some(REGION.into()),
-            account: Some(ACCOUNT.into()),
-            ..Settings::default()
-        },
+    let options = support::run_options(
+        vec![dir.join("taskdefs")],
+        vec![state.to_path_buf()],
+        ACCOUNT,
+        REGION,
         enabled,
-        severity_overrides: HashMap::new(),
-        per_file_ignores: Vec::new(),
-        ignore_base: dir.to_path_buf(),
-        terraform: Default::default(),
-    };
-    let cpu = cpu_time();
+        dir,
+    );
+    let cpu = support::cpu_time();
     let start = Instant::now();
     let report = check::run(&options);
     let elapsed = start.elapsed();
-    let cpu = cpu_time().saturating_sub(cpu);
+    let cpu = support::cpu_time().saturating_sub(cpu);
     let mut by_code = BTreeMap::new();
     for d in &report.diagnostics {
         *by_code.entry(d.code).or_default() += 1;

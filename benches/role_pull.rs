@@ -15,13 +15,14 @@
 //! Run: `cargo bench --no-default-features --bench role_pull` (release). Target: the ROLE run
 //! under 1 s on 2 cores.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod support;
+
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ecs_preflight::check::{self, RunOptions};
+use ecs_preflight::check;
 use ecs_preflight::rules::ALL;
-use ecs_preflight::settings::Settings;
 use ecs_preflight::source::SourceFile;
 use ecs_preflight::state::{AccountState, snapshot};
 
@@ -270,22 +271,14 @@ fn run(
     state: &Path,
     enabled: HashSet<&'static str>,
 ) -> (Duration, usize, usize, BTreeMap<&'static str, usize>) {
-    let options = RunOptions {
-        paths: vec![dir.join("taskdefs")],
-        state_files: vec![state.to_path_buf()],
-        env_region: None,
-        service_file: None,
-        settings: Settings {
-            region: Some(REGION.into()),
-            account: Some(ACCOUNT.into()),
-            ..Settings::default()
-        },
+    let options = support::run_options(
+        vec![dir.join("taskdefs")],
+        vec![state.to_path_buf()],
+        ACCOUNT,
+        REGION,
         enabled,
-        severity_overrides: HashMap::new(),
-        per_file_ignores: Vec::new(),
-        ignore_base: dir.to_path_buf(),
-        terraform: Default::default(),
-    };
+        dir,
+    );
     let start = Instant::now();
     let report = check::run(&options);
     let elapsed = start.elapsed();

@@ -4,7 +4,9 @@
 //!
 //!     cargo build --release --no-default-features && cargo bench --no-default-features --bench terraform
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -12,7 +14,7 @@ const MODULES: usize = 500;
 const RUNS: usize = 7;
 
 fn main() {
-    let binary = release_binary();
+    let binary = support::release_binary();
     let dir = std::env::temp_dir().join(format!("ecs-preflight-tf-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     generate(&dir);
@@ -36,29 +38,12 @@ fn main() {
         times.sort();
         println!(
             "  {label}: median {:.1} ms (min {:.1}, max {:.1})",
-            ms(times[RUNS / 2]),
-            ms(times[0]),
-            ms(times[RUNS - 1])
+            support::ms(times[RUNS / 2]),
+            support::ms(times[0]),
+            support::ms(times[RUNS - 1])
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn release_binary() -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let binary = target.join("release").join("ecs-preflight");
-    assert!(
-        binary.exists(),
-        "build it first: cargo build --release --no-default-features ({} not found)",
-        binary.display()
-    );
-    binary
 }
 
 fn run(binary: &Path, args: &[String]) -> Duration {
