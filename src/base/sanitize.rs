@@ -135,22 +135,30 @@ impl<'a> JsonWriter<'a> {
 
 impl std::io::Write for JsonWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.carry.extend_from_slice(buf);
-        let complete = match std::str::from_utf8(&self.carry) {
-            Ok(_) => self.carry.len(),
+        // The usual case, a write of whole characters with nothing held back, is escaped
+        // straight from `buf`: no copy.
+        let joined;
+        let bytes = if self.carry.is_empty() {
+            buf
+        } else {
+            self.carry.extend_from_slice(buf);
+            joined = std::mem::take(&mut self.carry);
+            &joined[..]
+        };
+        let complete = match std::str::from_utf8(bytes) {
+            Ok(_) => bytes.len(),
             // An incomplete character at the end waits for the next write.
             Err(e) if e.error_len().is_none() => e.valid_up_to(),
             // Not UTF-8 (never from a serializer): passed on as it is.
             Err(_) => {
-                let bytes = std::mem::take(&mut self.carry);
-                self.inner.write_all(&bytes)?;
+                self.inner.write_all(bytes)?;
                 return Ok(buf.len());
             }
         };
-        let rest = self.carry.split_off(complete);
-        let text = std::str::from_utf8(&self.carry).unwrap_or_default();
+        let (text, rest) = bytes.split_at(complete);
+        let text = std::str::from_utf8(text).unwrap_or_default();
         self.inner.write_all(json(text).as_bytes())?;
-        self.carry = rest;
+        self.carry.extend_from_slice(rest);
         Ok(buf.len())
     }
 
