@@ -364,9 +364,8 @@ fn write_report(
         OutputFormat::Human => render::human::write(report, options, &mut sink),
         OutputFormat::Json => render::json::write(report, &mut sink),
         OutputFormat::Sarif => render::sarif::write(report, options.sarif_category, &mut sink),
-        OutputFormat::Github | OutputFormat::Gitlab => {
-            sink.write_all(render::render(report, format, options).as_bytes())
-        }
+        OutputFormat::Github => render::github::write(report, &mut sink),
+        OutputFormat::Gitlab => sink.write_all(render::render(report, format, options).as_bytes()),
     };
     let result = result.and_then(|_| sink.flush());
     match (result, path) {
