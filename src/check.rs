@@ -481,7 +481,9 @@ impl SkipMerger {
         let merged = &mut self.by_reason[i].1;
         merged.rules.extend(s.rules);
         for subject in s.subjects {
-            if merged.seen.insert(subject.clone()) {
+            // Most subjects are seen already (one task definition skips several checks).
+            if !merged.seen.contains(&subject) {
+                merged.seen.insert(subject.clone());
                 merged.subjects.push(subject);
             }
         }
@@ -784,8 +786,15 @@ fn check_document(doc: &mut Document, file: &SourceFile, shared: &Shared, result
             .flatten(),
         ..DocumentFacts::default()
     };
-    for task in &doc.task_definitions {
-        result.task_definitions += 1;
+    let rules: Vec<&Rule> = rules::ALL
+        .iter()
+        .copied()
+        .filter(|r| {
+            r.needs != rules::Needs::Input
+                && !std::ptr::eq(*r, &rules::td::invalid_task_definition::RULE)
+        })
+        .collect();
+    let check_one = |task| {
         let mut cx = Context::new(
             file,
             settings,
@@ -797,14 +806,6 @@ fn check_document(doc: &mut Document, file: &SourceFile, shared: &Shared, result
             &options.enabled,
         );
         cx.service_file = shared.service;
-        let rules: Vec<&Rule> = rules::ALL
-            .iter()
-            .copied()
-            .filter(|r| {
-                r.needs != rules::Needs::Input
-                    && !std::ptr::eq(*r, &rules::td::invalid_task_definition::RULE)
-            })
-            .collect();
         if let Some(why) = &task.containers_unknown {
             cx.skip(
                 &rules,
@@ -827,8 +828,16 @@ fn check_document(doc: &mut Document, file: &SourceFile, shared: &Shared, result
             );
         }
         rules::check_task_definition(task, &mut cx);
-        result.diagnostics.append(&mut cx.diagnostics);
-        for s in cx.skipped.drain(..) {
+        (
+            std::mem::take(&mut cx.diagnostics),
+            std::mem::take(&mut cx.skipped),
+        )
+    };
+    result.task_definitions += doc.task_definitions.len();
+    for task in &doc.task_definitions {
+        let (mut diagnostics, skipped) = check_one(task);
+        result.diagnostics.append(&mut diagnostics);
+        for s in skipped {
             skips.add(s);
         }
     }
