@@ -19,7 +19,11 @@ const FORMATS: [&str; 4] = ["human", "json", "sarif", "github"];
 
 fn main() {
     let binary = release_binary();
-    let dir = std::env::temp_dir().join(format!("ecs-preflight-hostile-{}", std::process::id()));
+    // HOSTILE_INPUTS_DIR keeps the generated inputs there (for profiling one of them).
+    let keep = std::env::var_os("HOSTILE_INPUTS_DIR").map(PathBuf::from);
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("ecs-preflight-hostile-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&dir).unwrap();
     let mut cases: Vec<(String, Vec<String>)> = Vec::new();
     for n in [1_000, 4_000, 16_000] {
@@ -102,6 +106,9 @@ fn main() {
         ],
     ));
 
+    // HOSTILE_ONLY=word runs only the inputs whose label contains it.
+    let only = std::env::var("HOSTILE_ONLY").unwrap_or_default();
+    cases.retain(|(label, _)| label.contains(&only));
     println!("| input | format | wall time | peak memory |");
     println!("|---|---|---|---|");
     for (label, args) in &cases {
@@ -113,7 +120,9 @@ fn main() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 fn s(p: &Path) -> String {

@@ -293,7 +293,11 @@ fn check(args: CheckArgs) -> i32 {
     if fixed.as_ref().is_some_and(|f| f.write_failures > 0) {
         return EXIT_ERROR;
     }
-    exit_code(&report, fail_on)
+    let code = exit_code(&report, fail_on);
+    // The process exits next: freeing a report of a hundred thousand findings one allocation
+    // at a time would only cost time (a twentieth of a run on a 10 MB input).
+    std::mem::forget(report);
+    code
 }
 
 /// The paths of a run, as the user gave them, for a message.
@@ -364,9 +368,8 @@ fn write_report(
         OutputFormat::Human => render::human::write(report, options, &mut sink),
         OutputFormat::Json => render::json::write(report, &mut sink),
         OutputFormat::Sarif => render::sarif::write(report, options.sarif_category, &mut sink),
-        OutputFormat::Github | OutputFormat::Gitlab => {
-            sink.write_all(render::render(report, format, options).as_bytes())
-        }
+        OutputFormat::Github => render::github::write(report, &mut sink),
+        OutputFormat::Gitlab => sink.write_all(render::render(report, format, options).as_bytes()),
     };
     let result = result.and_then(|_| sink.flush());
     match (result, path) {

@@ -229,16 +229,20 @@ pub fn run_with_live_state(
         report.task_definitions += result.task_definitions;
         report.input_errors |= result.input_error;
         report.images_replaced.extend(result.images_replaced);
-        report
-            .diagnostics
-            .extend(result.diagnostics.into_iter().map(|mut d| {
-                renumber(&mut d.file);
-                d.labels.iter_mut().for_each(|l| renumber(&mut l.file));
-                if let Some(fix) = &mut d.fix {
-                    fix.edits.iter_mut().for_each(|e| renumber(&mut e.file));
-                }
-                d
-            }));
+        let mut diagnostics = result.diagnostics;
+        for d in &mut diagnostics {
+            renumber(&mut d.file);
+            d.labels.iter_mut().for_each(|l| renumber(&mut l.file));
+            if let Some(fix) = &mut d.fix {
+                fix.edits.iter_mut().for_each(|e| renumber(&mut e.file));
+            }
+        }
+        // The first file's list is taken as it is: no copy of a large one.
+        if report.diagnostics.is_empty() {
+            report.diagnostics = diagnostics;
+        } else {
+            report.diagnostics.append(&mut diagnostics);
+        }
         report.skipped.extend(result.skipped);
         report.files.push(file);
         report.files.extend(result.more_files);
@@ -418,62 +422,83 @@ fn finish_settings(
 }
 
 /// The order of diagnostics in a report: file, line, column, code.
-type SortKey = (String, usize, usize, &'static str);
-
 fn sort_diagnostics(report: &mut Report) {
     let files = &report.files;
-    let mut keyed: Vec<(SortKey, Diagnostic)> = std::mem::take(&mut report.diagnostics)
-        .into_iter()
-        .map(|d| {
-            let f = &files[d.file];
-            let (line, col) = f.line_col(d.span.start);
-            ((f.name.clone(), line, col, d.code), d)
-        })
-        .collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    report.diagnostics = keyed.into_iter().map(|(_, d)| d).collect();
+    // Sorts in place through a list of keys (stable, as `sort_by` is): no second copy of
+    // every diagnostic, which matters when one file has a hundred thousand of them.
+    report.diagnostics.sort_by_cached_key(|d| {
+        let f = &files[d.file];
+        let (line, col) = f.line_col(d.span.start);
+        (f.name.as_str(), line, col, d.code)
+    });
 }
 
 /// The same reason for the same rules, from many task definitions, is listed once.
 fn merge_skips(skips: Vec<Skip>) -> Vec<Skip> {
-    struct Merged {
-        rules: BTreeSet<&'static str>,
-        subjects: Vec<String>,
-        seen: HashSet<String>,
-    }
-    let mut by_reason: Vec<(String, Merged)> = Vec::new();
-    // An index by reason: thousands of task definitions share a handful of reasons.
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut merged = SkipMerger::default();
     for s in skips {
-        let i = *index.entry(s.reason.clone()).or_insert_with(|| {
-            by_reason.push((
-                s.reason.clone(),
-                Merged {
-                    rules: BTreeSet::new(),
-                    subjects: Vec::new(),
-                    seen: HashSet::new(),
-                },
-            ));
-            by_reason.len() - 1
-        });
-        let merged = &mut by_reason[i].1;
+        merged.add(s);
+    }
+    let mut out = merged.finish();
+    out.sort();
+    out
+}
+
+/// Skips merged by reason as they come: the rules of a reason united, its subjects kept once
+/// each in the order first seen. Merging one file's skips first and the run's afterwards gives
+/// what merging them all at once gives; a file with tens of thousands of task definitions then
+/// keeps one entry per reason, not one per task definition.
+#[derive(Default)]
+struct SkipMerger {
+    by_reason: Vec<(String, MergedSkip)>,
+    // An index by reason: thousands of task definitions share a handful of reasons.
+    index: HashMap<String, usize>,
+}
+
+struct MergedSkip {
+    rules: BTreeSet<&'static str>,
+    subjects: Vec<String>,
+    seen: HashSet<String>,
+}
+
+impl SkipMerger {
+    fn add(&mut self, s: Skip) {
+        let i = match self.index.get(&s.reason) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(s.reason.clone(), self.by_reason.len());
+                self.by_reason.push((
+                    s.reason,
+                    MergedSkip {
+                        rules: BTreeSet::new(),
+                        subjects: Vec::new(),
+                        seen: HashSet::new(),
+                    },
+                ));
+                self.by_reason.len() - 1
+            }
+        };
+        let merged = &mut self.by_reason[i].1;
         merged.rules.extend(s.rules);
         for subject in s.subjects {
-            if merged.seen.insert(subject.clone()) {
+            // Most subjects are seen already (one task definition skips several checks).
+            if !merged.seen.contains(&subject) {
+                merged.seen.insert(subject.clone());
                 merged.subjects.push(subject);
             }
         }
     }
-    let mut out: Vec<Skip> = by_reason
-        .into_iter()
-        .map(|(reason, m)| Skip {
-            rules: m.rules.into_iter().collect(),
-            reason,
-            subjects: m.subjects,
-        })
-        .collect();
-    out.sort();
-    out
+
+    fn finish(self) -> Vec<Skip> {
+        self.by_reason
+            .into_iter()
+            .map(|(reason, m)| Skip {
+                rules: m.rules.into_iter().collect(),
+                reason,
+                subjects: m.subjects,
+            })
+            .collect()
+    }
 }
 
 /// Extensions of files considered when walking a folder. Named files are read whatever their
@@ -754,14 +779,22 @@ fn check_document(doc: &mut Document, file: &SourceFile, shared: &Shared, result
         return;
     }
     let template = TemplateState::from_document(doc, settings);
+    let mut skips = SkipMerger::default();
     let document_facts = DocumentFacts {
         cdk_assets: (doc.format == crate::model::Format::CloudFormation)
             .then(|| crate::model::cdk::read_assets(&file.path))
             .flatten(),
         ..DocumentFacts::default()
     };
-    for task in &doc.task_definitions {
-        result.task_definitions += 1;
+    let rules: Vec<&Rule> = rules::ALL
+        .iter()
+        .copied()
+        .filter(|r| {
+            r.needs != rules::Needs::Input
+                && !std::ptr::eq(*r, &rules::td::invalid_task_definition::RULE)
+        })
+        .collect();
+    let check_one = |task| {
         let mut cx = Context::new(
             file,
             settings,
@@ -773,14 +806,6 @@ fn check_document(doc: &mut Document, file: &SourceFile, shared: &Shared, result
             &options.enabled,
         );
         cx.service_file = shared.service;
-        let rules: Vec<&Rule> = rules::ALL
-            .iter()
-            .copied()
-            .filter(|r| {
-                r.needs != rules::Needs::Input
-                    && !std::ptr::eq(*r, &rules::td::invalid_task_definition::RULE)
-            })
-            .collect();
         if let Some(why) = &task.containers_unknown {
             cx.skip(
                 &rules,
@@ -803,9 +828,20 @@ fn check_document(doc: &mut Document, file: &SourceFile, shared: &Shared, result
             );
         }
         rules::check_task_definition(task, &mut cx);
-        result.diagnostics.append(&mut cx.diagnostics);
-        result.skipped.append(&mut cx.skipped);
+        (
+            std::mem::take(&mut cx.diagnostics),
+            std::mem::take(&mut cx.skipped),
+        )
+    };
+    result.task_definitions += doc.task_definitions.len();
+    for task in &doc.task_definitions {
+        let (mut diagnostics, skipped) = check_one(task);
+        result.diagnostics.append(&mut diagnostics);
+        for s in skipped {
+            skips.add(s);
+        }
     }
+    result.skipped.extend(skips.finish());
 }
 
 /// Severity overrides and per-file ignores from the config.

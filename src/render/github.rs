@@ -1,12 +1,20 @@
 //! `--format github`: GitHub Actions workflow commands, which the runner turns into
 //! annotations on the pull request.
 
+use std::borrow::Cow;
+
 use crate::base::sanitize;
 use crate::check::Report;
 use crate::diag::Severity;
 
 pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the annotations one by one: the whole output is never in memory at once.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for d in report.diagnostics.iter().filter(|d| !d.baselined) {
         let file = &report.files[d.file];
         let (line, col, end_line, end_col) = file.range(d.span);
@@ -22,15 +30,15 @@ pub fn render(report: &Report) -> String {
             message.push_str("\nhelp: ");
             message.push_str(&sanitize::lines(help));
         }
-        out.push_str(&format!(
-            "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
+        writeln!(
+            out,
+            "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}",
             escape_property(&sanitize::line(&file.name)),
             escape_property(&format!("{} {}", d.code, d.name)),
             escape_data(&message),
-        ));
+        )?;
     }
-    out.push_str(&not_checked(report));
-    out
+    out.write_all(not_checked(report).as_bytes())
 }
 
 /// What could not be checked, as one notice: a gate must not look green for checks it did not
@@ -68,15 +76,23 @@ fn not_checked(report: &Report) -> String {
 }
 
 /// As @actions/core escapes command data.
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+fn escape_data(s: &str) -> Cow<'_, str> {
+    if !s.contains(['%', '\r', '\n']) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A"),
+    )
 }
 
 /// As @actions/core escapes command properties.
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+fn escape_property(s: &str) -> Cow<'_, str> {
+    if !s.contains(['%', '\r', '\n', ':', ',']) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(escape_data(s).replace(':', "%3A").replace(',', "%2C"))
 }
 
 #[cfg(test)]

@@ -360,6 +360,27 @@ fn window(file: &SourceFile, d: &Diagnostic) -> Option<Window> {
     })
 }
 
+/// `wrap::layout`, remembering its last results on this thread: the findings of a large file
+/// repeat a handful of messages and helps (the same text in, the same text out).
+fn layout(text: &str, width: usize) -> String {
+    use std::cell::RefCell;
+    thread_local! {
+        static RECENT: RefCell<Vec<(usize, String, String)>> = const { RefCell::new(Vec::new()) };
+    }
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if let Some((_, _, out)) = recent.iter().find(|(w, t, _)| *w == width && t == text) {
+            return out.clone();
+        }
+        let out = super::wrap::layout(text, width);
+        if recent.len() == 16 {
+            recent.remove(0);
+        }
+        recent.push((width, text.to_string(), out.clone()));
+        out
+    })
+}
+
 impl fmt::Debug for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", clean(&self.d.message))
@@ -369,7 +390,7 @@ impl fmt::Debug for View<'_> {
 impl fmt::Display for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let width = self.width.saturating_sub(4);
-        f.write_str(&super::wrap::layout(&clean(&self.d.message), width))?;
+        f.write_str(&layout(&clean(&self.d.message), width))?;
         if !self.others.is_empty() {
             let others: Vec<String> = self
                 .others
@@ -435,7 +456,7 @@ impl miette::Diagnostic for View<'_> {
                 clean(&super::describe_edits(self.report, fix))
             ));
         }
-        let text = super::wrap::layout(&lines.join("\n"), self.width.saturating_sub(8));
+        let text = layout(&lines.join("\n"), self.width.saturating_sub(8));
         (!lines.is_empty()).then(|| Box::new(text) as Box<dyn fmt::Display>)
     }
 

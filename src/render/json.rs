@@ -9,7 +9,7 @@ use crate::diag::Severity;
 struct Output<'a> {
     version: u32,
     tool: Tool,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
+    diagnostics: Diagnostics<'a>,
     summary: Summary<'a>,
 }
 
@@ -117,70 +117,11 @@ pub fn render(report: &Report) -> String {
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     // Raw C1 controls and bidirectional overrides are written as `\u` escapes.
     let mut escaped = crate::base::sanitize::JsonWriter::new(out);
-    let out: &mut dyn std::io::Write = &mut escaped;
-    let diagnostics = report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let file = &report.files[d.file];
-            let (line, column, end_line, end_column) = file.range(d.span);
-            JsonDiagnostic {
-                code: d.code,
-                name: d.name,
-                severity: d.severity.as_str(),
-                message: &d.message,
-                file: &file.name,
-                line,
-                column,
-                end_line,
-                end_column,
-                task_definition: d.task_definition.as_deref(),
-                container: d.container.as_deref(),
-                help: d.help.as_deref(),
-                labels: d
-                    .labels
-                    .iter()
-                    .map(|l| {
-                        let f = &report.files[l.file];
-                        let (line, column, end_line, end_column) = f.range(l.span);
-                        JsonLabel {
-                            message: &l.message,
-                            file: &f.name,
-                            line,
-                            column,
-                            end_line,
-                            end_column,
-                        }
-                    })
-                    .collect(),
-                fix: d.fix.as_ref().map(|fix| JsonFix {
-                    description: &fix.description,
-                    applicability: fix.applicability.as_str(),
-                    edits: fix
-                        .edits
-                        .iter()
-                        .map(|e| {
-                            let f = &report.files[e.file];
-                            let (line, column, end_line, end_column) = f.range(e.span);
-                            // Edits in the diagnostic's own file omit the file, as in the contract.
-                            let other = (e.file != d.file).then_some(f.name.as_str());
-                            JsonEdit {
-                                file: other,
-                                line,
-                                column,
-                                end_line,
-                                end_column,
-                                content: &e.content,
-                            }
-                        })
-                        .collect(),
-                }),
-                fingerprint: &d.fingerprint,
-                cause: d.cause.as_deref(),
-                baselined: d.baselined,
-            }
-        })
-        .collect();
+    // The serializer writes a few bytes at a time; the escaping pass is cheap per call only on
+    // large pieces.
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut escaped);
+    let out: &mut dyn std::io::Write = &mut buffered;
+    let diagnostics = Diagnostics { report };
     let output = Output {
         version: 1,
         tool: Tool {
@@ -210,6 +151,82 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
     serde_json::to_writer_pretty(&mut *out, &output).map_err(io_error)?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// The diagnostics, each made as it is written: the whole list is never in memory at once.
+struct Diagnostics<'a> {
+    report: &'a Report,
+}
+
+impl Serialize for Diagnostics<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.report
+                .diagnostics
+                .iter()
+                .map(|d| diagnostic(self.report, d)),
+        )
+    }
+}
+
+fn diagnostic<'a>(report: &'a Report, d: &'a crate::diag::Diagnostic) -> JsonDiagnostic<'a> {
+    let file = &report.files[d.file];
+    let (line, column, end_line, end_column) = file.range(d.span);
+    JsonDiagnostic {
+        code: d.code,
+        name: d.name,
+        severity: d.severity.as_str(),
+        message: &d.message,
+        file: &file.name,
+        line,
+        column,
+        end_line,
+        end_column,
+        task_definition: d.task_definition.as_deref(),
+        container: d.container.as_deref(),
+        help: d.help.as_deref(),
+        labels: d
+            .labels
+            .iter()
+            .map(|l| {
+                let f = &report.files[l.file];
+                let (line, column, end_line, end_column) = f.range(l.span);
+                JsonLabel {
+                    message: &l.message,
+                    file: &f.name,
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                }
+            })
+            .collect(),
+        fix: d.fix.as_ref().map(|fix| JsonFix {
+            description: &fix.description,
+            applicability: fix.applicability.as_str(),
+            edits: fix
+                .edits
+                .iter()
+                .map(|e| {
+                    let f = &report.files[e.file];
+                    let (line, column, end_line, end_column) = f.range(e.span);
+                    // Edits in the diagnostic's own file omit the file, as in the contract.
+                    let other = (e.file != d.file).then_some(f.name.as_str());
+                    JsonEdit {
+                        file: other,
+                        line,
+                        column,
+                        end_line,
+                        end_column,
+                        content: &e.content,
+                    }
+                })
+                .collect(),
+        }),
+        fingerprint: &d.fingerprint,
+        cause: d.cause.as_deref(),
+        baselined: d.baselined,
+    }
 }
 
 /// serde_json's error as the I/O error it wraps, so that a closed pipe (`| head`) is still

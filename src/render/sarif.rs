@@ -20,20 +20,20 @@ pub fn rule_page_url(code: &str, name: &str) -> String {
 }
 
 #[derive(Serialize)]
-struct Log {
+struct Log<'a> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: Vec<Run>,
+    runs: Vec<Run<'a>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run {
+struct Run<'a> {
     tool: Tool,
     automation_details: AutomationDetails,
     column_kind: &'static str,
-    results: Vec<SarifResult>,
+    results: Results<'a>,
 }
 
 /// GitHub code scanning takes everything up to the last `/` of the id as the category: runs of
@@ -197,7 +197,10 @@ pub fn write(
 ) -> std::io::Result<()> {
     // Raw C1 controls and bidirectional overrides are written as `\u` escapes.
     let mut escaped = crate::base::sanitize::JsonWriter::new(out);
-    let out: &mut dyn std::io::Write = &mut escaped;
+    // The serializer writes a few bytes at a time; the escaping pass is cheap per call only on
+    // large pieces.
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut escaped);
+    let out: &mut dyn std::io::Write = &mut buffered;
     let rules = ALL
         .iter()
         .map(|r| ReportingDescriptor {
@@ -218,13 +221,7 @@ pub fn write(
             },
         })
         .collect();
-    // Baselined findings are accepted debt: code scanning shows only the new ones.
-    let results = report
-        .diagnostics
-        .iter()
-        .filter(|d| !d.baselined)
-        .map(|d| result(report, d))
-        .collect();
+    let results = Results { report };
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -247,6 +244,24 @@ pub fn write(
     serde_json::to_writer_pretty(&mut *out, &log).map_err(io_error)?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// The results, each made as it is written: the whole list is never in memory at once.
+struct Results<'a> {
+    report: &'a Report,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Baselined findings are accepted debt: code scanning shows only the new ones.
+        serializer.collect_seq(
+            self.report
+                .diagnostics
+                .iter()
+                .filter(|d| !d.baselined)
+                .map(|d| result(self.report, d)),
+        )
+    }
 }
 
 fn region(report: &Report, file: usize, span: crate::span::Span) -> Region {
