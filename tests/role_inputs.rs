@@ -604,15 +604,12 @@ fn run_template(text: &str) -> Report {
     check::run(&options)
 }
 
-/// A key policy of the template whose only statement names a principal given as a parameter
-/// without a default: undecided (ROLE011, naming the statement), never ROLE012.
-const KEY_POLICY_FROM_PARAMETER: &str = r#"# The secret, its customer managed key and the execution role are created together; the key
-# policy's only statement names a principal given as a parameter without a default: whether it
-# is the execution role is known only at deploy time.
-Parameters:
-  KeyUserArn:
-    Type: String
-Resources:
+/// A template that creates a secret, its customer managed key (whose policy's only statement
+/// allows `key_principal`) and the execution role (`role_name`: a `RoleName:` line, or empty for
+/// a name generated at deploy time); the role's own policies allow the read and the decrypt.
+fn secret_key_and_role(parameters: &str, key_principal: &str, role_name: &str) -> String {
+    format!(
+        r#"{parameters}Resources:
   DbKey:
     Type: AWS::KMS::Key
     Properties:
@@ -622,7 +619,7 @@ Resources:
           - Sid: Admins
             Effect: Allow
             Principal:
-              AWS: !Ref KeyUserArn
+              AWS: {key_principal}
             Action: kms:*
             Resource: "*"
   DbSecret:
@@ -630,83 +627,18 @@ Resources:
     Properties:
       Name: prod/db
       KmsKeyId: !Ref DbKey
-      GenerateSecretString: {}
+      GenerateSecretString: {{}}
   ExecRole:
     Type: AWS::IAM::Role
     Properties:
-      RoleName: web-exec
-      AssumeRolePolicyDocument:
+      {role_name}AssumeRolePolicyDocument:
         Version: "2012-10-17"
         Statement:
           - Effect: Allow
-            Principal: {Service: ecs-tasks.amazonaws.com}
+            Principal: {{Service: ecs-tasks.amazonaws.com}}
             Action: sts:AssumeRole
       ManagedPolicyArns:
-        - !Sub arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy
-      Policies:
-        - PolicyName: secrets
-          PolicyDocument:
-            Version: "2012-10-17"
-            Statement:
-              - Effect: Allow
-                Action: secretsmanager:GetSecretValue
-                Resource: !Ref DbSecret
-              - Effect: Allow
-                Action: kms:Decrypt
-                Resource: !GetAtt DbKey.Arn
-  Task:
-    Type: AWS::ECS::TaskDefinition
-    Properties:
-      Family: web
-      ExecutionRoleArn: !GetAtt ExecRole.Arn
-      RequiresCompatibilities: [FARGATE]
-      NetworkMode: awsvpc
-      Cpu: "256"
-      Memory: "512"
-      ContainerDefinitions:
-        - Name: web
-          Image: public.ecr.aws/nginx/nginx:1.27
-          Essential: true
-          Secrets:
-            - Name: DB_PASSWORD
-              ValueFrom: !Ref DbSecret
-"#;
-
-/// The key policy names another role of the account by name, and the execution role's name is
-/// generated at deploy time: it may be that role, so undecided, never ROLE012.
-const GENERATED_ROLE_NAME: &str = r#"# The secret, its customer managed key and the execution role are created together; the key
-# policy allows only the account's administrators role, and IAM policies cannot grant use of
-# a key whose policy does not allow the account.
-Resources:
-  DbKey:
-    Type: AWS::KMS::Key
-    Properties:
-      KeyPolicy:
-        Version: "2012-10-17"
-        Statement:
-          - Sid: Admins
-            Effect: Allow
-            Principal:
-              AWS: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/admin
-            Action: kms:*
-            Resource: "*"
-  DbSecret:
-    Type: AWS::SecretsManager::Secret
-    Properties:
-      Name: prod/db
-      KmsKeyId: !Ref DbKey
-      GenerateSecretString: {}
-  ExecRole:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Effect: Allow
-            Principal: {Service: ecs-tasks.amazonaws.com}
-            Action: sts:AssumeRole
-      ManagedPolicyArns:
-        - !Sub arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy
+        - !Sub arn:${{AWS::Partition}}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy
       Policies:
         - PolicyName: secrets
           PolicyDocument:
@@ -731,11 +663,33 @@ Resources:
           Secrets:
             - Name: DB_PASSWORD
               ValueFrom: !Ref DbSecret
-"#;
+"#
+    )
+}
+
+/// The key policy's only statement names a principal given as a parameter without a default:
+/// whether it is the execution role is known only at deploy time.
+fn key_policy_from_parameter() -> String {
+    secret_key_and_role(
+        "Parameters:\n  KeyUserArn:\n    Type: String\n",
+        "!Ref KeyUserArn",
+        "RoleName: web-exec\n      ",
+    )
+}
+
+/// The key policy allows only the account's administrators role by name, and the execution
+/// role's name is generated at deploy time: it may be that role.
+fn generated_role_name() -> String {
+    secret_key_and_role(
+        "",
+        "!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/admin",
+        "",
+    )
+}
 
 #[test]
 fn a_template_key_policy_with_a_principal_from_a_parameter_is_undecided() {
-    let r = run_template(KEY_POLICY_FROM_PARAMETER);
+    let r = run_template(&key_policy_from_parameter());
     assert_eq!(codes(&r), ["ROLE011"], "{:#?}", r.diagnostics);
     let m = &only(&r, "ROLE011").message;
     assert!(
@@ -747,7 +701,7 @@ fn a_template_key_policy_with_a_principal_from_a_parameter_is_undecided() {
 
 #[test]
 fn a_template_key_policy_naming_other_roles_is_undecided_for_a_generated_role_name() {
-    let r = run_template(GENERATED_ROLE_NAME);
+    let r = run_template(&generated_role_name());
     assert_eq!(codes(&r), ["ROLE011"], "{:#?}", r.diagnostics);
     let m = &only(&r, "ROLE011").message;
     assert!(
@@ -755,7 +709,7 @@ fn a_template_key_policy_naming_other_roles_is_undecided_for_a_generated_role_na
         "{m}"
     );
     // Once the key policy names that role through the template, it is allowed.
-    let named = GENERATED_ROLE_NAME.replace(
+    let named = generated_role_name().replace(
         "AWS: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/admin",
         "AWS: !GetAtt ExecRole.Arn",
     );
