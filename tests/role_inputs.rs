@@ -56,14 +56,19 @@ fn run_text(td: &Value, state_text: &str) -> Report {
     let state_path = dir.path().join("state.json");
     std::fs::write(&td_path, serde_json::to_string_pretty(td).unwrap()).unwrap();
     std::fs::write(&state_path, state_text).unwrap();
+    run_role_rules(vec![td_path], vec![state_path])
+}
+
+/// Runs the ROLE and IN rules over `paths` with `state_files`, in account `ACCOUNT`, us-east-1.
+fn run_role_rules(paths: Vec<PathBuf>, state_files: Vec<PathBuf>) -> Report {
     let enabled: HashSet<&'static str> = ALL
         .iter()
         .filter(|r| r.code.starts_with("ROLE") || r.code.starts_with("IN"))
         .map(|r| r.code)
         .collect();
     let options = RunOptions {
-        paths: vec![td_path],
-        state_files: vec![state_path],
+        paths,
+        state_files,
         env_region: None,
         service_file: None,
         settings: Settings {
@@ -580,28 +585,7 @@ fn run_template(text: &str) -> Report {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("template.yaml");
     std::fs::write(&path, text).unwrap();
-    let enabled: HashSet<&'static str> = ALL
-        .iter()
-        .filter(|r| r.code.starts_with("ROLE") || r.code.starts_with("IN"))
-        .map(|r| r.code)
-        .collect();
-    let options = RunOptions {
-        paths: vec![path],
-        state_files: Vec::new(),
-        env_region: None,
-        service_file: None,
-        settings: Settings {
-            region: Some("us-east-1".into()),
-            account: Some(ACCOUNT.into()),
-            ..Settings::default()
-        },
-        enabled,
-        severity_overrides: HashMap::new(),
-        per_file_ignores: Vec::new(),
-        ignore_base: PathBuf::from("/"),
-        terraform: Default::default(),
-    };
-    check::run(&options)
+    run_role_rules(vec![path], Vec::new())
 }
 
 /// A template that creates a secret, its customer managed key (whose policy's only statement
