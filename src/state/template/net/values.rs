@@ -78,27 +78,17 @@ pub(super) fn int_value(node: Option<&Node>) -> Lookup<i64> {
 
 /// A list of ids; a single id is taken as a list of one.
 pub(super) fn id_list(node: Option<&Node>) -> Lookup<Vec<String>> {
-    let Some(node) = node else {
-        return Lookup::Absent;
-    };
-    match &node.kind {
-        NodeKind::Null => Lookup::Absent,
-        NodeKind::Array(items) => {
-            let mut out = Vec::new();
-            for item in items {
-                match id_value(Some(item)) {
-                    Lookup::Found(id) => out.push(id),
-                    Lookup::Absent => {}
-                    Lookup::Unknown(why) => return Lookup::Unknown(why),
-                }
-            }
-            Lookup::Found(out)
-        }
-        _ => id_value(Some(node)).map(|s| vec![s]),
-    }
+    list_of(node, id_value)
 }
 
+/// A list of strings; a single string is taken as a list of one.
 pub(super) fn text_list(node: Option<&Node>) -> Lookup<Vec<String>> {
+    list_of(node, text_value)
+}
+
+/// The items of a list read with `item` (absent items left out; one unknown item makes the
+/// whole list unknown); a single value is a list of one.
+fn list_of(node: Option<&Node>, item: fn(Option<&Node>) -> Lookup<String>) -> Lookup<Vec<String>> {
     let Some(node) = node else {
         return Lookup::Absent;
     };
@@ -106,16 +96,16 @@ pub(super) fn text_list(node: Option<&Node>) -> Lookup<Vec<String>> {
         NodeKind::Null => Lookup::Absent,
         NodeKind::Array(items) => {
             let mut out = Vec::new();
-            for item in items {
-                match text_value(Some(item)) {
-                    Lookup::Found(s) => out.push(s),
+            for each in items {
+                match item(Some(each)) {
+                    Lookup::Found(value) => out.push(value),
                     Lookup::Absent => {}
                     Lookup::Unknown(why) => return Lookup::Unknown(why),
                 }
             }
             Lookup::Found(out)
         }
-        _ => text_value(Some(node)).map(|s| vec![s]),
+        _ => item(Some(node)).map(|s| vec![s]),
     }
 }
 
